@@ -1,0 +1,42 @@
+//! Builds the application: state, scheduler, HTTP server.
+use crate::http;
+use crate::state::AppState;
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+
+/// Mounts everything on an actix `App`; the server and the in-process tests both use it.
+pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
+    move |cfg| {
+        cfg.app_data(web::Data::new(state)).configure(http::configure);
+    }
+}
+
+/// Runs the server until SIGTERM or Ctrl-C, then flushes pending download counts.
+pub async fn serve(state: AppState) -> anyhow::Result<()> {
+    let listen = state.config.listen.clone();
+    let scheduler = crate::jobs::start(&state).await?;
+    // Re-render every id in the background: repairs documents a crash may have left stale,
+    // without delaying start-up.
+    let repair = state.clone();
+    tokio::task::spawn_blocking(move || match repair.docs.render_all(&repair.db) {
+        Ok(n) => tracing::info!(ids = n, "feed documents checked"),
+        Err(e) => tracing::error!(error = %e, "rendering feed documents failed"),
+    });
+    let app_state = state.clone();
+    let server = HttpServer::new(move || {
+        App::new()
+            .wrap(from_fn(http::request_log::log_request))
+            .configure(configure(app_state.clone()))
+    })
+    .bind(&listen)?
+    .shutdown_timeout(10)
+    .run();
+    tracing::info!(listen = %listen, base_url = %state.urls.base(), data_dir = %state.config.data_dir.display(), "galley is serving");
+    server.await?;
+    if let Some(mut scheduler) = scheduler {
+        let _ = scheduler.shutdown().await;
+    }
+    let flushed = state.downloads.flush(&state.db)?;
+    tracing::info!(downloads = flushed, "stopped");
+    Ok(())
+}

@@ -1,0 +1,87 @@
+//! `galley import PATH...`: publish every .nupkg below the given folders through the same
+//! publish service as a push, skipping duplicates and reporting bad files without stopping.
+use super::{open_state, CliError, DataArgs};
+use crate::error::AppError;
+use crate::services::{accounts, permissions::Principal, publish};
+use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::PathBuf;
+
+#[derive(Args, Debug)]
+pub struct ImportArgs {
+    /// Folders (or single .nupkg files) to import: a file share feed, a NuGet.Server `Packages`
+    /// folder or an `id/version/` tree.
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Make this user the owner of newly imported ids (default: no owner; an admin assigns one later).
+    #[arg(long)]
+    pub owner: Option<String>,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct ImportReport {
+    pub imported: usize,
+    pub duplicates: usize,
+    pub failed: Vec<(PathBuf, String)>,
+}
+
+/// Every `.nupkg` below the paths (symbol packages excluded), sorted for a stable order.
+pub fn find_packages(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = paths
+        .iter()
+        .flat_map(|p| walkdir::WalkDir::new(p).follow_links(true).into_iter().filter_map(Result::ok))
+        .filter(|e| e.file_type().is_file())
+        .map(walkdir::DirEntry::into_path)
+        .filter(|p| {
+            let name = p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+            name.ends_with(".nupkg") && !name.ends_with(".symbols.nupkg")
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+pub fn run(args: &ImportArgs) -> Result<(), CliError> {
+    let state = open_state(&args.data)?;
+    let owner = match &args.owner {
+        Some(name) => Some(accounts::find_user(&*state.conn()?, name)?.id),
+        None => None,
+    };
+    let principal = Principal::operator(owner, "import");
+    let files = find_packages(&args.paths);
+    let bar = ProgressBar::new(files.len() as u64);
+    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}").map_err(anyhow::Error::from)?);
+    let mut report = ImportReport::default();
+    for file in &files {
+        bar.set_message(file.display().to_string());
+        match publish::publish_file(&state, &principal, file, None) {
+            Ok(_) => report.imported += 1,
+            Err(AppError::Conflict(_)) => report.duplicates += 1,
+            Err(e) => {
+                let message = match &e {
+                    AppError::Internal(inner) => format!("{inner:#}"),
+                    other => other.to_string(),
+                };
+                bar.println(format!("skipped {}: {message}", file.display()));
+                report.failed.push((file.clone(), message));
+            }
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    println!(
+        "Imported {} packages, skipped {} duplicates, {} failed (of {} found).",
+        report.imported,
+        report.duplicates,
+        report.failed.len(),
+        files.len()
+    );
+    if report.failed.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError { message: format!("{} files could not be imported", report.failed.len()), code: super::EXIT_FAILURE })
+    }
+}

@@ -1,0 +1,96 @@
+//! The command line: one file per sub-command. `galley` alone is `galley serve`.
+pub mod apikey;
+pub mod import;
+pub mod serve;
+pub mod user;
+
+use crate::config::{Config, Overrides};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Parser, Debug)]
+#[command(name = "galley", version, about = "A NuGet package gallery in one executable: v3 and v2 feeds, portal, accounts and API keys.")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Serve the feeds, the portal and the API (the default command).
+    Serve(serve::ServeArgs),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(user::UserCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Apikey(apikey::ApiKeyCommand),
+    /// Import every .nupkg below the given folders (file shares, NuGet.Server, id/version layouts).
+    Import(import::ImportArgs),
+}
+
+/// Where the data lives; every command that touches data takes these.
+#[derive(Args, Debug, Clone, Default)]
+pub struct DataArgs {
+    /// Configuration file (default: galley.toml in the working directory, when present).
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Data directory (database, packages, cache).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+impl DataArgs {
+    pub fn load(&self, mut overrides: Overrides) -> Result<Config, crate::config::ConfigError> {
+        overrides.data_dir = overrides.data_dir.or_else(|| self.data_dir.clone());
+        Config::load(self.config.as_deref(), &overrides)
+    }
+}
+
+/// Exit codes: 1 for a failed operation, 2 for bad configuration or usage.
+pub const EXIT_FAILURE: i32 = 1;
+pub const EXIT_USAGE: i32 = 2;
+
+/// A command's failure: what to print and the exit code.
+#[derive(Debug)]
+pub struct CliError {
+    pub message: String,
+    pub code: i32,
+}
+
+impl From<crate::config::ConfigError> for CliError {
+    fn from(e: crate::config::ConfigError) -> Self {
+        Self { message: e.to_string(), code: EXIT_USAGE }
+    }
+}
+
+impl From<anyhow::Error> for CliError {
+    fn from(e: anyhow::Error) -> Self {
+        Self { message: format!("{e:#}"), code: EXIT_FAILURE }
+    }
+}
+
+impl From<crate::error::AppError> for CliError {
+    fn from(e: crate::error::AppError) -> Self {
+        let message = match &e {
+            crate::error::AppError::Internal(inner) => format!("{inner:#}"),
+            other => other.to_string(),
+        };
+        Self { message, code: EXIT_FAILURE }
+    }
+}
+
+pub fn run(cli: Cli) -> Result<(), CliError> {
+    match cli.command.unwrap_or(Command::Serve(serve::ServeArgs::default())) {
+        Command::Serve(args) => serve::run(&args),
+        Command::User(cmd) => user::run(cmd),
+        Command::Apikey(cmd) => apikey::run(cmd),
+        Command::Import(args) => import::run(&args),
+    }
+}
+
+/// Opens the data directory for a one-shot command.
+pub fn open_state(data: &DataArgs) -> Result<crate::state::AppState, CliError> {
+    let config = data.load(Overrides::default())?;
+    Ok(crate::state::AppState::open(config)?)
+}

@@ -1,0 +1,303 @@
+//! Typed configuration: defaults < `galley.toml` (or `--config`) < `GALLEY_*` environment variables < flags.
+//!
+//! Every key is documented in `config.example.toml`; a test parses that file so the two cannot drift.
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address the HTTP server binds.
+    pub listen: String,
+    /// Folder holding the database, packages, cache and outbox.
+    pub data_dir: PathBuf,
+    /// Public URL clients use to reach Galley (scheme, host, optional path prefix). Empty = `http://{listen}`.
+    pub base_url: String,
+    pub publish: PublishConfig,
+    pub feed: FeedConfig,
+    pub accounts: AccountsConfig,
+    pub jobs: JobsConfig,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum DeleteMode {
+    /// nuget.org's behaviour: DELETE hides the version but keeps it restorable.
+    Unlist,
+    /// Admins' DELETE removes the files; the id+version stays reserved forever.
+    Hard,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PublishConfig {
+    pub max_package_mb: u64,
+    pub max_entries: usize,
+    pub max_expanded_mb: u64,
+    pub delete_mode: DeleteMode,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct FeedConfig {
+    /// When true every feed and download route needs HTTP Basic credentials.
+    pub require_auth: bool,
+    /// Entries per page in v2 (OData) answers before a `next` link.
+    pub v2_page_size: usize,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct AccountsConfig {
+    pub bcrypt_cost: u32,
+    pub allow_registration: bool,
+    pub require_confirmed_email: bool,
+    pub api_key_default_days: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct JobsConfig {
+    /// Cron expressions (with seconds); an empty string disables the job.
+    pub flush_downloads: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:5000".into(),
+            data_dir: PathBuf::from("./galley-data"),
+            base_url: String::new(),
+            publish: PublishConfig::default(),
+            feed: FeedConfig::default(),
+            accounts: AccountsConfig::default(),
+            jobs: JobsConfig::default(),
+        }
+    }
+}
+
+impl Default for PublishConfig {
+    fn default() -> Self {
+        // nuget.org's upload limit is 250 MB.
+        Self { max_package_mb: 250, max_entries: 20_000, max_expanded_mb: 1024, delete_mode: DeleteMode::Unlist }
+    }
+}
+
+impl Default for FeedConfig {
+    fn default() -> Self {
+        Self { require_auth: false, v2_page_size: 100 }
+    }
+}
+
+impl Default for AccountsConfig {
+    fn default() -> Self {
+        Self { bcrypt_cost: 12, allow_registration: true, require_confirmed_email: false, api_key_default_days: 365 }
+    }
+}
+
+impl Default for JobsConfig {
+    fn default() -> Self {
+        Self { flush_downloads: "0 * * * * *".into() }
+    }
+}
+
+/// Values given on the command line; `None` leaves the lower layers alone.
+#[derive(Debug, Default, Clone)]
+pub struct Overrides {
+    pub listen: Option<String>,
+    pub data_dir: Option<PathBuf>,
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("invalid config file {path}: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid environment variable {var}: {message}")]
+    Env { var: String, message: String },
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+const ENV_PREFIX: &str = "GALLEY_";
+
+impl Config {
+    /// Loads the layered configuration. `explicit` is `--config`; without it `galley.toml` in the
+    /// working directory is read when present.
+    pub fn load(explicit: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
+        // GALLEY_LOG is the log filter, read by main, not a configuration key.
+        let env: Vec<(String, String)> =
+            std::env::vars().filter(|(k, _)| k.starts_with(ENV_PREFIX) && k != "GALLEY_LOG").collect();
+        Self::load_from(explicit, &env, overrides)
+    }
+
+    pub fn load_from(explicit: Option<&Path>, env: &[(String, String)], overrides: &Overrides) -> Result<Self, ConfigError> {
+        let mut config = match explicit {
+            Some(path) => Self::from_file(path)?,
+            None if Path::new("galley.toml").exists() => Self::from_file(Path::new("galley.toml"))?,
+            None => Self::default(),
+        };
+        config.apply_env(env)?;
+        if let Some(listen) = &overrides.listen {
+            config.listen.clone_from(listen);
+        }
+        if let Some(dir) = &overrides.data_dir {
+            config.data_dir.clone_from(dir);
+        }
+        if let Some(url) = &overrides.base_url {
+            config.base_url.clone_from(url);
+        }
+        config.validate()?;
+        Ok(config)
+    }
+
+    pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        Self::from_toml(&text).map_err(|message| ConfigError::Parse { path: path.to_owned(), message })
+    }
+
+    /// Parses TOML text; the error names the key and the line (toml's messages carry both).
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|e| e.to_string().trim_end().to_owned())
+    }
+
+    /// `GALLEY_LISTEN` sets `listen`; `GALLEY_PUBLISH__DELETE_MODE` sets `[publish] delete_mode`.
+    fn apply_env(&mut self, env: &[(String, String)]) -> Result<(), ConfigError> {
+        if env.is_empty() {
+            return Ok(());
+        }
+        let mut table = toml::Table::try_from(&*self).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        for (var, raw) in env {
+            let path: Vec<String> = var[ENV_PREFIX.len()..].split("__").map(str::to_ascii_lowercase).collect();
+            let env_error = |message: String| ConfigError::Env { var: var.clone(), message };
+            let (key, sections) = path.split_last().ok_or_else(|| env_error("empty key".into()))?;
+            let mut target = &mut table;
+            for section in sections {
+                target = target
+                    .get_mut(section)
+                    .and_then(toml::Value::as_table_mut)
+                    .ok_or_else(|| env_error(format!("unknown section '{section}'")))?;
+            }
+            if !target.contains_key(key) {
+                return Err(env_error(format!("unknown key '{key}'")));
+            }
+            target.insert(key.clone(), env_value(raw));
+        }
+        *self = table.try_into().map_err(|e: toml::de::Error| ConfigError::Env {
+            var: "GALLEY_*".into(),
+            message: e.message().to_owned(),
+        })?;
+        Ok(())
+    }
+
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        self.listen
+            .parse::<std::net::SocketAddr>()
+            .map_err(|_| ConfigError::Invalid(format!("listen = '{}' is not an address like 127.0.0.1:5000", self.listen)))?;
+        if !self.base_url.is_empty() && !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
+            return Err(ConfigError::Invalid(format!("base_url = '{}' must start with http:// or https://", self.base_url)));
+        }
+        if self.publish.max_package_mb == 0 {
+            return Err(ConfigError::Invalid("[publish] max_package_mb must be at least 1".into()));
+        }
+        if !(4..=31).contains(&self.accounts.bcrypt_cost) {
+            return Err(ConfigError::Invalid("[accounts] bcrypt_cost must be between 4 and 31".into()));
+        }
+        if self.feed.v2_page_size == 0 {
+            return Err(ConfigError::Invalid("[feed] v2_page_size must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    /// The public base URL without a trailing slash.
+    pub fn public_base_url(&self) -> String {
+        if self.base_url.is_empty() {
+            format!("http://{}", self.listen)
+        } else {
+            self.base_url.trim_end_matches('/').to_owned()
+        }
+    }
+
+    pub fn database_path(&self) -> PathBuf {
+        self.data_dir.join("galley.db")
+    }
+    pub fn packages_dir(&self) -> PathBuf {
+        self.data_dir.join("packages")
+    }
+    pub fn cache_dir(&self) -> PathBuf {
+        self.data_dir.join("cache")
+    }
+    pub fn secret_path(&self) -> PathBuf {
+        self.data_dir.join("secret.key")
+    }
+    pub fn max_package_bytes(&self) -> u64 {
+        self.publish.max_package_mb * 1024 * 1024
+    }
+}
+
+/// An environment value is TOML when it parses as one (`true`, `42`, `"x"`), otherwise a plain string.
+fn env_value(raw: &str) -> toml::Value {
+    toml::from_str::<toml::Table>(&format!("v = {raw}"))
+        .ok()
+        .and_then(|mut t| t.remove("v"))
+        .unwrap_or_else(|| toml::Value::String(raw.to_owned()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_file_matches_the_defaults() {
+        let text = include_str!("../config.example.toml");
+        assert_eq!(Config::from_toml(text).unwrap(), Config::default());
+    }
+
+    #[test]
+    fn bad_value_names_the_key_and_line() {
+        let err = Config::from_toml("listen = \"127.0.0.1:1\"\n[publish]\ndelete_mode = \"shred\"\n").unwrap_err();
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("delete_mode"), "{err}");
+    }
+
+    #[test]
+    fn unknown_key_is_an_error() {
+        let err = Config::from_toml("[feed]\nrequire_auht = true\n").unwrap_err();
+        assert!(err.contains("require_auht") && err.contains("line 2"), "{err}");
+    }
+
+    #[test]
+    fn layers_apply_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("g.toml");
+        std::fs::write(&file, "listen = \"127.0.0.1:6000\"\n[feed]\nv2_page_size = 7\n").unwrap();
+        let env = vec![
+            ("GALLEY_LISTEN".to_owned(), "127.0.0.1:7000".to_owned()),
+            ("GALLEY_FEED__REQUIRE_AUTH".to_owned(), "true".to_owned()),
+        ];
+        let flags = Overrides { listen: Some("127.0.0.1:8000".into()), ..Overrides::default() };
+        let config = Config::load_from(Some(&file), &env, &flags).unwrap();
+        assert_eq!(config.listen, "127.0.0.1:8000");
+        assert!(config.feed.require_auth);
+        assert_eq!(config.feed.v2_page_size, 7);
+        let config = Config::load_from(Some(&file), &env, &Overrides::default()).unwrap();
+        assert_eq!(config.listen, "127.0.0.1:7000");
+    }
+
+    #[test]
+    fn unknown_env_key_is_an_error() {
+        let env = vec![("GALLEY_FEED__NOPE".to_owned(), "1".to_owned())];
+        let err = Config::load_from(None, &env, &Overrides::default()).unwrap_err();
+        assert_eq!(err.to_string(), "invalid environment variable GALLEY_FEED__NOPE: unknown key 'nope'");
+    }
+
+    #[test]
+    fn base_url_defaults_to_listen_address() {
+        let config = Config::default();
+        assert_eq!(config.public_base_url(), "http://127.0.0.1:5000");
+        let config = Config { base_url: "https://example.org/nuget/".into(), ..Config::default() };
+        assert_eq!(config.public_base_url(), "https://example.org/nuget");
+    }
+}

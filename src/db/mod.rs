@@ -1,0 +1,47 @@
+//! The only module that speaks SQL. One file per table group; services call these functions
+//! inside `web::block`/`spawn_blocking`.
+pub mod api_keys;
+pub mod audit;
+pub mod migrate;
+pub mod packages;
+pub mod pool;
+pub mod records;
+pub mod search;
+pub mod users;
+
+pub use pool::{open, Conn, Pool};
+
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("cannot open the database {0}")]
+    Open(String),
+    #[error("the database is at schema version {found} but this galley knows only up to {known}; use a newer galley")]
+    TooNew { found: u32, known: u32 },
+    #[error("database pool: {0}")]
+    Pool(#[from] r2d2::Error),
+    #[error("database: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}
+
+impl DbError {
+    /// True when a UNIQUE constraint refused the write: the database arbitrated a race.
+    pub fn is_unique_violation(&self) -> bool {
+        matches!(self, DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
+            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+    }
+}
+
+/// Timestamps are stored as RFC 3339 UTC text so they sort and read well.
+pub fn now_text() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Runs a short write transaction that takes the write lock up front, so concurrent writers queue
+/// on `busy_timeout` instead of failing with SQLITE_BUSY on lock upgrade.
+pub fn write<T>(conn: &mut Conn, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, DbError>) -> Result<T, DbError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let value = f(&tx)?;
+    tx.commit()?;
+    Ok(value)
+}

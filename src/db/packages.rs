@@ -1,0 +1,306 @@
+//! Packages, versions, owners and dependencies.
+use super::records::{DependencyGroupRecord, DependencyRecord, PackageRecord, PackageTypeRecord, VersionRecord};
+use super::DbError;
+use crate::domain::nuspec::{License, Nuspec};
+use rusqlite::{params, Connection, OptionalExtension};
+
+#[derive(Debug, Clone)]
+pub struct PackageRow {
+    pub key: i64,
+    pub package_id: String,
+}
+
+pub fn find(conn: &Connection, id_lower: &str) -> Result<Option<PackageRow>, DbError> {
+    Ok(conn
+        .query_row("SELECT id, package_id FROM packages WHERE id_lower = ?1", [id_lower], |r| {
+            Ok(PackageRow { key: r.get(0)?, package_id: r.get(1)? })
+        })
+        .optional()?)
+}
+
+/// Returns the package's key, creating the row (and making `owner_id` its first owner) when new.
+pub fn find_or_create(conn: &Connection, package_id: &str, owner_id: Option<i64>) -> Result<(i64, bool), DbError> {
+    let id_lower = package_id.to_ascii_lowercase();
+    if let Some(row) = find(conn, &id_lower)? {
+        return Ok((row.key, false));
+    }
+    let now = super::now_text();
+    conn.execute(
+        "INSERT INTO packages (package_id, id_lower, created_at) VALUES (?1, ?2, ?3)",
+        params![package_id, id_lower, now],
+    )?;
+    let key = conn.last_insert_rowid();
+    if let Some(owner_id) = owner_id {
+        conn.execute("INSERT INTO package_owners (package_key, user_id, added_at) VALUES (?1, ?2, ?3)", params![key, owner_id, now])?;
+    }
+    Ok((key, true))
+}
+
+/// User ids owning the package.
+pub fn owner_ids(conn: &Connection, package_key: i64) -> Result<Vec<i64>, DbError> {
+    let mut stmt = conn.prepare_cached("SELECT user_id FROM package_owners WHERE package_key = ?1")?;
+    let ids = stmt.query_map([package_key], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
+pub fn owner_names(conn: &Connection, package_key: i64) -> Result<Vec<String>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.username FROM package_owners o JOIN users u ON u.id = o.user_id
+         WHERE o.package_key = ?1 ORDER BY u.username_lower",
+    )?;
+    let names = stmt.query_map([package_key], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(names)
+}
+
+/// Status of a stored id+version, if it was ever pushed (including hard-deleted tombstones).
+pub fn version_status(conn: &Connection, id_lower: &str, version_lower: &str) -> Result<Option<String>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT v.status FROM package_versions v JOIN packages p ON p.id = v.package_key
+             WHERE p.id_lower = ?1 AND v.version_lower = ?2",
+            [id_lower, version_lower],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+pub struct NewVersion<'a> {
+    pub package_key: i64,
+    pub nuspec: &'a Nuspec,
+    pub hash_sha512: &'a str,
+    pub size: u64,
+    pub status: &'a str,
+    pub pushed_by: Option<i64>,
+}
+
+/// Inserts the version and its dependencies. A UNIQUE violation means another push of the same
+/// id+version won the race; callers turn it into a 409.
+pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> Result<i64, DbError> {
+    let n = v.nuspec;
+    let version = &n.version;
+    let (license_expression, license_file) = match &n.license {
+        Some(License::Expression(e)) => (Some(e.as_str()), None),
+        Some(License::File(f)) => (None, Some(f.as_str())),
+        None => (None, None),
+    };
+    let package_types: Vec<PackageTypeRecord> =
+        n.package_types.iter().map(|t| PackageTypeRecord { name: t.name.clone(), version: t.version.clone() }).collect();
+    let package_types = serde_json::to_string(&package_types).unwrap_or_else(|_| "[]".into());
+    let framework_assemblies = serde_json::to_string(&n.framework_assemblies).unwrap_or_else(|_| "[]".into());
+    let repo = n.repository.as_ref();
+    let now = super::now_text();
+    conn.execute(
+        "INSERT INTO package_versions (
+            package_key, version_original, version_normalized, version_lower, version_full, is_prerelease, is_semver2,
+            title, authors, nuspec_owners, description, summary, release_notes, copyright, language, tags,
+            project_url, icon_url, icon_file, readme_file, license_url, license_expression, license_file,
+            require_license_acceptance, development_dependency, min_client_version,
+            repository_type, repository_url, repository_branch, repository_commit, package_types, framework_assemblies,
+            hash_sha512, size, status, pushed_by, created_at, published_at, last_edited_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,
+                 ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?37, ?37)",
+        params![
+            v.package_key,
+            version.original(),
+            version.normalized(),
+            version.lower_normalized(),
+            version.full(),
+            version.is_prerelease(),
+            n.is_semver2(),
+            n.title,
+            n.authors,
+            n.owners,
+            n.description,
+            n.summary,
+            n.release_notes,
+            n.copyright,
+            n.language,
+            n.tags.join(" "),
+            n.project_url,
+            n.icon_url,
+            n.icon,
+            n.readme,
+            n.license_url,
+            license_expression,
+            license_file,
+            n.require_license_acceptance,
+            n.development_dependency,
+            n.min_client_version,
+            repo.and_then(|r| r.kind.as_deref()),
+            repo.and_then(|r| r.url.as_deref()),
+            repo.and_then(|r| r.branch.as_deref()),
+            repo.and_then(|r| r.commit.as_deref()),
+            package_types,
+            framework_assemblies,
+            v.hash_sha512,
+            i64::try_from(v.size).unwrap_or(i64::MAX),
+            v.status,
+            v.pushed_by,
+            now,
+        ],
+    )?;
+    let version_key = conn.last_insert_rowid();
+    let mut dep = conn.prepare_cached(
+        "INSERT INTO package_dependencies (version_key, group_index, target_framework, dependency_id, version_range, include_assets, exclude_assets)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+    )?;
+    for (index, group) in n.dependency_groups.iter().enumerate() {
+        if group.dependencies.is_empty() {
+            dep.execute(params![version_key, index, group.target_framework, None::<String>, None::<String>, None::<String>, None::<String>])?;
+        }
+        for d in &group.dependencies {
+            dep.execute(params![
+                version_key,
+                index,
+                group.target_framework,
+                d.id,
+                d.range.to_normalized_string(),
+                d.include,
+                d.exclude
+            ])?;
+        }
+    }
+    Ok(version_key)
+}
+
+pub fn set_listed(conn: &Connection, package_key: i64, version_lower: &str, listed: bool) -> Result<bool, DbError> {
+    let n = conn.execute(
+        "UPDATE package_versions SET listed = ?3, last_edited_at = ?4
+         WHERE package_key = ?1 AND version_lower = ?2 AND status != 'deleted'",
+        params![package_key, version_lower, listed, super::now_text()],
+    )?;
+    Ok(n == 1)
+}
+
+pub fn set_status(conn: &Connection, package_key: i64, version_lower: &str, status: &str, reason: Option<&str>) -> Result<bool, DbError> {
+    let n = conn.execute(
+        "UPDATE package_versions SET status = ?3, status_reason = ?4, last_edited_at = ?5
+         WHERE package_key = ?1 AND version_lower = ?2",
+        params![package_key, version_lower, status, reason, super::now_text()],
+    )?;
+    Ok(n == 1)
+}
+
+/// Adds batched download counts to the version and package totals.
+pub fn add_downloads(conn: &Connection, id_lower: &str, version_lower: &str, count: u64) -> Result<(), DbError> {
+    let count = i64::try_from(count).unwrap_or(i64::MAX);
+    conn.execute(
+        "UPDATE package_versions SET downloads = downloads + ?3
+         WHERE version_lower = ?2 AND package_key = (SELECT id FROM packages WHERE id_lower = ?1)",
+        params![id_lower, version_lower, count],
+    )?;
+    conn.execute("UPDATE packages SET total_downloads = total_downloads + ?2 WHERE id_lower = ?1", params![id_lower, count])?;
+    Ok(())
+}
+
+pub fn count_packages(conn: &Connection) -> Result<(i64, i64), DbError> {
+    Ok(conn.query_row(
+        "SELECT (SELECT count(*) FROM packages), (SELECT count(*) FROM package_versions WHERE status = 'available')",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
+/// Every id in the database, lowercase (for rebuilding rendered documents).
+pub fn all_ids(conn: &Connection) -> Result<Vec<String>, DbError> {
+    let mut stmt = conn.prepare("SELECT id_lower FROM packages ORDER BY id_lower")?;
+    let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
+const VERSION_COLUMNS: &str = "v.id, p.package_id, v.version_original, v.version_normalized, v.version_lower, v.version_full,
+    v.is_prerelease, v.is_semver2, v.title, v.authors, v.description, v.summary, v.release_notes, v.copyright, v.language,
+    v.tags, v.project_url, v.icon_url, v.icon_file, v.readme_file, v.license_url, v.license_expression, v.license_file,
+    v.require_license_acceptance, v.development_dependency, v.min_client_version, v.repository_type, v.repository_url,
+    v.package_types, v.hash_sha512, v.size, v.listed, v.status, v.status_reason, v.downloads, v.created_at,
+    v.published_at, v.last_edited_at";
+
+fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionRecord> {
+    let package_types: String = r.get(28)?;
+    Ok(VersionRecord {
+        key: r.get(0)?,
+        package_id: r.get(1)?,
+        version_original: r.get(2)?,
+        version_normalized: r.get(3)?,
+        version_lower: r.get(4)?,
+        version_full: r.get(5)?,
+        is_prerelease: r.get(6)?,
+        is_semver2: r.get(7)?,
+        title: r.get(8)?,
+        authors: r.get(9)?,
+        description: r.get(10)?,
+        summary: r.get(11)?,
+        release_notes: r.get(12)?,
+        copyright: r.get(13)?,
+        language: r.get(14)?,
+        tags: r.get(15)?,
+        project_url: r.get(16)?,
+        icon_url: r.get(17)?,
+        icon_file: r.get(18)?,
+        readme_file: r.get(19)?,
+        license_url: r.get(20)?,
+        license_expression: r.get(21)?,
+        license_file: r.get(22)?,
+        require_license_acceptance: r.get(23)?,
+        development_dependency: r.get(24)?,
+        min_client_version: r.get(25)?,
+        repository_type: r.get(26)?,
+        repository_url: r.get(27)?,
+        package_types: serde_json::from_str(&package_types).unwrap_or_default(),
+        hash_sha512: r.get(29)?,
+        size: r.get(30)?,
+        listed: r.get(31)?,
+        status: r.get(32)?,
+        status_reason: r.get(33)?,
+        downloads: r.get(34)?,
+        created_at: r.get(35)?,
+        published_at: r.get(36)?,
+        last_edited_at: r.get(37)?,
+        dependency_groups: Vec::new(),
+    })
+}
+
+fn dependency_groups(conn: &Connection, version_key: i64) -> Result<Vec<DependencyGroupRecord>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT group_index, target_framework, dependency_id, version_range FROM package_dependencies
+         WHERE version_key = ?1 ORDER BY group_index, rowid",
+    )?;
+    let mut groups: Vec<(i64, DependencyGroupRecord)> = Vec::new();
+    let rows = stmt.query_map([version_key], |r| {
+        Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<String>>(3)?))
+    })?;
+    for row in rows {
+        let (index, framework, id, range) = row?;
+        if groups.last().is_none_or(|(i, _)| *i != index) {
+            groups.push((index, DependencyGroupRecord { target_framework: framework, dependencies: Vec::new() }));
+        }
+        if let (Some(id), Some((_, group))) = (id, groups.last_mut()) {
+            group.dependencies.push(DependencyRecord { id, range: range.unwrap_or_default() });
+        }
+    }
+    Ok(groups.into_iter().map(|(_, g)| g).collect())
+}
+
+/// Loads an id with all its versions (every status), sorted by NuGet version order.
+pub fn load(conn: &Connection, id_lower: &str) -> Result<Option<PackageRecord>, DbError> {
+    let Some(row) = conn
+        .query_row(
+            "SELECT id, package_id, id_lower, total_downloads, verified FROM packages WHERE id_lower = ?1",
+            [id_lower],
+            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, bool>(4)?)),
+        )
+        .optional()?
+    else {
+        return Ok(None);
+    };
+    let (key, package_id, id_lower, total_downloads, verified) = row;
+    let sql = format!("SELECT {VERSION_COLUMNS} FROM package_versions v JOIN packages p ON p.id = v.package_key WHERE v.package_key = ?1");
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut versions: Vec<VersionRecord> = stmt.query_map([key], version_from_row)?.collect::<Result<_, _>>()?;
+    for v in &mut versions {
+        v.dependency_groups = dependency_groups(conn, v.key)?;
+    }
+    versions.sort_by_cached_key(VersionRecord::version);
+    let owners = owner_names(conn, key)?;
+    Ok(Some(PackageRecord { key, package_id, id_lower, total_downloads, verified, owners, versions }))
+}

@@ -1,0 +1,112 @@
+//! Rows read back for the feeds and the portal: everything a rendered document needs about a version.
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DependencyRecord {
+    pub id: String,
+    /// Normalized range text ("[1.0.0, )"); empty means any version.
+    pub range: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DependencyGroupRecord {
+    pub target_framework: Option<String>,
+    pub dependencies: Vec<DependencyRecord>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PackageTypeRecord {
+    pub name: String,
+    pub version: Option<String>,
+}
+
+/// One stored id+version with its metadata, as the feeds render it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VersionRecord {
+    pub key: i64,
+    pub package_id: String,
+    pub version_original: String,
+    pub version_normalized: String,
+    pub version_lower: String,
+    pub version_full: String,
+    pub is_prerelease: bool,
+    pub is_semver2: bool,
+    pub title: Option<String>,
+    pub authors: String,
+    pub description: String,
+    pub summary: Option<String>,
+    pub release_notes: Option<String>,
+    pub copyright: Option<String>,
+    pub language: Option<String>,
+    pub tags: String,
+    pub project_url: Option<String>,
+    pub icon_url: Option<String>,
+    pub icon_file: Option<String>,
+    pub readme_file: Option<String>,
+    pub license_url: Option<String>,
+    pub license_expression: Option<String>,
+    pub license_file: Option<String>,
+    pub require_license_acceptance: bool,
+    pub development_dependency: bool,
+    pub min_client_version: Option<String>,
+    pub repository_type: Option<String>,
+    pub repository_url: Option<String>,
+    pub package_types: Vec<PackageTypeRecord>,
+    pub hash_sha512: String,
+    pub size: i64,
+    pub listed: bool,
+    pub status: String,
+    pub status_reason: Option<String>,
+    pub downloads: i64,
+    pub created_at: String,
+    pub published_at: String,
+    pub last_edited_at: String,
+    pub dependency_groups: Vec<DependencyGroupRecord>,
+}
+
+impl VersionRecord {
+    pub fn is_available(&self) -> bool {
+        self.status == "available"
+    }
+
+    pub fn tag_list(&self) -> Vec<String> {
+        self.tags.split_whitespace().map(str::to_owned).collect()
+    }
+
+    pub fn author_list(&self) -> Vec<String> {
+        self.authors.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect()
+    }
+
+    /// The parsed version; rows only ever hold versions that parsed on the way in.
+    pub fn version(&self) -> crate::domain::version::NuGetVersion {
+        crate::domain::version::NuGetVersion::parse(&self.version_full)
+            .unwrap_or_else(|_| crate::domain::version::NuGetVersion::new(0, 0, 0))
+    }
+}
+
+/// A package id with the stored versions of it (all statuses; callers filter).
+#[derive(Debug, Clone)]
+pub struct PackageRecord {
+    pub key: i64,
+    pub package_id: String,
+    pub id_lower: String,
+    pub total_downloads: i64,
+    pub verified: bool,
+    pub owners: Vec<String>,
+    /// Sorted ascending by NuGet version order.
+    pub versions: Vec<VersionRecord>,
+}
+
+impl PackageRecord {
+    /// Versions that clients may see at all.
+    pub fn available(&self) -> impl Iterator<Item = &VersionRecord> {
+        self.versions.iter().filter(|v| v.is_available())
+    }
+
+    /// The newest listed available version matching the flags (nuget.org's "latest").
+    pub fn latest(&self, include_prerelease: bool, include_semver2: bool) -> Option<&VersionRecord> {
+        self.available()
+            .filter(|v| v.listed && (include_prerelease || !v.is_prerelease) && (include_semver2 || !v.is_semver2))
+            .last()
+    }
+}

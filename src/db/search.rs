@@ -1,0 +1,175 @@
+//! The FTS5 search index and the search query itself.
+use super::DbError;
+use crate::search::query::{Filter, ParsedQuery};
+use rusqlite::{params_from_iter, Connection, ToSql};
+
+/// Splits an id into words for matching: `Acme.HttpClient-Extras` → `Acme HttpClient Http Client Extras`.
+pub fn id_parts(id: &str) -> String {
+    let mut words: Vec<String> = Vec::new();
+    for part in id.split(['.', '-', '_']).filter(|p| !p.is_empty()) {
+        words.push(part.to_owned());
+        let mut current = String::new();
+        let mut humps = Vec::new();
+        for ch in part.chars() {
+            if ch.is_uppercase() && !current.is_empty() && !current.chars().last().is_some_and(char::is_uppercase) {
+                humps.push(std::mem::take(&mut current));
+            }
+            current.push(ch);
+        }
+        humps.push(current);
+        if humps.len() > 1 {
+            words.extend(humps);
+        }
+    }
+    words.join(" ")
+}
+
+/// Re-indexes one package from its newest available listed version; removes it when it has none.
+/// Called inside the transaction of every change, so search never lags the feed.
+pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbError> {
+    conn.execute("DELETE FROM package_search WHERE rowid = ?1", [package_key])?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.package_id, v.version_full, v.title, v.summary, v.description, v.tags, v.authors
+         FROM package_versions v JOIN packages p ON p.id = v.package_key
+         WHERE v.package_key = ?1 AND v.status = 'available' AND v.listed = 1",
+    )?;
+    let rows: Vec<(String, String, Option<String>, Option<String>, String, String, String)> = stmt
+        .query_map([package_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
+        .collect::<Result<_, _>>()?;
+    let newest = rows.into_iter().max_by_cached_key(|row| crate::domain::version::NuGetVersion::parse(&row.1).ok());
+    let Some((package_id, _, title, summary, description, tags, authors)) = newest else {
+        return Ok(());
+    };
+    let owners = super::packages::owner_names(conn, package_key)?.join(" ");
+    conn.execute(
+        "INSERT INTO package_search (rowid, package_id, id_parts, title, summary, description, tags, authors, owners)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        rusqlite::params![package_key, package_id, id_parts(&package_id), title, summary, description, tags, authors, owners],
+    )?;
+    Ok(())
+}
+
+trait MaxByCachedKey: Iterator + Sized {
+    fn max_by_cached_key<K: Ord>(self, f: impl Fn(&Self::Item) -> K) -> Option<Self::Item> {
+        self.map(|item| (f(&item), item)).max_by(|a, b| a.0.cmp(&b.0)).map(|(_, item)| item)
+    }
+}
+impl<I: Iterator> MaxByCachedKey for I {}
+
+/// Rebuilds the whole index; returns how many packages had a row that differed (drift repaired).
+pub fn rebuild_all(conn: &Connection) -> Result<usize, DbError> {
+    let before: Vec<(i64, String)> = conn
+        .prepare("SELECT rowid, package_id || '|' || coalesce(description, '') || '|' || tags || '|' || owners FROM package_search")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let keys: Vec<i64> = conn.prepare("SELECT id FROM packages")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    conn.execute("DELETE FROM package_search", [])?;
+    for key in keys {
+        reindex_package(conn, key)?;
+    }
+    let after: Vec<(i64, String)> = conn
+        .prepare("SELECT rowid, package_id || '|' || coalesce(description, '') || '|' || tags || '|' || owners FROM package_search")?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    let before: std::collections::HashMap<i64, String> = before.into_iter().collect();
+    let after_map: std::collections::HashMap<i64, String> = after.into_iter().collect();
+    let changed = after_map.iter().filter(|(k, v)| before.get(k) != Some(v)).count()
+        + before.keys().filter(|k| !after_map.contains_key(k)).count();
+    Ok(changed)
+}
+
+/// Ids (lowercase) matching the query, best first, and the total number of matches.
+pub fn search(conn: &Connection, q: &ParsedQuery) -> Result<(usize, Vec<String>), DbError> {
+    let mut args: Vec<Box<dyn ToSql>> = Vec::new();
+    let mut conditions = vec![format!(
+        "EXISTS (SELECT 1 FROM package_versions v WHERE v.package_key = p.id AND v.status = 'available' AND v.listed = 1{}{}{})",
+        if q.include_prerelease { "" } else { " AND v.is_prerelease = 0" },
+        if q.include_semver2 { "" } else { " AND v.is_semver2 = 0" },
+        q.package_type.as_ref().map_or(String::new(), |t| {
+            args.push(Box::new(format!("%\"name\":\"{}\"%", t.to_ascii_lowercase())));
+            let n = args.len();
+            if t.eq_ignore_ascii_case("dependency") {
+                format!(" AND (v.package_types = '[]' OR lower(v.package_types) LIKE ?{n})")
+            } else {
+                format!(" AND lower(v.package_types) LIKE ?{n}")
+            }
+        })
+    )];
+    for filter in &q.filters {
+        match filter {
+            Filter::ExactId(id) => {
+                args.push(Box::new(id.to_ascii_lowercase()));
+                conditions.push(format!("p.id_lower = ?{}", args.len()));
+            }
+            Filter::Version(version) => {
+                args.push(Box::new(version.to_ascii_lowercase()));
+                conditions.push(format!(
+                    "EXISTS (SELECT 1 FROM package_versions v2 WHERE v2.package_key = p.id AND v2.version_lower = ?{} AND v2.status = 'available' AND v2.listed = 1)",
+                    args.len()
+                ));
+            }
+        }
+    }
+    let fts = q.fts_expression();
+    if let Some(expr) = &fts {
+        args.push(Box::new(expr.clone()));
+        conditions.push(format!("package_search MATCH ?{}", args.len()));
+    }
+    let where_clause = conditions.join(" AND ");
+    // The count uses exactly the arguments of the WHERE clause; ordering and paging come after.
+    let count_args = args.len();
+    let (from, order) = if fts.is_some() {
+        args.push(Box::new(q.raw_lower.clone()));
+        let exact_arg = args.len();
+        (
+            "package_search s JOIN packages p ON p.id = s.rowid".to_owned(),
+            // An exact id match always comes first; then bm25 with the id columns weighted highest.
+            format!("(p.id_lower = ?{exact_arg}) DESC, bm25(package_search, 10.0, 8.0, 5.0, 2.0, 1.0, 3.0, 2.0, 2.0), p.total_downloads DESC, p.id_lower"),
+        )
+    } else {
+        ("packages p".to_owned(), "p.total_downloads DESC, p.id_lower".to_owned())
+    };
+    let count_sql = format!("SELECT count(*) FROM {from} WHERE {where_clause}");
+    let total: i64 = conn.prepare_cached(&count_sql)?.query_row(params_from_iter(args[..count_args].iter()), |r| r.get(0))?;
+    args.push(Box::new(i64::try_from(q.take).unwrap_or(i64::MAX)));
+    let take_arg = args.len();
+    args.push(Box::new(i64::try_from(q.skip).unwrap_or(i64::MAX)));
+    let skip_arg = args.len();
+    let sql = format!("SELECT p.id_lower FROM {from} WHERE {where_clause} ORDER BY {order} LIMIT ?{take_arg} OFFSET ?{skip_arg}");
+    let ids = conn.prepare_cached(&sql)?.query_map(params_from_iter(args.iter()), |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok((usize::try_from(total).unwrap_or(0), ids))
+}
+
+/// Ids starting with `prefix` (case-insensitive) that have a version visible under the flags.
+pub fn autocomplete_ids(conn: &Connection, prefix: &str, skip: usize, take: usize, prerelease: bool, semver2: bool) -> Result<(usize, Vec<String>), DbError> {
+    let visible = format!(
+        "EXISTS (SELECT 1 FROM package_versions v WHERE v.package_key = p.id AND v.status = 'available' AND v.listed = 1{}{})",
+        if prerelease { "" } else { " AND v.is_prerelease = 0" },
+        if semver2 { "" } else { " AND v.is_semver2 = 0" },
+    );
+    let pattern = format!("{}%", prefix.to_ascii_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let total: i64 = conn
+        .prepare_cached(&format!("SELECT count(*) FROM packages p WHERE p.id_lower LIKE ?1 ESCAPE '\\' AND {visible}"))?
+        .query_row([&pattern], |r| r.get(0))?;
+    let sql = format!(
+        "SELECT p.package_id FROM packages p WHERE p.id_lower LIKE ?1 ESCAPE '\\' AND {visible}
+         ORDER BY p.total_downloads DESC, p.id_lower LIMIT ?2 OFFSET ?3"
+    );
+    let ids = conn
+        .prepare_cached(&sql)?
+        .query_map(rusqlite::params![pattern, i64::try_from(take).unwrap_or(i64::MAX), i64::try_from(skip).unwrap_or(i64::MAX)], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    Ok((usize::try_from(total).unwrap_or(0), ids))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::id_parts;
+
+    #[test]
+    fn splits_ids_into_words() {
+        assert_eq!(id_parts("Acme.HttpClient-Extras"), "Acme HttpClient Http Client Extras");
+        assert_eq!(id_parts("NUnit"), "NUnit");
+        assert_eq!(id_parts("xunit.core"), "xunit core");
+    }
+}

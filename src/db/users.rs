@@ -1,0 +1,77 @@
+//! Accounts: users and organizations.
+use super::DbError;
+use rusqlite::{params, Connection, OptionalExtension};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UserRow {
+    pub id: i64,
+    pub username: String,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub is_admin: bool,
+    pub is_disabled: bool,
+    pub is_organization: bool,
+    pub email_confirmed: bool,
+    pub created_at: String,
+}
+
+const COLUMNS: &str =
+    "id, username, email, password_hash, is_admin, is_disabled, is_organization, email_confirmed, created_at";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
+    Ok(UserRow {
+        id: r.get(0)?,
+        username: r.get(1)?,
+        email: r.get(2)?,
+        password_hash: r.get(3)?,
+        is_admin: r.get(4)?,
+        is_disabled: r.get(5)?,
+        is_organization: r.get(6)?,
+        email_confirmed: r.get(7)?,
+        created_at: r.get(8)?,
+    })
+}
+
+pub struct NewUser<'a> {
+    pub username: &'a str,
+    pub email: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub is_admin: bool,
+    pub is_organization: bool,
+}
+
+pub fn insert(conn: &Connection, user: &NewUser<'_>) -> Result<i64, DbError> {
+    conn.execute(
+        "INSERT INTO users (username, username_lower, email, email_lower, password_hash, is_admin, is_organization, created_at)
+         VALUES (?1, lower(?1), ?2, lower(?2), ?3, ?4, ?5, ?6)",
+        params![user.username, user.email, user.password_hash, user.is_admin, user.is_organization, super::now_text()],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+pub fn by_name(conn: &Connection, username: &str) -> Result<Option<UserRow>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE username_lower = lower(?1)");
+    Ok(conn.query_row(&sql, [username], from_row).optional()?)
+}
+
+pub fn by_id(conn: &Connection, id: i64) -> Result<Option<UserRow>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE id = ?1");
+    Ok(conn.query_row(&sql, [id], from_row).optional()?)
+}
+
+pub fn list(conn: &Connection) -> Result<Vec<UserRow>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM users ORDER BY username_lower");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([], from_row)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn set_admin(conn: &Connection, id: i64, admin: bool) -> Result<(), DbError> {
+    conn.execute("UPDATE users SET is_admin = ?2 WHERE id = ?1", params![id, admin])?;
+    Ok(())
+}
+
+pub fn set_disabled(conn: &Connection, id: i64, disabled: bool) -> Result<(), DbError> {
+    conn.execute("UPDATE users SET is_disabled = ?2 WHERE id = ?1", params![id, disabled])?;
+    Ok(())
+}

@@ -1,0 +1,8 @@
+//! Pure NuGet package model and rules: no HTTP, no SQL, no I/O beyond reading a package in hand.
+pub mod api_key;
+pub mod id;
+pub mod nupkg;
+pub mod nuspec;
+pub mod password;
+pub mod version;
+pub mod version_range;

@@ -1,0 +1,29 @@
+//! Credentials on requests: the `X-NuGet-ApiKey` header for publishing.
+use crate::error::AppError;
+use crate::services::{blocking, keys, permissions::Principal};
+use crate::state::AppState;
+use actix_web::HttpRequest;
+
+pub const API_KEY_HEADER: &str = "X-NuGet-ApiKey";
+
+/// The principal behind the request's API key: 401 when none is sent, 403 when it is refused.
+pub async fn api_key_principal(req: &HttpRequest, state: &AppState) -> Result<Principal, AppError> {
+    let key = req
+        .headers()
+        .get(API_KEY_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| !k.is_empty())
+        .ok_or_else(|| AppError::Unauthorized {
+            message: "An API key is required: pass it with -ApiKey or store it with 'nuget setApiKey'.".into(),
+            basic_realm: false,
+        })?
+        .to_owned();
+    let state = state.clone();
+    blocking(move || keys::authenticate(&*state.conn()?, &state.server_key, &key)).await
+}
+
+/// The client address for the audit log (the peer; a proxy's forwarded header is not trusted).
+pub fn client_ip(req: &HttpRequest) -> Option<String> {
+    req.peer_addr().map(|a| a.ip().to_string())
+}

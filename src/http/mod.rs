@@ -1,0 +1,18 @@
+//! The HTTP faces. Handlers extract, call one service, map the outcome; no SQL, no zip parsing.
+pub mod auth;
+pub mod feed_v3;
+pub mod files;
+pub mod health;
+pub mod home;
+pub mod publish;
+pub mod request_log;
+
+use actix_web::web;
+
+/// The one table of routes, shared by `galley serve` and the tests.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/health", web::get().to(health::health))
+        .route("/", web::get().to(home::home))
+        .service(publish::scope())
+        .service(feed_v3::scope());
+}

@@ -1,0 +1,123 @@
+//! The one place every public URL is built, from the configured base URL (which may carry the
+//! path prefix of a reverse proxy).
+
+/// A registration hive: which versions it holds and how it is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Hive {
+    /// RegistrationsBaseUrl, /3.0.0-beta, /3.0.0-rc: plain JSON, no SemVer 2.0 versions.
+    Legacy,
+    /// RegistrationsBaseUrl/3.4.0: gzip, no SemVer 2.0 versions.
+    Gzip,
+    /// RegistrationsBaseUrl/3.6.0: gzip, with SemVer 2.0 versions.
+    GzipSemVer2,
+}
+
+impl Hive {
+    pub const ALL: [Hive; 3] = [Hive::Legacy, Hive::Gzip, Hive::GzipSemVer2];
+
+    pub fn path(self) -> &'static str {
+        match self {
+            Hive::Legacy => "registration",
+            Hive::Gzip => "registration-gz",
+            Hive::GzipSemVer2 => "registration-gz-semver2",
+        }
+    }
+
+    pub fn from_path(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|h| h.path() == s)
+    }
+
+    pub fn includes_semver2(self) -> bool {
+        self == Hive::GzipSemVer2
+    }
+
+    pub fn gzipped(self) -> bool {
+        self != Hive::Legacy
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct UrlGenerator {
+    base: String,
+}
+
+impl UrlGenerator {
+    /// `base` without a trailing slash, e.g. `https://example.org/nuget`.
+    pub fn new(base: &str) -> Self {
+        Self { base: base.trim_end_matches('/').to_owned() }
+    }
+
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+    pub fn service_index(&self) -> String {
+        format!("{}/v3/index.json", self.base)
+    }
+    pub fn publish(&self) -> String {
+        format!("{}/api/v2/package", self.base)
+    }
+    pub fn v2_root(&self) -> String {
+        format!("{}/api/v2/", self.base)
+    }
+    pub fn flat_container(&self) -> String {
+        format!("{}/v3/flatcontainer/", self.base)
+    }
+    pub fn flat_index(&self, id_lower: &str) -> String {
+        format!("{}/v3/flatcontainer/{id_lower}/index.json", self.base)
+    }
+    pub fn package_content(&self, id_lower: &str, version_lower: &str) -> String {
+        format!("{}/v3/flatcontainer/{id_lower}/{version_lower}/{id_lower}.{version_lower}.nupkg", self.base)
+    }
+    pub fn readme(&self, id_lower: &str, version_lower: &str) -> String {
+        format!("{}/v3/flatcontainer/{id_lower}/{version_lower}/readme", self.base)
+    }
+    pub fn icon(&self, id_lower: &str, version_lower: &str) -> String {
+        format!("{}/v3/flatcontainer/{id_lower}/{version_lower}/icon", self.base)
+    }
+    pub fn registration_base(&self, hive: Hive) -> String {
+        format!("{}/v3/{}/", self.base, hive.path())
+    }
+    pub fn registration_index(&self, hive: Hive, id_lower: &str) -> String {
+        format!("{}/v3/{}/{id_lower}/index.json", self.base, hive.path())
+    }
+    pub fn registration_page(&self, hive: Hive, id_lower: &str, lower: &str, upper: &str) -> String {
+        format!("{}/v3/{}/{id_lower}/page/{lower}/{upper}.json", self.base, hive.path())
+    }
+    pub fn registration_leaf(&self, hive: Hive, id_lower: &str, version_lower: &str) -> String {
+        format!("{}/v3/{}/{id_lower}/{version_lower}.json", self.base, hive.path())
+    }
+    pub fn search(&self) -> String {
+        format!("{}/v3/query", self.base)
+    }
+    pub fn autocomplete(&self) -> String {
+        format!("{}/v3/autocomplete", self.base)
+    }
+    pub fn package_details_template(&self) -> String {
+        format!("{}/packages/{{id}}/{{version}}", self.base)
+    }
+    pub fn package_details(&self, id: &str, version: &str) -> String {
+        format!("{}/packages/{id}/{version}", self.base)
+    }
+    pub fn readme_template(&self) -> String {
+        format!("{}/v3/flatcontainer/{{lower_id}}/{{lower_version}}/readme", self.base)
+    }
+    pub fn report_abuse_template(&self) -> String {
+        format!("{}/packages/{{id}}/{{version}}/ReportAbuse", self.base)
+    }
+    pub fn v2_download(&self, id: &str, version: &str) -> String {
+        format!("{}/api/v2/package/{id}/{version}", self.base)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_keep_the_proxy_prefix() {
+        let u = UrlGenerator::new("https://example.org/nuget/");
+        assert_eq!(u.service_index(), "https://example.org/nuget/v3/index.json");
+        assert_eq!(u.package_content("a.b", "1.0.0"), "https://example.org/nuget/v3/flatcontainer/a.b/1.0.0/a.b.1.0.0.nupkg");
+        assert_eq!(u.registration_index(Hive::GzipSemVer2, "a"), "https://example.org/nuget/v3/registration-gz-semver2/a/index.json");
+    }
+}

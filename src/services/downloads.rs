@@ -1,0 +1,38 @@
+//! Download counts, batched in memory so the restore path never writes to the database.
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+#[derive(Default)]
+pub struct DownloadCounter {
+    pending: Mutex<HashMap<(String, String), u64>>,
+}
+
+impl DownloadCounter {
+    pub fn record(&self, id_lower: &str, version_lower: &str) {
+        if let Ok(mut map) = self.pending.lock() {
+            *map.entry((id_lower.to_owned(), version_lower.to_owned())).or_default() += 1;
+        }
+    }
+
+    pub fn take(&self) -> HashMap<(String, String), u64> {
+        self.pending.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default()
+    }
+
+    /// Writes the pending counts in one transaction; returns how many downloads were written.
+    pub fn flush(&self, pool: &crate::db::Pool) -> Result<u64, crate::error::AppError> {
+        let pending = self.take();
+        if pending.is_empty() {
+            return Ok(0);
+        }
+        let mut conn = pool.get()?;
+        let total = crate::db::write(&mut conn, |tx| {
+            let mut total = 0;
+            for ((id, version), n) in &pending {
+                crate::db::packages::add_downloads(tx, id, version, *n)?;
+                total += n;
+            }
+            Ok(total)
+        })?;
+        Ok(total)
+    }
+}

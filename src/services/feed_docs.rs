@@ -1,0 +1,190 @@
+//! Rendered restore-path documents: the flat-container index and the registration documents of
+//! every hive. They change only when their package id changes, so they are rendered on that change
+//! (push, unlist, relist, delete, validation) into `<data-dir>/cache/{id}/{generation}/` and then
+//! served like static files: no SQL on the restore path.
+//!
+//! A generation folder is complete before the `CURRENT` pointer file is atomically replaced, so a
+//! reader sees either the old documents or the new ones, never a mix.
+use crate::db::records::PackageRecord;
+use crate::error::AppError;
+use crate::protocol::urls::{Hive, UrlGenerator};
+use crate::protocol::v3;
+use crate::store::fs::write_atomic;
+use flate2::{write::GzEncoder, Compression};
+use serde::{Deserialize, Serialize};
+use std::collections::{HashMap, HashSet};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// What the router needs to know about one id, kept in memory.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DocSet {
+    pub generation: String,
+    /// Available versions (lowercase normalized): the only ones whose files are served.
+    pub versions: HashSet<String>,
+    /// Versions that have an embedded readme / icon file.
+    pub readmes: HashSet<String>,
+    pub icons: HashSet<String>,
+    #[serde(skip)]
+    pub dir: PathBuf,
+}
+
+impl DocSet {
+    /// Strong validator for every document of this generation.
+    pub fn etag(&self) -> String {
+        format!("\"{}\"", self.generation)
+    }
+
+    pub fn flat_index(&self) -> PathBuf {
+        self.dir.join("flat.json")
+    }
+
+    /// Registration documents: `index`, `page-{lower}-{upper}` or a version; gzip hives end `.json.gz`.
+    pub fn registration(&self, hive: Hive, name: &str) -> PathBuf {
+        let ext = if hive.gzipped() { "json.gz" } else { "json" };
+        self.dir.join(hive.path()).join(format!("{name}.{ext}"))
+    }
+}
+
+pub struct FeedDocs {
+    root: PathBuf,
+    urls: UrlGenerator,
+    sets: RwLock<HashMap<String, Arc<DocSet>>>,
+    /// Striped locks: two refreshes of one id must not interleave, or the one that read the
+    /// database first could publish its older view last.
+    refresh_locks: Vec<Mutex<()>>,
+}
+
+const META: &str = "meta.json";
+const CURRENT: &str = "CURRENT";
+
+impl FeedDocs {
+    pub fn new(root: PathBuf, urls: UrlGenerator) -> std::io::Result<Self> {
+        std::fs::create_dir_all(&root)?;
+        Ok(Self { root, urls, sets: RwLock::new(HashMap::new()), refresh_locks: (0..64).map(|_| Mutex::new(())).collect() })
+    }
+
+    /// The current documents of an id, or `None` when it has no available version.
+    pub fn lookup(&self, id_lower: &str) -> Option<Arc<DocSet>> {
+        if let Some(set) = self.sets.read().ok()?.get(id_lower) {
+            return Some(set.clone());
+        }
+        // Not yet in memory (e.g. after a restart): load the pointer from disk once.
+        if !is_safe_name(id_lower) {
+            return None;
+        }
+        let set = Arc::new(self.load_from_disk(id_lower)?);
+        self.sets.write().ok()?.insert(id_lower.to_owned(), set.clone());
+        Some(set)
+    }
+
+    fn load_from_disk(&self, id_lower: &str) -> Option<DocSet> {
+        let id_dir = self.root.join(id_lower);
+        let generation = std::fs::read_to_string(id_dir.join(CURRENT)).ok()?;
+        let dir = id_dir.join(generation.trim());
+        let mut set: DocSet = serde_json::from_slice(&std::fs::read(dir.join(META)).ok()?).ok()?;
+        set.dir = dir;
+        Some(set)
+    }
+
+    /// Reads the id from the database and re-renders its documents. Called after every committed
+    /// change of the id, before the change is reported as done.
+    pub fn refresh(&self, conn: &rusqlite::Connection, id_lower: &str) -> Result<(), AppError> {
+        let stripe = id_lower.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b))) % self.refresh_locks.len();
+        let _guard = self.refresh_locks[stripe].lock().map_err(|_| AppError::internal(anyhow::anyhow!("render lock poisoned")))?;
+        let package = crate::db::packages::load(conn, id_lower)?;
+        self.render(id_lower, package.as_ref())
+    }
+
+    /// Renders every document of the package (or removes them when nothing is available) and
+    /// switches readers over to them.
+    fn render(&self, id_lower: &str, package: Option<&PackageRecord>) -> Result<(), AppError> {
+        let id_dir = self.root.join(id_lower);
+        let available = package.filter(|p| p.available().next().is_some());
+        let Some(package) = available else {
+            if let Ok(mut sets) = self.sets.write() {
+                sets.remove(id_lower);
+            }
+            let _ = std::fs::remove_file(id_dir.join(CURRENT));
+            remove_old_generations(&id_dir, None);
+            return Ok(());
+        };
+        let generation = format!("{:x}", chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default());
+        let dir = id_dir.join(&generation);
+        let mut set = DocSet {
+            generation: generation.clone(),
+            versions: package.available().map(|v| v.version_lower.clone()).collect(),
+            readmes: package.available().filter(|v| v.readme_file.is_some()).map(|v| v.version_lower.clone()).collect(),
+            icons: package.available().filter(|v| v.icon_file.is_some()).map(|v| v.version_lower.clone()).collect(),
+            dir: dir.clone(),
+        };
+        write_json(&set.flat_index(), &v3::flat_index(package), false)?;
+        for hive in Hive::ALL {
+            std::fs::create_dir_all(dir.join(hive.path()))?;
+            let Some((index, pages)) = v3::registration(&self.urls, hive, package) else {
+                continue;
+            };
+            write_json(&set.registration(hive, "index"), &index, hive.gzipped())?;
+            for page in &pages {
+                write_json(&set.registration(hive, &format!("page-{}-{}", page.lower, page.upper)), page, hive.gzipped())?;
+            }
+            for v in v3::hive_versions(package, hive) {
+                let leaf = v3::registration_leaf_document(&self.urls, hive, package, v);
+                write_json(&set.registration(hive, &v.version_lower), &leaf, hive.gzipped())?;
+            }
+        }
+        write_atomic(&dir.join(META), &serde_json::to_vec(&set).map_err(AppError::internal)?)?;
+        write_atomic(&id_dir.join(CURRENT), generation.as_bytes())?;
+        set.dir = dir;
+        if let Ok(mut sets) = self.sets.write() {
+            sets.insert(id_lower.to_owned(), Arc::new(set));
+        }
+        remove_old_generations(&id_dir, Some(&generation));
+        Ok(())
+    }
+
+    /// Re-renders every id from the database (start-up repair and `galley reindex`).
+    pub fn render_all(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
+        let conn = pool.get()?;
+        let ids = crate::db::packages::all_ids(&conn)?;
+        for id in &ids {
+            self.refresh(&conn, id)?;
+        }
+        Ok(ids.len())
+    }
+}
+
+fn is_safe_name(s: &str) -> bool {
+    !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '\\', '\0'])
+}
+
+fn write_json<T: Serialize>(path: &Path, value: &T, gzip: bool) -> Result<(), AppError> {
+    let json = serde_json::to_vec(value).map_err(AppError::internal)?;
+    let bytes = if gzip {
+        let mut enc = GzEncoder::new(Vec::new(), Compression::default());
+        enc.write_all(&json)?;
+        enc.finish()?
+    } else {
+        json
+    };
+    // The whole generation folder becomes visible at once through CURRENT; plain writes suffice.
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(path, bytes)?;
+    Ok(())
+}
+
+/// Deletes generation folders other than `keep`. A reader that already opened an old file keeps
+/// reading it (the inode lives until closed).
+fn remove_old_generations(id_dir: &Path, keep: Option<&str>) {
+    let Ok(entries) = std::fs::read_dir(id_dir) else { return };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if entry.path().is_dir() && Some(name.as_ref()) != keep {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
+}

@@ -1,0 +1,17 @@
+//! Use cases. Services decide (who may push, what a push stores, what a feed shows); they never
+//! build HTTP responses. Blocking work is theirs to run off the async executor.
+pub mod accounts;
+pub mod downloads;
+pub mod feed_docs;
+pub mod keys;
+pub mod lifecycle;
+pub mod permissions;
+pub mod publish;
+pub mod search;
+
+/// Runs blocking work (SQLite, zip, bcrypt, file I/O) on tokio's blocking pool.
+pub async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, crate::error::AppError> + Send + 'static,
+) -> Result<T, crate::error::AppError> {
+    tokio::task::spawn_blocking(f).await?
+}

@@ -1,0 +1,62 @@
+//! Everything a request or job needs, built once at start and shared.
+use crate::config::Config;
+use crate::db::Pool;
+use crate::protocol::urls::UrlGenerator;
+use crate::services::downloads::DownloadCounter;
+use crate::services::feed_docs::FeedDocs;
+use crate::store::PackageStore;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub config: Arc<Config>,
+    pub db: Pool,
+    pub store: Arc<dyn PackageStore>,
+    pub docs: Arc<FeedDocs>,
+    pub downloads: Arc<DownloadCounter>,
+    pub urls: UrlGenerator,
+    /// Server key for the keyed hash of API keys (`<data-dir>/secret.key`).
+    pub server_key: Arc<[u8]>,
+}
+
+impl AppState {
+    /// Opens the data directory: database (migrated), package store, rendered feed documents.
+    pub fn open(config: Config) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let db = crate::db::open(&config.database_path())?;
+        let store = Arc::new(crate::store::FsStore::new(config.packages_dir())?);
+        let urls = UrlGenerator::new(&config.public_base_url());
+        let docs = Arc::new(FeedDocs::new(config.cache_dir(), urls.clone())?);
+        let server_key = load_or_create_server_key(&config.secret_path())?;
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            store,
+            docs,
+            downloads: Arc::new(DownloadCounter::default()),
+            urls,
+            server_key: server_key.into(),
+        })
+    }
+
+    pub fn conn(&self) -> Result<crate::db::Conn, crate::error::AppError> {
+        Ok(self.db.get()?)
+    }
+}
+
+fn load_or_create_server_key(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    use rand::RngCore;
+    if let Ok(bytes) = std::fs::read(path) {
+        anyhow::ensure!(bytes.len() >= 32, "{} is damaged (shorter than 32 bytes)", path.display());
+        return Ok(bytes);
+    }
+    let mut key = vec![0u8; 32];
+    rand::rng().fill_bytes(&mut key);
+    crate::store::fs::write_atomic(path, &key)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(key)
+}
