@@ -1,0 +1,193 @@
+//! The test harness: a real Galley server on an ephemeral loopback port over a temp data dir.
+#![allow(dead_code)]
+
+use galley::config::Config;
+use galley::state::AppState;
+use std::io::Write;
+use std::net::TcpListener;
+use std::sync::mpsc;
+
+pub struct TestApp {
+    pub base: String,
+    pub state: AppState,
+    pub client: reqwest::blocking::Client,
+    handle: actix_web::dev::ServerHandle,
+    thread: Option<std::thread::JoinHandle<()>>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // Stop the server and wait for its thread, so no test leaves a server behind.
+        let handle = self.handle.clone();
+        let _ = std::thread::spawn(move || actix_web::rt::System::new().block_on(handle.stop(false))).join();
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+pub fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {})
+}
+
+/// Starts a server whose config `tweak` may change (limits, delete mode, auth…).
+pub fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let mut config = Config { data_dir: dir.path().join("data"), listen: addr.to_string(), ..Config::default() };
+    config.accounts.bcrypt_cost = 4;
+    config.jobs.flush_downloads = String::new();
+    tweak(&mut config);
+    let state = AppState::open(config).unwrap();
+    let (tx, rx) = mpsc::channel();
+    let server_state = state.clone();
+    let thread = std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = actix_web::HttpServer::new(move || actix_web::App::new().configure(galley::app::configure(server_state.clone())))
+                .workers(2)
+                .listen(listener)
+                .unwrap()
+                .run();
+            tx.send(server.handle()).unwrap();
+            server.await.unwrap();
+        });
+    });
+    let handle = rx.recv().unwrap();
+    let client = reqwest::blocking::Client::builder()
+        .timeout(std::time::Duration::from_secs(30))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestApp { base: format!("http://{addr}"), state, client, handle, thread: Some(thread), _dir: dir }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::blocking::Response {
+        self.client.get(self.url(path)).send().unwrap()
+    }
+
+    pub fn get_json(&self, path: &str) -> serde_json::Value {
+        let r = self.get(path);
+        assert_eq!(r.status(), 200, "GET {path}");
+        r.json().unwrap()
+    }
+
+    /// Creates a user (password "password-1") and returns its id.
+    pub fn create_user(&self, name: &str, admin: bool) -> i64 {
+        let conn = self.state.conn().unwrap();
+        galley::services::accounts::create_user(
+            &conn,
+            &galley::services::accounts::NewAccount { username: name, email: &format!("{name}@example.com"), password: "password-1", is_admin: admin },
+            4,
+        )
+        .unwrap()
+    }
+
+    /// Creates an API key for the user and returns the secret.
+    pub fn create_key(&self, user_id: i64, scopes: &str, globs: &[&str]) -> String {
+        self.create_key_days(user_id, scopes, globs, 365)
+    }
+
+    pub fn create_key_days(&self, user_id: i64, scopes: &str, globs: &[&str], days: u32) -> String {
+        let conn = self.state.conn().unwrap();
+        galley::services::keys::create(
+            &conn,
+            &self.state.server_key,
+            &galley::services::keys::NewKeyRequest {
+                user_id,
+                description: "test",
+                scopes: galley::domain::api_key::Scope::parse_list(scopes).unwrap(),
+                globs: globs.iter().map(|g| (*g).to_owned()).collect(),
+                expires_in_days: days,
+            },
+        )
+        .unwrap()
+        .secret
+    }
+
+    /// A user with a full push+unlist key: (user id, key).
+    pub fn user_with_key(&self, name: &str) -> (i64, String) {
+        let id = self.create_user(name, false);
+        (id, self.create_key(id, "push,unlist", &[]))
+    }
+
+    /// Pushes the way nuget.exe does: multipart with one file part.
+    pub fn push(&self, key: Option<&str>, nupkg: &[u8]) -> reqwest::blocking::Response {
+        let part = reqwest::blocking::multipart::Part::bytes(nupkg.to_vec()).file_name("package.nupkg");
+        let form = reqwest::blocking::multipart::Form::new().part("package", part);
+        let mut req = self.client.put(self.url("/api/v2/package/")).multipart(form);
+        if let Some(k) = key {
+            req = req.header("X-NuGet-ApiKey", k);
+        }
+        req.send().unwrap()
+    }
+
+    pub fn delete(&self, key: &str, id: &str, version: &str) -> reqwest::blocking::Response {
+        self.client.delete(self.url(&format!("/api/v2/package/{id}/{version}"))).header("X-NuGet-ApiKey", key).send().unwrap()
+    }
+
+    pub fn relist(&self, key: &str, id: &str, version: &str) -> reqwest::blocking::Response {
+        self.client.post(self.url(&format!("/api/v2/package/{id}/{version}"))).header("X-NuGet-ApiKey", key).send().unwrap()
+    }
+
+    /// Counts of packages and versions rows plus the files under the package store.
+    pub fn stored(&self) -> (i64, i64, usize) {
+        let conn = self.state.conn().unwrap();
+        let packages: i64 = conn.query_row("SELECT count(*) FROM packages", [], |r| r.get(0)).unwrap();
+        let versions: i64 = conn.query_row("SELECT count(*) FROM package_versions", [], |r| r.get(0)).unwrap();
+        let files = walk_files(&self.state.config.packages_dir());
+        (packages, versions, files)
+    }
+}
+
+fn walk_files(dir: &std::path::Path) -> usize {
+    std::fs::read_dir(dir).map_or(0, |entries| {
+        entries
+            .flatten()
+            .map(|e| if e.path().is_dir() { walk_files(&e.path()) } else { 1 })
+            .sum()
+    })
+}
+
+/// A nuspec with the given id, version and extra `<metadata>` children.
+pub fn nuspec(id: &str, version: &str, extra: &str) -> String {
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd">
+  <metadata>
+    <id>{id}</id>
+    <version>{version}</version>
+    <authors>Test Author</authors>
+    <description>Description of {id}</description>
+    {extra}
+  </metadata>
+</package>"#
+    )
+}
+
+/// A .nupkg holding `nuspec_xml` as `{name}.nuspec` plus `extra` files.
+pub fn nupkg_with(nuspec_xml: &str, name: &str, extra: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default();
+    zip.start_file(format!("{name}.nuspec"), options).unwrap();
+    zip.write_all(nuspec_xml.as_bytes()).unwrap();
+    for (path, bytes) in extra {
+        zip.start_file(*path, options).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap().into_inner()
+}
+
+pub fn nupkg(id: &str, version: &str) -> Vec<u8> {
+    nupkg_with(&nuspec(id, version, ""), id, &[("lib/net6.0/_._", b"")])
+}
+
+pub fn nupkg_extra(id: &str, version: &str, extra_metadata: &str) -> Vec<u8> {
+    nupkg_with(&nuspec(id, version, extra_metadata), id, &[("lib/net6.0/_._", b"")])
+}

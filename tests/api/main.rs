@@ -1,0 +1,2 @@
+//! The one integration test binary: each module drives a real server over loopback HTTP.
+mod helpers;
