@@ -24,9 +24,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     });
     let app_state = state.clone();
     let server = HttpServer::new(move || {
-        App::new()
-            .wrap(from_fn(http::request_log::log_request))
-            .configure(configure(app_state.clone()))
+        App::new().wrap(from_fn(http::request_log::log_request)).configure(configure(app_state.clone()))
     })
     .bind(&listen)?
     .shutdown_timeout(10)

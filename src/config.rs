@@ -133,7 +133,11 @@ impl Config {
         Self::load_from(explicit, &env, overrides)
     }
 
-    pub fn load_from(explicit: Option<&Path>, env: &[(String, String)], overrides: &Overrides) -> Result<Self, ConfigError> {
+    pub fn load_from(
+        explicit: Option<&Path>,
+        env: &[(String, String)],
+        overrides: &Overrides,
+    ) -> Result<Self, ConfigError> {
         let mut config = match explicit {
             Some(path) => Self::from_file(path)?,
             None if Path::new("galley.toml").exists() => Self::from_file(Path::new("galley.toml"))?,
@@ -154,7 +158,8 @@ impl Config {
     }
 
     pub fn from_file(path: &Path) -> Result<Self, ConfigError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
+        let text =
+            std::fs::read_to_string(path).map_err(|source| ConfigError::Read { path: path.to_owned(), source })?;
         Self::from_toml(&text).map_err(|message| ConfigError::Parse { path: path.to_owned(), message })
     }
 
@@ -193,11 +198,15 @@ impl Config {
     }
 
     pub fn validate(&self) -> Result<(), ConfigError> {
-        self.listen
-            .parse::<std::net::SocketAddr>()
-            .map_err(|_| ConfigError::Invalid(format!("listen = '{}' is not an address like 127.0.0.1:5000", self.listen)))?;
-        if !self.base_url.is_empty() && !(self.base_url.starts_with("http://") || self.base_url.starts_with("https://")) {
-            return Err(ConfigError::Invalid(format!("base_url = '{}' must start with http:// or https://", self.base_url)));
+        self.listen.parse::<std::net::SocketAddr>().map_err(|_| {
+            ConfigError::Invalid(format!("listen = '{}' is not an address like 127.0.0.1:5000", self.listen))
+        })?;
+        let scheme_ok = self.base_url.starts_with("http://") || self.base_url.starts_with("https://");
+        if !self.base_url.is_empty() && !scheme_ok {
+            return Err(ConfigError::Invalid(format!(
+                "base_url = '{}' must start with http:// or https://",
+                self.base_url
+            )));
         }
         if self.publish.max_package_mb == 0 {
             return Err(ConfigError::Invalid("[publish] max_package_mb must be at least 1".into()));

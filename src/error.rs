@@ -1,4 +1,4 @@
-//! AppError: the one place that maps failures to status codes and client messages.
+//! `AppError`: the one place that maps failures to status codes and client messages.
 //!
 //! The NuGet client prints the HTTP reason phrase of a failed push ("Response status code does not
 //! indicate success: 403 (...)"), so the message also goes into the reason phrase, as nuget.org does.
@@ -71,7 +71,8 @@ impl From<tokio::task::JoinError> for AppError {
 fn reason_phrase(message: &str) -> Option<&'static str> {
     const MAX_INTERNED: usize = 4096;
     static INTERNED: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let clean: String = message.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).take(400).collect();
+    let clean: String =
+        message.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).take(400).collect();
     let mut set = INTERNED.get_or_init(Default::default).lock().ok()?;
     if let Some(existing) = set.get(clean.as_str()) {
         return Some(existing);

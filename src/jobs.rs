@@ -20,7 +20,12 @@ pub async fn start(state: &AppState) -> anyhow::Result<Option<JobScheduler>> {
         Box::pin(async move {
             let started = std::time::Instant::now();
             match tokio::task::spawn_blocking(move || flush_downloads(&state)).await {
-                Ok(Ok(n)) => tracing::info!(job = "flush-downloads", downloads = n, ms = started.elapsed().as_millis(), "job done"),
+                Ok(Ok(n)) => tracing::info!(
+                    job = "flush-downloads",
+                    downloads = n,
+                    ms = started.elapsed().as_millis(),
+                    "job done"
+                ),
                 Ok(Err(e)) => tracing::error!(job = "flush-downloads", error = %e, "job failed"),
                 Err(e) => tracing::error!(job = "flush-downloads", error = %e, "job panicked"),
             }

@@ -28,7 +28,7 @@ pub struct CreateArgs {
     /// Limit the key to ids matching this pattern (e.g. 'Acme.*'); repeatable.
     #[arg(long = "glob", value_name = "PATTERN")]
     pub globs: Vec<String>,
-    /// Days until the key expires (1 to 365) [default: [accounts] api_key_default_days].
+    /// Days until the key expires (1 to 365) [default: [accounts] `api_key_default_days`].
     #[arg(long)]
     pub expires_in_days: Option<u32>,
     #[command(flatten)]
@@ -71,7 +71,10 @@ pub fn run(cmd: ApiKeyCommand) -> Result<(), CliError> {
                     expires_in_days: args.expires_in_days.unwrap_or(state.config.accounts.api_key_default_days),
                 },
             )?;
-            println!("Created API key {} for {} (expires {}). It is shown only now:", created.id, user.username, created.expires_at);
+            println!(
+                "Created API key {} for {} (expires {}). It is shown only now:",
+                created.id, user.username, created.expires_at
+            );
             println!("{}", created.secret);
         }
         ApiKeyCommand::List(args) => {

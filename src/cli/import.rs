@@ -36,7 +36,7 @@ pub fn find_packages(paths: &[PathBuf]) -> Vec<PathBuf> {
         .map(walkdir::DirEntry::into_path)
         .filter(|p| {
             let name = p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-            name.ends_with(".nupkg") && !name.ends_with(".symbols.nupkg")
+            std::path::Path::new(&name).extension().is_some_and(|e| e == "nupkg") && !name.ends_with(".symbols.nupkg")
         })
         .collect();
     found.sort();
@@ -65,7 +65,7 @@ pub fn run(args: &ImportArgs) -> Result<(), CliError> {
                     AppError::Internal(inner) => format!("{inner:#}"),
                     other => other.to_string(),
                 };
-                bar.println(format!("skipped {}: {message}", file.display()));
+                bar.suspend(|| eprintln!("skipped {}: {message}", file.display()));
                 report.failed.push((file.clone(), message));
             }
         }
@@ -82,6 +82,9 @@ pub fn run(args: &ImportArgs) -> Result<(), CliError> {
     if report.failed.is_empty() {
         Ok(())
     } else {
-        Err(CliError { message: format!("{} files could not be imported", report.failed.len()), code: super::EXIT_FAILURE })
+        Err(CliError {
+            message: format!("{} files could not be imported", report.failed.len()),
+            code: super::EXIT_FAILURE,
+        })
     }
 }

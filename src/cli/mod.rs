@@ -9,7 +9,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Parser, Debug)]
-#[command(name = "galley", version, about = "A NuGet package gallery in one executable: v3 and v2 feeds, portal, accounts and API keys.")]
+#[command(
+    name = "galley",
+    version,
+    about = "A NuGet package gallery in one executable: v3 and v2 feeds, portal, accounts and API keys."
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,

@@ -10,13 +10,14 @@ pub struct ServeArgs {
     /// Address to listen on [default: 127.0.0.1:5000].
     #[arg(long, value_name = "ADDR")]
     pub listen: Option<String>,
-    /// Public URL of this server, with any reverse-proxy path prefix [default: http://LISTEN].
+    /// Public URL of this server, with any reverse-proxy path prefix [default: <http://LISTEN>].
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
 }
 
 pub fn run(args: &ServeArgs) -> Result<(), CliError> {
-    let config = args.data.load(Overrides { listen: args.listen.clone(), base_url: args.base_url.clone(), data_dir: None })?;
+    let config =
+        args.data.load(Overrides { listen: args.listen.clone(), base_url: args.base_url.clone(), data_dir: None })?;
     let state = crate::state::AppState::open(config)?;
     actix_web::rt::System::new().block_on(crate::app::serve(state))?;
     Ok(())

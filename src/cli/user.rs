@@ -79,7 +79,8 @@ pub fn run(cmd: UserCommand) -> Result<(), CliError> {
             let password = read_password(args.password_stdin)?;
             let state = open_state(&args.data)?;
             let conn = state.conn()?;
-            let account = NewAccount { username: &args.name, email: &args.email, password: &password, is_admin: args.admin };
+            let account =
+                NewAccount { username: &args.name, email: &args.email, password: &password, is_admin: args.admin };
             accounts::create_user(&conn, &account, state.config.accounts.bcrypt_cost)?;
             accounts::audit_user_created(&conn, &args.name, "cli")?;
             println!("Created user {}{}.", args.name, if args.admin { " (administrator)" } else { "" });

@@ -51,7 +51,17 @@ pub fn insert(conn: &Connection, k: &NewApiKey<'_>) -> Result<i64, DbError> {
     conn.execute(
         "INSERT INTO api_keys (user_id, owner_id, description, prefix, key_hash, scopes, globs, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        params![k.user_id, k.owner_id, k.description, k.prefix, k.key_hash, k.scopes, k.globs, super::now_text(), k.expires_at],
+        params![
+            k.user_id,
+            k.owner_id,
+            k.description,
+            k.prefix,
+            k.key_hash,
+            k.scopes,
+            k.globs,
+            super::now_text(),
+            k.expires_at
+        ],
     )?;
     Ok(conn.last_insert_rowid())
 }

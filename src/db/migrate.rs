@@ -60,7 +60,10 @@ mod tests {
         let err = run(&mut conn).unwrap_err();
         assert_eq!(
             err.to_string(),
-            format!("the database is at schema version 999 but this galley knows only up to {}; use a newer galley", latest_version())
+            format!(
+                "the database is at schema version 999 but this galley knows only up to {}; use a newer galley",
+                latest_version()
+            )
         );
     }
 }

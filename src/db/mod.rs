@@ -38,8 +38,11 @@ pub fn now_text() -> String {
 }
 
 /// Runs a short write transaction that takes the write lock up front, so concurrent writers queue
-/// on `busy_timeout` instead of failing with SQLITE_BUSY on lock upgrade.
-pub fn write<T>(conn: &mut Conn, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, DbError>) -> Result<T, DbError> {
+/// on `busy_timeout` instead of failing with `SQLITE_BUSY` on lock upgrade.
+pub fn write<T>(
+    conn: &mut Conn,
+    f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, DbError>,
+) -> Result<T, DbError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
     let value = f(&tx)?;
     tx.commit()?;

@@ -31,7 +31,10 @@ pub fn find_or_create(conn: &Connection, package_id: &str, owner_id: Option<i64>
     )?;
     let key = conn.last_insert_rowid();
     if let Some(owner_id) = owner_id {
-        conn.execute("INSERT INTO package_owners (package_key, user_id, added_at) VALUES (?1, ?2, ?3)", params![key, owner_id, now])?;
+        conn.execute(
+            "INSERT INTO package_owners (package_key, user_id, added_at) VALUES (?1, ?2, ?3)",
+            params![key, owner_id, now],
+        )?;
     }
     Ok((key, true))
 }
@@ -83,8 +86,11 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> Result<i64, DbEr
         Some(License::File(f)) => (None, Some(f.as_str())),
         None => (None, None),
     };
-    let package_types: Vec<PackageTypeRecord> =
-        n.package_types.iter().map(|t| PackageTypeRecord { name: t.name.clone(), version: t.version.clone() }).collect();
+    let package_types: Vec<PackageTypeRecord> = n
+        .package_types
+        .iter()
+        .map(|t| PackageTypeRecord { name: t.name.clone(), version: t.version.clone() })
+        .collect();
     let package_types = serde_json::to_string(&package_types).unwrap_or_else(|_| "[]".into());
     let framework_assemblies = serde_json::to_string(&n.framework_assemblies).unwrap_or_else(|_| "[]".into());
     let repo = n.repository.as_ref();
@@ -146,7 +152,15 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> Result<i64, DbEr
     )?;
     for (index, group) in n.dependency_groups.iter().enumerate() {
         if group.dependencies.is_empty() {
-            dep.execute(params![version_key, index, group.target_framework, None::<String>, None::<String>, None::<String>, None::<String>])?;
+            dep.execute(params![
+                version_key,
+                index,
+                group.target_framework,
+                None::<String>,
+                None::<String>,
+                None::<String>,
+                None::<String>
+            ])?;
         }
         for d in &group.dependencies {
             dep.execute(params![
@@ -172,7 +186,13 @@ pub fn set_listed(conn: &Connection, package_key: i64, version_lower: &str, list
     Ok(n == 1)
 }
 
-pub fn set_status(conn: &Connection, package_key: i64, version_lower: &str, status: &str, reason: Option<&str>) -> Result<bool, DbError> {
+pub fn set_status(
+    conn: &Connection,
+    package_key: i64,
+    version_lower: &str,
+    status: &str,
+    reason: Option<&str>,
+) -> Result<bool, DbError> {
     let n = conn.execute(
         "UPDATE package_versions SET status = ?3, status_reason = ?4, last_edited_at = ?5
          WHERE package_key = ?1 AND version_lower = ?2",
@@ -189,7 +209,10 @@ pub fn add_downloads(conn: &Connection, id_lower: &str, version_lower: &str, cou
          WHERE version_lower = ?2 AND package_key = (SELECT id FROM packages WHERE id_lower = ?1)",
         params![id_lower, version_lower, count],
     )?;
-    conn.execute("UPDATE packages SET total_downloads = total_downloads + ?2 WHERE id_lower = ?1", params![id_lower, count])?;
+    conn.execute(
+        "UPDATE packages SET total_downloads = total_downloads + ?2 WHERE id_lower = ?1",
+        params![id_lower, count],
+    )?;
     Ok(())
 }
 
@@ -267,7 +290,12 @@ fn dependency_groups(conn: &Connection, version_key: i64) -> Result<Vec<Dependen
     )?;
     let mut groups: Vec<(i64, DependencyGroupRecord)> = Vec::new();
     let rows = stmt.query_map([version_key], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, Option<String>>(1)?, r.get::<_, Option<String>>(2)?, r.get::<_, Option<String>>(3)?))
+        Ok((
+            r.get::<_, i64>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, Option<String>>(2)?,
+            r.get::<_, Option<String>>(3)?,
+        ))
     })?;
     for row in rows {
         let (index, framework, id, range) = row?;
@@ -287,7 +315,15 @@ pub fn load(conn: &Connection, id_lower: &str) -> Result<Option<PackageRecord>, 
         .query_row(
             "SELECT id, package_id, id_lower, total_downloads, verified FROM packages WHERE id_lower = ?1",
             [id_lower],
-            |r| Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?, r.get::<_, i64>(3)?, r.get::<_, bool>(4)?)),
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, i64>(3)?,
+                    r.get::<_, bool>(4)?,
+                ))
+            },
         )
         .optional()?
     else {

@@ -24,6 +24,17 @@ pub fn id_parts(id: &str) -> String {
     words.join(" ")
 }
 
+/// The text of one version that goes into the index.
+struct SearchText {
+    package_id: String,
+    version: String,
+    title: Option<String>,
+    summary: Option<String>,
+    description: String,
+    tags: String,
+    authors: String,
+}
+
 /// Re-indexes one package from its newest available listed version; removes it when it has none.
 /// Called inside the transaction of every change, so search never lags the feed.
 pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbError> {
@@ -33,18 +44,39 @@ pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbErro
          FROM package_versions v JOIN packages p ON p.id = v.package_key
          WHERE v.package_key = ?1 AND v.status = 'available' AND v.listed = 1",
     )?;
-    let rows: Vec<(String, String, Option<String>, Option<String>, String, String, String)> = stmt
-        .query_map([package_key], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))?
+    let rows: Vec<SearchText> = stmt
+        .query_map([package_key], |r| {
+            Ok(SearchText {
+                package_id: r.get(0)?,
+                version: r.get(1)?,
+                title: r.get(2)?,
+                summary: r.get(3)?,
+                description: r.get(4)?,
+                tags: r.get(5)?,
+                authors: r.get(6)?,
+            })
+        })?
         .collect::<Result<_, _>>()?;
-    let newest = rows.into_iter().max_by_cached_key(|row| crate::domain::version::NuGetVersion::parse(&row.1).ok());
-    let Some((package_id, _, title, summary, description, tags, authors)) = newest else {
+    let newest =
+        rows.into_iter().max_by_cached_key(|row| crate::domain::version::NuGetVersion::parse(&row.version).ok());
+    let Some(SearchText { package_id, title, summary, description, tags, authors, .. }) = newest else {
         return Ok(());
     };
     let owners = super::packages::owner_names(conn, package_key)?.join(" ");
     conn.execute(
         "INSERT INTO package_search (rowid, package_id, id_parts, title, summary, description, tags, authors, owners)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        rusqlite::params![package_key, package_id, id_parts(&package_id), title, summary, description, tags, authors, owners],
+        rusqlite::params![
+            package_key,
+            package_id,
+            id_parts(&package_id),
+            title,
+            summary,
+            description,
+            tags,
+            authors,
+            owners
+        ],
     )?;
     Ok(())
 }
@@ -62,7 +94,8 @@ pub fn rebuild_all(conn: &Connection) -> Result<usize, DbError> {
         .prepare("SELECT rowid, package_id || '|' || coalesce(description, '') || '|' || tags || '|' || owners FROM package_search")?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
-    let keys: Vec<i64> = conn.prepare("SELECT id FROM packages")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let keys: Vec<i64> =
+        conn.prepare("SELECT id FROM packages")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
     conn.execute("DELETE FROM package_search", [])?;
     for key in keys {
         reindex_package(conn, key)?;
@@ -130,24 +163,36 @@ pub fn search(conn: &Connection, q: &ParsedQuery) -> Result<(usize, Vec<String>)
         ("packages p".to_owned(), "p.total_downloads DESC, p.id_lower".to_owned())
     };
     let count_sql = format!("SELECT count(*) FROM {from} WHERE {where_clause}");
-    let total: i64 = conn.prepare_cached(&count_sql)?.query_row(params_from_iter(args[..count_args].iter()), |r| r.get(0))?;
+    let total: i64 =
+        conn.prepare_cached(&count_sql)?.query_row(params_from_iter(args[..count_args].iter()), |r| r.get(0))?;
     args.push(Box::new(i64::try_from(q.take).unwrap_or(i64::MAX)));
     let take_arg = args.len();
     args.push(Box::new(i64::try_from(q.skip).unwrap_or(i64::MAX)));
     let skip_arg = args.len();
-    let sql = format!("SELECT p.id_lower FROM {from} WHERE {where_clause} ORDER BY {order} LIMIT ?{take_arg} OFFSET ?{skip_arg}");
-    let ids = conn.prepare_cached(&sql)?.query_map(params_from_iter(args.iter()), |r| r.get(0))?.collect::<Result<_, _>>()?;
+    let sql = format!(
+        "SELECT p.id_lower FROM {from} WHERE {where_clause} ORDER BY {order} LIMIT ?{take_arg} OFFSET ?{skip_arg}"
+    );
+    let ids =
+        conn.prepare_cached(&sql)?.query_map(params_from_iter(args.iter()), |r| r.get(0))?.collect::<Result<_, _>>()?;
     Ok((usize::try_from(total).unwrap_or(0), ids))
 }
 
 /// Ids starting with `prefix` (case-insensitive) that have a version visible under the flags.
-pub fn autocomplete_ids(conn: &Connection, prefix: &str, skip: usize, take: usize, prerelease: bool, semver2: bool) -> Result<(usize, Vec<String>), DbError> {
+pub fn autocomplete_ids(
+    conn: &Connection,
+    prefix: &str,
+    skip: usize,
+    take: usize,
+    prerelease: bool,
+    semver2: bool,
+) -> Result<(usize, Vec<String>), DbError> {
     let visible = format!(
         "EXISTS (SELECT 1 FROM package_versions v WHERE v.package_key = p.id AND v.status = 'available' AND v.listed = 1{}{})",
         if prerelease { "" } else { " AND v.is_prerelease = 0" },
         if semver2 { "" } else { " AND v.is_semver2 = 0" },
     );
-    let pattern = format!("{}%", prefix.to_ascii_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let pattern =
+        format!("{}%", prefix.to_ascii_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
     let total: i64 = conn
         .prepare_cached(&format!("SELECT count(*) FROM packages p WHERE p.id_lower LIKE ?1 ESCAPE '\\' AND {visible}"))?
         .query_row([&pattern], |r| r.get(0))?;
@@ -157,7 +202,14 @@ pub fn autocomplete_ids(conn: &Connection, prefix: &str, skip: usize, take: usiz
     );
     let ids = conn
         .prepare_cached(&sql)?
-        .query_map(rusqlite::params![pattern, i64::try_from(take).unwrap_or(i64::MAX), i64::try_from(skip).unwrap_or(i64::MAX)], |r| r.get(0))?
+        .query_map(
+            rusqlite::params![
+                pattern,
+                i64::try_from(take).unwrap_or(i64::MAX),
+                i64::try_from(skip).unwrap_or(i64::MAX)
+            ],
+            |r| r.get(0),
+        )?
         .collect::<Result<_, _>>()?;
     Ok((usize::try_from(total).unwrap_or(0), ids))
 }

@@ -42,7 +42,8 @@ impl Scope {
 
     /// Parses a comma-separated list; an empty list is an error (a key that can do nothing).
     pub fn parse_list(s: &str) -> Result<Vec<Self>, String> {
-        let mut scopes: Vec<Scope> = s.split(',').filter(|p| !p.trim().is_empty()).map(Scope::parse).collect::<Result<_, _>>()?;
+        let mut scopes: Vec<Scope> =
+            s.split(',').filter(|p| !p.trim().is_empty()).map(Scope::parse).collect::<Result<_, _>>()?;
         scopes.sort();
         scopes.dedup();
         if scopes.is_empty() {
@@ -71,7 +72,8 @@ pub struct PackageGlobs {
 
 impl PackageGlobs {
     pub fn parse<S: AsRef<str>>(patterns: &[S]) -> Result<Self, String> {
-        let patterns: Vec<String> = patterns.iter().map(|p| p.as_ref().trim().to_owned()).filter(|p| !p.is_empty()).collect();
+        let patterns: Vec<String> =
+            patterns.iter().map(|p| p.as_ref().trim().to_owned()).filter(|p| !p.is_empty()).collect();
         if patterns.is_empty() {
             return Ok(Self::default());
         }
@@ -80,7 +82,11 @@ impl PackageGlobs {
             if !p.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | '*')) {
                 return Err(format!("'{p}' is not a package id pattern; use letters, digits, '.', '-', '_' and '*'"));
             }
-            let glob = globset::GlobBuilder::new(p).case_insensitive(true).literal_separator(false).build().map_err(|e| e.to_string())?;
+            let glob = globset::GlobBuilder::new(p)
+                .case_insensitive(true)
+                .literal_separator(false)
+                .build()
+                .map_err(|e| e.to_string())?;
             builder.add(glob);
         }
         let set = builder.build().map_err(|e| e.to_string())?;
@@ -150,7 +156,10 @@ mod tests {
     #[test]
     fn scopes_parse_and_reject_unknown() {
         assert_eq!(Scope::parse_list("unlist,push").unwrap(), vec![Scope::Push, Scope::Unlist]);
-        assert_eq!(Scope::parse_list("push,delete").unwrap_err(), "unknown scope 'delete'; use push, push-version or unlist");
+        assert_eq!(
+            Scope::parse_list("push,delete").unwrap_err(),
+            "unknown scope 'delete'; use push, push-version or unlist"
+        );
         assert_eq!(Scope::parse_list("").unwrap_err(), "an API key needs at least one scope");
     }
 

@@ -43,10 +43,7 @@ impl PackageId {
         if len > MAX_ID_LENGTH {
             return Err(IdError::TooLong { len });
         }
-        if let Some(ch) = s
-            .chars()
-            .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_')))
-        {
+        if let Some(ch) = s.chars().find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_'))) {
             return Err(IdError::InvalidCharacter { ch });
         }
         if s.starts_with('.') || s.ends_with('.') || s.contains("..") {
@@ -204,33 +201,21 @@ mod tests {
     #[test]
     fn length_counts_characters_not_bytes() {
         let s = "ü".repeat(101);
-        assert_eq!(
-            PackageId::parse(&s).unwrap_err(),
-            IdError::TooLong { len: 101 }
-        );
+        assert_eq!(PackageId::parse(&s).unwrap_err(), IdError::TooLong { len: 101 });
         let s = "ü".repeat(60);
-        assert_eq!(
-            PackageId::parse(&s).unwrap_err(),
-            IdError::InvalidCharacter { ch: 'ü' }
-        );
+        assert_eq!(PackageId::parse(&s).unwrap_err(), IdError::InvalidCharacter { ch: 'ü' });
     }
 
     #[test]
     fn error_messages_are_verbatim() {
         let cases = [
             (IdError::Empty, "the package id is empty"),
-            (
-                IdError::TooLong { len: 123 },
-                "the package id is 123 characters long; the limit is 100",
-            ),
+            (IdError::TooLong { len: 123 }, "the package id is 123 characters long; the limit is 100"),
             (
                 IdError::InvalidCharacter { ch: '/' },
                 "the package id contains '/'; only letters, digits, '.', '-' and '_' are allowed",
             ),
-            (
-                IdError::BadDots,
-                "the package id must not start or end with '.' or contain '..'",
-            ),
+            (IdError::BadDots, "the package id must not start or end with '.' or contain '..'"),
         ];
         for (error, message) in cases {
             assert_eq!(error.to_string(), message);
@@ -254,10 +239,7 @@ mod tests {
 
     #[test]
     fn hash_agrees_with_eq() {
-        let set: HashSet<PackageId> = ["Foo", "FOO", "foo", "fOo", "bar"]
-            .into_iter()
-            .map(id)
-            .collect();
+        let set: HashSet<PackageId> = ["Foo", "FOO", "foo", "fOo", "bar"].into_iter().map(id).collect();
         assert_eq!(set.len(), 2);
         assert!(set.contains(&id("FoO")));
         assert!(set.contains(&id("BAR")));

@@ -27,11 +27,7 @@ pub struct NupkgLimits {
 
 impl Default for NupkgLimits {
     fn default() -> Self {
-        Self {
-            max_entries: 20_000,
-            max_uncompressed_bytes: 1 << 30,
-            max_nuspec_bytes: 1 << 20,
-        }
+        Self { max_entries: 20_000, max_uncompressed_bytes: 1 << 30, max_nuspec_bytes: 1 << 20 }
     }
 }
 
@@ -80,10 +76,7 @@ pub enum PackageError {
 /// Returns the first [`PackageError`] found. Read failures of the underlying reader are
 /// reported as [`PackageError::NotZip`]: at this layer a truncated file and a failing
 /// disk look the same, and both mean the package cannot be accepted.
-pub fn read_package<R: Read + Seek>(
-    reader: R,
-    limits: &NupkgLimits,
-) -> Result<PackageArchive, PackageError> {
+pub fn read_package<R: Read + Seek>(reader: R, limits: &NupkgLimits) -> Result<PackageArchive, PackageError> {
     let mut zip = ZipArchive::new(reader).map_err(|_| PackageError::NotZip)?;
     if zip.len() > limits.max_entries {
         return Err(PackageError::TooManyEntries(limits.max_entries));
@@ -109,9 +102,7 @@ pub fn read_package<R: Read + Seek>(
         declared_total = declared_total.saturating_add(entry.size());
         declared_sizes.push(entry.size());
         if declared_total > limits.max_uncompressed_bytes {
-            return Err(PackageError::TooLargeExpanded(
-                limits.max_uncompressed_bytes,
-            ));
+            return Err(PackageError::TooLargeExpanded(limits.max_uncompressed_bytes));
         }
         if entry.is_dir() {
             continue;
@@ -149,10 +140,8 @@ pub fn read_package<R: Read + Seek>(
         let Some(path) = path else {
             return Ok(None);
         };
-        let index = find_file(&files, path).ok_or_else(|| PackageError::MissingFile {
-            element,
-            path: path.to_owned(),
-        })?;
+        let index =
+            find_file(&files, path).ok_or_else(|| PackageError::MissingFile { element, path: path.to_owned() })?;
         reader.read(index, None).map(Some)
     };
     let readme = fetch("readme", nuspec.readme.as_deref())?;
@@ -163,20 +152,8 @@ pub fn read_package<R: Read + Seek>(
     };
     let license_file = fetch("license", license_path)?;
 
-    let nuspec_file_name = zip
-        .name_for_index(nuspec_index)
-        .unwrap_or_default()
-        .to_owned();
-    Ok(PackageArchive {
-        nuspec,
-        nuspec_bytes,
-        nuspec_file_name,
-        entries,
-        readme,
-        icon,
-        license_file,
-        is_signed,
-    })
+    let nuspec_file_name = zip.name_for_index(nuspec_index).unwrap_or_default().to_owned();
+    Ok(PackageArchive { nuspec, nuspec_bytes, nuspec_file_name, entries, readme, icon, license_file, is_signed })
 }
 
 /// nuget.org's `PackageHash`: SHA-512 of the whole `.nupkg`, standard base64 with padding.
@@ -227,10 +204,7 @@ impl<R: Read + Seek> BudgetedReader<'_, R> {
         let entry = self.zip.by_index(index).map_err(|_| PackageError::NotZip)?;
         let mut bytes = Vec::new();
         // Reading one byte past the cap is how an over-long entry is detected.
-        entry
-            .take(cap.saturating_add(1))
-            .read_to_end(&mut bytes)
-            .map_err(|_| PackageError::NotZip)?;
+        entry.take(cap.saturating_add(1)).read_to_end(&mut bytes).map_err(|_| PackageError::NotZip)?;
         let actual = bytes.len() as u64;
         if actual > cap {
             return Err(match own_limit {
@@ -258,19 +232,12 @@ fn find_file(files: &[(usize, String)], path: &str) -> Option<usize> {
     files
         .iter()
         .find(|(_, name)| normalize(name) == wanted)
-        .or_else(|| {
-            files
-                .iter()
-                .find(|(_, name)| normalize(name).eq_ignore_ascii_case(&wanted))
-        })
+        .or_else(|| files.iter().find(|(_, name)| normalize(name).eq_ignore_ascii_case(&wanted)))
         .map(|(index, _)| *index)
 }
 
 fn has_extension(name: &str, ext: &str) -> bool {
-    name.len() >= ext.len()
-        && name
-            .get(name.len() - ext.len()..)
-            .is_some_and(|tail| tail.eq_ignore_ascii_case(ext))
+    name.len() >= ext.len() && name.get(name.len() - ext.len()..).is_some_and(|tail| tail.eq_ignore_ascii_case(ext))
 }
 
 /// A path that could escape an extraction directory or confuse tools that treat names
@@ -330,8 +297,7 @@ pub(crate) mod test_support {
             .map(|(id, _)| id.trim())
             .filter(|id| !id.is_empty() && !id.contains(['/', '\\']))
             .unwrap_or("package");
-        let mut entries: Vec<(String, &[u8])> =
-            vec![(format!("{id}.nuspec"), nuspec_xml.as_bytes())];
+        let mut entries: Vec<(String, &[u8])> = vec![(format!("{id}.nuspec"), nuspec_xml.as_bytes())];
         entries.extend(extra.iter().map(|(n, b)| ((*n).to_owned(), *b)));
         zip_bytes(&entries)
     }
@@ -388,8 +354,7 @@ mod tests {
     }
 
     fn nuspec_with(extra_metadata: &str) -> String {
-        minimal_nuspec("Foo", "1.0.0")
-            .replace("</metadata>", &format!("{extra_metadata}</metadata>"))
+        minimal_nuspec("Foo", "1.0.0").replace("</metadata>", &format!("{extra_metadata}</metadata>"))
     }
 
     /// Rewrites the uncompressed size recorded for `name` in both its local header and its
@@ -420,10 +385,7 @@ mod tests {
         let pkg = read(&nupkg_bytes(&minimal_nuspec("Foo.Bar", "1.0.0"), &[])).unwrap();
         assert_eq!(pkg.nuspec.id.as_str(), "Foo.Bar");
         assert_eq!(pkg.nuspec_file_name, "Foo.Bar.nuspec");
-        assert_eq!(
-            pkg.nuspec_bytes,
-            minimal_nuspec("Foo.Bar", "1.0.0").as_bytes()
-        );
+        assert_eq!(pkg.nuspec_bytes, minimal_nuspec("Foo.Bar", "1.0.0").as_bytes());
         assert_eq!(pkg.entries, ["Foo.Bar.nuspec"]);
         assert!(!pkg.is_signed);
         assert_eq!((pkg.readme, pkg.icon, pkg.license_file), (None, None, None));
@@ -436,10 +398,7 @@ mod tests {
             &[
                 ("_rels/.rels", b"<Relationships/>"),
                 ("[Content_Types].xml", b"<Types/>"),
-                (
-                    "package/services/metadata/core-properties/x.psmdcp",
-                    b"<x/>",
-                ),
+                ("package/services/metadata/core-properties/x.psmdcp", b"<x/>"),
                 ("lib/", b""),
                 ("lib/net8.0/Foo.dll", b"MZ"),
                 ("lib/net8.0/Foo.nuspec", b"not the manifest"),
@@ -472,16 +431,10 @@ mod tests {
     fn percent_encoded_names_are_decoded() {
         let bytes = nupkg_bytes(
             &minimal_nuspec("Foo", "1.0.0"),
-            &[
-                ("lib/net8.0/C%2B%2B.dll", b"x"),
-                ("content/a%20b%zz%2.txt", b"y"),
-            ],
+            &[("lib/net8.0/C%2B%2B.dll", b"x"), ("content/a%20b%zz%2.txt", b"y")],
         );
         let pkg = read(&bytes).unwrap();
-        assert_eq!(
-            pkg.entries[1..],
-            ["lib/net8.0/C++.dll", "content/a b%zz%2.txt"]
-        );
+        assert_eq!(pkg.entries[1..], ["lib/net8.0/C++.dll", "content/a b%zz%2.txt"]);
     }
 
     #[test]
@@ -491,11 +444,7 @@ mod tests {
         );
         let bytes = nupkg_bytes(
             &nuspec,
-            &[
-                ("docs/README.md", b"# Hello"),
-                ("images/icon.png", b"\x89PNG"),
-                ("LICENSE.txt", b"MIT License"),
-            ],
+            &[("docs/README.md", b"# Hello"), ("images/icon.png", b"\x89PNG"), ("LICENSE.txt", b"MIT License")],
         );
         let pkg = read(&bytes).unwrap();
         assert_eq!(pkg.readme.as_deref(), Some(&b"# Hello"[..]));
@@ -505,10 +454,7 @@ mod tests {
 
     #[test]
     fn license_expression_needs_no_file() {
-        let bytes = nupkg_bytes(
-            &nuspec_with(r#"<license type="expression">MIT</license>"#),
-            &[],
-        );
+        let bytes = nupkg_bytes(&nuspec_with(r#"<license type="expression">MIT</license>"#), &[]);
         let pkg = read(&bytes).unwrap();
         assert_eq!(pkg.nuspec.license, Some(License::Expression("MIT".into())));
         assert_eq!(pkg.license_file, None);
@@ -518,10 +464,7 @@ mod tests {
     fn same_file_for_readme_and_license_is_counted_once() {
         let nuspec = nuspec_with(r#"<readme>DOC.md</readme><license type="file">DOC.md</license>"#);
         let bytes = nupkg_bytes(&nuspec, &[("DOC.md", &[b'a'; 600])]);
-        let limits = NupkgLimits {
-            max_uncompressed_bytes: nuspec.len() as u64 + 600,
-            ..NupkgLimits::default()
-        };
+        let limits = NupkgLimits { max_uncompressed_bytes: nuspec.len() as u64 + 600, ..NupkgLimits::default() };
         let pkg = read_with(&bytes, &limits).unwrap();
         assert_eq!(pkg.readme, pkg.license_file);
     }
@@ -540,11 +483,7 @@ mod tests {
 
     #[test]
     fn error_not_zip() {
-        for bytes in [
-            &b""[..],
-            b"this is definitely not a zip archive at all",
-            b"PK\x03\x04garbage",
-        ] {
+        for bytes in [&b""[..], b"this is definitely not a zip archive at all", b"PK\x03\x04garbage"] {
             let e = err(bytes);
             assert!(matches!(e, PackageError::NotZip), "{e:?}");
             assert_eq!(e.to_string(), "the package is not a valid zip archive");
@@ -569,10 +508,7 @@ mod tests {
             &minimal_nuspec("Foo", "1.0.0"),
             &[("Other.nuspec", minimal_nuspec("Other", "1.0.0").as_bytes())],
         ));
-        assert_eq!(
-            e.to_string(),
-            "the package has more than one .nuspec file at its root"
-        );
+        assert_eq!(e.to_string(), "the package has more than one .nuspec file at its root");
     }
 
     #[test]
@@ -588,14 +524,8 @@ mod tests {
             "%2E%2E/evil.txt",
             "lib/a%00b.dll",
         ] {
-            let e = err(&nupkg_bytes(
-                &minimal_nuspec("Foo", "1.0.0"),
-                &[(name, b"x")],
-            ));
-            assert_eq!(
-                e.to_string(),
-                format!("the package contains an entry with an unsafe path: '{name}'"),
-            );
+            let e = err(&nupkg_bytes(&minimal_nuspec("Foo", "1.0.0"), &[(name, b"x")]));
+            assert_eq!(e.to_string(), format!("the package contains an entry with an unsafe path: '{name}'"));
         }
     }
 
@@ -611,24 +541,11 @@ mod tests {
 
     #[test]
     fn error_too_many_entries() {
-        let bytes = nupkg_bytes(
-            &minimal_nuspec("Foo", "1.0.0"),
-            &[("a", b"1"), ("b", b"2"), ("c", b"3")],
-        );
-        let limits = NupkgLimits {
-            max_entries: 3,
-            ..NupkgLimits::default()
-        };
+        let bytes = nupkg_bytes(&minimal_nuspec("Foo", "1.0.0"), &[("a", b"1"), ("b", b"2"), ("c", b"3")]);
+        let limits = NupkgLimits { max_entries: 3, ..NupkgLimits::default() };
         let e = read_with(&bytes, &limits).unwrap_err();
         assert_eq!(e.to_string(), "the package has more than 3 entries");
-        assert!(read_with(
-            &bytes,
-            &NupkgLimits {
-                max_entries: 4,
-                ..limits
-            }
-        )
-        .is_ok());
+        assert!(read_with(&bytes, &NupkgLimits { max_entries: 4, ..limits }).is_ok());
     }
 
     #[test]
@@ -637,15 +554,9 @@ mod tests {
         let zeros = vec![0u8; 100_000];
         let bytes = nupkg_bytes(&minimal_nuspec("Foo", "1.0.0"), &[("bomb.bin", &zeros)]);
         assert!(bytes.len() < 2_000);
-        let limits = NupkgLimits {
-            max_uncompressed_bytes: 50_000,
-            ..NupkgLimits::default()
-        };
+        let limits = NupkgLimits { max_uncompressed_bytes: 50_000, ..NupkgLimits::default() };
         let e = read_with(&bytes, &limits).unwrap_err();
-        assert_eq!(
-            e.to_string(),
-            "the package expands to more than 50000 bytes"
-        );
+        assert_eq!(e.to_string(), "the package expands to more than 50000 bytes");
     }
 
     #[test]
@@ -654,26 +565,17 @@ mod tests {
         let nuspec = nuspec_with("<readme>README.md</readme>");
         let mut bytes = nupkg_bytes(&nuspec, &[("README.md", &vec![b'a'; 100_000])]);
         patch_declared_size(&mut bytes, "README.md", 10);
-        let limits = NupkgLimits {
-            max_uncompressed_bytes: 50_000,
-            ..NupkgLimits::default()
-        };
+        let limits = NupkgLimits { max_uncompressed_bytes: 50_000, ..NupkgLimits::default() };
         let e = read_with(&bytes, &limits).unwrap_err();
         assert!(matches!(e, PackageError::TooLargeExpanded(50_000)), "{e:?}");
-        assert_eq!(
-            e.to_string(),
-            "the package expands to more than 50000 bytes"
-        );
+        assert_eq!(e.to_string(), "the package expands to more than 50000 bytes");
     }
 
     #[test]
     fn error_nuspec_too_large() {
         let padding = format!("<!-- {} -->", "x".repeat(2_000));
         let nuspec = nuspec_with(&padding);
-        let limits = NupkgLimits {
-            max_nuspec_bytes: 1_000,
-            ..NupkgLimits::default()
-        };
+        let limits = NupkgLimits { max_nuspec_bytes: 1_000, ..NupkgLimits::default() };
         let e = read_with(&nupkg_bytes(&nuspec, &[]), &limits).unwrap_err();
         assert_eq!(e.to_string(), "the .nuspec file is larger than 1000 bytes");
 
@@ -697,30 +599,19 @@ mod tests {
                 "icon" => "icon.png",
                 _ => "LICENSE",
             };
-            assert_eq!(
-                e.to_string(),
-                format!("the package's file named by <{element}> ('{path}') is missing")
-            );
+            assert_eq!(e.to_string(), format!("the package's file named by <{element}> ('{path}') is missing"));
         }
     }
 
     #[test]
     fn error_nuspec_is_passed_through() {
         let e = err(&nupkg_bytes("not xml at all <", &[]));
-        assert!(
-            matches!(e, PackageError::Nuspec(NuspecError::Xml(_))),
-            "{e:?}"
-        );
-        assert!(e
-            .to_string()
-            .starts_with("the .nuspec file is not well-formed XML: "));
+        assert!(matches!(e, PackageError::Nuspec(NuspecError::Xml(_))), "{e:?}");
+        assert!(e.to_string().starts_with("the .nuspec file is not well-formed XML: "));
 
         let bad_id = minimal_nuspec("bad id", "1.0.0");
         let e = err(&zip_bytes(&[("x.nuspec", bad_id.as_bytes())]));
-        assert!(matches!(
-            e,
-            PackageError::Nuspec(NuspecError::InvalidId { .. })
-        ));
+        assert!(matches!(e, PackageError::Nuspec(NuspecError::InvalidId { .. })));
 
         let e = err(&nupkg_bytes(&minimal_nuspec("Foo", "1.0.0.0.0"), &[]));
         assert_eq!(e.to_string(), "'1.0.0.0.0' is not a valid version string");

@@ -146,12 +146,7 @@ impl Nuspec {
     /// The authors as NuGet displays them: comma-separated, trimmed, empties dropped.
     #[must_use]
     pub fn authors_list(&self) -> Vec<String> {
-        self.authors
-            .split(',')
-            .map(str::trim)
-            .filter(|a| !a.is_empty())
-            .map(str::to_owned)
-            .collect()
+        self.authors.split(',').map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned).collect()
     }
 
     /// Whether a SemVer 1 client would misread this package: its own version or any
@@ -159,11 +154,7 @@ impl Nuspec {
     #[must_use]
     pub fn is_semver2(&self) -> bool {
         self.version.is_semver2()
-            || self
-                .dependency_groups
-                .iter()
-                .flat_map(|g| &g.dependencies)
-                .any(|d| d.range.is_semver2())
+            || self.dependency_groups.iter().flat_map(|g| &g.dependencies).any(|d| d.range.is_semver2())
     }
 
     /// Parses and validates a `.nuspec` file.
@@ -173,10 +164,7 @@ impl Nuspec {
     pub fn parse(xml: &[u8]) -> Result<Nuspec, NuspecError> {
         let root = parse_tree(&decode_text(xml)?)?;
         if root.name != "package" {
-            return Err(NuspecError::Xml(format!(
-                "the root element is <{}>, expected <package>",
-                root.name
-            )));
+            return Err(NuspecError::Xml(format!("the root element is <{}>, expected <package>", root.name)));
         }
         let metadata = root.child("metadata").ok_or(NuspecError::NoMetadata)?;
         from_metadata(metadata)
@@ -185,22 +173,15 @@ impl Nuspec {
 
 fn from_metadata(m: &Element) -> Result<Nuspec, NuspecError> {
     let id_text = m.required_text("id")?;
-    let id = PackageId::parse(&id_text).map_err(|reason| NuspecError::InvalidId {
-        id: id_text.clone(),
-        reason,
-    })?;
-    let version =
-        NuGetVersion::parse(&m.required_text("version")?).map_err(NuspecError::InvalidVersion)?;
+    let id = PackageId::parse(&id_text).map_err(|reason| NuspecError::InvalidId { id: id_text.clone(), reason })?;
+    let version = NuGetVersion::parse(&m.required_text("version")?).map_err(NuspecError::InvalidVersion)?;
     let authors = m.required_text("authors")?;
     let description = m.required_text("description")?;
 
     let tags = m
         .child_text("tags")
         .map(|t| {
-            t.split(|c: char| c == ',' || c.is_whitespace())
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect()
+            t.split(|c: char| c == ',' || c.is_whitespace()).filter(|s| !s.is_empty()).map(str::to_owned).collect()
         })
         .unwrap_or_default();
 
@@ -262,12 +243,7 @@ fn parse_package_types(m: &Element) -> Vec<PackageType> {
         .map(|types| {
             types
                 .children_named("packageType")
-                .filter_map(|t| {
-                    Some(PackageType {
-                        name: t.attr("name")?,
-                        version: t.attr("version"),
-                    })
-                })
+                .filter_map(|t| Some(PackageType { name: t.attr("name")?, version: t.attr("version") }))
                 .collect()
         })
         .unwrap_or_default()
@@ -283,14 +259,8 @@ fn parse_dependencies(m: &Element) -> Result<Vec<DependencyGroup>, NuspecError> 
         if flat.is_empty() {
             return Ok(Vec::new());
         }
-        let dependencies = flat
-            .into_iter()
-            .map(parse_dependency)
-            .collect::<Result<_, _>>()?;
-        return Ok(vec![DependencyGroup {
-            target_framework: None,
-            dependencies,
-        }]);
+        let dependencies = flat.into_iter().map(parse_dependency).collect::<Result<_, _>>()?;
+        return Ok(vec![DependencyGroup { target_framework: None, dependencies }]);
     }
     // Like the NuGet client, once any <group> exists the flat <dependency> siblings are
     // ignored (the schema forbids mixing them), so clients and this server agree.
@@ -299,10 +269,7 @@ fn parse_dependencies(m: &Element) -> Result<Vec<DependencyGroup>, NuspecError> 
         .map(|g| {
             Ok(DependencyGroup {
                 target_framework: g.attr("targetFramework"),
-                dependencies: g
-                    .children_named("dependency")
-                    .map(parse_dependency)
-                    .collect::<Result<_, _>>()?,
+                dependencies: g.children_named("dependency").map(parse_dependency).collect::<Result<_, _>>()?,
             })
         })
         .collect()
@@ -312,17 +279,9 @@ fn parse_dependency(d: &Element) -> Result<Dependency, NuspecError> {
     let id = d.attr("id").ok_or(NuspecError::DependencyWithoutId)?;
     // A missing or empty version means "any version" (NUnit.Mocks 2.6.4 ships like that).
     let raw_range = d.attr("version").unwrap_or_default();
-    let range =
-        VersionRange::parse(&raw_range).map_err(|_| NuspecError::InvalidDependencyRange {
-            id: id.clone(),
-            range: raw_range.clone(),
-        })?;
-    Ok(Dependency {
-        id,
-        range,
-        include: d.attr("include"),
-        exclude: d.attr("exclude"),
-    })
+    let range = VersionRange::parse(&raw_range)
+        .map_err(|_| NuspecError::InvalidDependencyRange { id: id.clone(), range: raw_range.clone() })?;
+    Ok(Dependency { id, range, include: d.attr("include"), exclude: d.attr("exclude") })
 }
 
 fn parse_framework_assemblies(m: &Element) -> Vec<FrameworkAssembly> {
@@ -346,10 +305,7 @@ fn parse_framework_references(m: &Element) -> Vec<FrameworkReferenceGroup> {
             fr.children_named("group")
                 .map(|g| FrameworkReferenceGroup {
                     target_framework: g.attr("targetFramework"),
-                    references: g
-                        .children_named("frameworkReference")
-                        .filter_map(|r| r.attr("name"))
-                        .collect(),
+                    references: g.children_named("frameworkReference").filter_map(|r| r.attr("name")).collect(),
                 })
                 .collect()
         })
@@ -388,18 +344,12 @@ impl Element {
 
     /// `xs:boolean` accepts `true`/`1`; anything else (including absence) is false.
     fn child_bool(&self, name: &str) -> bool {
-        self.child_text(name)
-            .is_some_and(|t| t.eq_ignore_ascii_case("true") || t == "1")
+        self.child_text(name).is_some_and(|t| t.eq_ignore_ascii_case("true") || t == "1")
     }
 
     /// Trimmed attribute value by local name; `None` when absent or blank.
     fn attr(&self, name: &str) -> Option<String> {
-        self.attrs
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim())
-            .filter(|v| !v.is_empty())
-            .map(str::to_owned)
+        self.attrs.iter().find(|(k, _)| k == name).map(|(_, v)| v.trim()).filter(|v| !v.is_empty()).map(str::to_owned)
     }
 }
 
@@ -434,9 +384,7 @@ fn local_name(qname: &[u8]) -> Result<String, NuspecError> {
         Some(i) => &qname[i + 1..],
         None => qname,
     };
-    std::str::from_utf8(local)
-        .map(str::to_owned)
-        .map_err(xml_err)
+    std::str::from_utf8(local).map(str::to_owned).map_err(xml_err)
 }
 
 fn start_element(start: &BytesStart<'_>) -> Result<Element, NuspecError> {
@@ -453,11 +401,7 @@ fn start_element(start: &BytesStart<'_>) -> Result<Element, NuspecError> {
         let value = attr.unescape_value().map_err(xml_err)?;
         attrs.push((local_name(key)?, value.into_owned()));
     }
-    Ok(Element {
-        name: local_name(start.local_name().as_ref())?,
-        attrs,
-        ..Element::default()
-    })
+    Ok(Element { name: local_name(start.local_name().as_ref())?, attrs, ..Element::default() })
 }
 
 fn resolve_reference(r: &BytesRef<'_>) -> Result<char, NuspecError> {
@@ -471,9 +415,7 @@ fn resolve_reference(r: &BytesRef<'_>) -> Result<char, NuspecError> {
         "amp" => Ok('&'),
         "apos" => Ok('\''),
         "quot" => Ok('"'),
-        other => Err(NuspecError::Xml(format!(
-            "unknown entity reference '&{other};'"
-        ))),
+        other => Err(NuspecError::Xml(format!("unknown entity reference '&{other};'"))),
     }
 }
 
@@ -486,14 +428,10 @@ fn parse_tree(text: &str) -> Result<Element, NuspecError> {
 
     let open = |stack: &Vec<Element>, root: &Option<Element>| -> Result<(), NuspecError> {
         if root.is_some() && stack.is_empty() {
-            return Err(NuspecError::Xml(
-                "content after the root element".to_owned(),
-            ));
+            return Err(NuspecError::Xml("content after the root element".to_owned()));
         }
         if stack.len() >= MAX_DEPTH {
-            return Err(NuspecError::Xml(format!(
-                "elements are nested more than {MAX_DEPTH} levels deep"
-            )));
+            return Err(NuspecError::Xml(format!("elements are nested more than {MAX_DEPTH} levels deep")));
         }
         Ok(())
     };
@@ -515,9 +453,7 @@ fn parse_tree(text: &str) -> Result<Element, NuspecError> {
             }
             Event::End(_) => {
                 // check_end_names guarantees the end tag matches the innermost start tag.
-                let el = stack
-                    .pop()
-                    .ok_or_else(|| NuspecError::Xml("unexpected end tag".to_owned()))?;
+                let el = stack.pop().ok_or_else(|| NuspecError::Xml("unexpected end tag".to_owned()))?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(el),
                     None => root = Some(el),
@@ -528,9 +464,7 @@ fn parse_tree(text: &str) -> Result<Element, NuspecError> {
                 match stack.last_mut() {
                     Some(el) => el.text.push_str(&content),
                     None if content.trim().is_empty() => {}
-                    None => {
-                        return Err(NuspecError::Xml("text outside the root element".to_owned()))
-                    }
+                    None => return Err(NuspecError::Xml("text outside the root element".to_owned())),
                 }
             }
             Event::CData(c) => {
@@ -545,18 +479,14 @@ fn parse_tree(text: &str) -> Result<Element, NuspecError> {
                 let c = resolve_reference(&r)?;
                 stack
                     .last_mut()
-                    .ok_or_else(|| {
-                        NuspecError::Xml("entity reference outside the root element".to_owned())
-                    })?
+                    .ok_or_else(|| NuspecError::Xml("entity reference outside the root element".to_owned()))?
                     .text
                     .push(c);
             }
             Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
             Event::Eof => {
                 if !stack.is_empty() {
-                    return Err(NuspecError::Xml(
-                        "the document ends before all elements are closed".to_owned(),
-                    ));
+                    return Err(NuspecError::Xml("the document ends before all elements are closed".to_owned()));
                 }
                 return root.ok_or_else(|| NuspecError::Xml("the document is empty".to_owned()));
             }
@@ -655,10 +585,7 @@ mod tests {
         assert_eq!(n.authors, "Ann, Bob ,");
         assert_eq!(n.authors_list(), vec!["Ann", "Bob"]);
         assert_eq!(n.owners.as_deref(), Some("Contoso"));
-        assert_eq!(
-            n.description,
-            "Useful & small <things> \u{a9} \u{263a} \"q\" 'a'"
-        );
+        assert_eq!(n.description, "Useful & small <things> \u{a9} \u{263a} \"q\" 'a'");
         assert_eq!(n.summary.as_deref(), Some("Sum"));
         assert_eq!(n.release_notes.as_deref(), Some("Fixed <bugs>"));
         assert_eq!(n.copyright.as_deref(), Some("(c) Contoso"));
@@ -668,10 +595,7 @@ mod tests {
         assert_eq!(n.icon_url.as_deref(), Some("https://example.com/icon.png"));
         assert_eq!(n.icon.as_deref(), Some("images\\icon.png"));
         assert_eq!(n.readme.as_deref(), Some("docs/README.md"));
-        assert_eq!(
-            n.license_url.as_deref(),
-            Some("https://licenses.nuget.org/MIT")
-        );
+        assert_eq!(n.license_url.as_deref(), Some("https://licenses.nuget.org/MIT"));
         assert_eq!(n.license, Some(License::Expression("MIT".into())));
         assert!(n.require_license_acceptance);
         assert!(n.development_dependency);
@@ -689,14 +613,8 @@ mod tests {
         assert_eq!(
             n.package_types,
             vec![
-                PackageType {
-                    name: "DotnetTool".into(),
-                    version: None
-                },
-                PackageType {
-                    name: "Custom".into(),
-                    version: Some("1.0".into())
-                },
+                PackageType { name: "DotnetTool".into(), version: None },
+                PackageType { name: "Custom".into(), version: Some("1.0".into()) },
             ]
         );
         assert_eq!(n.dependency_groups.len(), 2);
@@ -737,11 +655,9 @@ mod tests {
             "http://schemas.microsoft.com/packaging/2013/01/nuspec.xsd",
             NS_2013_05,
         ] {
-            let n = parse(&wrap(
-                ns,
-                "<id>A</id><version>1.0</version><authors>x</authors><description>d</description>",
-            ))
-            .unwrap();
+            let n =
+                parse(&wrap(ns, "<id>A</id><version>1.0</version><authors>x</authors><description>d</description>"))
+                    .unwrap();
             assert_eq!(n.id.as_str(), "A", "namespace {ns}");
         }
         let plain = "<package><metadata><id>A</id><version>1.0</version>\
@@ -786,11 +702,7 @@ mod tests {
         .unwrap();
         assert_eq!(n.dependency_groups.len(), 1);
         assert_eq!(n.dependency_groups[0].target_framework, None);
-        let ids: Vec<_> = n.dependency_groups[0]
-            .dependencies
-            .iter()
-            .map(|d| d.id.as_str())
-            .collect();
+        let ids: Vec<_> = n.dependency_groups[0].dependencies.iter().map(|d| d.id.as_str()).collect();
         assert_eq!(ids, ["A", "B"]);
     }
 
@@ -819,10 +731,8 @@ mod tests {
 
     #[test]
     fn semver2_dependency_range_makes_package_semver2() {
-        let n = parse(&with_required(
-            r#"<dependencies><dependency id="A" version="1.0.0-beta.1"/></dependencies>"#,
-        ))
-        .unwrap();
+        let n = parse(&with_required(r#"<dependencies><dependency id="A" version="1.0.0-beta.1"/></dependencies>"#))
+            .unwrap();
         assert!(!n.version.is_semver2());
         assert!(n.is_semver2());
     }
@@ -841,10 +751,7 @@ mod tests {
 
     #[test]
     fn license_file() {
-        let n = parse(&with_required(
-            r#"<license type="file">LICENSE.txt</license>"#,
-        ))
-        .unwrap();
+        let n = parse(&with_required(r#"<license type="file">LICENSE.txt</license>"#)).unwrap();
         assert_eq!(n.license, Some(License::File("LICENSE.txt".into())));
     }
 
@@ -852,17 +759,12 @@ mod tests {
     fn error_not_xml() {
         let e = err("this is not xml <package");
         assert!(matches!(e, NuspecError::Xml(_)), "{e:?}");
-        assert!(e
-            .to_string()
-            .starts_with("the .nuspec file is not well-formed XML: "));
+        assert!(e.to_string().starts_with("the .nuspec file is not well-formed XML: "));
     }
 
     #[test]
     fn error_unclosed_or_mismatched_elements() {
-        assert!(matches!(
-            err("<package><metadata></package>"),
-            NuspecError::Xml(_)
-        ));
+        assert!(matches!(err("<package><metadata></package>"), NuspecError::Xml(_)));
         assert!(matches!(err("<package><metadata>"), NuspecError::Xml(_)));
         assert!(matches!(err(""), NuspecError::Xml(_)));
         assert!(matches!(err("<package/><package/>"), NuspecError::Xml(_)));
@@ -878,10 +780,7 @@ mod tests {
     #[test]
     fn error_unknown_entity() {
         let e = err(&with_required("<title>&nbsp;</title>"));
-        assert_eq!(
-            e.to_string(),
-            "the .nuspec file is not well-formed XML: unknown entity reference '&nbsp;'"
-        );
+        assert_eq!(e.to_string(), "the .nuspec file is not well-formed XML: unknown entity reference '&nbsp;'");
         let e = err(&wrap(
             NS_2013_05,
             r#"<id>A</id><version>1.0</version><authors>x</authors><description>d</description><repository url="&foo;"/>"#,
@@ -900,15 +799,9 @@ mod tests {
 <package><metadata><id>&lol2;</id></metadata></package>"#;
         let e = err(xml);
         assert_eq!(e, NuspecError::Dtd);
-        assert_eq!(
-            e.to_string(),
-            "the .nuspec file contains a DTD, which is not allowed"
-        );
+        assert_eq!(e.to_string(), "the .nuspec file contains a DTD, which is not allowed");
         // An external-entity DOCTYPE is refused the same way.
-        assert_eq!(
-            err(r#"<!DOCTYPE package SYSTEM "file:///etc/passwd"><package/>"#),
-            NuspecError::Dtd
-        );
+        assert_eq!(err(r#"<!DOCTYPE package SYSTEM "file:///etc/passwd"><package/>"#), NuspecError::Dtd);
     }
 
     #[test]
@@ -926,32 +819,16 @@ mod tests {
             ("description", "<description>d</description>"),
         ];
         for (missing, _) in parts {
-            let inner: String = parts
-                .iter()
-                .filter(|(n, _)| *n != missing)
-                .map(|(_, x)| *x)
-                .collect();
+            let inner: String = parts.iter().filter(|(n, _)| *n != missing).map(|(_, x)| *x).collect();
             let e = err(&wrap(NS_2013_05, &inner));
             assert_eq!(e, NuspecError::Missing(missing));
-            assert_eq!(
-                e.to_string(),
-                format!("the .nuspec file is missing the required <{missing}> element")
-            );
+            assert_eq!(e.to_string(), format!("the .nuspec file is missing the required <{missing}> element"));
             // Blank text counts as missing too.
             let blank: String = parts
                 .iter()
-                .map(|(n, x)| {
-                    if *n == missing {
-                        format!("<{n}>  </{n}>")
-                    } else {
-                        (*x).to_owned()
-                    }
-                })
+                .map(|(n, x)| if *n == missing { format!("<{n}>  </{n}>") } else { (*x).to_owned() })
                 .collect();
-            assert_eq!(
-                err(&wrap(NS_2013_05, &blank)),
-                NuspecError::Missing(missing)
-            );
+            assert_eq!(err(&wrap(NS_2013_05, &blank)), NuspecError::Missing(missing));
         }
     }
 
@@ -980,9 +857,7 @@ mod tests {
 
     #[test]
     fn error_dependency_without_id() {
-        let e = err(&with_required(
-            r#"<dependencies><dependency version="1.0"/></dependencies>"#,
-        ));
+        let e = err(&with_required(r#"<dependencies><dependency version="1.0"/></dependencies>"#));
         assert_eq!(e.to_string(), "a <dependency> element has no id attribute");
     }
 
@@ -991,19 +866,13 @@ mod tests {
         let e = err(&with_required(
             r#"<dependencies><group targetFramework="net8.0"><dependency id="A" version="[1.0"/></group></dependencies>"#,
         ));
-        assert_eq!(
-            e.to_string(),
-            "dependency 'A' has an invalid version range '[1.0'"
-        );
+        assert_eq!(e.to_string(), "dependency 'A' has an invalid version range '[1.0'");
     }
 
     #[test]
     fn error_invalid_license_type() {
         let e = err(&with_required(r#"<license type="url">x</license>"#));
-        assert_eq!(
-            e.to_string(),
-            "the <license> element has an unknown type 'url'; use 'expression' or 'file'"
-        );
+        assert_eq!(e.to_string(), "the <license> element has an unknown type 'url'; use 'expression' or 'file'");
     }
 
     #[test]

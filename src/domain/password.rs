@@ -1,4 +1,4 @@
-//! Password rules. Hashing is bcrypt (see services::accounts); this is the policy only.
+//! Password rules. Hashing is bcrypt (see `services::accounts`); this is the policy only.
 
 pub const MIN_PASSWORD_LEN: usize = 8;
 

@@ -206,10 +206,7 @@ fn compare_label(a: &str, b: &str) -> Ordering {
         }
         (true, false) => Ordering::Less,
         (false, true) => Ordering::Greater,
-        (false, false) => a
-            .bytes()
-            .map(|c| c.to_ascii_lowercase())
-            .cmp(b.bytes().map(|c| c.to_ascii_lowercase())),
+        (false, false) => a.bytes().map(|c| c.to_ascii_lowercase()).cmp(b.bytes().map(|c| c.to_ascii_lowercase())),
     }
 }
 
@@ -239,10 +236,7 @@ impl Ord for NuGetVersion {
     fn cmp(&self, other: &Self) -> Ordering {
         let numbers = |v: &Self| (v.major, v.minor, v.patch, v.revision);
         numbers(self).cmp(&numbers(other)).then_with(|| {
-            match (
-                self.release_labels.is_empty(),
-                other.release_labels.is_empty(),
-            ) {
+            match (self.release_labels.is_empty(), other.release_labels.is_empty()) {
                 (true, true) => Ordering::Equal,
                 // A release sorts after every prerelease of the same number.
                 (true, false) => Ordering::Greater,
@@ -254,9 +248,7 @@ impl Ord for NuGetVersion {
                             let order = compare_label(a, b);
                             order.is_ne().then_some(order)
                         })
-                        .unwrap_or_else(|| {
-                            self.release_labels.len().cmp(&other.release_labels.len())
-                        })
+                        .unwrap_or_else(|| self.release_labels.len().cmp(&other.release_labels.len()))
                 }
             }
         })
@@ -314,35 +306,19 @@ mod tests {
             ("1.0.0-0a.01a", "1.0.0-0a.01a", "1.0.0-0a.01a"),
             ("1.0.0--", "1.0.0--", "1.0.0--"),
             ("1.0.0-a--b", "1.0.0-a--b", "1.0.0-a--b"),
-            (
-                "1.2.3.4-alpha.2+sha.abc",
-                "1.2.3.4-alpha.2",
-                "1.2.3.4-alpha.2+sha.abc",
-            ),
+            ("1.2.3.4-alpha.2+sha.abc", "1.2.3.4-alpha.2", "1.2.3.4-alpha.2+sha.abc"),
             ("1.0.0.0-beta", "1.0.0-beta", "1.0.0-beta"),
             ("  2.0\t", "2.0.0", "2.0.0"),
             ("\n3.1.4\r\n", "3.1.4", "3.1.4"),
-            (
-                "18446744073709551615",
-                "18446744073709551615.0.0",
-                "18446744073709551615.0.0",
-            ),
-            (
-                "1.0.0-99999999999999999999999",
-                "1.0.0-99999999999999999999999",
-                "1.0.0-99999999999999999999999",
-            ),
+            ("18446744073709551615", "18446744073709551615.0.0", "18446744073709551615.0.0"),
+            ("1.0.0-99999999999999999999999", "1.0.0-99999999999999999999999", "1.0.0-99999999999999999999999"),
         ];
         for (input, normalized, full) in cases {
             let parsed = v(input);
             assert_eq!(parsed.normalized(), normalized, "{input:?}");
             assert_eq!(parsed.to_string(), normalized, "{input:?}");
             assert_eq!(parsed.full(), full, "{input:?}");
-            assert_eq!(
-                parsed.lower_normalized(),
-                normalized.to_ascii_lowercase(),
-                "{input:?}"
-            );
+            assert_eq!(parsed.lower_normalized(), normalized.to_ascii_lowercase(), "{input:?}");
             assert_eq!(parsed.original(), input.trim(), "{input:?}");
             // The normalized form must read back as an equal version.
             assert_eq!(v(normalized), parsed, "{input:?}");
@@ -410,21 +386,14 @@ mod tests {
             "1,0",
         ];
         for input in cases {
-            assert_eq!(
-                NuGetVersion::parse(input).unwrap_err(),
-                VersionError(input.to_owned()),
-                "{input:?}"
-            );
+            assert_eq!(NuGetVersion::parse(input).unwrap_err(), VersionError(input.to_owned()), "{input:?}");
             assert!(input.parse::<NuGetVersion>().is_err(), "{input:?}");
         }
     }
 
     #[test]
     fn error_message_quotes_the_input() {
-        assert_eq!(
-            NuGetVersion::parse("abc").unwrap_err().to_string(),
-            "'abc' is not a valid version string"
-        );
+        assert_eq!(NuGetVersion::parse("abc").unwrap_err().to_string(), "'abc' is not a valid version string");
     }
 
     #[test]
@@ -444,15 +413,7 @@ mod tests {
         assert!(parsed.is_semver2());
 
         let plain = v("7");
-        assert_eq!(
-            (
-                plain.major(),
-                plain.minor(),
-                plain.patch(),
-                plain.revision()
-            ),
-            (7, 0, 0, 0)
-        );
+        assert_eq!((plain.major(), plain.minor(), plain.patch(), plain.revision()), (7, 0, 0, 0));
         assert!(plain.release_labels().is_empty());
         assert_eq!(plain.metadata(), None);
         assert_eq!(plain.original(), "7");
@@ -537,11 +498,7 @@ mod tests {
         }
         let mut shuffled: Vec<NuGetVersion> = ascending.iter().rev().map(|s| v(s)).collect();
         shuffled.sort();
-        let sorted: Vec<String> = shuffled
-            .iter()
-            .map(NuGetVersion::original)
-            .map(str::to_owned)
-            .collect();
+        let sorted: Vec<String> = shuffled.iter().map(NuGetVersion::original).map(str::to_owned).collect();
         assert_eq!(sorted, ascending);
     }
 
@@ -569,8 +526,7 @@ mod tests {
                 }
             }
         }
-        let set: HashSet<NuGetVersion> =
-            groups.iter().flat_map(|g| g.iter()).map(|s| v(s)).collect();
+        let set: HashSet<NuGetVersion> = groups.iter().flat_map(|g| g.iter()).map(|s| v(s)).collect();
         assert_eq!(set.len(), groups.len());
         assert!(set.contains(&v("1.0.0-beta+other")));
         assert!(set.contains(&NuGetVersion::new(1, 0, 0)));
@@ -593,9 +549,6 @@ mod tests {
         let parsed: NuGetVersion = " 1.2-Beta+m ".parse().unwrap();
         assert_eq!(parsed.full(), "1.2.0-Beta+m");
         assert_eq!(parsed.original(), "1.2-Beta+m");
-        assert_eq!(
-            "x".parse::<NuGetVersion>().unwrap_err(),
-            VersionError("x".into())
-        );
+        assert_eq!("x".parse::<NuGetVersion>().unwrap_err(), VersionError("x".into()));
     }
 }

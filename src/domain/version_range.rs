@@ -86,18 +86,8 @@ impl VersionRange {
         Some(Self::bounded(min, min_inclusive, max, max_inclusive))
     }
 
-    fn bounded(
-        min: Option<NuGetVersion>,
-        min_inclusive: bool,
-        max: Option<NuGetVersion>,
-        max_inclusive: bool,
-    ) -> Self {
-        Self {
-            min_inclusive: min_inclusive && min.is_some(),
-            max_inclusive: max_inclusive && max.is_some(),
-            min,
-            max,
-        }
+    fn bounded(min: Option<NuGetVersion>, min_inclusive: bool, max: Option<NuGetVersion>, max_inclusive: bool) -> Self {
+        Self { min_inclusive: min_inclusive && min.is_some(), max_inclusive: max_inclusive && max.is_some(), min, max }
     }
 
     #[must_use]
@@ -127,30 +117,15 @@ impl VersionRange {
 
     #[must_use]
     pub fn satisfies(&self, v: &NuGetVersion) -> bool {
-        let above_min = self.min.as_ref().is_none_or(|min| {
-            if self.min_inclusive {
-                v >= min
-            } else {
-                v > min
-            }
-        });
-        let below_max = self.max.as_ref().is_none_or(|max| {
-            if self.max_inclusive {
-                v <= max
-            } else {
-                v < max
-            }
-        });
+        let above_min = self.min.as_ref().is_none_or(|min| if self.min_inclusive { v >= min } else { v > min });
+        let below_max = self.max.as_ref().is_none_or(|max| if self.max_inclusive { v <= max } else { v < max });
         above_min && below_max
     }
 
     /// A range mentioning a SemVer 2.0 version makes the whole package SemVer 2.0 for feeds.
     #[must_use]
     pub fn is_semver2(&self) -> bool {
-        self.min
-            .iter()
-            .chain(&self.max)
-            .any(NuGetVersion::is_semver2)
+        self.min.iter().chain(&self.max).any(NuGetVersion::is_semver2)
     }
 
     /// NuGet's `ToNormalizedString`, the form nuget.org puts in registration `range` fields.
@@ -253,11 +228,7 @@ mod tests {
             ("(1.0,2.0)", "(1.0.0, 2.0.0)", "(1.0.0,2.0.0)"),
             ("(1.0,2.0]", "(1.0.0, 2.0.0]", "(1.0.0,2.0.0]"),
             ("(1.0,1.0.0.1)", "(1.0.0, 1.0.0.1)", "(1.0.0,1.0.0.1)"),
-            (
-                "[1.0.0-alpha.1, 2.0.0-Beta)",
-                "[1.0.0-alpha.1, 2.0.0-Beta)",
-                "[1.0.0-alpha.1,2.0.0-Beta)",
-            ),
+            ("[1.0.0-alpha.1, 2.0.0-Beta)", "[1.0.0-alpha.1, 2.0.0-Beta)", "[1.0.0-alpha.1,2.0.0-Beta)"),
         ];
         for (input, normalized, legacy) in cases {
             let range = r(input);
@@ -286,17 +257,9 @@ mod tests {
         ];
         for (input, min, min_inclusive, max, max_inclusive) in cases {
             let range = r(input);
-            assert_eq!(
-                range.min().map(NuGetVersion::normalized).as_deref(),
-                min,
-                "{input:?}"
-            );
+            assert_eq!(range.min().map(NuGetVersion::normalized).as_deref(), min, "{input:?}");
             assert_eq!(range.is_min_inclusive(), min_inclusive, "{input:?}");
-            assert_eq!(
-                range.max().map(NuGetVersion::normalized).as_deref(),
-                max,
-                "{input:?}"
-            );
+            assert_eq!(range.max().map(NuGetVersion::normalized).as_deref(), max, "{input:?}");
             assert_eq!(range.is_max_inclusive(), max_inclusive, "{input:?}");
         }
         assert_eq!(r(""), VersionRange::all());
@@ -359,21 +322,14 @@ mod tests {
             "[é]",
         ];
         for input in cases {
-            assert_eq!(
-                VersionRange::parse(input).unwrap_err(),
-                RangeError(input.to_owned()),
-                "{input:?}"
-            );
+            assert_eq!(VersionRange::parse(input).unwrap_err(), RangeError(input.to_owned()), "{input:?}");
             assert!(input.parse::<VersionRange>().is_err(), "{input:?}");
         }
     }
 
     #[test]
     fn error_message_quotes_the_input() {
-        assert_eq!(
-            VersionRange::parse("(1.0)").unwrap_err().to_string(),
-            "'(1.0)' is not a valid version range"
-        );
+        assert_eq!(VersionRange::parse("(1.0)").unwrap_err().to_string(), "'(1.0)' is not a valid version range");
     }
 
     #[test]
@@ -421,28 +377,14 @@ mod tests {
             ("(1.0,2.0)", "2.0.0", false),
         ];
         for (range, version, expected) in cases {
-            assert_eq!(
-                r(range).satisfies(&v(version)),
-                expected,
-                "{range} ∋ {version}"
-            );
+            assert_eq!(r(range).satisfies(&v(version)), expected, "{range} ∋ {version}");
         }
     }
 
     #[test]
     fn best_match_picks_the_lowest_satisfying_version() {
-        let available: Vec<NuGetVersion> = [
-            "2.0.0",
-            "1.0.0-beta",
-            "1.5.0",
-            "1.0.0",
-            "3.0.0-rc.1",
-            "0.9.0",
-            "1.0.0.1",
-        ]
-        .into_iter()
-        .map(v)
-        .collect();
+        let available: Vec<NuGetVersion> =
+            ["2.0.0", "1.0.0-beta", "1.5.0", "1.0.0", "3.0.0-rc.1", "0.9.0", "1.0.0.1"].into_iter().map(v).collect();
         // (range, expected)
         let cases = [
             ("", Some("0.9.0")),
@@ -458,14 +400,7 @@ mod tests {
             ("[1.1,1.4]", None),
         ];
         for (range, expected) in cases {
-            assert_eq!(
-                r(range)
-                    .best_match(&available)
-                    .map(NuGetVersion::normalized)
-                    .as_deref(),
-                expected,
-                "{range}"
-            );
+            assert_eq!(r(range).best_match(&available).map(NuGetVersion::normalized).as_deref(), expected, "{range}");
         }
         assert_eq!(VersionRange::all().best_match(&[]), None);
         assert_eq!(r("1.0").best_match(std::iter::empty()), None);

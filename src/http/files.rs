@@ -1,4 +1,4 @@
-//! Serving rendered documents and package files: strong ETags, 304s, ranges, no SQL.
+//! Serving rendered documents and package files: strong `ETags`, 304s, ranges, no SQL.
 use crate::error::AppError;
 use crate::services::feed_docs::DocSet;
 use crate::state::AppState;
@@ -7,7 +7,7 @@ use actix_web::http::header::{self, ContentType, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use std::path::Path;
 
-/// Rendered documents change only when their id changes; clients revalidate with the ETag.
+/// Rendered documents change only when their id changes; clients revalidate with the `ETag`.
 pub const DOCUMENT_CACHE: &str = "public, no-cache";
 /// A published .nupkg never changes.
 pub const PACKAGE_CACHE: &str = "public, max-age=31536000, immutable";
@@ -17,10 +17,18 @@ pub fn not_found() -> AppError {
 }
 
 /// Answers with a rendered JSON document of `set`, or 304 when the client has this generation.
-pub async fn serve_document(req: &HttpRequest, set: &DocSet, path: &Path, gzipped: bool) -> Result<HttpResponse, AppError> {
+pub async fn serve_document(
+    req: &HttpRequest,
+    set: &DocSet,
+    path: &Path,
+    gzipped: bool,
+) -> Result<HttpResponse, AppError> {
     let etag = set.etag();
     if if_none_match(req, &etag) {
-        return Ok(HttpResponse::NotModified().insert_header((header::ETAG, etag)).insert_header((header::CACHE_CONTROL, DOCUMENT_CACHE)).finish());
+        return Ok(HttpResponse::NotModified()
+            .insert_header((header::ETAG, etag))
+            .insert_header((header::CACHE_CONTROL, DOCUMENT_CACHE))
+            .finish());
     }
     let bytes = match tokio::fs::read(path).await {
         Ok(b) => b,
@@ -48,7 +56,12 @@ fn if_none_match(req: &HttpRequest, etag: &str) -> bool {
 }
 
 /// Streams a stored file with range support and a long-lived cache header.
-pub fn serve_file(req: &HttpRequest, path: &Path, content_type: &str, cache: &'static str) -> Result<HttpResponse, AppError> {
+pub fn serve_file(
+    req: &HttpRequest,
+    path: &Path,
+    content_type: &str,
+    cache: &'static str,
+) -> Result<HttpResponse, AppError> {
     let file = match NamedFile::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
@@ -66,12 +79,18 @@ pub fn serve_file(req: &HttpRequest, path: &Path, content_type: &str, cache: &'s
 }
 
 /// Serves the `.nupkg` of an available id+version and counts the download (in memory).
-pub fn serve_package(req: &HttpRequest, state: &AppState, id_lower: &str, version_lower: &str) -> Result<HttpResponse, AppError> {
+pub fn serve_package(
+    req: &HttpRequest,
+    state: &AppState,
+    id_lower: &str,
+    version_lower: &str,
+) -> Result<HttpResponse, AppError> {
     let set = state.docs.lookup(id_lower).ok_or_else(not_found)?;
     if !set.versions.contains(version_lower) {
         return Err(not_found());
     }
-    let response = serve_file(req, &state.store.nupkg_path(id_lower, version_lower), "application/octet-stream", PACKAGE_CACHE)?;
+    let response =
+        serve_file(req, &state.store.nupkg_path(id_lower, version_lower), "application/octet-stream", PACKAGE_CACHE)?;
     if req.method() == actix_web::http::Method::GET && response.status().is_success() {
         state.downloads.record(id_lower, version_lower);
     }

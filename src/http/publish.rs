@@ -18,7 +18,11 @@ pub fn scope() -> actix_web::Scope {
 }
 
 /// Receives the upload into a temp file under the data dir, refusing it once over the limit.
-async fn receive(req: &HttpRequest, payload: web::Payload, state: &AppState) -> Result<tempfile::NamedTempFile, AppError> {
+async fn receive(
+    req: &HttpRequest,
+    payload: web::Payload,
+    state: &AppState,
+) -> Result<tempfile::NamedTempFile, AppError> {
     let limit = state.config.max_package_bytes();
     let tmp_dir = state.config.data_dir.join("tmp");
     std::fs::create_dir_all(&tmp_dir)?;
@@ -74,7 +78,12 @@ async fn push(req: HttpRequest, payload: web::Payload, state: web::Data<AppState
         .body(format!("Published {} {}.", published.id, published.version)))
 }
 
-async fn change(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>, relist: bool) -> Result<HttpResponse, AppError> {
+async fn change(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+    relist: bool,
+) -> Result<HttpResponse, AppError> {
     let principal = api_key_principal(&req, &state).await?;
     let (id, version) = path.into_inner();
     let state = state.get_ref().clone();
@@ -84,10 +93,18 @@ async fn change(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(S
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn delete(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+async fn delete(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
     change(req, state, path, false).await
 }
 
-async fn relist(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+async fn relist(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
     change(req, state, path, true).await
 }

@@ -4,7 +4,7 @@
 /// A registration hive: which versions it holds and how it is encoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Hive {
-    /// RegistrationsBaseUrl, /3.0.0-beta, /3.0.0-rc: plain JSON, no SemVer 2.0 versions.
+    /// `RegistrationsBaseUrl`, /3.0.0-beta, /3.0.0-rc: plain JSON, no SemVer 2.0 versions.
     Legacy,
     /// RegistrationsBaseUrl/3.4.0: gzip, no SemVer 2.0 versions.
     Gzip,
@@ -117,7 +117,13 @@ mod tests {
     fn urls_keep_the_proxy_prefix() {
         let u = UrlGenerator::new("https://example.org/nuget/");
         assert_eq!(u.service_index(), "https://example.org/nuget/v3/index.json");
-        assert_eq!(u.package_content("a.b", "1.0.0"), "https://example.org/nuget/v3/flatcontainer/a.b/1.0.0/a.b.1.0.0.nupkg");
-        assert_eq!(u.registration_index(Hive::GzipSemVer2, "a"), "https://example.org/nuget/v3/registration-gz-semver2/a/index.json");
+        assert_eq!(
+            u.package_content("a.b", "1.0.0"),
+            "https://example.org/nuget/v3/flatcontainer/a.b/1.0.0/a.b.1.0.0.nupkg"
+        );
+        assert_eq!(
+            u.registration_index(Hive::GzipSemVer2, "a"),
+            "https://example.org/nuget/v3/registration-gz-semver2/a/index.json"
+        );
     }
 }

@@ -36,12 +36,22 @@ pub fn service_index(urls: &UrlGenerator) -> ServiceIndex {
     add(urls.publish(), &["PackagePublish/2.0.0"], "Push, delete (unlist) and relist packages");
     add(
         urls.search(),
-        &["SearchQueryService", "SearchQueryService/3.0.0-beta", "SearchQueryService/3.0.0-rc", "SearchQueryService/3.5.0"],
+        &[
+            "SearchQueryService",
+            "SearchQueryService/3.0.0-beta",
+            "SearchQueryService/3.0.0-rc",
+            "SearchQueryService/3.5.0",
+        ],
         "Query endpoint of the search service",
     );
     add(
         urls.autocomplete(),
-        &["SearchAutocompleteService", "SearchAutocompleteService/3.0.0-beta", "SearchAutocompleteService/3.0.0-rc", "SearchAutocompleteService/3.5.0"],
+        &[
+            "SearchAutocompleteService",
+            "SearchAutocompleteService/3.0.0-beta",
+            "SearchAutocompleteService/3.0.0-rc",
+            "SearchAutocompleteService/3.5.0",
+        ],
         "Autocomplete endpoint of the search service",
     );
     add(
@@ -49,15 +59,27 @@ pub fn service_index(urls: &UrlGenerator) -> ServiceIndex {
         &["RegistrationsBaseUrl", "RegistrationsBaseUrl/3.0.0-beta", "RegistrationsBaseUrl/3.0.0-rc"],
         "Base URL of package registration metadata (SemVer 1.0.0 versions only)",
     );
-    add(urls.registration_base(Hive::Gzip), &["RegistrationsBaseUrl/3.4.0"], "Base URL of gzip-encoded registration metadata (SemVer 1.0.0 versions only)");
+    add(
+        urls.registration_base(Hive::Gzip),
+        &["RegistrationsBaseUrl/3.4.0"],
+        "Base URL of gzip-encoded registration metadata (SemVer 1.0.0 versions only)",
+    );
     add(
         urls.registration_base(Hive::GzipSemVer2),
         &["RegistrationsBaseUrl/3.6.0", "RegistrationsBaseUrl/Versioned"],
         "Base URL of gzip-encoded registration metadata including SemVer 2.0.0 versions",
     );
-    add(urls.package_details_template(), &["PackageDetailsUriTemplate/5.1.0"], "URI template for the package details page");
+    add(
+        urls.package_details_template(),
+        &["PackageDetailsUriTemplate/5.1.0"],
+        "URI template for the package details page",
+    );
     add(urls.readme_template(), &["ReadmeUriTemplate/6.13.0"], "URI template for a package's README");
-    add(urls.report_abuse_template(), &["ReportAbuseUriTemplate/3.0.0-beta", "ReportAbuseUriTemplate/3.0.0-rc"], "URI template for reporting a package");
+    add(
+        urls.report_abuse_template(),
+        &["ReportAbuseUriTemplate/3.0.0-beta", "ReportAbuseUriTemplate/3.0.0-rc"],
+        "URI template for reporting a package",
+    );
     add(urls.v2_root(), &["LegacyGallery", "LegacyGallery/2.0.0"], "The v2 (OData) feed");
     ServiceIndex { version: "3.0.0", resources }
 }
@@ -199,9 +221,14 @@ fn catalog_entry(urls: &UrlGenerator, hive: Hive, package: &PackageRecord, v: &V
         .iter()
         .enumerate()
         .map(|(i, g)| {
-            let group_url = format!("{leaf}#dependencygroup/{}", g.target_framework.as_deref().unwrap_or("").to_ascii_lowercase());
+            let group_url =
+                format!("{leaf}#dependencygroup/{}", g.target_framework.as_deref().unwrap_or("").to_ascii_lowercase());
             DependencyGroupJson {
-                id_url: if g.target_framework.is_some() { group_url.clone() } else { format!("{leaf}#dependencygroup/{i}") },
+                id_url: if g.target_framework.is_some() {
+                    group_url.clone()
+                } else {
+                    format!("{leaf}#dependencygroup/{i}")
+                },
                 kind: "PackageDependencyGroup",
                 target_framework: g.target_framework.clone(),
                 dependencies: g
@@ -224,7 +251,11 @@ fn catalog_entry(urls: &UrlGenerator, hive: Hive, package: &PackageRecord, v: &V
         authors: v.authors.clone(),
         dependency_groups,
         description: v.description.clone(),
-        icon_url: if v.icon_file.is_some() { urls.icon(&package.id_lower, &v.version_lower) } else { v.icon_url.clone().unwrap_or_default() },
+        icon_url: if v.icon_file.is_some() {
+            urls.icon(&package.id_lower, &v.version_lower)
+        } else {
+            v.icon_url.clone().unwrap_or_default()
+        },
         id: package.package_id.clone(),
         language: v.language.clone().unwrap_or_default(),
         license_expression: v.license_expression.clone().unwrap_or_default(),
@@ -254,12 +285,22 @@ fn leaf(urls: &UrlGenerator, hive: Hive, package: &PackageRecord, v: &VersionRec
 }
 
 /// One page of the registration: its versions' bounds and, when `inline`, the leaves themselves.
-fn page(urls: &UrlGenerator, hive: Hive, package: &PackageRecord, versions: &[&VersionRecord], inline: bool) -> RegistrationPage {
+fn page(
+    urls: &UrlGenerator,
+    hive: Hive,
+    package: &PackageRecord,
+    versions: &[&VersionRecord],
+    inline: bool,
+) -> RegistrationPage {
     let lower = versions.first().map(|v| v.version_lower.clone()).unwrap_or_default();
     let upper = versions.last().map(|v| v.version_lower.clone()).unwrap_or_default();
     let index = urls.registration_index(hive, &package.id_lower);
     RegistrationPage {
-        id: if inline { format!("{index}#page/{lower}/{upper}") } else { urls.registration_page(hive, &package.id_lower, &lower, &upper) },
+        id: if inline {
+            format!("{index}#page/{lower}/{upper}")
+        } else {
+            urls.registration_page(hive, &package.id_lower, &lower, &upper)
+        },
         kind: "catalog:CatalogPage",
         count: versions.len(),
         items: Some(versions.iter().map(|v| leaf(urls, hive, package, v)).collect()),
@@ -271,7 +312,11 @@ fn page(urls: &UrlGenerator, hive: Hive, package: &PackageRecord, versions: &[&V
 
 /// The registration index and, when the id has more than `INLINE_LIMIT` versions, its separate pages.
 /// Returns `None` when the hive has no version of this id.
-pub fn registration(urls: &UrlGenerator, hive: Hive, package: &PackageRecord) -> Option<(RegistrationIndex, Vec<RegistrationPage>)> {
+pub fn registration(
+    urls: &UrlGenerator,
+    hive: Hive,
+    package: &PackageRecord,
+) -> Option<(RegistrationIndex, Vec<RegistrationPage>)> {
     let versions = hive_versions(package, hive);
     if versions.is_empty() {
         return None;
@@ -297,7 +342,12 @@ pub fn registration(urls: &UrlGenerator, hive: Hive, package: &PackageRecord) ->
     Some((index, pages))
 }
 
-pub fn registration_leaf_document(urls: &UrlGenerator, hive: Hive, package: &PackageRecord, v: &VersionRecord) -> RegistrationLeafDocument {
+pub fn registration_leaf_document(
+    urls: &UrlGenerator,
+    hive: Hive,
+    package: &PackageRecord,
+    v: &VersionRecord,
+) -> RegistrationLeafDocument {
     let leaf_url = urls.registration_leaf(hive, &package.id_lower, &v.version_lower);
     RegistrationLeafDocument {
         catalog_entry: format!("{leaf_url}#catalogEntry"),
@@ -356,13 +406,19 @@ pub struct SearchVersion {
 }
 
 /// A search hit: the latest version under the flags, and every listed version under them.
-pub fn search_result(urls: &UrlGenerator, package: &PackageRecord, include_prerelease: bool, include_semver2: bool) -> Option<SearchResult> {
+pub fn search_result(
+    urls: &UrlGenerator,
+    package: &PackageRecord,
+    include_prerelease: bool,
+    include_semver2: bool,
+) -> Option<SearchResult> {
     let latest = package.latest(include_prerelease, include_semver2)?;
     let hive = if include_semver2 { Hive::GzipSemVer2 } else { Hive::Legacy };
     let visible = package
         .available()
         .filter(|v| v.listed && (include_prerelease || !v.is_prerelease) && (include_semver2 || !v.is_semver2));
-    let mut package_types: Vec<PackageTypeJson> = latest.package_types.iter().map(|t| PackageTypeJson { name: t.name.clone() }).collect();
+    let mut package_types: Vec<PackageTypeJson> =
+        latest.package_types.iter().map(|t| PackageTypeJson { name: t.name.clone() }).collect();
     if package_types.is_empty() {
         package_types.push(PackageTypeJson { name: "Dependency".into() });
     }
@@ -375,7 +431,11 @@ pub fn search_result(urls: &UrlGenerator, package: &PackageRecord, include_prere
         description: latest.description.clone(),
         summary: latest.summary.clone().unwrap_or_default(),
         title: latest.title.clone().unwrap_or_else(|| package.package_id.clone()),
-        icon_url: if latest.icon_file.is_some() { urls.icon(&package.id_lower, &latest.version_lower) } else { latest.icon_url.clone().unwrap_or_default() },
+        icon_url: if latest.icon_file.is_some() {
+            urls.icon(&package.id_lower, &latest.version_lower)
+        } else {
+            latest.icon_url.clone().unwrap_or_default()
+        },
         license_url: latest.license_url.clone().unwrap_or_default(),
         project_url: latest.project_url.clone().unwrap_or_default(),
         tags: latest.tag_list(),

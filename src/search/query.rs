@@ -31,7 +31,6 @@ impl ParsedQuery {
                 _ => (None, token.clone()),
             };
             let column = match field.as_deref() {
-                None => None,
                 Some("id") => Some("package_id"),
                 Some("packageid") => {
                     filters.push(Filter::ExactId(value));
@@ -47,8 +46,8 @@ impl ParsedQuery {
                 Some("tag" | "tags") => Some("tags"),
                 Some("author" | "authors") => Some("authors"),
                 Some("owner" | "owners") => Some("owners"),
-                // Unknown field: search the whole token as text, as nuget.org does.
-                Some(_) => None,
+                // No field, or an unknown one: search the whole token as text, as nuget.org does.
+                _ => None,
             };
             let text = if column.is_none() && field.is_some() { token } else { value };
             terms.push((column, text));

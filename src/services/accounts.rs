@@ -67,7 +67,12 @@ pub fn list(conn: &Connection) -> Result<Vec<users::UserRow>, AppError> {
 pub fn audit_user_created(conn: &Connection, username: &str, by: &str) -> Result<(), AppError> {
     db::audit::record(
         conn,
-        &db::audit::AuditEntry { actor_name: Some(by), action: "user.create", detail: Some(username), ..Default::default() },
+        &db::audit::AuditEntry {
+            actor_name: Some(by),
+            action: "user.create",
+            detail: Some(username),
+            ..Default::default()
+        },
     )?;
     Ok(())
 }

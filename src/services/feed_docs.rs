@@ -62,7 +62,12 @@ const CURRENT: &str = "CURRENT";
 impl FeedDocs {
     pub fn new(root: PathBuf, urls: UrlGenerator) -> std::io::Result<Self> {
         std::fs::create_dir_all(&root)?;
-        Ok(Self { root, urls, sets: RwLock::new(HashMap::new()), refresh_locks: (0..64).map(|_| Mutex::new(())).collect() })
+        Ok(Self {
+            root,
+            urls,
+            sets: RwLock::new(HashMap::new()),
+            refresh_locks: (0..64).map(|_| Mutex::new(())).collect(),
+        })
     }
 
     /// The current documents of an id, or `None` when it has no available version.
@@ -91,8 +96,11 @@ impl FeedDocs {
     /// Reads the id from the database and re-renders its documents. Called after every committed
     /// change of the id, before the change is reported as done.
     pub fn refresh(&self, conn: &rusqlite::Connection, id_lower: &str) -> Result<(), AppError> {
-        let stripe = id_lower.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b))) % self.refresh_locks.len();
-        let _guard = self.refresh_locks[stripe].lock().map_err(|_| AppError::internal(anyhow::anyhow!("render lock poisoned")))?;
+        let stripe = id_lower.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b)))
+            % self.refresh_locks.len();
+        let _guard = self.refresh_locks[stripe]
+            .lock()
+            .map_err(|_| AppError::internal(anyhow::anyhow!("render lock poisoned")))?;
         let package = crate::db::packages::load(conn, id_lower)?;
         self.render(id_lower, package.as_ref())
     }
@@ -127,7 +135,11 @@ impl FeedDocs {
             };
             write_json(&set.registration(hive, "index"), &index, hive.gzipped())?;
             for page in &pages {
-                write_json(&set.registration(hive, &format!("page-{}-{}", page.lower, page.upper)), page, hive.gzipped())?;
+                write_json(
+                    &set.registration(hive, &format!("page-{}-{}", page.lower, page.upper)),
+                    page,
+                    hive.gzipped(),
+                )?;
             }
             for v in v3::hive_versions(package, hive) {
                 let leaf = v3::registration_leaf_document(&self.urls, hive, package, v);
@@ -179,7 +191,9 @@ fn write_json<T: Serialize>(path: &Path, value: &T, gzip: bool) -> Result<(), Ap
 /// Deletes generation folders other than `keep`. A reader that already opened an old file keeps
 /// reading it (the inode lives until closed).
 fn remove_old_generations(id_dir: &Path, keep: Option<&str>) {
-    let Ok(entries) = std::fs::read_dir(id_dir) else { return };
+    let Ok(entries) = std::fs::read_dir(id_dir) else {
+        return;
+    };
     for entry in entries.flatten() {
         let name = entry.file_name();
         let name = name.to_string_lossy();

@@ -26,14 +26,18 @@ pub const MAX_KEY_DAYS: u32 = 365;
 
 pub fn create(conn: &Connection, server_key: &[u8], req: &NewKeyRequest<'_>) -> Result<CreatedKey, AppError> {
     if !(1..=MAX_KEY_DAYS).contains(&req.expires_in_days) {
-        return Err(AppError::BadRequest(format!("An API key expires after 1 to {MAX_KEY_DAYS} days, not {}.", req.expires_in_days)));
+        return Err(AppError::BadRequest(format!(
+            "An API key expires after 1 to {MAX_KEY_DAYS} days, not {}.",
+            req.expires_in_days
+        )));
     }
     if req.scopes.is_empty() {
         return Err(AppError::BadRequest("An API key needs at least one scope.".into()));
     }
     let globs = PackageGlobs::parse(&req.globs).map_err(AppError::BadRequest)?;
     let generated = api_key::generate();
-    let expires_at = (Utc::now() + Duration::days(i64::from(req.expires_in_days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let expires_at = (Utc::now() + Duration::days(i64::from(req.expires_in_days)))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let hash = api_key::hash(server_key, &generated.secret);
     let description = if req.description.trim().is_empty() { "API key" } else { req.description.trim() };
     let id = api_keys::insert(
@@ -77,7 +81,8 @@ pub fn authenticate(conn: &Connection, server_key: &[u8], secret: &str) -> Resul
             expires.format("%Y-%m-%d")
         )));
     }
-    let owner = users::by_id(conn, key.owner_id)?.ok_or_else(|| AppError::Forbidden("The API key's account no longer exists.".into()))?;
+    let owner = users::by_id(conn, key.owner_id)?
+        .ok_or_else(|| AppError::Forbidden("The API key's account no longer exists.".into()))?;
     if owner.is_disabled {
         return Err(AppError::Forbidden(format!("The account '{}' is disabled.", owner.username)));
     }
@@ -99,7 +104,15 @@ pub fn list(conn: &Connection, user_id: i64) -> Result<Vec<api_keys::ApiKeyRow>,
 
 pub fn revoke(conn: &Connection, user_id: i64, key_id: i64) -> Result<(), AppError> {
     if api_keys::revoke(conn, user_id, key_id)? {
-        db::audit::record(conn, &db::audit::AuditEntry { actor_id: Some(user_id), action: "apikey.revoke", detail: Some(&key_id.to_string()), ..Default::default() })?;
+        db::audit::record(
+            conn,
+            &db::audit::AuditEntry {
+                actor_id: Some(user_id),
+                action: "apikey.revoke",
+                detail: Some(&key_id.to_string()),
+                ..Default::default()
+            },
+        )?;
         Ok(())
     } else {
         Err(AppError::NotFound(format!("There is no active API key {key_id} of this user.")))

@@ -34,14 +34,23 @@ pub fn delete_change(state: &AppState, principal: &Principal) -> Change {
 }
 
 /// Applies the change to id+version. Blocking: call from a blocking thread.
-pub fn apply(state: &AppState, principal: &Principal, id: &str, version: &str, change: Change, ip: Option<&str>) -> Result<(), AppError> {
+pub fn apply(
+    state: &AppState,
+    principal: &Principal,
+    id: &str,
+    version: &str,
+    change: Change,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
     let not_found = || AppError::NotFound(format!("The package '{id}' version '{version}' does not exist."));
     let version = NuGetVersion::parse(version).map_err(|_| not_found())?;
     let id_lower = id.to_ascii_lowercase();
     let version_lower = version.lower_normalized();
     let mut conn = state.conn()?;
     let result = db::write(&mut conn, |tx| {
-        let Some(package) = packages::find(tx, &id_lower)? else { return Ok(Err(not_found())) };
+        let Some(package) = packages::find(tx, &id_lower)? else {
+            return Ok(Err(not_found()));
+        };
         match packages::version_status(tx, &id_lower, &version_lower)?.as_deref() {
             None | Some("deleted") => return Ok(Err(not_found())),
             Some(_) => {}
@@ -53,7 +62,9 @@ pub fn apply(state: &AppState, principal: &Principal, id: &str, version: &str, c
         match change {
             Change::Unlist => packages::set_listed(tx, package.key, &version_lower, false)?,
             Change::Relist => packages::set_listed(tx, package.key, &version_lower, true)?,
-            Change::Delete => packages::set_status(tx, package.key, &version_lower, "deleted", Some("deleted by an administrator"))?,
+            Change::Delete => {
+                packages::set_status(tx, package.key, &version_lower, "deleted", Some("deleted by an administrator"))?
+            }
         };
         db::search::reindex_package(tx, package.key)?;
         db::audit::record(

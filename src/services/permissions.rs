@@ -33,16 +33,29 @@ impl Principal {
     /// A trusted local operator (CLI import): may publish anything; new ids get `owner` (if any)
     /// as their owner.
     pub fn operator(owner: Option<i64>, username: &str) -> Self {
-        Self { account_id: owner, acts_for: owner.into_iter().collect(), username: username.to_owned(), is_admin: true, key: None }
+        Self {
+            account_id: owner,
+            acts_for: owner.into_iter().collect(),
+            username: username.to_owned(),
+            is_admin: true,
+            key: None,
+        }
     }
 }
 
 /// `owners` is `None` when the id does not exist yet (a push would create it).
-pub fn authorize(p: &Principal, action: PackageAction, package_id: &str, owners: Option<&[i64]>) -> Result<(), AppError> {
+pub fn authorize(
+    p: &Principal,
+    action: PackageAction,
+    package_id: &str,
+    owners: Option<&[i64]>,
+) -> Result<(), AppError> {
     if let Some(grant) = &p.key {
         let scope_ok = match (action, owners) {
             (PackageAction::Push, None) => grant.scopes.contains(&Scope::Push),
-            (PackageAction::Push, Some(_)) => grant.scopes.iter().any(|s| matches!(s, Scope::Push | Scope::PushVersion)),
+            (PackageAction::Push, Some(_)) => {
+                grant.scopes.iter().any(|s| matches!(s, Scope::Push | Scope::PushVersion))
+            }
             (PackageAction::Unlist, _) => grant.scopes.contains(&Scope::Unlist),
         };
         if !scope_ok {
@@ -98,7 +111,10 @@ mod tests {
     #[test]
     fn only_owners_push_new_versions() {
         let err = authorize(&user(2), PackageAction::Push, "Acme.Core", Some(&[1])).unwrap_err();
-        assert_eq!(err.to_string(), "The package 'Acme.Core' is owned by another account; only its owners may push new versions of it.");
+        assert_eq!(
+            err.to_string(),
+            "The package 'Acme.Core' is owned by another account; only its owners may push new versions of it."
+        );
         assert!(authorize(&user(1), PackageAction::Push, "Acme.Core", Some(&[1, 3])).is_ok());
         let admin = Principal { is_admin: true, ..user(9) };
         assert!(authorize(&admin, PackageAction::Push, "Acme.Core", Some(&[1])).is_ok());
@@ -108,7 +124,10 @@ mod tests {
     fn push_version_scope_cannot_create_ids() {
         let p = with_key(1, &[Scope::PushVersion], &[]);
         let err = authorize(&p, PackageAction::Push, "New.Id", None).unwrap_err();
-        assert_eq!(err.to_string(), "This API key is not allowed to push new package ids (it has only the push-version scope).");
+        assert_eq!(
+            err.to_string(),
+            "This API key is not allowed to push new package ids (it has only the push-version scope)."
+        );
         assert!(authorize(&p, PackageAction::Push, "Mine", Some(&[1])).is_ok());
     }
 
@@ -116,7 +135,10 @@ mod tests {
     fn globs_limit_the_ids() {
         let p = with_key(1, &[Scope::Push], &["Acme.*"]);
         let err = authorize(&p, PackageAction::Push, "Other.Lib", None).unwrap_err();
-        assert_eq!(err.to_string(), "This API key is not allowed to act on 'Other.Lib': it is limited to packages matching Acme.*.");
+        assert_eq!(
+            err.to_string(),
+            "This API key is not allowed to act on 'Other.Lib': it is limited to packages matching Acme.*."
+        );
         assert!(authorize(&p, PackageAction::Push, "acme.core", None).is_ok());
     }
 

@@ -29,13 +29,17 @@ pub fn inspect(state: &AppState, path: &Path) -> Result<(PackageArchive, String,
     if size > state.config.max_package_bytes() {
         return Err(too_large(state));
     }
-    let archive = nupkg::read_package(File::open(path)?, &limits(state)).map_err(|e| AppError::BadRequest(invalid(&e)))?;
+    let archive =
+        nupkg::read_package(File::open(path)?, &limits(state)).map_err(|e| AppError::BadRequest(invalid(&e)))?;
     let hash = nupkg::sha512_base64(File::open(path)?)?;
     Ok((archive, hash, size))
 }
 
 pub fn too_large(state: &AppState) -> AppError {
-    AppError::TooLarge(format!("The package is larger than the server's limit of {} MB.", state.config.publish.max_package_mb))
+    AppError::TooLarge(format!(
+        "The package is larger than the server's limit of {} MB.",
+        state.config.publish.max_package_mb
+    ))
 }
 
 fn invalid(e: &dyn std::fmt::Display) -> String {
@@ -46,7 +50,9 @@ fn invalid(e: &dyn std::fmt::Display) -> String {
 }
 
 fn already_exists(id: &str, version: &str) -> AppError {
-    AppError::Conflict(format!("A package with id '{id}' and version '{version}' already exists and cannot be modified."))
+    AppError::Conflict(format!(
+        "A package with id '{id}' and version '{version}' already exists and cannot be modified."
+    ))
 }
 
 fn deleted(id: &str, version: &str) -> AppError {
@@ -56,7 +62,12 @@ fn deleted(id: &str, version: &str) -> AppError {
 }
 
 /// Publishes the package file at `path` (a finished upload). Blocking: call from a blocking thread.
-pub fn publish_file(state: &AppState, principal: &Principal, path: &Path, ip: Option<&str>) -> Result<Published, AppError> {
+pub fn publish_file(
+    state: &AppState,
+    principal: &Principal,
+    path: &Path,
+    ip: Option<&str>,
+) -> Result<Published, AppError> {
     let (archive, hash, size) = inspect(state, path)?;
     let nuspec = &archive.nuspec;
     let id = nuspec.id.as_str().to_owned();
@@ -122,8 +133,9 @@ pub fn publish_file(state: &AppState, principal: &Principal, path: &Path, ip: Op
         .and_then(|r| r)
     });
     if let Err(e) = committed {
-        // Only the push that created the files may remove them: a racing winner owns them otherwise.
-        if created {
+        // Remove the files only if this push created them and no row points at them: a racing
+        // push of the same bytes may have committed while this one failed.
+        if created && packages::version_status(&conn, &id_lower, &version_lower)?.is_none() {
             let _ = state.store.delete(&id_lower, &version_lower);
         }
         return Err(e);
@@ -133,7 +145,12 @@ pub fn publish_file(state: &AppState, principal: &Principal, path: &Path, ip: Op
     Ok(Published { id, version })
 }
 
-fn store_extras(state: &AppState, archive: &PackageArchive, id_lower: &str, version_lower: &str) -> Result<(), AppError> {
+fn store_extras(
+    state: &AppState,
+    archive: &PackageArchive,
+    id_lower: &str,
+    version_lower: &str,
+) -> Result<(), AppError> {
     if let Some(readme) = &archive.readme {
         state.store.put_extra(id_lower, version_lower, "readme", readme)?;
     }

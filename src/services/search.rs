@@ -37,12 +37,18 @@ pub fn search(state: &AppState, p: &SearchParams) -> Result<SearchResponse, AppE
 
 pub fn autocomplete_ids(state: &AppState, p: &SearchParams) -> Result<AutocompleteResponse, AppError> {
     let conn = state.conn()?;
-    let (total, ids) = db::search::autocomplete_ids(&conn, p.q.trim(), p.skip, p.take.min(MAX_TAKE), p.prerelease, p.semver2)?;
+    let (total, ids) =
+        db::search::autocomplete_ids(&conn, p.q.trim(), p.skip, p.take.min(MAX_TAKE), p.prerelease, p.semver2)?;
     Ok(AutocompleteResponse { total_hits: Some(total), data: ids })
 }
 
 /// Listed versions of an id under the flags (autocomplete `?id=`).
-pub fn autocomplete_versions(state: &AppState, id: &str, prerelease: bool, semver2: bool) -> Result<AutocompleteResponse, AppError> {
+pub fn autocomplete_versions(
+    state: &AppState,
+    id: &str,
+    prerelease: bool,
+    semver2: bool,
+) -> Result<AutocompleteResponse, AppError> {
     let conn = state.conn()?;
     let versions = db::packages::load(&conn, &id.to_ascii_lowercase())?
         .map(|p| {

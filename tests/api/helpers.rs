@@ -45,11 +45,13 @@ pub fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let server_state = state.clone();
     let thread = std::thread::spawn(move || {
         actix_web::rt::System::new().block_on(async move {
-            let server = actix_web::HttpServer::new(move || actix_web::App::new().configure(galley::app::configure(server_state.clone())))
-                .workers(2)
-                .listen(listener)
-                .unwrap()
-                .run();
+            let server = actix_web::HttpServer::new(move || {
+                actix_web::App::new().configure(galley::app::configure(server_state.clone()))
+            })
+            .workers(2)
+            .listen(listener)
+            .unwrap()
+            .run();
             tx.send(server.handle()).unwrap();
             server.await.unwrap();
         });
@@ -83,7 +85,12 @@ impl TestApp {
         let conn = self.state.conn().unwrap();
         galley::services::accounts::create_user(
             &conn,
-            &galley::services::accounts::NewAccount { username: name, email: &format!("{name}@example.com"), password: "password-1", is_admin: admin },
+            &galley::services::accounts::NewAccount {
+                username: name,
+                email: &format!("{name}@example.com"),
+                password: "password-1",
+                is_admin: admin,
+            },
             4,
         )
         .unwrap()
@@ -129,11 +136,19 @@ impl TestApp {
     }
 
     pub fn delete(&self, key: &str, id: &str, version: &str) -> reqwest::blocking::Response {
-        self.client.delete(self.url(&format!("/api/v2/package/{id}/{version}"))).header("X-NuGet-ApiKey", key).send().unwrap()
+        self.client
+            .delete(self.url(&format!("/api/v2/package/{id}/{version}")))
+            .header("X-NuGet-ApiKey", key)
+            .send()
+            .unwrap()
     }
 
     pub fn relist(&self, key: &str, id: &str, version: &str) -> reqwest::blocking::Response {
-        self.client.post(self.url(&format!("/api/v2/package/{id}/{version}"))).header("X-NuGet-ApiKey", key).send().unwrap()
+        self.client
+            .post(self.url(&format!("/api/v2/package/{id}/{version}")))
+            .header("X-NuGet-ApiKey", key)
+            .send()
+            .unwrap()
     }
 
     /// Counts of packages and versions rows plus the files under the package store.
@@ -147,12 +162,8 @@ impl TestApp {
 }
 
 fn walk_files(dir: &std::path::Path) -> usize {
-    std::fs::read_dir(dir).map_or(0, |entries| {
-        entries
-            .flatten()
-            .map(|e| if e.path().is_dir() { walk_files(&e.path()) } else { 1 })
-            .sum()
-    })
+    std::fs::read_dir(dir)
+        .map_or(0, |entries| entries.flatten().map(|e| if e.path().is_dir() { walk_files(&e.path()) } else { 1 }).sum())
 }
 
 /// A nuspec with the given id, version and extra `<metadata>` children.

@@ -5,13 +5,21 @@ use crate::http::files::{self, not_found, PACKAGE_CACHE};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 
-pub async fn versions(req: HttpRequest, state: web::Data<AppState>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+pub async fn versions(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
     let set = state.docs.lookup(&path.to_ascii_lowercase()).ok_or_else(not_found)?;
     files::serve_document(&req, &set, &set.flat_index(), false).await
 }
 
 /// `{id}/{version}/{id}.{version}.nupkg`, `{id}/{version}/{id}.nuspec`, `.../readme`, `.../icon`.
-pub async fn file(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String, String)>) -> Result<HttpResponse, AppError> {
+pub async fn file(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, AppError> {
     let (id, version, file) = path.into_inner();
     let id_lower = id.to_ascii_lowercase();
     let version_lower = NuGetVersion::parse(&version).map_err(|_| not_found())?.lower_normalized();
@@ -24,7 +32,12 @@ pub async fn file(req: HttpRequest, state: web::Data<AppState>, path: web::Path<
         return Err(not_found());
     }
     if file_lower == format!("{id_lower}.nuspec") {
-        return files::serve_file(&req, &state.store.nuspec_path(&id_lower, &version_lower), "application/xml", PACKAGE_CACHE);
+        return files::serve_file(
+            &req,
+            &state.store.nuspec_path(&id_lower, &version_lower),
+            "application/xml",
+            PACKAGE_CACHE,
+        );
     }
     if file_lower == "readme" && set.readmes.contains(&version_lower) {
         let path = state.store.extra_path(&id_lower, &version_lower, "readme");

@@ -1,4 +1,4 @@
-//! RegistrationsBaseUrl hives: index, pages and leaves, served from rendered documents.
+//! `RegistrationsBaseUrl` hives: index, pages and leaves, served from rendered documents.
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
 use crate::http::files::{self, not_found};
@@ -10,14 +10,22 @@ fn hive(name: &str) -> Result<Hive, AppError> {
     Hive::from_path(name).ok_or_else(not_found)
 }
 
-pub async fn index(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+pub async fn index(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
     let (hive_name, id) = path.into_inner();
     let hive = hive(&hive_name)?;
     let set = state.docs.lookup(&id.to_ascii_lowercase()).ok_or_else(not_found)?;
     files::serve_document(&req, &set, &set.registration(hive, "index"), hive.gzipped()).await
 }
 
-pub async fn page(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String, String, String)>) -> Result<HttpResponse, AppError> {
+pub async fn page(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String, String)>,
+) -> Result<HttpResponse, AppError> {
     let (hive_name, id, lower, upper) = path.into_inner();
     let hive = hive(&hive_name)?;
     let set = state.docs.lookup(&id.to_ascii_lowercase()).ok_or_else(not_found)?;
@@ -28,7 +36,11 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>, path: web::Path<
     files::serve_document(&req, &set, &set.registration(hive, &format!("page-{lower}-{upper}")), hive.gzipped()).await
 }
 
-pub async fn leaf(req: HttpRequest, state: web::Data<AppState>, path: web::Path<(String, String, String)>) -> Result<HttpResponse, AppError> {
+pub async fn leaf(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String, String)>,
+) -> Result<HttpResponse, AppError> {
     let (hive_name, id, leaf) = path.into_inner();
     let hive = hive(&hive_name)?;
     let version = leaf.strip_suffix(".json").ok_or_else(not_found)?;

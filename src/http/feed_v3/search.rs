@@ -1,4 +1,4 @@
-//! SearchQueryService and SearchAutocompleteService.
+//! `SearchQueryService` and `SearchAutocompleteService`.
 use crate::error::AppError;
 use crate::services::blocking;
 use crate::services::search::{self, SearchParams, MAX_TAKE};
@@ -11,7 +11,9 @@ type Query = web::Query<HashMap<String, String>>;
 fn number(q: &HashMap<String, String>, name: &str, default: usize) -> Result<usize, AppError> {
     match q.get(name).map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => Ok(default),
-        Some(v) => v.parse().map_err(|_| AppError::BadRequest(format!("The '{name}' parameter must be a non-negative integer, not '{v}'."))),
+        Some(v) => v.parse().map_err(|_| {
+            AppError::BadRequest(format!("The '{name}' parameter must be a non-negative integer, not '{v}'."))
+        }),
     }
 }
 
@@ -27,9 +29,9 @@ fn flag(q: &HashMap<String, String>, name: &str) -> Result<bool, AppError> {
 fn semver2(q: &HashMap<String, String>) -> Result<bool, AppError> {
     match q.get("semVerLevel").map(|s| s.trim()).filter(|s| !s.is_empty()) {
         None => Ok(false),
-        Some(v) => crate::domain::version::NuGetVersion::parse(v)
-            .map(|level| level.major() >= 2)
-            .map_err(|_| AppError::BadRequest(format!("The 'semVerLevel' parameter must be a version such as 2.0.0, not '{v}'."))),
+        Some(v) => crate::domain::version::NuGetVersion::parse(v).map(|level| level.major() >= 2).map_err(|_| {
+            AppError::BadRequest(format!("The 'semVerLevel' parameter must be a version such as 2.0.0, not '{v}'."))
+        }),
     }
 }
 
