@@ -7,7 +7,9 @@ use actix_web::{web, App, HttpServer};
 /// Mounts everything on an actix `App`; the server and the in-process tests both use it.
 pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
     move |cfg| {
-        cfg.app_data(web::Data::new(state)).configure(http::configure);
+        cfg.app_data(web::Data::new(state)).service(
+            web::scope("").wrap(from_fn(http::feed_auth::require_feed_credentials)).configure(http::configure),
+        );
     }
 }
 

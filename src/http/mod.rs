@@ -1,5 +1,6 @@
 //! The HTTP faces. Handlers extract, call one service, map the outcome; no SQL, no zip parsing.
 pub mod auth;
+pub mod feed_auth;
 pub mod feed_v3;
 pub mod files;
 pub mod health;

@@ -4,5 +4,6 @@
 mod helpers;
 
 mod cli;
+mod feed_auth;
 mod feed_v3;
 mod push;

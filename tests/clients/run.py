@@ -69,7 +69,7 @@ class SetupError(Exception):
 
 # --------------------------------------------------------------------------- process control
 
-SERVER = {"proc": None}
+SERVER = {"proc": None, "work": None}
 
 
 def stop_server():
@@ -84,9 +84,18 @@ def stop_server():
         proc.wait(timeout=10)
 
 
-def on_signal(signum, _frame):
+def cleanup():
     stop_server()
-    sys.exit(128 + signum)
+    work = SERVER["work"]
+    if work and os.environ.get("KEEP_TMP") != "1":
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def on_signal(signum, _frame):
+    print("interrupted by signal %d: stopping the server (pid %s)"
+          % (signum, SERVER["proc"].pid if SERVER["proc"] else "-"), flush=True)
+    cleanup()
+    sys.exit(128 + signum)  # subprocess.run kills a running nuget.exe on the way out
 
 
 def free_port():
@@ -1005,18 +1014,18 @@ def selected(name, tokens):
 
 def main():
     tokens = [t.strip() for t in os.environ.get("CASES", "").split(",") if t.strip()]
-    if os.path.isdir(LOG_DIR):
-        shutil.rmtree(LOG_DIR)
-    os.makedirs(LOG_DIR)
-    run = Run()
-    atexit.register(stop_server)
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
     todo = [(n, f) for n, f in ordered_cases() if selected(n, tokens)]
     if not todo:
         print("no case matches CASES=%s; cases: %s" % (os.environ.get("CASES"), ", ".join(n for n, _ in CASES)))
         return 2
+    if os.path.isdir(LOG_DIR):
+        shutil.rmtree(LOG_DIR)
+    os.makedirs(LOG_DIR)
+    atexit.register(cleanup)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    run = Run()
+    SERVER["work"] = run.work
     try:
         run.find_tools()
         print("galley:   %s\nnuget:    %s (mono %s)\nserver:   %s\nlogs:     %s"
@@ -1027,8 +1036,8 @@ def main():
         run.pack_all()
     except (SetupError, subprocess.TimeoutExpired) as e:
         print("FAIL setup: %s" % e)
+        print("logs: %s" % LOG_DIR)
         print("0 passed, %d failed" % (len(todo) + 1))
-        stop_server()
         return 2
 
     passed = failed = 0
@@ -1061,12 +1070,10 @@ def main():
             failed += 1 + len(todo) - passed - failed
             break
 
-    stop_server()
+    cleanup()
     print("logs: %s (one .log per case, server.log, packages/)" % LOG_DIR)
     if os.environ.get("KEEP_TMP") == "1":
         print("work dir kept: %s" % run.work)
-    else:
-        shutil.rmtree(run.work, ignore_errors=True)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 
