@@ -12,7 +12,8 @@ use base64::Engine;
 /// Feed and download routes; publishing is authorized by its API key instead.
 fn is_feed_read(req: &ServiceRequest) -> bool {
     let path = req.path();
-    let is_publish_write = path.starts_with("/api/v2/package") && req.method() != Method::GET && req.method() != Method::HEAD;
+    let is_publish_write =
+        path.starts_with("/api/v2/package") && req.method() != Method::GET && req.method() != Method::HEAD;
     (path.starts_with("/v3/") || path.starts_with("/api/v2")) && !is_publish_write
 }
 

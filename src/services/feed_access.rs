@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-const REMEMBER_FOR: Duration = Duration::from_secs(300);
+const REMEMBER_FOR: Duration = Duration::from_mins(5);
 const MAX_REMEMBERED: usize = 10_000;
 
 #[derive(Default)]
@@ -19,7 +19,12 @@ pub struct FeedAccessCache {
 
 impl FeedAccessCache {
     fn fingerprint(username: &str, password: &str) -> [u8; 32] {
-        Sha256::new().chain_update(username.as_bytes()).chain_update([0]).chain_update(password.as_bytes()).finalize().into()
+        Sha256::new()
+            .chain_update(username.as_bytes())
+            .chain_update([0])
+            .chain_update(password.as_bytes())
+            .finalize()
+            .into()
     }
 
     fn is_fresh(&self, fp: &[u8; 32]) -> bool {
