@@ -28,6 +28,13 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let server = HttpServer::new(move || {
         App::new().wrap(from_fn(http::request_log::log_request)).configure(configure(app_state.clone()))
     })
+    // Headers and body go out in separate writes; without TCP_NODELAY, Nagle plus delayed ACKs
+    // add ~40 ms to every file response on a kept-alive connection.
+    .on_connect(|conn, _| {
+        if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+            let _ = tcp.set_nodelay(true);
+        }
+    })
     .bind(&listen)?
     .shutdown_timeout(10)
     .run();

@@ -311,6 +311,15 @@ fn dependency_groups(conn: &Connection, version_key: i64) -> Result<Vec<Dependen
 
 /// Loads an id with all its versions (every status), sorted by NuGet version order.
 pub fn load(conn: &Connection, id_lower: &str) -> Result<Option<PackageRecord>, DbError> {
+    load_with(conn, id_lower, true)
+}
+
+/// Like `load`, without dependency groups: what search results show (one query less per version).
+pub fn load_summary(conn: &Connection, id_lower: &str) -> Result<Option<PackageRecord>, DbError> {
+    load_with(conn, id_lower, false)
+}
+
+fn load_with(conn: &Connection, id_lower: &str, with_dependencies: bool) -> Result<Option<PackageRecord>, DbError> {
     let Some(row) = conn
         .query_row(
             "SELECT id, package_id, id_lower, total_downloads, verified FROM packages WHERE id_lower = ?1",
@@ -333,8 +342,10 @@ pub fn load(conn: &Connection, id_lower: &str) -> Result<Option<PackageRecord>, 
     let sql = format!("SELECT {VERSION_COLUMNS} FROM package_versions v JOIN packages p ON p.id = v.package_key WHERE v.package_key = ?1");
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut versions: Vec<VersionRecord> = stmt.query_map([key], version_from_row)?.collect::<Result<_, _>>()?;
-    for v in &mut versions {
-        v.dependency_groups = dependency_groups(conn, v.key)?;
+    if with_dependencies {
+        for v in &mut versions {
+            v.dependency_groups = dependency_groups(conn, v.key)?;
+        }
     }
     versions.sort_by_cached_key(VersionRecord::version);
     let owners = owner_names(conn, key)?;
