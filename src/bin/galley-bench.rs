@@ -1,5 +1,7 @@
 //! `galley-bench gen`: fills a data dir with realistic synthetic packages through the same
 //! publish path as a push, so benchmarks measure the real thing.
+// Statistics over counts far below 2^52: the float conversions are exact enough.
+#![allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 use clap::{Parser, Subcommand};
 use galley::config::{Config, Overrides};
 use galley::services::lifecycle::{self, Change};
@@ -38,7 +40,7 @@ enum Command {
     /// Push `count` new packages over HTTP with `concurrency` clients; prints pushes/s and
     /// the push-to-searchable delay.
     Push {
-        /// Base URL of a running Galley, e.g. http://127.0.0.1:5000
+        /// Base URL of a running Galley, e.g. `http://127.0.0.1:5000`.
         #[arg(long)]
         url: String,
         #[arg(long)]
@@ -225,7 +227,7 @@ fn generate(state: &AppState, ids: usize, per_id: usize, threads: usize, content
                     }
                 }
                 let d = done.fetch_add(1, Ordering::Relaxed) + 1;
-                if d % 1000 == 0 {
+                if d.is_multiple_of(1000) {
                     eprintln!("{d} ids, {:.0} versions/s", (d * per_id) as f64 / started.elapsed().as_secs_f64());
                 }
             });
@@ -261,7 +263,10 @@ fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &[
     let mut head =
         format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: {}\r\nConnection: close\r\n", body.len());
     for (k, v) in headers {
-        head.push_str(&format!("{k}: {v}\r\n"));
+        head.push_str(k);
+        head.push_str(": ");
+        head.push_str(v);
+        head.push_str("\r\n");
     }
     head.push_str("\r\n");
     stream.write_all(head.as_bytes()).unwrap();
@@ -306,7 +311,7 @@ fn push_bench(url: &str, key: &str, count: usize, concurrency: usize, content_by
                 let (status, _) = http(&addr, "PUT", "/api/v2/package", &[("X-NuGet-ApiKey", key)], bytes);
                 *statuses.lock().unwrap().entry(status).or_default() += 1;
                 // Every 10th push: how long until search shows it (zero indexing delay by design).
-                if status == 201 && i % 10 == 0 {
+                if status == 201 && i.is_multiple_of(10) {
                     let t = Instant::now();
                     for _ in 0..1000 {
                         let (_, body) = http(&addr, "GET", &format!("/v3/query?q=packageid:{id}"), &[], b"");
