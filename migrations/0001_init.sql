@@ -121,8 +121,10 @@ CREATE INDEX package_dependencies_version ON package_dependencies(version_key);
 
 -- Full-text search, one row per package id (rowid = packages.id), holding the text of its
 -- newest available listed version. Updated in the same transaction as every change.
+-- `visibility` is a bit set of which client views have a listed version (see db/search.rs), so
+-- a query filters without a subquery per match.
 CREATE VIRTUAL TABLE package_search USING fts5(
-    package_id, id_parts, title, summary, description, tags, authors, owners,
+    package_id, id_parts, title, summary, description, tags, authors, owners, visibility UNINDEXED,
     tokenize = "unicode61 remove_diacritics 2 tokenchars '_'",
     prefix = '2 3'
 );
