@@ -14,6 +14,6 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
         .route("/", web::get().to(home::home))
-        .service(publish::scope())
+        .configure(publish::configure)
         .service(feed_v3::scope());
 }
