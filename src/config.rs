@@ -180,13 +180,11 @@ impl Config {
             let (key, sections) = path.split_last().ok_or_else(|| env_error("empty key".into()))?;
             let mut target = &mut table;
             for section in sections {
-                target = match target.get_mut(section).and_then(toml::Value::as_table_mut) {
-                    Some(t) => t,
-                    None => {
-                        tracing::warn!(variable = %var, "ignoring an environment variable that names no configuration section");
-                        continue 'vars;
-                    }
+                let Some(next) = target.get_mut(section).and_then(toml::Value::as_table_mut) else {
+                    tracing::warn!(variable = %var, "ignoring an environment variable that names no configuration section");
+                    continue 'vars;
                 };
+                target = next;
             }
             if !target.contains_key(key) {
                 // Scripts set GALLEY_-prefixed variables of their own (GALLEY_BIN…): not ours.
