@@ -17,11 +17,12 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let listen = state.config.listen.clone();
     let scheduler = crate::jobs::start(&state).await?;
-    // Re-render every id in the background: repairs documents a crash may have left stale,
-    // without delaying start-up.
+    // Render the ids a crash left between commit and render, in the background so start-up
+    // stays instant.
     let repair = state.clone();
-    tokio::task::spawn_blocking(move || match repair.docs.render_all(&repair.db) {
-        Ok(n) => tracing::info!(ids = n, "feed documents checked"),
+    tokio::task::spawn_blocking(move || match repair.docs.render_stale(&repair.db) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(ids = n, "re-rendered stale feed documents"),
         Err(e) => tracing::error!(error = %e, "rendering feed documents failed"),
     });
     let app_state = state.clone();

@@ -114,7 +114,7 @@ pub fn publish_file(
                 Err(e) if e.is_unique_violation() => return Ok(Err(already_exists(&id, &version))),
                 other => other?,
             };
-            db::search::reindex_package(tx, package_key)?;
+            packages::record_change(tx, package_key)?;
             db::audit::record(
                 tx,
                 &db::audit::AuditEntry {
