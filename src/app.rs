@@ -39,7 +39,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     .bind(&listen)?
     .shutdown_timeout(10)
     .run();
-    tracing::info!(listen = %listen, base_url = %state.urls.base(), data_dir = %state.config.data_dir.display(), "galley is serving");
+    tracing::info!(listen = %listen, base_url = %state.urls.base(), data_dir = %state.config.data_dir.display(), mail = %state.mail.describe(), "galley is serving");
     server.await?;
     if let Some(mut scheduler) = scheduler {
         let _ = scheduler.shutdown().await;

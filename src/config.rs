@@ -16,6 +16,7 @@ pub struct Config {
     pub publish: PublishConfig,
     pub feed: FeedConfig,
     pub accounts: AccountsConfig,
+    pub mail: MailConfig,
     pub jobs: JobsConfig,
 }
 
@@ -53,6 +54,29 @@ pub struct AccountsConfig {
     pub allow_registration: bool,
     pub require_confirmed_email: bool,
     pub api_key_default_days: u32,
+    /// Lifetime of a sign-in session.
+    pub session_days: u32,
+    /// Lifetime of an emailed address-confirmation link.
+    pub email_confirmation_hours: u32,
+    /// Lifetime of an emailed password-reset link.
+    pub password_reset_hours: u32,
+    /// Lifetime of an emailed owner invitation.
+    pub owner_invitation_days: u32,
+    /// Failed sign-ins allowed per account and per client address within the window.
+    pub login_max_failures: u32,
+    pub login_window_minutes: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// `smtp://host:port` (plain, or STARTTLS with `?tls=required`), `smtps://host:port` (TLS);
+    /// credentials as `smtp://user:password@host`. Empty = write `.eml` files to `<data-dir>/outbox/`.
+    pub smtp_url: String,
+    /// Sender of every message, e.g. `Galley <galley@example.com>`.
+    pub from: String,
+    /// How long one SMTP conversation may take before the send counts as failed.
+    pub timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -71,6 +95,7 @@ impl Default for Config {
             publish: PublishConfig::default(),
             feed: FeedConfig::default(),
             accounts: AccountsConfig::default(),
+            mail: MailConfig::default(),
             jobs: JobsConfig::default(),
         }
     }
@@ -91,7 +116,24 @@ impl Default for FeedConfig {
 
 impl Default for AccountsConfig {
     fn default() -> Self {
-        Self { bcrypt_cost: 12, allow_registration: true, require_confirmed_email: false, api_key_default_days: 365 }
+        Self {
+            bcrypt_cost: 12,
+            allow_registration: true,
+            require_confirmed_email: false,
+            api_key_default_days: 365,
+            session_days: 14,
+            email_confirmation_hours: 48,
+            password_reset_hours: 2,
+            owner_invitation_days: 7,
+            login_max_failures: 10,
+            login_window_minutes: 15,
+        }
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self { smtp_url: String::new(), from: "Galley <galley@localhost>".into(), timeout_seconds: 30 }
     }
 }
 
@@ -216,8 +258,42 @@ impl Config {
         if !(4..=31).contains(&self.accounts.bcrypt_cost) {
             return Err(ConfigError::Invalid("[accounts] bcrypt_cost must be between 4 and 31".into()));
         }
+        self.validate_accounts_and_mail()?;
         if self.feed.v2_page_size == 0 {
             return Err(ConfigError::Invalid("[feed] v2_page_size must be at least 1".into()));
+        }
+        Ok(())
+    }
+
+    fn validate_accounts_and_mail(&self) -> Result<(), ConfigError> {
+        let a = &self.accounts;
+        if !(1..=365).contains(&a.api_key_default_days) {
+            return Err(ConfigError::Invalid("[accounts] api_key_default_days must be between 1 and 365".into()));
+        }
+        for (key, value) in [
+            ("session_days", a.session_days),
+            ("email_confirmation_hours", a.email_confirmation_hours),
+            ("password_reset_hours", a.password_reset_hours),
+            ("owner_invitation_days", a.owner_invitation_days),
+            ("login_max_failures", a.login_max_failures),
+            ("login_window_minutes", a.login_window_minutes),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!("[accounts] {key} must be at least 1")));
+            }
+        }
+        let smtp = self.mail.smtp_url.trim();
+        let scheme_ok = smtp.starts_with("smtp://") || smtp.starts_with("smtps://");
+        if !smtp.is_empty() && !scheme_ok {
+            return Err(ConfigError::Invalid(format!(
+                "[mail] smtp_url = '{smtp}' must start with smtp:// or smtps:// (or be empty to write mail to the outbox folder)"
+            )));
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "[mail] from = '{}' is not an address like 'Galley <galley@example.com>'",
+                self.mail.from
+            )));
         }
         Ok(())
     }
@@ -239,6 +315,9 @@ impl Config {
     }
     pub fn cache_dir(&self) -> PathBuf {
         self.data_dir.join("cache")
+    }
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
     }
     pub fn secret_path(&self) -> PathBuf {
         self.data_dir.join("secret.key")
@@ -311,6 +390,16 @@ mod tests {
             err.to_string().starts_with("invalid environment variable GALLEY_FEED__V2_PAGE_SIZE: invalid type"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn mail_settings_are_checked() {
+        let mut config = Config::default();
+        config.mail.smtp_url = "http://mail".into();
+        assert!(config.validate().unwrap_err().to_string().contains("smtp_url"));
+        config.mail.smtp_url = "smtps://mail.example.com:465".into();
+        config.mail.from = "not an address".into();
+        assert!(config.validate().unwrap_err().to_string().contains("[mail] from"));
     }
 
     #[test]

@@ -1,10 +1,12 @@
 //! Everything a request or job needs, built once at start and shared.
 use crate::config::Config;
 use crate::db::Pool;
+use crate::mail::postman::Postman;
 use crate::protocol::urls::UrlGenerator;
 use crate::services::downloads::DownloadCounter;
 use crate::services::feed_access::FeedAccessCache;
 use crate::services::feed_docs::FeedDocs;
+use crate::services::login_limiter::LoginLimiter;
 use crate::store::PackageStore;
 use std::sync::Arc;
 
@@ -19,6 +21,10 @@ pub struct AppState {
     pub urls: UrlGenerator,
     /// Server key for the keyed hash of API keys (`<data-dir>/secret.key`).
     pub server_key: Arc<[u8]>,
+    /// Sends mail on its own thread (SMTP or the outbox folder).
+    pub mail: Arc<Postman>,
+    /// Failed sign-ins per account and address.
+    pub logins: Arc<LoginLimiter>,
 }
 
 impl AppState {
@@ -30,6 +36,9 @@ impl AppState {
         let urls = UrlGenerator::new(&config.public_base_url());
         let docs = Arc::new(FeedDocs::new(config.cache_dir(), urls.clone())?);
         let server_key = load_or_create_server_key(&config.secret_path())?;
+        let mail = crate::services::notify::start_postman(&config, db.clone())?;
+        let window = std::time::Duration::from_mins(u64::from(config.accounts.login_window_minutes));
+        let logins = LoginLimiter::new(config.accounts.login_max_failures, window);
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -39,6 +48,8 @@ impl AppState {
             feed_access: Arc::new(FeedAccessCache::default()),
             urls,
             server_key: server_key.into(),
+            mail: Arc::new(mail),
+            logins: Arc::new(logins),
         })
     }
 

@@ -1,6 +1,7 @@
 //! The command line: one file per sub-command. `galley` alone is `galley serve`.
 pub mod apikey;
 pub mod import;
+pub mod owner;
 pub mod serve;
 pub mod user;
 
@@ -31,6 +32,9 @@ pub enum Command {
     Apikey(apikey::ApiKeyCommand),
     /// Import every .nupkg below the given folders (file shares, NuGet.Server, id/version layouts).
     Import(import::ImportArgs),
+    /// Add or remove package owners directly (administrators).
+    #[command(subcommand)]
+    Owner(owner::OwnerCommand),
 }
 
 /// Where the data lives; every command that touches data takes these.
@@ -90,6 +94,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::User(cmd) => user::run(cmd),
         Command::Apikey(cmd) => apikey::run(cmd),
         Command::Import(args) => import::run(&args),
+        Command::Owner(cmd) => owner::run(cmd),
     }
 }
 

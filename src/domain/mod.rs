@@ -3,6 +3,8 @@ pub mod api_key;
 pub mod id;
 pub mod nupkg;
 pub mod nuspec;
+pub mod org;
 pub mod password;
+pub mod token;
 pub mod version;
 pub mod version_range;

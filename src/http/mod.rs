@@ -1,4 +1,5 @@
 //! The HTTP faces. Handlers extract, call one service, map the outcome; no SQL, no zip parsing.
+pub mod api;
 pub mod auth;
 pub mod feed_auth;
 pub mod feed_v3;
@@ -7,6 +8,7 @@ pub mod health;
 pub mod home;
 pub mod publish;
 pub mod request_log;
+pub mod session;
 
 use actix_web::web;
 
@@ -15,5 +17,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
         .route("/", web::get().to(home::home))
         .configure(publish::configure)
-        .service(feed_v3::scope());
+        .service(feed_v3::scope())
+        .configure(api::configure);
 }

@@ -3,7 +3,15 @@
 #![allow(clippy::too_many_lines)]
 mod helpers;
 
+mod accounts;
+mod apikeys;
 mod cli;
 mod feed_auth;
 mod feed_v3;
+mod mail;
+mod orgs;
+mod owners;
 mod push;
+mod recovery;
+mod sessions;
+mod smtp_sink;
