@@ -213,3 +213,35 @@ fn password_reset_by_emailed_single_use_expiring_link() {
     ));
     assert_eq!((s, text.as_str()), (400, "This password reset link has expired; request a new one."));
 }
+
+#[test]
+fn administrators_create_promote_and_disable_accounts() {
+    let app = spawn_app_with(|c| c.accounts.allow_registration = false);
+    app.create_user("root", true);
+    app.create_user("bob", false);
+    let root = app.sign_in("root");
+    let r = app.post_json(
+        "/api/admin/users",
+        Some(&root),
+        json!({ "username": "carol", "email": "carol@example.com", "password": "correct horse" }),
+    );
+    assert_eq!(r.status(), 201);
+    assert_eq!(r.json::<serde_json::Value>().unwrap()["email_confirmed"], true);
+    let carol = app.sign_in_with("carol", "correct horse");
+    assert_eq!(app.get_as("/api/admin/users", &carol).status(), 403);
+
+    assert_eq!(app.post_json("/api/admin/users/carol", Some(&root), json!({ "is_admin": true })).status(), 204);
+    assert_eq!(app.get_as("/api/admin/users", &carol).status(), 200);
+    assert_eq!(app.post_json("/api/admin/users/bob", Some(&carol), json!({ "is_disabled": true })).status(), 204);
+    let (s, text) =
+        status_text(app.post_json("/api/account/signin", None, json!({ "username": "bob", "password": "password-1" })));
+    assert_eq!((s, text.as_str()), (401, "The username or password is incorrect."));
+    let (s, text) = status_text(app.post_json("/api/admin/users/root", Some(&root), json!({ "is_admin": false })));
+    assert_eq!(
+        (s, text.as_str()),
+        (409, "Administrators cannot remove their own role or disable themselves; ask another administrator.")
+    );
+    let users: serde_json::Value = app.get_as("/api/admin/users", &root).json().unwrap();
+    assert_eq!(users.as_array().unwrap().len(), 3);
+    assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action IN ('user.create', 'admin.grant', 'user.disable') AND actor_name IN ('root', 'carol')"), 3);
+}

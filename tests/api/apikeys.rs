@@ -113,10 +113,7 @@ fn expired_and_deleted_keys_are_refused_with_the_reason() {
     assert_eq!(st, 403);
     assert_eq!(
         text,
-        format!(
-            "The API key {}… expired on 2001-02-03; create a new one.",
-            expired["prefix"].as_str().unwrap()
-        )
+        format!("The API key {}… expired on 2001-02-03; create a new one.", expired["prefix"].as_str().unwrap())
     );
     let list: Value = app.get_as("/api/keys", &s).json().unwrap();
     assert_eq!(list[0]["expired"], true);

@@ -21,6 +21,9 @@ pub fn scope() -> actix_web::Scope {
         .route("/packages/{id}/owners", web::post().to(add_owner))
         .route("/audit", web::get().to(audit_log))
         .route("/mail", web::get().to(mail_log))
+        .route("/users", web::get().to(super::admin_users::list))
+        .route("/users", web::post().to(super::admin_users::create))
+        .route("/users/{username}", web::post().to(super::admin_users::update))
 }
 
 #[derive(Deserialize)]

@@ -3,6 +3,7 @@
 //! the CSRF rule); errors are the plain-text messages of `AppError`.
 pub mod account;
 pub mod admin;
+pub mod admin_users;
 pub mod contact;
 pub mod keys;
 pub mod orgs;
