@@ -77,14 +77,6 @@ pub fn touch(conn: &Connection, id: i64) -> Result<(), DbError> {
     Ok(())
 }
 
-pub fn revoke(conn: &Connection, user_id: i64, id: i64) -> Result<bool, DbError> {
-    let n = conn.execute(
-        "UPDATE api_keys SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
-        params![id, user_id, super::now_text()],
-    )?;
-    Ok(n == 1)
-}
-
 pub fn by_id(conn: &Connection, id: i64) -> Result<Option<ApiKeyRow>, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM api_keys WHERE id = ?1");
     Ok(conn.query_row(&sql, [id], from_row).optional()?)
