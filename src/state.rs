@@ -2,9 +2,11 @@
 use crate::config::Config;
 use crate::db::Pool;
 use crate::protocol::urls::UrlGenerator;
+use crate::scan::notify::{Notifier, OutboxNotifier};
+use crate::scan::Scanner;
 use crate::services::downloads::DownloadCounter;
 use crate::services::feed_docs::FeedDocs;
-use crate::store::PackageStore;
+use crate::store::{Holding, PackageStore};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -17,6 +19,12 @@ pub struct AppState {
     pub urls: UrlGenerator,
     /// Server key for the keyed hash of API keys (`<data-dir>/secret.key`).
     pub server_key: Arc<[u8]>,
+    pub scanner: Arc<dyn Scanner>,
+    pub notifier: Arc<dyn Notifier>,
+    /// Uploads waiting for their scan (`<data-dir>/pending/`), never served.
+    pub pending: Arc<Holding>,
+    /// Infected packages kept by `[scan] keep_infected` (`<data-dir>/quarantine/`), never served.
+    pub quarantine: Arc<Holding>,
 }
 
 impl AppState {
@@ -28,6 +36,12 @@ impl AppState {
         let urls = UrlGenerator::new(&config.public_base_url());
         let docs = Arc::new(FeedDocs::new(config.cache_dir(), urls.clone())?);
         let server_key = load_or_create_server_key(&config.secret_path())?;
+        std::fs::create_dir_all(config.tmp_dir())?;
+        let scanner = crate::scan::from_config(&config);
+        // Until the Mailer lands (accounts branch), notices go to the outbox folder as .eml files.
+        let notifier = Arc::new(OutboxNotifier::new(config.outbox_dir(), &config.public_base_url()));
+        let pending = Arc::new(Holding::new(config.pending_dir())?);
+        let quarantine = Arc::new(Holding::new(config.quarantine_dir())?);
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -36,6 +50,10 @@ impl AppState {
             downloads: Arc::new(DownloadCounter::default()),
             urls,
             server_key: server_key.into(),
+            scanner,
+            notifier,
+            pending,
+            quarantine,
         })
     }
 

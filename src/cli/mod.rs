@@ -1,6 +1,8 @@
 //! The command line: one file per sub-command. `galley` alone is `galley serve`.
 pub mod apikey;
 pub mod import;
+pub mod job;
+pub mod rescan;
 pub mod serve;
 pub mod user;
 
@@ -31,6 +33,12 @@ pub enum Command {
     Apikey(apikey::ApiKeyCommand),
     /// Import every .nupkg below the given folders (file shares, NuGet.Server, id/version layouts).
     Import(import::ImportArgs),
+    /// Rescan available packages for viruses now; a detection quarantines the version.
+    Rescan(rescan::RescanArgs),
+    /// Rebuild the search index and the feed documents from the database; reports any drift.
+    Reindex(job::ReindexArgs),
+    /// Run a scheduled job now: flush-downloads, rescan, reindex, purge-expired, retry-validating.
+    Job(job::JobArgs),
 }
 
 /// Where the data lives; every command that touches data takes these.
@@ -90,6 +98,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::User(cmd) => user::run(cmd),
         Command::Apikey(cmd) => apikey::run(cmd),
         Command::Import(args) => import::run(&args),
+        Command::Rescan(args) => rescan::run(&args),
+        Command::Reindex(args) => job::reindex(&args),
+        Command::Job(args) => job::run(&args),
     }
 }
 

@@ -4,5 +4,6 @@ pub mod id;
 pub mod nupkg;
 pub mod nuspec;
 pub mod password;
+pub mod signature;
 pub mod version;
 pub mod version_range;

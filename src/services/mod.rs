@@ -5,9 +5,12 @@ pub mod downloads;
 pub mod feed_docs;
 pub mod keys;
 pub mod lifecycle;
+pub mod maintenance;
 pub mod permissions;
 pub mod publish;
+pub mod rescan;
 pub mod search;
+pub mod validation;
 
 /// Runs blocking work (SQLite, zip, bcrypt, file I/O) on tokio's blocking pool.
 pub async fn blocking<T: Send + 'static>(

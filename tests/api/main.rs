@@ -3,6 +3,9 @@
 #![allow(clippy::too_many_lines)]
 mod helpers;
 
+mod clamd;
 mod cli;
 mod feed_v3;
+mod jobs;
 mod push;
+mod scan;
