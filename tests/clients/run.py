@@ -112,6 +112,15 @@ def http(method, url, data=None, headers=None, timeout=15):
         return 0, {}, str(e).encode()
 
 
+# This script's own knobs: galley reads every other GALLEY_* variable as configuration and refuses
+# unknown ones, so they must not reach it.
+HARNESS_VARS = ("GALLEY_BIN", "GALLEY_SERVE_ARGS", "GALLEY_START_TIMEOUT")
+
+
+def galley_env():
+    return {k: v for k, v in os.environ.items() if k not in HARNESS_VARS}
+
+
 def short(body, n=200):
     text = body.decode("utf-8", "replace") if isinstance(body, bytes) else str(body)
     text = " ".join(text.split())
@@ -340,7 +349,8 @@ class Run:
 
     def galley_cli(self, args, stdin=None, log=None):
         cmd = [self.galley] + args + ["--data-dir", self.data_dir]
-        p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=120, cwd=self.work)
+        p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=120, cwd=self.work,
+                           env=galley_env())
         if log:
             with open(log, "a", encoding="utf-8") as f:
                 f.write("$ %s\n[exit %d]\n--- stdout\n%s--- stderr\n%s\n" % (
@@ -356,7 +366,7 @@ class Run:
         self.server_out = open(self.server_log, "ab")
         self.server_out.write(("$ %s\n" % " ".join(shlex.quote(a) for a in cmd)).encode())
         self.server_out.flush()
-        env = dict(os.environ)
+        env = galley_env()
         env.setdefault("RUST_LOG", "info")
         env.setdefault("NO_COLOR", "1")
         SERVER["proc"] = subprocess.Popen(cmd, stdout=self.server_out, stderr=subprocess.STDOUT,
@@ -745,6 +755,26 @@ def _(c):
     seed(c, [("Acme.Core", "1.0.0")])
     rc, out = c.nuget("push", c.run.pkg("Acme.Core", "1.0.1"), "-Source", c.run.v3, "-ApiKey", c.key("bob"))
     c.rejected(rc, out, "bob pushing Acme.Core (owned by alice)", ["403"])
+
+
+# The EICAR anti-virus test file, in two pieces so that this script is not itself reported.
+EICAR = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+@case("v3.push.virus")
+def _(c):
+    """A package carrying the EICAR test file is refused by the scanner (default: builtin, sync) with the
+    reason shown to the user, and is never downloadable."""
+    path = os.path.join(c.dir, "Evil.Pkg.1.0.0.nupkg")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("Evil.Pkg.nuspec", '<?xml version="1.0"?><package><metadata><id>Evil.Pkg</id><version>1.0.0</version>'
+                   '<authors>t</authors><description>EICAR inside</description></metadata></package>')
+        z.writestr("content/docs/readme.txt", EICAR)
+    rc, out = c.nuget("push", path, "-Source", c.run.v3, "-ApiKey", c.key())
+    c.rejected(rc, out, "push of a package carrying EICAR", ["400"], words=["failed validation: virus found"])
+    status, _, _ = http("GET", c.run.base + "/v3/flatcontainer/evil.pkg/1.0.0/evil.pkg.1.0.0.nupkg")
+    if status != 404:
+        raise Fail("the refused package is downloadable: GET .nupkg -> %d" % status)
 
 
 # ---- v3: search (SearchQueryService) and list (LegacyGallery -> v2 Search())
