@@ -4,7 +4,7 @@
 //! expanded size equals the package size: the worst case per package MB) and times the builtin
 //! scanner and, when `clamd` is installed, a real clamd started here with a one-signature
 //! database. The baseline, measured in the same run, is the SHA-512 every push already computes.
-//! Results and how to read them: bench/README.md and bench/RESULTS.md.
+//! Results and how to read them: bench/README.md and bench/RESULTS-scan.md.
 use galley::scan::builtin::{BuiltinScanner, Limits, EICAR};
 use galley::scan::clamd::{self, Address, ClamdScanner};
 use galley::scan::{ScanOutcome, Scanner};

@@ -36,7 +36,12 @@ CREATE TABLE packages (
     id_lower         TEXT NOT NULL UNIQUE,
     total_downloads  INTEGER NOT NULL DEFAULT 0,
     verified         INTEGER NOT NULL DEFAULT 0,
-    created_at       TEXT NOT NULL
+    created_at       TEXT NOT NULL,
+    -- Rendered feed documents are current when docs_rendered = docs_changes: every change bumps
+    -- docs_changes in its transaction; a finished render records the count it saw. At start-up
+    -- only ids left behind (a crash between commit and render) are rendered again.
+    docs_changes     INTEGER NOT NULL DEFAULT 0,
+    docs_rendered    INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE package_owners (
@@ -121,8 +126,10 @@ CREATE INDEX package_dependencies_version ON package_dependencies(version_key);
 
 -- Full-text search, one row per package id (rowid = packages.id), holding the text of its
 -- newest available listed version. Updated in the same transaction as every change.
+-- `visibility` is a bit set of which client views have a listed version (see db/search.rs), so
+-- a query filters without a subquery per match.
 CREATE VIRTUAL TABLE package_search USING fts5(
-    package_id, id_parts, title, summary, description, tags, authors, owners,
+    package_id, id_parts, title, summary, description, tags, authors, owners, visibility UNINDEXED,
     tokenize = "unicode61 remove_diacritics 2 tokenchars '_'",
     prefix = '2 3'
 );

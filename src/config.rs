@@ -247,26 +247,28 @@ impl Config {
             return Ok(());
         }
         let mut table = toml::Table::try_from(&*self).map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        for (var, raw) in env {
+        'vars: for (var, raw) in env {
             let path: Vec<String> = var[ENV_PREFIX.len()..].split("__").map(str::to_ascii_lowercase).collect();
             let env_error = |message: String| ConfigError::Env { var: var.clone(), message };
             let (key, sections) = path.split_last().ok_or_else(|| env_error("empty key".into()))?;
             let mut target = &mut table;
             for section in sections {
-                target = target
-                    .get_mut(section)
-                    .and_then(toml::Value::as_table_mut)
-                    .ok_or_else(|| env_error(format!("unknown section '{section}'")))?;
+                let Some(next) = target.get_mut(section).and_then(toml::Value::as_table_mut) else {
+                    tracing::warn!(variable = %var, "ignoring an environment variable that names no configuration section");
+                    continue 'vars;
+                };
+                target = next;
             }
             if !target.contains_key(key) {
-                return Err(env_error(format!("unknown key '{key}'")));
+                // Scripts set GALLEY_-prefixed variables of their own (GALLEY_BIN…): not ours.
+                tracing::warn!(variable = %var, "ignoring an environment variable that names no configuration key");
+                continue;
             }
             target.insert(key.clone(), env_value(raw));
+            // Checked per variable so the error names the one that is wrong.
+            table.clone().try_into::<Config>().map_err(|e| env_error(e.message().to_owned()))?;
         }
-        *self = table.try_into().map_err(|e: toml::de::Error| ConfigError::Env {
-            var: "GALLEY_*".into(),
-            message: e.message().to_owned(),
-        })?;
+        *self = table.try_into().map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_owned()))?;
         Ok(())
     }
 
@@ -412,10 +414,19 @@ mod tests {
     }
 
     #[test]
-    fn unknown_env_key_is_an_error() {
-        let env = vec![("GALLEY_FEED__NOPE".to_owned(), "1".to_owned())];
+    fn unknown_env_keys_are_ignored_but_bad_values_are_errors() {
+        let env = vec![
+            ("GALLEY_FEED__NOPE".to_owned(), "1".to_owned()),
+            ("GALLEY_BIN".to_owned(), "/usr/bin/galley".to_owned()),
+            ("GALLEY_NOSECTION__X".to_owned(), "1".to_owned()),
+        ];
+        assert_eq!(Config::load_from(None, &env, &Overrides::default()).unwrap(), Config::default());
+        let env = vec![("GALLEY_FEED__V2_PAGE_SIZE".to_owned(), "many".to_owned())];
         let err = Config::load_from(None, &env, &Overrides::default()).unwrap_err();
-        assert_eq!(err.to_string(), "invalid environment variable GALLEY_FEED__NOPE: unknown key 'nope'");
+        assert!(
+            err.to_string().starts_with("invalid environment variable GALLEY_FEED__V2_PAGE_SIZE: invalid type"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -5,6 +5,7 @@ use crate::protocol::urls::UrlGenerator;
 use crate::scan::notify::{Notifier, OutboxNotifier};
 use crate::scan::Scanner;
 use crate::services::downloads::DownloadCounter;
+use crate::services::feed_access::FeedAccessCache;
 use crate::services::feed_docs::FeedDocs;
 use crate::store::{Holding, PackageStore};
 use std::sync::Arc;
@@ -16,6 +17,7 @@ pub struct AppState {
     pub store: Arc<dyn PackageStore>,
     pub docs: Arc<FeedDocs>,
     pub downloads: Arc<DownloadCounter>,
+    pub feed_access: Arc<FeedAccessCache>,
     pub urls: UrlGenerator,
     /// Server key for the keyed hash of API keys (`<data-dir>/secret.key`).
     pub server_key: Arc<[u8]>,
@@ -48,6 +50,7 @@ impl AppState {
             store,
             docs,
             downloads: Arc::new(DownloadCounter::default()),
+            feed_access: Arc::new(FeedAccessCache::default()),
             urls,
             server_key: server_key.into(),
             scanner,

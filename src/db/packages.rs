@@ -177,6 +177,37 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> Result<i64, DbEr
     Ok(version_key)
 }
 
+/// Records that an id changed, in the change's own transaction: its search row is rebuilt now and
+/// its feed documents are marked for rendering (see `docs_changes` in the schema).
+pub fn record_change(conn: &Connection, package_key: i64) -> Result<(), DbError> {
+    conn.execute("UPDATE packages SET docs_changes = docs_changes + 1 WHERE id = ?1", [package_key])?;
+    super::search::reindex_package(conn, package_key)
+}
+
+/// The change count an id's documents are about to be rendered from.
+pub fn docs_changes(conn: &Connection, id_lower: &str) -> Result<i64, DbError> {
+    Ok(conn
+        .query_row("SELECT docs_changes FROM packages WHERE id_lower = ?1", [id_lower], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+pub fn mark_rendered(conn: &Connection, id_lower: &str, changes: i64) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE packages SET docs_rendered = ?2 WHERE id_lower = ?1 AND docs_rendered < ?2",
+        rusqlite::params![id_lower, changes],
+    )?;
+    Ok(())
+}
+
+/// Ids whose documents lag their last change.
+pub fn ids_with_stale_docs(conn: &Connection) -> Result<Vec<String>, DbError> {
+    let mut stmt =
+        conn.prepare("SELECT id_lower FROM packages WHERE docs_rendered < docs_changes ORDER BY id_lower")?;
+    let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
 pub fn set_listed(conn: &Connection, package_key: i64, version_lower: &str, listed: bool) -> Result<bool, DbError> {
     let n = conn.execute(
         "UPDATE package_versions SET listed = ?3, last_edited_at = ?4
@@ -311,6 +342,15 @@ fn dependency_groups(conn: &Connection, version_key: i64) -> Result<Vec<Dependen
 
 /// Loads an id with all its versions (every status), sorted by NuGet version order.
 pub fn load(conn: &Connection, id_lower: &str) -> Result<Option<PackageRecord>, DbError> {
+    load_with(conn, id_lower, true)
+}
+
+/// Like `load`, without dependency groups: what search results show (one query less per version).
+pub fn load_summary(conn: &Connection, id_lower: &str) -> Result<Option<PackageRecord>, DbError> {
+    load_with(conn, id_lower, false)
+}
+
+fn load_with(conn: &Connection, id_lower: &str, with_dependencies: bool) -> Result<Option<PackageRecord>, DbError> {
     let Some(row) = conn
         .query_row(
             "SELECT id, package_id, id_lower, total_downloads, verified FROM packages WHERE id_lower = ?1",
@@ -333,8 +373,10 @@ pub fn load(conn: &Connection, id_lower: &str) -> Result<Option<PackageRecord>, 
     let sql = format!("SELECT {VERSION_COLUMNS} FROM package_versions v JOIN packages p ON p.id = v.package_key WHERE v.package_key = ?1");
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut versions: Vec<VersionRecord> = stmt.query_map([key], version_from_row)?.collect::<Result<_, _>>()?;
-    for v in &mut versions {
-        v.dependency_groups = dependency_groups(conn, v.key)?;
+    if with_dependencies {
+        for v in &mut versions {
+            v.dependency_groups = dependency_groups(conn, v.key)?;
+        }
     }
     versions.sort_by_cached_key(VersionRecord::version);
     let owners = owner_names(conn, key)?;

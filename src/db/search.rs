@@ -24,10 +24,45 @@ pub fn id_parts(id: &str) -> String {
     words.join(" ")
 }
 
+/// Bits of `package_search.visibility`: which client views see at least one listed version.
+pub mod visibility {
+    pub const STABLE_SEMVER1: i64 = 1;
+    pub const ANY_SEMVER1: i64 = 2;
+    pub const STABLE_SEMVER2: i64 = 4;
+    pub const ANY_SEMVER2: i64 = 8;
+
+    /// The bit a query with these flags needs.
+    pub fn required(prerelease: bool, semver2: bool) -> i64 {
+        match (prerelease, semver2) {
+            (false, false) => STABLE_SEMVER1,
+            (true, false) => ANY_SEMVER1,
+            (false, true) => STABLE_SEMVER2,
+            (true, true) => ANY_SEMVER2,
+        }
+    }
+
+    /// The bits one listed available version contributes.
+    pub fn of_version(is_prerelease: bool, is_semver2: bool) -> i64 {
+        let mut bits = ANY_SEMVER2;
+        if !is_prerelease {
+            bits |= STABLE_SEMVER2;
+        }
+        if !is_semver2 {
+            bits |= ANY_SEMVER1;
+            if !is_prerelease {
+                bits |= STABLE_SEMVER1;
+            }
+        }
+        bits
+    }
+}
+
 /// The text of one version that goes into the index.
 struct SearchText {
     package_id: String,
     version: String,
+    is_prerelease: bool,
+    is_semver2: bool,
     title: Option<String>,
     summary: Option<String>,
     description: String,
@@ -40,7 +75,7 @@ struct SearchText {
 pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbError> {
     conn.execute("DELETE FROM package_search WHERE rowid = ?1", [package_key])?;
     let mut stmt = conn.prepare_cached(
-        "SELECT p.package_id, v.version_full, v.title, v.summary, v.description, v.tags, v.authors
+        "SELECT p.package_id, v.version_full, v.title, v.summary, v.description, v.tags, v.authors, v.is_prerelease, v.is_semver2
          FROM package_versions v JOIN packages p ON p.id = v.package_key
          WHERE v.package_key = ?1 AND v.status = 'available' AND v.listed = 1",
     )?;
@@ -54,9 +89,12 @@ pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbErro
                 description: r.get(4)?,
                 tags: r.get(5)?,
                 authors: r.get(6)?,
+                is_prerelease: r.get(7)?,
+                is_semver2: r.get(8)?,
             })
         })?
         .collect::<Result<_, _>>()?;
+    let bits = rows.iter().fold(0, |bits, row| bits | visibility::of_version(row.is_prerelease, row.is_semver2));
     let newest =
         rows.into_iter().max_by_cached_key(|row| crate::domain::version::NuGetVersion::parse(&row.version).ok());
     let Some(SearchText { package_id, title, summary, description, tags, authors, .. }) = newest else {
@@ -64,8 +102,8 @@ pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbErro
     };
     let owners = super::packages::owner_names(conn, package_key)?.join(" ");
     conn.execute(
-        "INSERT INTO package_search (rowid, package_id, id_parts, title, summary, description, tags, authors, owners)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+        "INSERT INTO package_search (rowid, package_id, id_parts, title, summary, description, tags, authors, owners, visibility)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
         rusqlite::params![
             package_key,
             package_id,
@@ -75,7 +113,8 @@ pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbErro
             description,
             tags,
             authors,
-            owners
+            owners,
+            bits
         ],
     )?;
     Ok(())
@@ -114,20 +153,20 @@ pub fn rebuild_all(conn: &Connection) -> Result<usize, DbError> {
 /// Ids (lowercase) matching the query, best first, and the total number of matches.
 pub fn search(conn: &Connection, q: &ParsedQuery) -> Result<(usize, Vec<String>), DbError> {
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
-    let mut conditions = vec![format!(
-        "EXISTS (SELECT 1 FROM package_versions v WHERE v.package_key = p.id AND v.status = 'available' AND v.listed = 1{}{}{})",
-        if q.include_prerelease { "" } else { " AND v.is_prerelease = 0" },
-        if q.include_semver2 { "" } else { " AND v.is_semver2 = 0" },
-        q.package_type.as_ref().map_or(String::new(), |t| {
-            args.push(Box::new(format!("%\"name\":\"{}\"%", t.to_ascii_lowercase())));
-            let n = args.len();
-            if t.eq_ignore_ascii_case("dependency") {
-                format!(" AND (v.package_types = '[]' OR lower(v.package_types) LIKE ?{n})")
-            } else {
-                format!(" AND lower(v.package_types) LIKE ?{n}")
-            }
-        })
-    )];
+    let mut conditions =
+        vec![format!("s.visibility & {} != 0", visibility::required(q.include_prerelease, q.include_semver2))];
+    if let Some(t) = &q.package_type {
+        args.push(Box::new(format!("%\"name\":\"{}\"%", t.to_ascii_lowercase())));
+        let n = args.len();
+        let types = if t.eq_ignore_ascii_case("dependency") {
+            format!("(v.package_types = '[]' OR lower(v.package_types) LIKE ?{n})")
+        } else {
+            format!("lower(v.package_types) LIKE ?{n}")
+        };
+        conditions.push(format!(
+            "EXISTS (SELECT 1 FROM package_versions v WHERE v.package_key = p.id AND v.status = 'available' AND v.listed = 1 AND {types})"
+        ));
+    }
     for filter in &q.filters {
         match filter {
             Filter::ExactId(id) => {
@@ -160,7 +199,10 @@ pub fn search(conn: &Connection, q: &ParsedQuery) -> Result<(usize, Vec<String>)
             format!("(p.id_lower = ?{exact_arg}) DESC, bm25(package_search, 10.0, 8.0, 5.0, 2.0, 1.0, 3.0, 2.0, 2.0), p.total_downloads DESC, p.id_lower"),
         )
     } else {
-        ("packages p".to_owned(), "p.total_downloads DESC, p.id_lower".to_owned())
+        (
+            "package_search s JOIN packages p ON p.id = s.rowid".to_owned(),
+            "p.total_downloads DESC, p.id_lower".to_owned(),
+        )
     };
     let count_sql = format!("SELECT count(*) FROM {from} WHERE {where_clause}");
     let total: i64 =
@@ -186,25 +228,27 @@ pub fn autocomplete_ids(
     prerelease: bool,
     semver2: bool,
 ) -> Result<(usize, Vec<String>), DbError> {
-    let visible = format!(
-        "EXISTS (SELECT 1 FROM package_versions v WHERE v.package_key = p.id AND v.status = 'available' AND v.listed = 1{}{})",
-        if prerelease { "" } else { " AND v.is_prerelease = 0" },
-        if semver2 { "" } else { " AND v.is_semver2 = 0" },
-    );
-    let pattern =
-        format!("{}%", prefix.to_ascii_lowercase().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let visible = format!("s.visibility & {} != 0", visibility::required(prerelease, semver2));
+    // A range on the unique index instead of LIKE (which cannot use it): '~' sorts after every
+    // character an id may contain.
+    let low = prefix.to_ascii_lowercase();
+    let high = format!("{low}~");
     let total: i64 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM packages p WHERE p.id_lower LIKE ?1 ESCAPE '\\' AND {visible}"))?
-        .query_row([&pattern], |r| r.get(0))?;
+        .prepare_cached(&format!(
+            "SELECT count(*) FROM packages p JOIN package_search s ON s.rowid = p.id WHERE p.id_lower >= ?1 AND p.id_lower < ?2 AND {visible}"
+        ))?
+        .query_row([&low, &high], |r| r.get(0))?;
     let sql = format!(
-        "SELECT p.package_id FROM packages p WHERE p.id_lower LIKE ?1 ESCAPE '\\' AND {visible}
-         ORDER BY p.total_downloads DESC, p.id_lower LIMIT ?2 OFFSET ?3"
+        "SELECT p.package_id FROM packages p JOIN package_search s ON s.rowid = p.id
+         WHERE p.id_lower >= ?1 AND p.id_lower < ?2 AND {visible}
+         ORDER BY p.total_downloads DESC, p.id_lower LIMIT ?3 OFFSET ?4"
     );
     let ids = conn
         .prepare_cached(&sql)?
         .query_map(
             rusqlite::params![
-                pattern,
+                low,
+                high,
                 i64::try_from(take).unwrap_or(i64::MAX),
                 i64::try_from(skip).unwrap_or(i64::MAX)
             ],
@@ -217,6 +261,21 @@ pub fn autocomplete_ids(
 #[cfg(test)]
 mod tests {
     use super::id_parts;
+
+    #[test]
+    fn visibility_bits_follow_the_client_views() {
+        use super::visibility::{of_version, required};
+        let stable = of_version(false, false);
+        let prerelease = of_version(true, false);
+        let semver2_prerelease = of_version(true, true);
+        assert_ne!(stable & required(false, false), 0);
+        assert_eq!(prerelease & required(false, false), 0);
+        assert_ne!(prerelease & required(true, false), 0);
+        assert_eq!(semver2_prerelease & required(true, false), 0);
+        assert_eq!(semver2_prerelease & required(false, true), 0);
+        assert_ne!(semver2_prerelease & required(true, true), 0);
+        assert_ne!(of_version(false, true) & required(false, true), 0);
+    }
 
     #[test]
     fn splits_ids_into_words() {

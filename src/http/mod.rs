@@ -1,5 +1,6 @@
 //! The HTTP faces. Handlers extract, call one service, map the outcome; no SQL, no zip parsing.
 pub mod auth;
+pub mod feed_auth;
 pub mod feed_v3;
 pub mod files;
 pub mod health;
@@ -13,6 +14,6 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
         .route("/", web::get().to(home::home))
-        .service(publish::scope())
+        .configure(publish::configure)
         .service(feed_v3::scope());
 }

@@ -10,12 +10,16 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use std::io::Write;
 
-pub fn scope() -> actix_web::Scope {
-    web::scope("/api/v2/package")
-        .route("", web::put().to(push))
-        .route("/", web::put().to(push))
-        .route("/{id}/{version}", web::delete().to(delete))
-        .route("/{id}/{version}", web::post().to(relist))
+/// Mounts push, delete and relist. nuget.exe builds these URLs from the source it is given:
+/// `-Source {base}/` → `{base}/api/v2/package/…`, `-Source {base}/api/v2/package` → as given, and
+/// `-Source {base}/api/v2/` → `PUT {base}/api/v2/` and `DELETE {base}/api/v2/{id}/{version}`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    for root in ["/api/v2/package", "/api/v2"] {
+        cfg.route(root, web::put().to(push))
+            .route(&format!("{root}/"), web::put().to(push))
+            .route(&format!("{root}/{{id}}/{{version}}"), web::delete().to(delete))
+            .route(&format!("{root}/{{id}}/{{version}}"), web::post().to(relist));
+    }
 }
 
 /// Receives the upload into a temp file under the data dir, refusing it once over the limit.

@@ -118,8 +118,12 @@ impl FeedDocs {
         let _guard = self.refresh_locks[stripe]
             .lock()
             .map_err(|_| AppError::internal(anyhow::anyhow!("render lock poisoned")))?;
+        // Read the change count first: a change committed after it makes the id stale again.
+        let changes = crate::db::packages::docs_changes(conn, id_lower)?;
         let package = crate::db::packages::load(conn, id_lower)?;
-        self.render(id_lower, package.as_ref())
+        self.render(id_lower, package.as_ref())?;
+        crate::db::packages::mark_rendered(conn, id_lower, changes)?;
+        Ok(())
     }
 
     /// Renders every document of the package (or removes them when nothing is available) and
@@ -175,10 +179,20 @@ impl FeedDocs {
         Ok(())
     }
 
-    /// Re-renders every id from the database (start-up repair and `galley reindex`).
+    /// Re-renders every id from the database (`galley reindex`).
     pub fn render_all(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
         let conn = pool.get()?;
         let ids = crate::db::packages::all_ids(&conn)?;
+        for id in &ids {
+            self.refresh(&conn, id)?;
+        }
+        Ok(ids.len())
+    }
+
+    /// Renders the ids whose documents lag their last change (start-up repair after a crash).
+    pub fn render_stale(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
+        let conn = pool.get()?;
+        let ids = crate::db::packages::ids_with_stale_docs(&conn)?;
         for id in &ids {
             self.refresh(&conn, id)?;
         }

@@ -66,7 +66,7 @@ pub fn apply(
                 packages::set_status(tx, package.key, &version_lower, "deleted", Some("deleted by an administrator"))?
             }
         };
-        db::search::reindex_package(tx, package.key)?;
+        packages::record_change(tx, package.key)?;
         db::audit::record(
             tx,
             &db::audit::AuditEntry {

@@ -2,6 +2,7 @@
 //! build HTTP responses. Blocking work is theirs to run off the async executor.
 pub mod accounts;
 pub mod downloads;
+pub mod feed_access;
 pub mod feed_docs;
 pub mod keys;
 pub mod lifecycle;

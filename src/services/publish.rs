@@ -218,7 +218,7 @@ fn commit(
                 let next = chrono::Utc::now() + validation::backoff(state, 1);
                 db::validation::schedule_retry(tx, version_key, 1, next, "the virus scanner was unavailable")?;
             }
-            db::search::reindex_package(tx, package_key)?;
+            packages::record_change(tx, package_key)?;
             db::audit::record(
                 tx,
                 &db::audit::AuditEntry {

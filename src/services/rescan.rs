@@ -64,7 +64,7 @@ pub fn quarantine(state: &AppState, target: &ScanTarget, signature: &str) -> Res
         if !vdb::change_status(tx, target.version_key, "available", "quarantined", &reason)? {
             return Ok(false);
         }
-        db::search::reindex_package(tx, target.package_key)?;
+        db::packages::record_change(tx, target.package_key)?;
         db::audit::record(
             tx,
             &AuditEntry {

@@ -28,7 +28,7 @@ pub fn search(state: &AppState, p: &SearchParams) -> Result<SearchResponse, AppE
     let (total_hits, ids) = db::search::search(&conn, &query)?;
     let mut data = Vec::with_capacity(ids.len());
     for id in ids {
-        if let Some(package) = db::packages::load(&conn, &id)? {
+        if let Some(package) = db::packages::load_summary(&conn, &id)? {
             data.extend(v3::search_result(&state.urls, &package, p.prerelease, p.semver2));
         }
     }

@@ -99,7 +99,7 @@ fn promote(state: &AppState, target: &ScanTarget, held: &Path) -> Result<Verdict
         if !vdb::mark_available(tx, target.version_key)? {
             return Ok(false);
         }
-        db::search::reindex_package(tx, target.package_key)?;
+        db::packages::record_change(tx, target.package_key)?;
         audit(tx, target, "package.validated", "scan clean")?;
         Ok(true)
     })?;
@@ -123,6 +123,7 @@ fn fail(state: &AppState, target: &ScanTarget, held: &Path, signature: &str) -> 
         if !vdb::change_status(tx, target.version_key, "validating", "failed", &found_reason(signature))? {
             return Ok(false);
         }
+        db::packages::record_change(tx, target.package_key)?;
         audit(tx, target, "package.validation_failed", &found_reason(signature))?;
         Ok(true)
     })?;

@@ -5,6 +5,7 @@ mod helpers;
 
 mod clamd;
 mod cli;
+mod feed_auth;
 mod feed_v3;
 mod jobs;
 mod push;

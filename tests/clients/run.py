@@ -57,6 +57,16 @@ LOG_DIR = os.path.join(ROOT, "target", "client-tests")
 VERBOSE = os.environ.get("CLIENT_TESTS_VERBOSE") == "1"
 CMD_TIMEOUT = int(os.environ.get("NUGET_CMD_TIMEOUT", "240"))
 PASSWORD = "pw-123456"
+# galley reads every GALLEY_* variable as configuration and refuses unknown keys
+# ("invalid environment variable GALLEY_BIN: unknown key 'bin'"): keep this harness's own out.
+HARNESS_VARS = ("GALLEY_BIN", "GALLEY_SERVE_ARGS", "GALLEY_START_TIMEOUT")
+
+
+def galley_env():
+    env = {k: v for k, v in os.environ.items() if k not in HARNESS_VARS}
+    env.setdefault("GALLEY_LOG", "info")
+    env.setdefault("NO_COLOR", "1")
+    return env
 
 
 class Fail(Exception):
@@ -69,7 +79,7 @@ class SetupError(Exception):
 
 # --------------------------------------------------------------------------- process control
 
-SERVER = {"proc": None}
+SERVER = {"proc": None, "work": None}
 
 
 def stop_server():
@@ -84,9 +94,18 @@ def stop_server():
         proc.wait(timeout=10)
 
 
-def on_signal(signum, _frame):
+def cleanup():
     stop_server()
-    sys.exit(128 + signum)
+    work = SERVER["work"]
+    if work and os.environ.get("KEEP_TMP") != "1":
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def on_signal(signum, _frame):
+    print("interrupted by signal %d: stopping the server (pid %s)"
+          % (signum, SERVER["proc"].pid if SERVER["proc"] else "-"), flush=True)
+    cleanup()
+    sys.exit(128 + signum)  # subprocess.run kills a running nuget.exe on the way out
 
 
 def free_port():
@@ -110,15 +129,6 @@ def http(method, url, data=None, headers=None, timeout=15):
         return e.code, dict(e.headers or {}), e.read() or b""
     except (urllib.error.URLError, OSError) as e:
         return 0, {}, str(e).encode()
-
-
-# This script's own knobs: galley reads every other GALLEY_* variable as configuration and refuses
-# unknown ones, so they must not reach it.
-HARNESS_VARS = ("GALLEY_BIN", "GALLEY_SERVE_ARGS", "GALLEY_START_TIMEOUT")
-
-
-def galley_env():
-    return {k: v for k, v in os.environ.items() if k not in HARNESS_VARS}
 
 
 def short(body, n=200):
@@ -270,8 +280,9 @@ class Run:
 
     def find_tools(self):
         self.galley = os.environ.get("GALLEY_BIN") or os.path.join(ROOT, "target", "debug", "galley")
-        if not os.path.isabs(self.galley):
-            self.galley = os.path.join(ROOT, self.galley)
+        if not os.path.isabs(self.galley):  # relative to the working directory, else to the repo root
+            here = os.path.abspath(self.galley)
+            self.galley = here if os.path.exists(here) else os.path.join(ROOT, self.galley)
         if not os.access(self.galley, os.X_OK):
             raise SetupError("galley binary not found or not executable: %s (build it or set GALLEY_BIN)" % self.galley)
         self.mono = shutil.which(os.environ.get("MONO", "mono"))
@@ -316,7 +327,6 @@ class Run:
             "LANG": "C.UTF-8",
             "LC_ALL": "C.UTF-8",
             "DOTNET_CLI_TELEMETRY_OPTOUT": "1",
-            "MONO_ENV_OPTIONS": env.get("MONO_ENV_OPTIONS", ""),
         })
         os.makedirs(env["TMPDIR"], exist_ok=True)
         return env
@@ -366,11 +376,8 @@ class Run:
         self.server_out = open(self.server_log, "ab")
         self.server_out.write(("$ %s\n" % " ".join(shlex.quote(a) for a in cmd)).encode())
         self.server_out.flush()
-        env = galley_env()
-        env.setdefault("RUST_LOG", "info")
-        env.setdefault("NO_COLOR", "1")
         SERVER["proc"] = subprocess.Popen(cmd, stdout=self.server_out, stderr=subprocess.STDOUT,
-                                          stdin=subprocess.DEVNULL, cwd=self.work, env=env)
+                                          stdin=subprocess.DEVNULL, cwd=self.work, env=galley_env())
         deadline = time.time() + float(os.environ.get("GALLEY_START_TIMEOUT", "30"))
         last = ""
         while time.time() < deadline:
@@ -1035,18 +1042,18 @@ def selected(name, tokens):
 
 def main():
     tokens = [t.strip() for t in os.environ.get("CASES", "").split(",") if t.strip()]
-    if os.path.isdir(LOG_DIR):
-        shutil.rmtree(LOG_DIR)
-    os.makedirs(LOG_DIR)
-    run = Run()
-    atexit.register(stop_server)
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGHUP, on_signal)
     todo = [(n, f) for n, f in ordered_cases() if selected(n, tokens)]
     if not todo:
         print("no case matches CASES=%s; cases: %s" % (os.environ.get("CASES"), ", ".join(n for n, _ in CASES)))
         return 2
+    if os.path.isdir(LOG_DIR):
+        shutil.rmtree(LOG_DIR)
+    os.makedirs(LOG_DIR)
+    atexit.register(cleanup)
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(sig, on_signal)
+    run = Run()
+    SERVER["work"] = run.work
     try:
         run.find_tools()
         print("galley:   %s\nnuget:    %s (mono %s)\nserver:   %s\nlogs:     %s"
@@ -1057,8 +1064,8 @@ def main():
         run.pack_all()
     except (SetupError, subprocess.TimeoutExpired) as e:
         print("FAIL setup: %s" % e)
+        print("logs: %s" % LOG_DIR)
         print("0 passed, %d failed" % (len(todo) + 1))
-        stop_server()
         return 2
 
     passed = failed = 0
@@ -1091,12 +1098,10 @@ def main():
             failed += 1 + len(todo) - passed - failed
             break
 
-    stop_server()
+    cleanup()
     print("logs: %s (one .log per case, server.log, packages/)" % LOG_DIR)
     if os.environ.get("KEEP_TMP") == "1":
         print("work dir kept: %s" % run.work)
-    else:
-        shutil.rmtree(run.work, ignore_errors=True)
     print("%d passed, %d failed" % (passed, failed))
     return 1 if failed else 0
 

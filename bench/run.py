@@ -1,0 +1,384 @@
+#!/usr/bin/env python3
+"""Galley benchmark suite: Galley against nginx serving the same bytes, in the same run.
+
+Writes bench/RESULTS.md. See bench/README.md for what the figures mean.
+Everything runs on loopback; every process started here is stopped by its PID.
+"""
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GALLEY = os.path.join(ROOT, "target", "release", "galley")
+BENCH = os.path.join(ROOT, "target", "release", "galley-bench")
+DATA_ROOT = os.path.join(ROOT, "target", "bench-data")
+DURATION = int(os.environ.get("BENCH_SECONDS", "8"))
+CONNECTIONS = 32
+PROCS = []
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(cmd, **kw):
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, **kw)
+    PROCS.append(p)
+    return p
+
+
+def stop(p):
+    if p.poll() is None:
+        p.send_signal(signal.SIGTERM)
+        try:
+            p.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            p.kill()
+            p.wait()
+
+
+def stop_all():
+    for p in PROCS:
+        stop(p)
+
+
+def get(url, timeout=10):
+    with urllib.request.urlopen(url, timeout=timeout) as r:
+        return r.status, r.read()
+
+
+def wait_ready(url, limit=60.0):
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < limit:
+        try:
+            if get(url, timeout=2)[0] == 200:
+                return time.monotonic() - t0
+        except Exception:
+            time.sleep(0.01)
+    raise RuntimeError(f"{url} did not answer within {limit}s")
+
+
+def rss_mb(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024.0
+    return 0.0
+
+
+def ensure_tools():
+    missing = [p for p, exe in (("nginx", "nginx"), ("wrk", "wrk")) if not shutil.which(exe) and not os.path.exists(f"/usr/sbin/{exe}")]
+    if missing:
+        subprocess.run(["apt-get", "update", "-qq"], check=True)
+        subprocess.run(["apt-get", "install", "-y", "-qq", "--no-install-recommends", *missing], check=True,
+                       env={**os.environ, "DEBIAN_FRONTEND": "noninteractive"})
+    subprocess.run(["cargo", "build", "--release", "--quiet", "--bin", "galley", "--bin", "galley-bench"], cwd=ROOT, check=True)
+
+
+def dataset(ids, per_id):
+    path = os.path.join(DATA_ROOT, f"{ids}x{per_id}")
+    if not os.path.exists(os.path.join(path, "complete")):
+        shutil.rmtree(path, ignore_errors=True)
+        log(f"generating {ids} ids x {per_id} versions into {path}")
+        t0 = time.monotonic()
+        subprocess.run([BENCH, "gen", "--ids", str(ids), "--versions-per-id", str(per_id), "--data-dir", path], check=True)
+        log(f"  generated in {time.monotonic() - t0:.0f}s")
+        open(os.path.join(path, "complete"), "w").close()
+    return path
+
+
+WRK_LUA = """
+local paths = {}
+for line in io.lines("%s") do paths[#paths + 1] = line end
+local i = 0
+request = function()
+  i = i %% #paths + 1
+  return wrk.format("GET", paths[i], {["Accept-Encoding"] = "gzip"})
+end
+"""
+
+
+def wrk(base, paths, connections=CONNECTIONS, seconds=DURATION):
+    """Runs wrk over the paths round-robin; returns req/s, p50 ms, p99 ms, non-2xx count."""
+    with tempfile.TemporaryDirectory() as d:
+        listing = os.path.join(d, "paths.txt")
+        with open(listing, "w") as f:
+            f.write("\n".join(paths) + "\n")
+        script = os.path.join(d, "paths.lua")
+        with open(script, "w") as f:
+            f.write(WRK_LUA % listing)
+        out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", script, base],
+                             capture_output=True, text=True, timeout=seconds + 60).stdout
+    def latency(pct):
+        m = re.search(rf"^\s+{pct}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+        if not m:
+            return float("nan")
+        value, unit = float(m.group(1)), m.group(2)
+        return value / 1000 if unit == "us" else value * 1000 if unit == "s" else value
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    return {"rps": float(rps.group(1)) if rps else 0.0, "p50": latency(50), "p99": latency(99),
+            "errors": int(errors.group(1)) if errors else 0}
+
+
+class Galley:
+    def __init__(self, data_dir):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.data_dir = data_dir
+        t0 = time.monotonic()
+        self.proc = start([GALLEY, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", data_dir],
+                          env={**os.environ, "GALLEY_LOG": "warn"})
+        wait_ready(self.base + "/health")
+        self.startup = time.monotonic() - t0
+
+    def cli(self, *args, stdin=None):
+        return subprocess.run([GALLEY, *args, "--data-dir", self.data_dir], input=stdin, capture_output=True, text=True)
+
+    def stop(self):
+        stop(self.proc)
+
+
+def nginx_start(root):
+    port = free_port()
+    conf_dir = tempfile.mkdtemp(prefix="galley-nginx-")
+    conf = f"""
+worker_processes auto;
+pid {conf_dir}/nginx.pid;
+error_log {conf_dir}/error.log;
+daemon off;
+events {{ worker_connections 1024; }}
+http {{
+  access_log off;
+  sendfile on; tcp_nopush on; keepalive_requests 100000;
+  types {{ application/json json; application/octet-stream nupkg; application/atom+xml xml; }}
+  client_body_temp_path {conf_dir}; proxy_temp_path {conf_dir}; fastcgi_temp_path {conf_dir}; uwsgi_temp_path {conf_dir}; scgi_temp_path {conf_dir};
+  server {{
+    listen 127.0.0.1:{port};
+    root {root};
+    etag on;
+    location = "/api/v2/FindPackagesById()" {{ default_type "application/atom+xml"; try_files /fpbi/$arg_id.xml =404; }}
+  }}
+}}
+"""
+    path = os.path.join(conf_dir, "nginx.conf")
+    with open(path, "w") as f:
+        f.write(conf)
+    exe = shutil.which("nginx") or "/usr/sbin/nginx"
+    proc = start([exe, "-c", path, "-p", conf_dir])
+    base = f"http://127.0.0.1:{port}"
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < 10:
+        try:
+            urllib.request.urlopen(base + "/", timeout=1)
+            break
+        except urllib.error.HTTPError:
+            break
+        except Exception:
+            time.sleep(0.05)
+    return proc, base
+
+
+def sample_ids(data_dir, n):
+    db = sqlite3.connect(os.path.join(data_dir, "galley.db"))
+    rows = db.execute("SELECT id_lower FROM packages WHERE id_lower NOT LIKE 'bench.%' AND id_lower NOT LIKE 'pushbench%' ORDER BY id LIMIT ?", (n,)).fetchall()
+    db.close()
+    return [r[0] for r in rows]
+
+
+def ensure_key(g):
+    g.cli("user", "add", "bench", "--email", "bench@example.com", "--password-stdin", stdin="bench-password\n")
+    out = g.cli("apikey", "create", "--user", "bench", "--name", "bench")
+    return out.stdout.strip().splitlines()[-1]
+
+
+def ensure_sized_package(g, key, id_, size):
+    path = os.path.join(g.data_dir, f"{id_}.nupkg")
+    subprocess.run([BENCH, "pack", "--id", id_, "--version", "1.0.0", "--content-bytes", str(size), "--out", path], check=True)
+    body = open(path, "rb").read()
+    req = urllib.request.Request(g.base + "/api/v2/package", data=body, method="PUT", headers={"X-NuGet-ApiKey": key})
+    try:
+        urllib.request.urlopen(req, timeout=60)
+    except urllib.error.HTTPError as e:
+        if e.code != 409:
+            raise
+    os.remove(path)
+    return f"/v3/flatcontainer/{id_.lower()}/1.0.0/{id_.lower()}.1.0.0.nupkg"
+
+
+def mirror(g, root, paths, rename=None):
+    """Copies Galley's answers byte for byte into nginx's root (the baseline serves the same bytes)."""
+    for p in paths:
+        status, body = get(g.base + p)
+        target = os.path.join(root, (rename(p) if rename else p).lstrip("/"))
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        with open(target, "wb") as f:
+            f.write(body)
+
+
+def restore_suite(g, nginx_base, root, key, label):
+    ids = sample_ids(g.data_dir, 300)
+    small = ensure_sized_package(g, key, "Bench.Small50k", 50_000)
+    big = ensure_sized_package(g, key, "Bench.Big2m", 2_000_000)
+    flat = [f"/v3/flatcontainer/{i}/index.json" for i in ids]
+    reg = [f"/v3/registration/{i}/index.json" for i in ids]
+    fpbi = [f"/api/v2/FindPackagesById()?id='{i}'&semVerLevel=2.0.0" for i in ids]
+    mirror(g, root, flat + reg + [small, big])
+    v2_ok = True
+    try:
+        mirror(g, root, fpbi, rename=lambda p: "/fpbi/" + re.search(r"id='([^']+)'", p).group(1) + ".xml")
+    except Exception as e:
+        v2_ok = False
+        log(f"  v2 FindPackagesById not measured: {e}")
+    scenarios = [("flat-container index.json", flat), ("50 KB .nupkg", [small]), ("2 MB .nupkg", [big]),
+                 ("registration index", reg)]
+    if v2_ok:
+        scenarios.append(("v2 FindPackagesById", fpbi))
+    rows = []
+    for name, paths in scenarios:
+        runs = {"galley": [], "nginx": []}
+        for _ in range(2):  # interleaved: galley, nginx, galley, nginx
+            runs["galley"].append(wrk(g.base, paths))
+            runs["nginx"].append(wrk(nginx_base, paths))
+        best = {k: max(v, key=lambda r: r["rps"]) for k, v in runs.items()}
+        ratio = best["galley"]["rps"] / best["nginx"]["rps"] if best["nginx"]["rps"] else float("nan")
+        rows.append((label, name, best["galley"], best["nginx"], ratio))
+        log(f"  {label} {name}: galley {best['galley']['rps']:.0f} req/s, nginx {best['nginx']['rps']:.0f} req/s, ratio {ratio:.2f}"
+            f" (non-2xx: galley {best['galley']['errors']}, nginx {best['nginx']['errors']})")
+    return rows
+
+
+def search_suite(g, label):
+    ids = sample_ids(g.data_dir, 50)
+    exact = [f"/v3/query?q={i}&semVerLevel=2.0.0" for i in ids]
+    prefix = [f"/v3/query?q={i[:6]}" for i in ids]
+    common = ["/v3/query?q=json", "/v3/query?q=http client", "/v3/query?q=logging&prerelease=true"]
+    auto = [f"/v3/autocomplete?q={i[:5]}" for i in ids]
+    rows = []
+    rss_peak = 0.0
+    for name, paths in [("search: common word", common), ("search: exact id", exact), ("search: prefix", prefix), ("autocomplete", auto)]:
+        one = wrk(g.base, paths, connections=1, seconds=max(3, DURATION // 2))
+        sampler_stop = threading.Event()
+        peak = [0.0]
+        def sample():
+            while not sampler_stop.is_set():
+                peak[0] = max(peak[0], rss_mb(g.proc.pid))
+                time.sleep(0.2)
+        t = threading.Thread(target=sample)
+        t.start()
+        many = wrk(g.base, paths)
+        sampler_stop.set()
+        t.join()
+        rss_peak = max(rss_peak, peak[0])
+        rows.append((label, name, one, many))
+        log(f"  {label} {name}: p50 {one['p50']:.2f} ms, p99 {one['p99']:.2f} ms (1 conn); {many['rps']:.0f} req/s (32 conn)")
+    return rows, rss_peak
+
+
+def push_suite(g, key, label, storm_path):
+    results = []
+    for name, count, size in [("small packages", 2000, 0), ("100 KB packages", 500, 100_000)]:
+        prefix = f"PushBench{int(time.time() * 1000)}"
+        storm = {}
+        def download_storm():
+            storm.update(wrk(g.base, [storm_path], connections=8, seconds=5))
+        t = threading.Thread(target=download_storm) if storm_path and size == 0 else None
+        if t:
+            t.start()
+        out = subprocess.run([BENCH, "push", "--url", g.base, "--key", key, "--count", str(count), "--concurrency", "4",
+                              "--content-bytes", str(size), "--prefix", prefix], capture_output=True, text=True, check=True)
+        if t:
+            t.join()
+        r = json.loads(out.stdout.strip().splitlines()[-1])
+        results.append((label, name, r, storm.get("p99")))
+        log(f"  {label} push {name}: {r['pushes_per_second']:.0f}/s, {r['created']}/{r['pushes']} created, visible in search after {r['search_visible_ms_p50']:.2f} ms (p50)")
+    return results
+
+
+def main():
+    ensure_tools()
+    os.makedirs(DATA_ROOT, exist_ok=True)
+    sizes = [(int(x.split("x")[0]), int(x.split("x")[1])) for x in os.environ.get("BENCH_DATASETS", "2000x5,20000x5").split(",")]
+    report = {"restore": [], "search": [], "push": [], "process": []}
+    try:
+        for ids, per_id in sizes:
+            label = f"{ids * per_id // 1000}k versions"
+            data = dataset(ids, per_id)
+            g = Galley(data)
+            time.sleep(1)
+            idle = rss_mb(g.proc.pid)
+            key = ensure_key(g)
+            root = tempfile.mkdtemp(prefix="galley-nginx-root-")
+            nginx_proc, nginx_base = nginx_start(root)
+            log(f"{label}: galley started in {g.startup * 1000:.0f} ms, idle RSS {idle:.1f} MB")
+            report["restore"] += restore_suite(g, nginx_base, root, key, label)
+            rows, peak = search_suite(g, label)
+            report["search"] += rows
+            storm_path = "/v3/flatcontainer/bench.small50k/1.0.0/bench.small50k.1.0.0.nupkg"
+            report["push"] += push_suite(g, key, label, storm_path)
+            report["process"].append((label, g.startup, idle, peak))
+            stop(nginx_proc)
+            g.stop()
+            shutil.rmtree(root, ignore_errors=True)
+    finally:
+        stop_all()
+    write_results(report)
+
+
+def write_results(report):
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True).stdout.strip()
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+    lines = [
+        "# Benchmark results",
+        "",
+        f"- date: {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}",
+        f"- machine: {os.cpu_count()} cores, {cpu}, {round(os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30)} GiB, {platform.platform()}",
+        f"- commit: {commit}",
+        f"- load: wrk -t1 -c{CONNECTIONS} -d{DURATION}s on loopback, server and load generator on the same machine; Galley and nginx interleaved, best of 2 runs each",
+        "",
+        "## Restore path: Galley vs nginx serving the same bytes",
+        "",
+        "| data | request | Galley req/s | p50 ms | p99 ms | nginx req/s | p50 ms | p99 ms | ratio |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for label, name, g, n, ratio in report["restore"]:
+        lines.append(f"| {label} | {name} | {g['rps']:.0f} | {g['p50']:.2f} | {g['p99']:.2f} | {n['rps']:.0f} | {n['p50']:.2f} | {n['p99']:.2f} | {ratio:.2f} |")
+    lines += ["", "## Search", "", "| data | query | p50 ms (1 conn) | p99 ms (1 conn) | req/s (32 conn) | p99 ms (32 conn) |", "|---|---|---:|---:|---:|---:|"]
+    for label, name, one, many in report["search"]:
+        lines.append(f"| {label} | {name} | {one['p50']:.2f} | {one['p99']:.2f} | {many['rps']:.0f} | {many['p99']:.2f} |")
+    lines += ["", "## Push (4 concurrent clients, builtin validation)", "", "| data | packages | pushes/s | created / sent | push → searchable p50 ms | max ms | download p99 ms during the storm |", "|---|---|---:|---:|---:|---:|---:|"]
+    for label, name, r, storm in report["push"]:
+        storm_text = f"{storm:.2f}" if storm else "–"
+        lines.append(f"| {label} | {name} | {r['pushes_per_second']:.0f} | {r['created']} / {r['pushes']} | {r['search_visible_ms_p50']:.2f} | {r['search_visible_ms_max']:.2f} | {storm_text} |")
+    lines += ["", "## Process", "", "| data | start-up to /health ms | RSS idle MB | RSS peak under search load MB |", "|---|---:|---:|---:|"]
+    for label, startup, idle, peak in report["process"]:
+        lines.append(f"| {label} | {startup * 1000:.0f} | {idle:.1f} | {peak:.1f} |")
+    lines.append("")
+    path = os.path.join(ROOT, "bench", "RESULTS.md")
+    with open(path, "w") as f:
+        f.write("\n".join(lines))
+    log(f"wrote {path}")
+
+
+if __name__ == "__main__":
+    try:
+        main()
+    finally:
+        stop_all()

@@ -1,0 +1,52 @@
+//! Guards the read routes of a private feed with HTTP Basic credentials (`[feed] require_auth`),
+//! answering 401 with `WWW-Authenticate: Basic` so `packageSourceCredentials` in NuGet.Config work.
+use crate::services::{blocking, feed_access};
+use crate::state::AppState;
+use actix_web::body::{BoxBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{web, ResponseError};
+use base64::Engine;
+
+/// Feed and download routes; publishing is authorized by its API key instead.
+fn is_feed_read(req: &ServiceRequest) -> bool {
+    let path = req.path();
+    let is_publish_write =
+        path.starts_with("/api/v2/package") && req.method() != Method::GET && req.method() != Method::HEAD;
+    (path.starts_with("/v3/") || path.starts_with("/api/v2")) && !is_publish_write
+}
+
+fn basic_credentials(req: &ServiceRequest) -> Option<(String, String)> {
+    let header = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, encoded) = header.split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (user, password) = text.split_once(':')?;
+    Some((user.to_owned(), password.to_owned()))
+}
+
+pub async fn require_feed_credentials(
+    req: ServiceRequest,
+    next: Next<impl MessageBody + 'static>,
+) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
+    let Some(state) = req.app_data::<web::Data<AppState>>().map(|d| d.get_ref().clone()) else {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    };
+    if !state.config.feed.require_auth || !is_feed_read(&req) {
+        return Ok(next.call(req).await?.map_into_boxed_body());
+    }
+    let refuse = |req: ServiceRequest, e: &crate::error::AppError| req.into_response(e.error_response());
+    let Some((user, password)) = basic_credentials(&req) else {
+        return Ok(refuse(req, &feed_access::unauthorized()));
+    };
+    if !feed_access::is_remembered(&state, &user, &password) {
+        if let Err(e) = blocking(move || feed_access::verify(&state, &user, &password)).await {
+            return Ok(refuse(req, &e));
+        }
+    }
+    Ok(next.call(req).await?.map_into_boxed_body())
+}
