@@ -45,6 +45,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         let _ = scheduler.shutdown().await;
     }
     let flushed = state.downloads.flush(&state.db)?;
+    state.finish();
     tracing::info!(downloads = flushed, "stopped");
     Ok(())
 }

@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod email_tokens;
+pub mod expired;
 pub mod mail_log;
 pub mod migrate;
 pub mod orgs;
@@ -14,6 +15,7 @@ pub mod search;
 pub mod sessions;
 pub mod support;
 pub mod users;
+pub mod validation;
 
 pub use pool::{open, Conn, Pool};
 

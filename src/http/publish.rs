@@ -2,6 +2,7 @@
 use crate::error::AppError;
 use crate::http::auth::{api_key_principal, client_ip};
 use crate::services::lifecycle::{self, Change};
+use crate::services::publish::{PushOutcome, Waiting};
 use crate::services::{blocking, publish};
 use crate::state::AppState;
 use actix_multipart::Multipart;
@@ -76,10 +77,23 @@ async fn push(req: HttpRequest, payload: web::Payload, state: web::Data<AppState
     let file = receive(&req, payload, &state).await?;
     let state = state.get_ref().clone();
     let ip = client_ip(&req);
-    let published = blocking(move || publish::publish_file(&state, &principal, file.path(), ip.as_deref())).await?;
-    Ok(HttpResponse::Created()
-        .content_type("text/plain; charset=utf-8")
-        .body(format!("Published {} {}.", published.id, published.version)))
+    let outcome = blocking(move || publish::publish_file(&state, &principal, file.path(), ip.as_deref())).await?;
+    Ok(match outcome {
+        PushOutcome::Published(p) => HttpResponse::Created()
+            .content_type("text/plain; charset=utf-8")
+            .body(format!("Published {} {}.", p.id, p.version)),
+        PushOutcome::Accepted(p, waiting) => {
+            let why = match waiting {
+                Waiting::AsyncScan => "it will be published once the virus scan finds it clean",
+                Waiting::ScannerUnavailable => {
+                    "the virus scanner is unavailable; it will be published once a scan finds it clean"
+                }
+            };
+            HttpResponse::Accepted()
+                .content_type("text/plain; charset=utf-8")
+                .body(format!("Accepted {} {}: {why}.", p.id, p.version))
+        }
+    })
 }
 
 async fn change(

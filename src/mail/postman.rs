@@ -4,9 +4,13 @@ use super::{Email, MailError, Mailer};
 use std::sync::mpsc;
 use std::sync::Arc;
 
-struct Job {
-    id: i64,
-    email: Email,
+enum Job {
+    Send {
+        id: i64,
+        email: Email,
+    },
+    /// Answered once every message queued before it has been handled.
+    Flush(mpsc::Sender<()>),
 }
 
 /// Called on the postman's thread with the message's id and how sending went.
@@ -24,7 +28,12 @@ impl Postman {
         let describe = mailer.describe();
         std::thread::Builder::new().name("galley-mail".into()).spawn(move || {
             for job in rx {
-                done(job.id, mailer.send(&job.email));
+                match job {
+                    Job::Send { id, email } => done(id, mailer.send(&email)),
+                    Job::Flush(reply) => {
+                        let _ = reply.send(());
+                    }
+                }
             }
         })?;
         Ok(Self { tx, describe })
@@ -32,9 +41,16 @@ impl Postman {
 
     /// Queues the message; never blocks.
     pub fn post(&self, id: i64, email: Email) {
-        if self.tx.send(Job { id, email }).is_err() {
+        if self.tx.send(Job::Send { id, email }).is_err() {
             tracing::error!(mail_id = id, "the mail thread has stopped; message not sent");
         }
+    }
+
+    /// Waits (at most `limit`) until every message queued so far has been handled: a one-shot
+    /// command must not exit with mail still in the queue.
+    pub fn flush(&self, limit: std::time::Duration) -> bool {
+        let (reply, wait) = mpsc::channel();
+        self.tx.send(Job::Flush(reply)).is_ok() && wait.recv_timeout(limit).is_ok()
     }
 
     pub fn describe(&self) -> &str {

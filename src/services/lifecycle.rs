@@ -84,6 +84,8 @@ pub fn apply(
     result?;
     if change == Change::Delete {
         state.store.delete(&id_lower, &version_lower)?;
+        // A version still waiting for its scan is held outside the store.
+        state.pending.remove(&id_lower, &version_lower)?;
     }
     state.docs.refresh(&conn, &id_lower)?;
     Ok(())

@@ -9,15 +9,18 @@ pub mod feed_docs;
 pub mod keys;
 pub mod lifecycle;
 pub mod login_limiter;
+pub mod maintenance;
 pub mod notify;
 pub mod orgs;
 pub mod owners;
 pub mod permissions;
 pub mod principals;
 pub mod publish;
+pub mod rescan;
 pub mod search;
 pub mod sessions;
 pub mod support;
+pub mod validation;
 
 /// Runs blocking work (SQLite, zip, bcrypt, file I/O) on tokio's blocking pool.
 pub async fn blocking<T: Send + 'static>(

@@ -4,8 +4,10 @@
 use crate::config::Config;
 use crate::db::{self, Pool};
 use crate::error::AppError;
-use crate::mail::{self, postman::Postman, Email};
+use crate::mail::{self, postman::Postman, templates, Email};
+use crate::scan::notify::{NoticePackage, Notifier, Recipient};
 use rusqlite::Connection;
+use std::sync::Arc;
 
 /// Starts the mail thread with the configured transport; outcomes are written to `mail_log`.
 pub fn start_postman(config: &Config, pool: Pool) -> anyhow::Result<Postman> {
@@ -59,4 +61,38 @@ pub fn list(conn: &Connection, status: Option<&str>) -> Result<Vec<MailView>, Ap
             finished_at: m.finished_at,
         })
         .collect())
+}
+
+/// Validation notices sent as email through the postman (and recorded in `mail_log`).
+pub struct MailNotifier {
+    postman: Arc<Postman>,
+    pool: Pool,
+}
+
+impl MailNotifier {
+    pub fn new(postman: Arc<Postman>, pool: Pool) -> Self {
+        Self { postman, pool }
+    }
+
+    fn send_all(&self, kind: &str, to: &[Recipient], render: impl Fn(&Recipient) -> Email) -> std::io::Result<()> {
+        let conn = self.pool.get().map_err(std::io::Error::other)?;
+        for recipient in to {
+            send(&conn, &self.postman, kind, render(recipient)).map_err(|e| std::io::Error::other(e.to_string()))?;
+        }
+        Ok(())
+    }
+}
+
+impl Notifier for MailNotifier {
+    fn validation_failed(&self, to: &[Recipient], p: &NoticePackage<'_>) -> std::io::Result<()> {
+        self.send_all("validation-failed", to, |r| {
+            templates::validation::failed(&r.email, &r.username, p.id, p.version, p.signature)
+        })
+    }
+
+    fn quarantined(&self, to: &[Recipient], p: &NoticePackage<'_>) -> std::io::Result<()> {
+        self.send_all("quarantined", to, |r| {
+            templates::validation::quarantined(&r.email, &r.username, p.id, p.version, p.signature)
+        })
+    }
 }

@@ -764,6 +764,26 @@ def _(c):
     c.rejected(rc, out, "bob pushing Acme.Core (owned by alice)", ["403"])
 
 
+# The EICAR anti-virus test file, in two pieces so that this script is not itself reported.
+EICAR = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+@case("v3.push.virus")
+def _(c):
+    """A package carrying the EICAR test file is refused by the scanner (default: builtin, sync) with the
+    reason shown to the user, and is never downloadable."""
+    path = os.path.join(c.dir, "Evil.Pkg.1.0.0.nupkg")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("Evil.Pkg.nuspec", '<?xml version="1.0"?><package><metadata><id>Evil.Pkg</id><version>1.0.0</version>'
+                   '<authors>t</authors><description>EICAR inside</description></metadata></package>')
+        z.writestr("content/docs/readme.txt", EICAR)
+    rc, out = c.nuget("push", path, "-Source", c.run.v3, "-ApiKey", c.key())
+    c.rejected(rc, out, "push of a package carrying EICAR", ["400"], words=["failed validation: virus found"])
+    status, _, _ = http("GET", c.run.base + "/v3/flatcontainer/evil.pkg/1.0.0/evil.pkg.1.0.0.nupkg")
+    if status != 404:
+        raise Fail("the refused package is downloadable: GET .nupkg -> %d" % status)
+
+
 # ---- v3: search (SearchQueryService) and list (LegacyGallery -> v2 Search())
 
 @case("v3.search")

@@ -4,6 +4,7 @@ pub mod confirm_email;
 pub mod owner_invitation;
 pub mod reset_password;
 pub mod support_request;
+pub mod validation;
 
 /// Signature shared by every message.
 const FOOTER: &str =
