@@ -2,12 +2,10 @@
 use crate::helpers::{nupkg, nupkg_with};
 use std::io::Write;
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
-
-const GALLEY: &str = env!("CARGO_BIN_EXE_galley");
+use std::process::{Output, Stdio};
 
 fn galley(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
-    let mut child = Command::new(GALLEY)
+    let mut child = crate::helpers::galley_command()
         .args(args)
         .arg("--data-dir")
         .arg(dir)
@@ -27,17 +25,17 @@ fn text(bytes: &[u8]) -> String {
 
 #[test]
 fn help_describes_every_command() {
-    let out = Command::new(GALLEY).arg("--help").output().unwrap();
+    let out = crate::helpers::galley_command().arg("--help").output().unwrap();
     let help = text(&out.stdout);
     for cmd in ["serve", "user", "apikey", "import", "owner"] {
         assert!(help.contains(cmd), "{help}");
     }
-    let out = Command::new(GALLEY).args(["serve", "--help"]).output().unwrap();
+    let out = crate::helpers::galley_command().args(["serve", "--help"]).output().unwrap();
     let help = text(&out.stdout);
     for flag in ["--config", "--listen", "--data-dir", "--base-url"] {
         assert!(help.contains(flag), "{help}");
     }
-    let out = Command::new(GALLEY).args(["apikey", "create", "--help"]).output().unwrap();
+    let out = crate::helpers::galley_command().args(["apikey", "create", "--help"]).output().unwrap();
     let help = text(&out.stdout);
     for flag in ["--user", "--name", "--scopes", "--glob", "--expires-in-days", "--data-dir", "--config"] {
         assert!(help.contains(flag), "{help}");
@@ -105,11 +103,11 @@ fn a_bad_config_file_names_the_key_and_line_and_exits_2() {
     let tmp = tempfile::tempdir().unwrap();
     let config = tmp.path().join("bad.toml");
     std::fs::write(&config, "listen = \"127.0.0.1:5000\"\n\n[publish]\ndelete_mode = \"shred\"\n").unwrap();
-    let out = Command::new(GALLEY).args(["user", "list", "--config"]).arg(&config).output().unwrap();
+    let out = crate::helpers::galley_command().args(["user", "list", "--config"]).arg(&config).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
     let err = text(&out.stderr);
     assert!(err.contains("line 4") && err.contains("delete_mode") && err.contains("bad.toml"), "{err}");
-    let out = Command::new(GALLEY)
+    let out = crate::helpers::galley_command()
         .args(["user", "list"])
         .env("GALLEY_LISTEN", "not-an-address")
         .current_dir(tmp.path())

@@ -5,10 +5,7 @@ use crate::scan::{payload_package, status, visible, wait_for};
 use galley::config::{ScanMode, ScannerKind};
 use galley::jobs::{self, Job};
 use sha2::{Digest, Sha256};
-use std::process::Command;
 use std::time::Duration;
-
-const GALLEY: &str = env!("CARGO_BIN_EXE_galley");
 
 /// A command scanner that takes `seconds` to find everything clean.
 fn slow_scanner(dir: &std::path::Path, seconds: f32) -> Vec<String> {
@@ -35,7 +32,11 @@ fn a_second_trigger_while_a_job_runs_is_skipped_not_overlapped() {
     std::thread::sleep(Duration::from_millis(400));
     // In-process trigger (the scheduler firing again) and another process (the CLI) both skip.
     assert_eq!(Job::Rescan.run(&app.state).unwrap(), None);
-    let out = Command::new(GALLEY).args(["rescan", "--data-dir"]).arg(&app.state.config.data_dir).output().unwrap();
+    let out = crate::helpers::galley_command()
+        .args(["rescan", "--data-dir"])
+        .arg(&app.state.config.data_dir)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("job skipped: the previous run has not finished"), "logged: {stderr}");
@@ -63,7 +64,7 @@ fn galley_rescan_from_a_shell_quarantines_and_the_running_server_hides_it() {
     assert!(visible(&app, "Acme.Core", "1.0.0"), "and the server now holds its documents in memory");
     std::fs::write(&denylist, format!("{}\n", hex::encode(Sha256::digest(payload)))).unwrap();
 
-    let out = Command::new(GALLEY)
+    let out = crate::helpers::galley_command()
         .args(["rescan", "--id", "acme.core", "--data-dir"])
         .arg(&app.state.config.data_dir)
         .env("GALLEY_SCAN__BUILTIN_DENYLIST", &deny)
@@ -92,7 +93,11 @@ fn reindex_repairs_and_reports_drift() {
         "search index rebuilt, 1 packages drifted and were repaired; 2 ids re-rendered"
     );
     assert_eq!(app.get_json("/v3/query?q=Acme")["totalHits"], 1);
-    let out = Command::new(GALLEY).args(["reindex", "--data-dir"]).arg(&app.state.config.data_dir).output().unwrap();
+    let out = crate::helpers::galley_command()
+        .args(["reindex", "--data-dir"])
+        .arg(&app.state.config.data_dir)
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
@@ -170,7 +175,7 @@ fn a_bad_cron_expression_names_its_key() {
 #[test]
 fn galley_job_runs_any_job_by_name() {
     let app = spawn_app();
-    let out = Command::new(GALLEY)
+    let out = crate::helpers::galley_command()
         .args(["job", "retry-validating", "--data-dir"])
         .arg(&app.state.config.data_dir)
         .output()

@@ -222,7 +222,7 @@ fn the_cli_adds_and_removes_owners_directly() {
     let app = spawn_app();
     setup(&app);
     let galley = |args: &[&str]| {
-        std::process::Command::new(env!("CARGO_BIN_EXE_galley"))
+        crate::helpers::galley_command()
             .args(args)
             .arg("--data-dir")
             .arg(&app.state.config.data_dir)
