@@ -2,12 +2,14 @@
 //! inside `web::block`/`spawn_blocking`.
 pub mod api_keys;
 pub mod audit;
+pub mod feed_v2;
 pub mod migrate;
 pub mod packages;
 pub mod pool;
 pub mod records;
 pub mod search;
 pub mod users;
+pub mod version_order;
 
 pub use pool::{open, Conn, Pool};
 

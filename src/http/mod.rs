@@ -1,6 +1,7 @@
 //! The HTTP faces. Handlers extract, call one service, map the outcome; no SQL, no zip parsing.
 pub mod auth;
 pub mod feed_auth;
+pub mod feed_v2;
 pub mod feed_v3;
 pub mod files;
 pub mod health;
@@ -14,6 +15,9 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
         .route("/", web::get().to(home::home))
+        // GET/HEAD downloads on /api/v2/package/… first; the publish scope takes the other methods.
+        .service(feed_v2::download::resources())
         .service(publish::scope())
+        .service(feed_v2::scope())
         .service(feed_v3::scope());
 }

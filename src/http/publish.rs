@@ -66,7 +66,11 @@ async fn receive(
     Ok(file)
 }
 
-async fn push(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn push(
+    req: HttpRequest,
+    payload: web::Payload,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, AppError> {
     // Authenticate before reading the body, so a bad key costs no upload.
     let principal = api_key_principal(&req, &state).await?;
     let file = receive(&req, payload, &state).await?;
@@ -93,7 +97,7 @@ async fn change(
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn delete(
+pub async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -101,7 +105,7 @@ async fn delete(
     change(req, state, path, false).await
 }
 
-async fn relist(
+pub async fn relist(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,

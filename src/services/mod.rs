@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod downloads;
 pub mod feed_access;
 pub mod feed_docs;
+pub mod feed_v2;
 pub mod keys;
 pub mod lifecycle;
 pub mod permissions;

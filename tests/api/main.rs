@@ -5,5 +5,6 @@ mod helpers;
 
 mod cli;
 mod feed_auth;
+mod feed_v2;
 mod feed_v3;
 mod push;
