@@ -97,3 +97,34 @@ fn push_and_delete_still_work_on_the_package_resource_and_at_the_feed_url() {
         strings(&["Pushed.Here 1.0.0", "Pushed.Here 1.2.0"])
     );
 }
+
+#[test]
+fn a_private_feed_guards_v2_reads_but_not_publishing() {
+    let app = crate::helpers::spawn_app_with(|c| c.feed.require_auth = true);
+    let (_, key) = app.user_with_key("carol");
+    for path in [
+        "/api/v2/",
+        "/api/v2/$metadata",
+        "/api/v2/Packages()",
+        "/api/v2/Search()?searchTerm=''",
+        "/api/v2/package/Acme.Core/1.0.0",
+    ] {
+        assert_eq!(app.get(path).status(), 401, "{path}");
+    }
+    // Publishing is authorized by the API key, at the feed URL too.
+    let part =
+        reqwest::blocking::multipart::Part::bytes(package("Private.One", "1.0.0", "")).file_name("package.nupkg");
+    let form = reqwest::blocking::multipart::Form::new().part("package", part);
+    let r = app.client.put(app.url("/api/v2/")).header("X-NuGet-ApiKey", &key).multipart(form).send().unwrap();
+    assert_eq!(r.status(), 201);
+    let r = app
+        .client
+        .get(app.url("/api/v2/FindPackagesById()?id='Private.One'"))
+        .basic_auth("carol", Some(&key))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(listed(&super::xml::parse(&r.bytes().unwrap())), strings(&["Private.One 1.0.0"]));
+    let r = app.client.delete(app.url("/api/v2/Private.One/1.0.0")).header("X-NuGet-ApiKey", &key).send().unwrap();
+    assert_eq!(r.status(), 204);
+}

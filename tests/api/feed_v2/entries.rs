@@ -12,6 +12,8 @@ fn an_exact_entry_normalizes_the_version_and_ignores_id_case() {
         "/api/v2/Packages(Id='acme.core',Version='1.1')",
         "/api/v2/Packages(Id='ACME.CORE',Version='1.1.0.0')",
         "/api/v2/Packages(Version='1.1.0',Id='Acme.Core')",
+        "/api/v2/Packages(Id=%27Acme.Core%27,Version=%271.1.0%27)",
+        "/api/v2/Packages%28Id%3D%27Acme.Core%27%2CVersion%3D%271.1.0%27%29",
     ] {
         let a = get(&app, path);
         assert_eq!((a.status, a.content_type.as_str()), (200, ENTRY_TYPE), "{path}");

@@ -180,3 +180,19 @@ fn downloads_are_counted_in_download_count() {
         ("Other.Lib", "2", "2")
     );
 }
+
+/// Percent-encodes everything but ASCII letters and digits, as a cautious client would.
+fn encode(s: &str) -> String {
+    s.bytes().map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") }).collect()
+}
+
+#[test]
+fn string_literals_double_their_quotes_and_are_url_decoded() {
+    let app = spawn_app();
+    seed(&app);
+    let literal = super::CORE_TITLE.replace('\'', "''");
+    let filter = encode(&format!("Title eq '{literal}'"));
+    assert_eq!(listed(&feed(&app, &format!("/api/v2/Packages()?%24filter={filter}"))), strings(&["Acme.Core 1.0.0"]));
+    let search = format!("/api/v2/Search()?searchTerm={}&includePrerelease=false", encode("'acme''s core'"));
+    assert_eq!(get(&app, &search).status, 200);
+}
