@@ -36,7 +36,12 @@ CREATE TABLE packages (
     id_lower         TEXT NOT NULL UNIQUE,
     total_downloads  INTEGER NOT NULL DEFAULT 0,
     verified         INTEGER NOT NULL DEFAULT 0,
-    created_at       TEXT NOT NULL
+    created_at       TEXT NOT NULL,
+    -- Rendered feed documents are current when docs_rendered = docs_changes: every change bumps
+    -- docs_changes in its transaction; a finished render records the count it saw. At start-up
+    -- only ids left behind (a crash between commit and render) are rendered again.
+    docs_changes     INTEGER NOT NULL DEFAULT 0,
+    docs_rendered    INTEGER NOT NULL DEFAULT 0
 );
 
 CREATE TABLE package_owners (

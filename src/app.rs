@@ -17,11 +17,12 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let listen = state.config.listen.clone();
     let scheduler = crate::jobs::start(&state).await?;
-    // Re-render every id in the background: repairs documents a crash may have left stale,
-    // without delaying start-up.
+    // Render the ids a crash left between commit and render, in the background so start-up
+    // stays instant.
     let repair = state.clone();
-    tokio::task::spawn_blocking(move || match repair.docs.render_all(&repair.db) {
-        Ok(n) => tracing::info!(ids = n, "feed documents checked"),
+    tokio::task::spawn_blocking(move || match repair.docs.render_stale(&repair.db) {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(ids = n, "re-rendered stale feed documents"),
         Err(e) => tracing::error!(error = %e, "rendering feed documents failed"),
     });
     let app_state = state.clone();
@@ -38,12 +39,13 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     .bind(&listen)?
     .shutdown_timeout(10)
     .run();
-    tracing::info!(listen = %listen, base_url = %state.urls.base(), data_dir = %state.config.data_dir.display(), "galley is serving");
+    tracing::info!(listen = %listen, base_url = %state.urls.base(), data_dir = %state.config.data_dir.display(), mail = %state.mail.describe(), "galley is serving");
     server.await?;
     if let Some(mut scheduler) = scheduler {
         let _ = scheduler.shutdown().await;
     }
     let flushed = state.downloads.flush(&state.db)?;
+    state.finish();
     tracing::info!(downloads = flushed, "stopped");
     Ok(())
 }

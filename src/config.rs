@@ -16,6 +16,8 @@ pub struct Config {
     pub publish: PublishConfig,
     pub feed: FeedConfig,
     pub accounts: AccountsConfig,
+    pub mail: MailConfig,
+    pub scan: ScanConfig,
     pub jobs: JobsConfig,
 }
 
@@ -53,6 +55,72 @@ pub struct AccountsConfig {
     pub allow_registration: bool,
     pub require_confirmed_email: bool,
     pub api_key_default_days: u32,
+    /// Lifetime of a sign-in session.
+    pub session_days: u32,
+    /// Lifetime of an emailed address-confirmation link.
+    pub email_confirmation_hours: u32,
+    /// Lifetime of an emailed password-reset link.
+    pub password_reset_hours: u32,
+    /// Lifetime of an emailed owner invitation.
+    pub owner_invitation_days: u32,
+    /// Failed sign-ins allowed per account and per client address within the window.
+    pub login_max_failures: u32,
+    pub login_window_minutes: u32,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct MailConfig {
+    /// `smtp://host:port` (plain, or STARTTLS with `?tls=required`), `smtps://host:port` (TLS);
+    /// credentials as `smtp://user:password@host`. Empty = write `.eml` files to `<data-dir>/outbox/`.
+    pub smtp_url: String,
+    /// Sender of every message, e.g. `Galley <galley@example.com>`.
+    pub from: String,
+    /// How long one SMTP conversation may take before the send counts as failed.
+    pub timeout_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ScannerKind {
+    /// EICAR and a SHA-256 deny-list only: a smoke test, not an antivirus.
+    Builtin,
+    /// The ClamAV daemon over its INSTREAM protocol.
+    Clamd,
+    /// An external command, e.g. clamscan.
+    Command,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ScanMode {
+    /// The push waits for the scan and answers 201 or 400.
+    Sync,
+    /// The push answers 202 at once; the package is published when the scan comes back clean.
+    Async,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ScanConfig {
+    pub scanner: ScannerKind,
+    pub mode: ScanMode,
+    /// Longest one scan may take before it counts as a scanner error.
+    pub timeout_seconds: u64,
+    /// Keep the bytes of infected packages in `<data-dir>/quarantine/` (never served) instead of deleting them.
+    pub keep_infected: bool,
+    /// Builtin scanner: file of SHA-256 hashes to refuse; empty = none.
+    pub builtin_denylist: String,
+    /// Clamd scanner: `tcp://host:port` or `unix:/path/to/socket`.
+    pub clamd_address: String,
+    /// Command scanner: program and arguments; `{path}` is replaced by the package file.
+    pub command: Vec<String>,
+    pub clean_exit_codes: Vec<i32>,
+    pub infected_exit_codes: Vec<i32>,
+    /// Backoff of packages left `validating` by a scanner error: first retry after the base,
+    /// doubling up to the maximum.
+    pub retry_base_seconds: u64,
+    pub retry_max_seconds: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -60,6 +128,10 @@ pub struct AccountsConfig {
 pub struct JobsConfig {
     /// Cron expressions (with seconds); an empty string disables the job.
     pub flush_downloads: String,
+    pub rescan: String,
+    pub reindex: String,
+    pub purge_expired: String,
+    pub retry_validating: String,
 }
 
 impl Default for Config {
@@ -71,6 +143,8 @@ impl Default for Config {
             publish: PublishConfig::default(),
             feed: FeedConfig::default(),
             accounts: AccountsConfig::default(),
+            mail: MailConfig::default(),
+            scan: ScanConfig::default(),
             jobs: JobsConfig::default(),
         }
     }
@@ -91,13 +165,54 @@ impl Default for FeedConfig {
 
 impl Default for AccountsConfig {
     fn default() -> Self {
-        Self { bcrypt_cost: 12, allow_registration: true, require_confirmed_email: false, api_key_default_days: 365 }
+        Self {
+            bcrypt_cost: 12,
+            allow_registration: true,
+            require_confirmed_email: false,
+            api_key_default_days: 365,
+            session_days: 14,
+            email_confirmation_hours: 48,
+            password_reset_hours: 2,
+            owner_invitation_days: 7,
+            login_max_failures: 10,
+            login_window_minutes: 15,
+        }
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        Self { smtp_url: String::new(), from: "Galley <galley@localhost>".into(), timeout_seconds: 30 }
+    }
+}
+
+impl Default for ScanConfig {
+    fn default() -> Self {
+        Self {
+            scanner: ScannerKind::Builtin,
+            mode: ScanMode::Sync,
+            timeout_seconds: 120,
+            keep_infected: false,
+            builtin_denylist: String::new(),
+            clamd_address: "tcp://127.0.0.1:3310".into(),
+            command: vec!["clamscan".into(), "--no-summary".into(), "{path}".into()],
+            clean_exit_codes: vec![0],
+            infected_exit_codes: vec![1],
+            retry_base_seconds: 60,
+            retry_max_seconds: 3600,
+        }
     }
 }
 
 impl Default for JobsConfig {
     fn default() -> Self {
-        Self { flush_downloads: "0 * * * * *".into() }
+        Self {
+            flush_downloads: "0 * * * * *".into(),
+            rescan: "0 0 3 * * *".into(),
+            reindex: "0 15 * * * *".into(),
+            purge_expired: "0 30 4 * * *".into(),
+            retry_validating: "30 * * * * *".into(),
+        }
     }
 }
 
@@ -174,26 +289,28 @@ impl Config {
             return Ok(());
         }
         let mut table = toml::Table::try_from(&*self).map_err(|e| ConfigError::Invalid(e.to_string()))?;
-        for (var, raw) in env {
+        'vars: for (var, raw) in env {
             let path: Vec<String> = var[ENV_PREFIX.len()..].split("__").map(str::to_ascii_lowercase).collect();
             let env_error = |message: String| ConfigError::Env { var: var.clone(), message };
             let (key, sections) = path.split_last().ok_or_else(|| env_error("empty key".into()))?;
             let mut target = &mut table;
             for section in sections {
-                target = target
-                    .get_mut(section)
-                    .and_then(toml::Value::as_table_mut)
-                    .ok_or_else(|| env_error(format!("unknown section '{section}'")))?;
+                let Some(next) = target.get_mut(section).and_then(toml::Value::as_table_mut) else {
+                    tracing::warn!(variable = %var, "ignoring an environment variable that names no configuration section");
+                    continue 'vars;
+                };
+                target = next;
             }
             if !target.contains_key(key) {
-                return Err(env_error(format!("unknown key '{key}'")));
+                // Scripts set GALLEY_-prefixed variables of their own (GALLEY_BIN…): not ours.
+                tracing::warn!(variable = %var, "ignoring an environment variable that names no configuration key");
+                continue;
             }
             target.insert(key.clone(), env_value(raw));
+            // Checked per variable so the error names the one that is wrong.
+            table.clone().try_into::<Config>().map_err(|e| env_error(e.message().to_owned()))?;
         }
-        *self = table.try_into().map_err(|e: toml::de::Error| ConfigError::Env {
-            var: "GALLEY_*".into(),
-            message: e.message().to_owned(),
-        })?;
+        *self = table.try_into().map_err(|e: toml::de::Error| ConfigError::Invalid(e.message().to_owned()))?;
         Ok(())
     }
 
@@ -214,12 +331,75 @@ impl Config {
         if !(4..=31).contains(&self.accounts.bcrypt_cost) {
             return Err(ConfigError::Invalid("[accounts] bcrypt_cost must be between 4 and 31".into()));
         }
+        self.validate_accounts_and_mail()?;
         if self.feed.v2_page_size == 0 {
             return Err(ConfigError::Invalid("[feed] v2_page_size must be at least 1".into()));
         }
-        Ok(())
+        self.scan.validate()
     }
 
+    fn validate_accounts_and_mail(&self) -> Result<(), ConfigError> {
+        let a = &self.accounts;
+        if !(1..=365).contains(&a.api_key_default_days) {
+            return Err(ConfigError::Invalid("[accounts] api_key_default_days must be between 1 and 365".into()));
+        }
+        for (key, value) in [
+            ("session_days", a.session_days),
+            ("email_confirmation_hours", a.email_confirmation_hours),
+            ("password_reset_hours", a.password_reset_hours),
+            ("owner_invitation_days", a.owner_invitation_days),
+            ("login_max_failures", a.login_max_failures),
+            ("login_window_minutes", a.login_window_minutes),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!("[accounts] {key} must be at least 1")));
+            }
+        }
+        let smtp = self.mail.smtp_url.trim();
+        let scheme_ok = smtp.starts_with("smtp://") || smtp.starts_with("smtps://");
+        if !smtp.is_empty() && !scheme_ok {
+            return Err(ConfigError::Invalid(format!(
+                "[mail] smtp_url = '{smtp}' must start with smtp:// or smtps:// (or be empty to write mail to the outbox folder)"
+            )));
+        }
+        if self.mail.from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Invalid(format!(
+                "[mail] from = '{}' is not an address like 'Galley <galley@example.com>'",
+                self.mail.from
+            )));
+        }
+        Ok(())
+    }
+}
+
+impl ScanConfig {
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: &str| Err(ConfigError::Invalid(format!("[scan] {m}")));
+        if self.timeout_seconds == 0 {
+            return invalid("timeout_seconds must be at least 1");
+        }
+        if self.retry_base_seconds == 0 || self.retry_max_seconds < self.retry_base_seconds {
+            return invalid("retry_base_seconds must be at least 1 and retry_max_seconds at least retry_base_seconds");
+        }
+        match self.scanner {
+            ScannerKind::Clamd if crate::scan::clamd::Address::parse(&self.clamd_address).is_none() => {
+                invalid(&format!(
+                    "clamd_address = '{}' must look like tcp://127.0.0.1:3310 or unix:/run/clamav/clamd.ctl",
+                    self.clamd_address
+                ))
+            }
+            ScannerKind::Command if self.command.first().is_none_or(|p| p.trim().is_empty()) => {
+                invalid("command must name a program, e.g. [\"clamscan\", \"--no-summary\", \"{path}\"]")
+            }
+            ScannerKind::Command if self.clean_exit_codes.iter().any(|c| self.infected_exit_codes.contains(c)) => {
+                invalid("clean_exit_codes and infected_exit_codes must not share a code")
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+impl Config {
     /// The public base URL without a trailing slash.
     pub fn public_base_url(&self) -> String {
         if self.base_url.is_empty() {
@@ -238,8 +418,22 @@ impl Config {
     pub fn cache_dir(&self) -> PathBuf {
         self.data_dir.join("cache")
     }
+    pub fn outbox_dir(&self) -> PathBuf {
+        self.data_dir.join("outbox")
+    }
     pub fn secret_path(&self) -> PathBuf {
         self.data_dir.join("secret.key")
+    }
+    /// Uploads waiting for their scan: never served.
+    pub fn pending_dir(&self) -> PathBuf {
+        self.data_dir.join("pending")
+    }
+    /// Infected packages kept with `[scan] keep_infected`: never served.
+    pub fn quarantine_dir(&self) -> PathBuf {
+        self.data_dir.join("quarantine")
+    }
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.data_dir.join("tmp")
     }
     pub fn max_package_bytes(&self) -> u64 {
         self.publish.max_package_mb * 1024 * 1024
@@ -296,10 +490,29 @@ mod tests {
     }
 
     #[test]
-    fn unknown_env_key_is_an_error() {
-        let env = vec![("GALLEY_FEED__NOPE".to_owned(), "1".to_owned())];
+    fn unknown_env_keys_are_ignored_but_bad_values_are_errors() {
+        let env = vec![
+            ("GALLEY_FEED__NOPE".to_owned(), "1".to_owned()),
+            ("GALLEY_BIN".to_owned(), "/usr/bin/galley".to_owned()),
+            ("GALLEY_NOSECTION__X".to_owned(), "1".to_owned()),
+        ];
+        assert_eq!(Config::load_from(None, &env, &Overrides::default()).unwrap(), Config::default());
+        let env = vec![("GALLEY_FEED__V2_PAGE_SIZE".to_owned(), "many".to_owned())];
         let err = Config::load_from(None, &env, &Overrides::default()).unwrap_err();
-        assert_eq!(err.to_string(), "invalid environment variable GALLEY_FEED__NOPE: unknown key 'nope'");
+        assert!(
+            err.to_string().starts_with("invalid environment variable GALLEY_FEED__V2_PAGE_SIZE: invalid type"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn mail_settings_are_checked() {
+        let mut config = Config::default();
+        config.mail.smtp_url = "http://mail".into();
+        assert!(config.validate().unwrap_err().to_string().contains("smtp_url"));
+        config.mail.smtp_url = "smtps://mail.example.com:465".into();
+        config.mail.from = "not an address".into();
+        assert!(config.validate().unwrap_err().to_string().contains("[mail] from"));
     }
 
     #[test]

@@ -20,6 +20,9 @@ pub enum AppError {
     NotFound(String),
     #[error("{0}")]
     Conflict(String),
+    /// The thing existed but is no longer usable (an expired invitation link).
+    #[error("{0}")]
+    Gone(String),
     #[error("{0}")]
     TooLarge(String),
     #[error("{0}")]
@@ -32,6 +35,14 @@ pub enum AppError {
 impl AppError {
     pub fn internal(e: impl Into<anyhow::Error>) -> Self {
         AppError::Internal(e.into())
+    }
+
+    /// A 400 from a rule's lowercase message (`domain/` style): capitalised, with a full stop.
+    pub fn bad_input(rule_message: impl AsRef<str>) -> Self {
+        let text = rule_message.as_ref();
+        let mut chars = text.chars();
+        let sentence = chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default();
+        AppError::BadRequest(format!("{}.", sentence.trim_end_matches('.')))
     }
 
     pub fn client_message(&self) -> String {
@@ -93,6 +104,7 @@ impl ResponseError for AppError {
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound(_) => StatusCode::NOT_FOUND,
             AppError::Conflict(_) => StatusCode::CONFLICT,
+            AppError::Gone(_) => StatusCode::GONE,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -1,38 +1,124 @@
 //! Scheduled jobs: tokio-cron-scheduler wiring only. Each job body is a plain function that the
-//! CLI and the tests call directly. A blank cron expression disables the job.
+//! CLI and the tests call directly. A blank cron expression disables the job. Every run, by
+//! schedule or by hand, goes through `run_exclusive`: logged with its duration and result, and
+//! skipped (and logged) while another run of the same job holds its lock.
+pub mod lock;
+
+use crate::services::{maintenance, rescan, validation};
 use crate::state::AppState;
-use tokio_cron_scheduler::{Job, JobScheduler};
+use std::fmt::Display;
+use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Job {
+    FlushDownloads,
+    Rescan,
+    Reindex,
+    PurgeExpired,
+    RetryValidating,
+}
+
+impl Job {
+    pub const ALL: [Job; 5] = [Job::FlushDownloads, Job::Rescan, Job::Reindex, Job::PurgeExpired, Job::RetryValidating];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Job::FlushDownloads => "flush-downloads",
+            Job::Rescan => "rescan",
+            Job::Reindex => "reindex",
+            Job::PurgeExpired => "purge-expired",
+            Job::RetryValidating => "retry-validating",
+        }
+    }
+
+    fn cron(self, state: &AppState) -> (&'static str, String) {
+        let jobs = &state.config.jobs;
+        let (key, cron) = match self {
+            Job::FlushDownloads => ("flush_downloads", &jobs.flush_downloads),
+            Job::Rescan => ("rescan", &jobs.rescan),
+            Job::Reindex => ("reindex", &jobs.reindex),
+            Job::PurgeExpired => ("purge_expired", &jobs.purge_expired),
+            Job::RetryValidating => ("retry_validating", &jobs.retry_validating),
+        };
+        (key, cron.trim().to_owned())
+    }
+
+    /// Runs the job's body once, now (no lock; see `run`).
+    pub fn body(self, state: &AppState) -> anyhow::Result<String> {
+        let now = chrono::Utc::now();
+        Ok(match self {
+            Job::FlushDownloads => format!("{} downloads written", flush_downloads(state)?),
+            Job::Rescan => rescan::rescan(state, None)?.to_string(),
+            Job::Reindex => maintenance::reindex(state)?.to_string(),
+            Job::PurgeExpired => maintenance::purge_expired(state, now)?.to_string(),
+            Job::RetryValidating => validation::retry_validating(state, now)?.to_string(),
+        })
+    }
+
+    /// One logged, exclusive run; `Ok(None)` when skipped because a run is in progress.
+    pub fn run(self, state: &AppState) -> anyhow::Result<Option<String>> {
+        run_exclusive(state, self.name(), || self.body(state))
+    }
+}
 
 /// Writes batched download counts to the database.
 pub fn flush_downloads(state: &AppState) -> anyhow::Result<u64> {
     Ok(state.downloads.flush(&state.db)?)
 }
 
+/// Runs `body` as job `name` unless another run of it is in progress (then `Ok(None)`), and logs
+/// the duration and the result either way.
+pub fn run_exclusive<T: Display, E: Into<anyhow::Error>>(
+    state: &AppState,
+    name: &str,
+    body: impl FnOnce() -> Result<T, E>,
+) -> anyhow::Result<Option<T>> {
+    let Some(_guard) = lock::try_acquire(&state.config.data_dir, name)? else {
+        tracing::warn!(job = name, "job skipped: the previous run has not finished");
+        return Ok(None);
+    };
+    let started = std::time::Instant::now();
+    tracing::info!(job = name, "job started");
+    match body().map_err(Into::into) {
+        Ok(result) => {
+            tracing::info!(job = name, ms = started.elapsed().as_millis(), result = %result, "job done");
+            Ok(Some(result))
+        }
+        Err(e) => {
+            tracing::error!(job = name, ms = started.elapsed().as_millis(), error = %format!("{e:#}"), "job failed");
+            Err(e)
+        }
+    }
+}
+
+/// Starts the scheduler with every job whose cron expression is not blank.
 pub async fn start(state: &AppState) -> anyhow::Result<Option<JobScheduler>> {
-    let cron = state.config.jobs.flush_downloads.trim().to_owned();
-    if cron.is_empty() {
+    let enabled: Vec<(Job, &str, String)> = Job::ALL
+        .into_iter()
+        .map(|job| {
+            let (key, cron) = job.cron(state);
+            (job, key, cron)
+        })
+        .filter(|(_, _, cron)| !cron.is_empty())
+        .collect();
+    if enabled.is_empty() {
         return Ok(None);
     }
     let scheduler = JobScheduler::new().await?;
-    let job_state = state.clone();
-    let job = Job::new_async(cron.as_str(), move |_, _| {
-        let state = job_state.clone();
-        Box::pin(async move {
-            let started = std::time::Instant::now();
-            match tokio::task::spawn_blocking(move || flush_downloads(&state)).await {
-                Ok(Ok(n)) => tracing::info!(
-                    job = "flush-downloads",
-                    downloads = n,
-                    ms = started.elapsed().as_millis(),
-                    "job done"
-                ),
-                Ok(Err(e)) => tracing::error!(job = "flush-downloads", error = %e, "job failed"),
-                Err(e) => tracing::error!(job = "flush-downloads", error = %e, "job panicked"),
-            }
+    for (job, key, cron) in enabled {
+        let job_state = state.clone();
+        let cron_job = CronJob::new_async(cron.as_str(), move |_, _| {
+            let state = job_state.clone();
+            Box::pin(async move {
+                // Failures are logged by run_exclusive; a panic is logged here.
+                if let Err(e) = tokio::task::spawn_blocking(move || job.run(&state)).await {
+                    tracing::error!(job = job.name(), error = %e, "job panicked");
+                }
+            })
         })
-    })
-    .map_err(|e| anyhow::anyhow!("[jobs] flush_downloads = '{cron}' is not a valid cron expression: {e}"))?;
-    scheduler.add(job).await?;
+        .map_err(|e| anyhow::anyhow!("[jobs] {key} = '{cron}' is not a valid cron expression: {e}"))?;
+        scheduler.add(cron_job).await?;
+    }
     scheduler.start().await?;
     Ok(Some(scheduler))
 }

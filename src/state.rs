@@ -1,11 +1,15 @@
 //! Everything a request or job needs, built once at start and shared.
 use crate::config::Config;
 use crate::db::Pool;
+use crate::mail::postman::Postman;
 use crate::protocol::urls::UrlGenerator;
+use crate::scan::notify::Notifier;
+use crate::scan::Scanner;
 use crate::services::downloads::DownloadCounter;
 use crate::services::feed_access::FeedAccessCache;
 use crate::services::feed_docs::FeedDocs;
-use crate::store::PackageStore;
+use crate::services::login_limiter::LoginLimiter;
+use crate::store::{Holding, PackageStore};
 use std::sync::Arc;
 
 #[derive(Clone)]
@@ -19,6 +23,16 @@ pub struct AppState {
     pub urls: UrlGenerator,
     /// Server key for the keyed hash of API keys (`<data-dir>/secret.key`).
     pub server_key: Arc<[u8]>,
+    /// Sends mail on its own thread (SMTP or the outbox folder).
+    pub mail: Arc<Postman>,
+    /// Failed sign-ins per account and address.
+    pub logins: Arc<LoginLimiter>,
+    pub scanner: Arc<dyn Scanner>,
+    pub notifier: Arc<dyn Notifier>,
+    /// Uploads waiting for their scan (`<data-dir>/pending/`), never served.
+    pub pending: Arc<Holding>,
+    /// Infected packages kept by `[scan] keep_infected` (`<data-dir>/quarantine/`), never served.
+    pub quarantine: Arc<Holding>,
 }
 
 impl AppState {
@@ -30,6 +44,15 @@ impl AppState {
         let urls = UrlGenerator::new(&config.public_base_url());
         let docs = Arc::new(FeedDocs::new(config.cache_dir(), urls.clone())?);
         let server_key = load_or_create_server_key(&config.secret_path())?;
+        let mail = crate::services::notify::start_postman(&config, db.clone())?;
+        let window = std::time::Duration::from_mins(u64::from(config.accounts.login_window_minutes));
+        let logins = LoginLimiter::new(config.accounts.login_max_failures, window);
+        std::fs::create_dir_all(config.tmp_dir())?;
+        let scanner = crate::scan::from_config(&config);
+        let mail = Arc::new(mail);
+        let notifier = Arc::new(crate::services::notify::MailNotifier::new(mail.clone(), db.clone()));
+        let pending = Arc::new(Holding::new(config.pending_dir())?);
+        let quarantine = Arc::new(Holding::new(config.quarantine_dir())?);
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -39,7 +62,20 @@ impl AppState {
             feed_access: Arc::new(FeedAccessCache::default()),
             urls,
             server_key: server_key.into(),
+            mail,
+            logins: Arc::new(logins),
+            scanner,
+            notifier,
+            pending,
+            quarantine,
         })
+    }
+
+    /// Lets queued mail go out before a one-shot command exits.
+    pub fn finish(&self) {
+        if !self.mail.flush(std::time::Duration::from_mins(1)) {
+            tracing::warn!("some queued mail was not sent before exit; see the mail log");
+        }
     }
 
     pub fn conn(&self) -> Result<crate::db::Conn, crate::error::AppError> {

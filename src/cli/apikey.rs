@@ -1,7 +1,7 @@
 //! `galley apikey create|list|revoke`.
 use super::{open_state, CliError, DataArgs, EXIT_USAGE};
 use crate::domain::api_key::Scope;
-use crate::services::{accounts, keys};
+use crate::services::{accounts, keys, principals};
 use clap::{Args, Subcommand};
 
 #[derive(Subcommand, Debug)]
@@ -28,6 +28,12 @@ pub struct CreateArgs {
     /// Limit the key to ids matching this pattern (e.g. 'Acme.*'); repeatable.
     #[arg(long = "glob", value_name = "PATTERN")]
     pub globs: Vec<String>,
+    /// Limit the key to this package id (with --glob: either matches); repeatable.
+    #[arg(long = "package", value_name = "ID")]
+    pub package_ids: Vec<String>,
+    /// Create the key for this organization (the user must be one of its admins).
+    #[arg(long, value_name = "ORG")]
+    pub owner: Option<String>,
     /// Days until the key expires (1 to 365) [default: [accounts] `api_key_default_days`].
     #[arg(long)]
     pub expires_in_days: Option<u32>,
@@ -65,15 +71,19 @@ pub fn run(cmd: ApiKeyCommand) -> Result<(), CliError> {
                 &state.server_key,
                 &keys::NewKeyRequest {
                     user_id: user.id,
+                    owner: args.owner.as_deref(),
                     description: &args.name,
                     scopes,
                     globs: args.globs.clone(),
+                    package_ids: args.package_ids.clone(),
                     expires_in_days: args.expires_in_days.unwrap_or(state.config.accounts.api_key_default_days),
                 },
+                None,
             )?;
+            let owner = args.owner.as_deref().unwrap_or(&user.username);
             println!(
-                "Created API key {} for {} (expires {}). It is shown only now:",
-                created.id, user.username, created.expires_at
+                "Created API key {} for {owner} (expires {}). It is shown only now:",
+                created.id, created.expires_at
             );
             println!("{}", created.secret);
         }
@@ -89,7 +99,7 @@ pub fn run(cmd: ApiKeyCommand) -> Result<(), CliError> {
                     k.prefix,
                     k.description,
                     k.scopes,
-                    if k.globs.is_empty() { "*".to_owned() } else { k.globs.replace('\n', ",") },
+                    patterns(&k.globs, &k.package_ids),
                     k.expires_at,
                     k.last_used_at.as_deref().unwrap_or("never"),
                     if k.revoked_at.is_some() { "deleted" } else { "active" }
@@ -100,9 +110,21 @@ pub fn run(cmd: ApiKeyCommand) -> Result<(), CliError> {
             let state = open_state(&args.data)?;
             let conn = state.conn()?;
             let user = accounts::find_user(&conn, &args.user)?;
-            keys::revoke(&conn, user.id, args.key)?;
+            // The same rule as the web: the user's own keys and those of organizations it administers.
+            let principal = principals::for_user(&conn, &user, &state.config.accounts)?;
+            keys::delete(&conn, &principal, args.key, None)?;
             println!("Deleted API key {}.", args.key);
         }
     }
     Ok(())
+}
+
+/// Glob patterns and explicit ids, comma-separated; `*` when the key may act on every package.
+fn patterns(globs: &str, package_ids: &str) -> String {
+    let all: Vec<&str> = globs.lines().chain(package_ids.lines()).filter(|l| !l.is_empty()).collect();
+    if all.is_empty() {
+        "*".to_owned()
+    } else {
+        all.join(",")
+    }
 }

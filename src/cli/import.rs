@@ -23,6 +23,8 @@ pub struct ImportArgs {
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct ImportReport {
     pub imported: usize,
+    /// Stored but waiting for a virus scan (the scanner was unavailable, or async mode).
+    pub validating: usize,
     pub duplicates: usize,
     pub failed: Vec<(PathBuf, String)>,
 }
@@ -58,7 +60,8 @@ pub fn run(args: &ImportArgs) -> Result<(), CliError> {
     for file in &files {
         bar.set_message(file.display().to_string());
         match publish::publish_file(&state, &principal, file, None) {
-            Ok(_) => report.imported += 1,
+            Ok(publish::PushOutcome::Published(_)) => report.imported += 1,
+            Ok(publish::PushOutcome::Accepted(..)) => report.validating += 1,
             Err(AppError::Conflict(_)) => report.duplicates += 1,
             Err(e) => {
                 let message = match &e {
@@ -74,11 +77,17 @@ pub fn run(args: &ImportArgs) -> Result<(), CliError> {
     bar.finish_and_clear();
     println!(
         "Imported {} packages, skipped {} duplicates, {} failed (of {} found).",
-        report.imported,
+        report.imported + report.validating,
         report.duplicates,
         report.failed.len(),
         files.len()
     );
+    if report.validating > 0 {
+        println!(
+            "{} of them are held for a virus scan; they are published once it finds them clean.",
+            report.validating
+        );
+    }
     if report.failed.is_empty() {
         Ok(())
     } else {

@@ -1,6 +1,9 @@
 //! The command line: one file per sub-command. `galley` alone is `galley serve`.
 pub mod apikey;
 pub mod import;
+pub mod job;
+pub mod owner;
+pub mod rescan;
 pub mod serve;
 pub mod user;
 
@@ -31,6 +34,15 @@ pub enum Command {
     Apikey(apikey::ApiKeyCommand),
     /// Import every .nupkg below the given folders (file shares, NuGet.Server, id/version layouts).
     Import(import::ImportArgs),
+    /// Add or remove package owners directly (administrators).
+    #[command(subcommand)]
+    Owner(owner::OwnerCommand),
+    /// Rescan available packages for viruses now; a detection quarantines the version.
+    Rescan(rescan::RescanArgs),
+    /// Rebuild the search index and the feed documents from the database; reports any drift.
+    Reindex(job::ReindexArgs),
+    /// Run a scheduled job now: flush-downloads, rescan, reindex, purge-expired, retry-validating.
+    Job(job::JobArgs),
 }
 
 /// Where the data lives; every command that touches data takes these.
@@ -90,11 +102,32 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::User(cmd) => user::run(cmd),
         Command::Apikey(cmd) => apikey::run(cmd),
         Command::Import(args) => import::run(&args),
+        Command::Owner(cmd) => owner::run(cmd),
+        Command::Rescan(args) => rescan::run(&args),
+        Command::Reindex(args) => job::reindex(&args),
+        Command::Job(args) => job::run(&args),
+    }
+}
+
+/// The data directory opened by a one-shot command. Dropping it lets queued mail go out first:
+/// the process must not exit with notices still in the queue.
+pub struct OpenState(crate::state::AppState);
+
+impl std::ops::Deref for OpenState {
+    type Target = crate::state::AppState;
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl Drop for OpenState {
+    fn drop(&mut self) {
+        self.0.finish();
     }
 }
 
 /// Opens the data directory for a one-shot command.
-pub fn open_state(data: &DataArgs) -> Result<crate::state::AppState, CliError> {
+pub fn open_state(data: &DataArgs) -> Result<OpenState, CliError> {
     let config = data.load(Overrides::default())?;
-    Ok(crate::state::AppState::open(config)?)
+    Ok(OpenState(crate::state::AppState::open(config)?))
 }

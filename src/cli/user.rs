@@ -81,7 +81,9 @@ pub fn run(cmd: UserCommand) -> Result<(), CliError> {
             let conn = state.conn()?;
             let account =
                 NewAccount { username: &args.name, email: &args.email, password: &password, is_admin: args.admin };
-            accounts::create_user(&conn, &account, state.config.accounts.bcrypt_cost)?;
+            let id = accounts::create_user(&conn, &account, state.config.accounts.bcrypt_cost)?;
+            // The administrator vouches for the address: no confirmation email from the CLI.
+            accounts::mark_email_confirmed(&conn, id)?;
             accounts::audit_user_created(&conn, &args.name, "cli")?;
             println!("Created user {}{}.", args.name, if args.admin { " (administrator)" } else { "" });
         }
@@ -95,22 +97,25 @@ pub fn run(cmd: UserCommand) -> Result<(), CliError> {
                 if u.is_disabled {
                     flags.push("disabled");
                 }
+                if u.is_organization {
+                    flags.push("organization");
+                }
                 println!("{}\t{}\t{}", u.username, u.email, flags.join(","));
             }
         }
         UserCommand::Disable(args) => {
             let state = open_state(&args.data)?;
-            accounts::set_disabled(&*state.conn()?, &args.name, true)?;
+            accounts::set_disabled(&*state.conn()?, &args.name, true, "cli")?;
             println!("Disabled {}.", args.name);
         }
         UserCommand::Enable(args) => {
             let state = open_state(&args.data)?;
-            accounts::set_disabled(&*state.conn()?, &args.name, false)?;
+            accounts::set_disabled(&*state.conn()?, &args.name, false, "cli")?;
             println!("Enabled {}.", args.name);
         }
         UserCommand::SetAdmin(args) => {
             let state = open_state(&args.data)?;
-            accounts::set_admin(&*state.conn()?, &args.name, !args.revoke)?;
+            accounts::set_admin(&*state.conn()?, &args.name, !args.revoke, "cli")?;
             println!("{} is {} an administrator.", args.name, if args.revoke { "no longer" } else { "now" });
         }
     }

@@ -2,13 +2,21 @@
 //! inside `web::block`/`spawn_blocking`.
 pub mod api_keys;
 pub mod audit;
+pub mod email_tokens;
+pub mod expired;
 pub mod feed_v2;
+pub mod mail_log;
 pub mod migrate;
+pub mod orgs;
+pub mod owners;
 pub mod packages;
 pub mod pool;
 pub mod records;
 pub mod search;
+pub mod sessions;
+pub mod support;
 pub mod users;
+pub mod validation;
 pub mod version_order;
 
 pub use pool::{open, Conn, Pool};

@@ -177,6 +177,37 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> Result<i64, DbEr
     Ok(version_key)
 }
 
+/// Records that an id changed, in the change's own transaction: its search row is rebuilt now and
+/// its feed documents are marked for rendering (see `docs_changes` in the schema).
+pub fn record_change(conn: &Connection, package_key: i64) -> Result<(), DbError> {
+    conn.execute("UPDATE packages SET docs_changes = docs_changes + 1 WHERE id = ?1", [package_key])?;
+    super::search::reindex_package(conn, package_key)
+}
+
+/// The change count an id's documents are about to be rendered from.
+pub fn docs_changes(conn: &Connection, id_lower: &str) -> Result<i64, DbError> {
+    Ok(conn
+        .query_row("SELECT docs_changes FROM packages WHERE id_lower = ?1", [id_lower], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
+}
+
+pub fn mark_rendered(conn: &Connection, id_lower: &str, changes: i64) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE packages SET docs_rendered = ?2 WHERE id_lower = ?1 AND docs_rendered < ?2",
+        rusqlite::params![id_lower, changes],
+    )?;
+    Ok(())
+}
+
+/// Ids whose documents lag their last change.
+pub fn ids_with_stale_docs(conn: &Connection) -> Result<Vec<String>, DbError> {
+    let mut stmt =
+        conn.prepare("SELECT id_lower FROM packages WHERE docs_rendered < docs_changes ORDER BY id_lower")?;
+    let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
 pub fn set_listed(conn: &Connection, package_key: i64, version_lower: &str, listed: bool) -> Result<bool, DbError> {
     let n = conn.execute(
         "UPDATE package_versions SET listed = ?3, last_edited_at = ?4

@@ -75,3 +75,44 @@ pub fn set_disabled(conn: &Connection, id: i64, disabled: bool) -> Result<(), Db
     conn.execute("UPDATE users SET is_disabled = ?2 WHERE id = ?1", params![id, disabled])?;
     Ok(())
 }
+
+/// Finds an account by username or email address (sign-in accepts either).
+pub fn by_name_or_email(conn: &Connection, name_or_email: &str) -> Result<Option<UserRow>, DbError> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM users WHERE username_lower = lower(?1) OR email_lower = lower(?1) ORDER BY id LIMIT 1"
+    );
+    Ok(conn.query_row(&sql, [name_or_email], from_row).optional()?)
+}
+
+pub fn by_email(conn: &Connection, email: &str) -> Result<Option<UserRow>, DbError> {
+    let sql = format!("SELECT {COLUMNS} FROM users WHERE email_lower = lower(?1)");
+    Ok(conn.query_row(&sql, [email], from_row).optional()?)
+}
+
+pub fn set_password_hash(conn: &Connection, id: i64, hash: &str) -> Result<(), DbError> {
+    conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![id, hash])?;
+    Ok(())
+}
+
+/// Sets the (confirmed) email address; a UNIQUE violation means another account has it.
+pub fn set_confirmed_email(conn: &Connection, id: i64, email: &str) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE users SET email = ?2, email_lower = lower(?2), email_confirmed = 1 WHERE id = ?1",
+        params![id, email],
+    )?;
+    Ok(())
+}
+
+pub fn set_email_confirmed(conn: &Connection, id: i64) -> Result<(), DbError> {
+    conn.execute("UPDATE users SET email_confirmed = 1 WHERE id = ?1", [id])?;
+    Ok(())
+}
+
+/// Addresses of enabled administrators (who receive support requests).
+pub fn admin_emails(conn: &Connection) -> Result<Vec<String>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT email FROM users WHERE is_admin = 1 AND is_disabled = 0 AND is_organization = 0 ORDER BY id",
+    )?;
+    let rows = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}

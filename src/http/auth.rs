@@ -20,7 +20,7 @@ pub async fn api_key_principal(req: &HttpRequest, state: &AppState) -> Result<Pr
         })?
         .to_owned();
     let state = state.clone();
-    blocking(move || keys::authenticate(&*state.conn()?, &state.server_key, &key)).await
+    blocking(move || keys::authenticate(&state, &*state.conn()?, &key)).await
 }
 
 /// The client address for the audit log (the peer; a proxy's forwarded header is not trusted).

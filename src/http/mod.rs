@@ -1,4 +1,5 @@
 //! The HTTP faces. Handlers extract, call one service, map the outcome; no SQL, no zip parsing.
+pub mod api;
 pub mod auth;
 pub mod feed_auth;
 pub mod feed_v2;
@@ -8,6 +9,7 @@ pub mod health;
 pub mod home;
 pub mod publish;
 pub mod request_log;
+pub mod session;
 
 use actix_web::web;
 
@@ -15,9 +17,10 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
         .route("/", web::get().to(home::home))
-        // GET/HEAD downloads on /api/v2/package/… first; the publish scope takes the other methods.
+        .configure(publish::configure)
+        // After the publish routes (method-guarded): GET/HEAD downloads, then the OData feed.
         .service(feed_v2::download::resources())
-        .service(publish::scope())
         .service(feed_v2::scope())
-        .service(feed_v3::scope());
+        .service(feed_v3::scope())
+        .configure(api::configure);
 }

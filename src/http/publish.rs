@@ -2,6 +2,7 @@
 use crate::error::AppError;
 use crate::http::auth::{api_key_principal, client_ip};
 use crate::services::lifecycle::{self, Change};
+use crate::services::publish::{PushOutcome, Waiting};
 use crate::services::{blocking, publish};
 use crate::state::AppState;
 use actix_multipart::Multipart;
@@ -9,12 +10,16 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use std::io::Write;
 
-pub fn scope() -> actix_web::Scope {
-    web::scope("/api/v2/package")
-        .route("", web::put().to(push))
-        .route("/", web::put().to(push))
-        .route("/{id}/{version}", web::delete().to(delete))
-        .route("/{id}/{version}", web::post().to(relist))
+/// Mounts push, delete and relist. nuget.exe builds these URLs from the source it is given:
+/// `-Source {base}/` → `{base}/api/v2/package/…`, `-Source {base}/api/v2/package` → as given, and
+/// `-Source {base}/api/v2/` → `PUT {base}/api/v2/` and `DELETE {base}/api/v2/{id}/{version}`.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    for root in ["/api/v2/package", "/api/v2"] {
+        cfg.route(root, web::put().to(push))
+            .route(&format!("{root}/"), web::put().to(push))
+            .route(&format!("{root}/{{id}}/{{version}}"), web::delete().to(delete))
+            .route(&format!("{root}/{{id}}/{{version}}"), web::post().to(relist));
+    }
 }
 
 /// Receives the upload into a temp file under the data dir, refusing it once over the limit.
@@ -66,20 +71,29 @@ async fn receive(
     Ok(file)
 }
 
-pub async fn push(
-    req: HttpRequest,
-    payload: web::Payload,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, AppError> {
+async fn push(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     // Authenticate before reading the body, so a bad key costs no upload.
     let principal = api_key_principal(&req, &state).await?;
     let file = receive(&req, payload, &state).await?;
     let state = state.get_ref().clone();
     let ip = client_ip(&req);
-    let published = blocking(move || publish::publish_file(&state, &principal, file.path(), ip.as_deref())).await?;
-    Ok(HttpResponse::Created()
-        .content_type("text/plain; charset=utf-8")
-        .body(format!("Published {} {}.", published.id, published.version)))
+    let outcome = blocking(move || publish::publish_file(&state, &principal, file.path(), ip.as_deref())).await?;
+    Ok(match outcome {
+        PushOutcome::Published(p) => HttpResponse::Created()
+            .content_type("text/plain; charset=utf-8")
+            .body(format!("Published {} {}.", p.id, p.version)),
+        PushOutcome::Accepted(p, waiting) => {
+            let why = match waiting {
+                Waiting::AsyncScan => "it will be published once the virus scan finds it clean",
+                Waiting::ScannerUnavailable => {
+                    "the virus scanner is unavailable; it will be published once a scan finds it clean"
+                }
+            };
+            HttpResponse::Accepted()
+                .content_type("text/plain; charset=utf-8")
+                .body(format!("Accepted {} {}: {why}.", p.id, p.version))
+        }
+    })
 }
 
 async fn change(
@@ -97,7 +111,7 @@ async fn change(
     Ok(HttpResponse::NoContent().finish())
 }
 
-pub async fn delete(
+async fn delete(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,
@@ -105,7 +119,7 @@ pub async fn delete(
     change(req, state, path, false).await
 }
 
-pub async fn relist(
+async fn relist(
     req: HttpRequest,
     state: web::Data<AppState>,
     path: web::Path<(String, String)>,

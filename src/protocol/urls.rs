@@ -127,6 +127,31 @@ impl UrlGenerator {
     pub fn report_abuse(&self, id: &str, version: &str) -> String {
         format!("{}/packages/{id}/{version}/ReportAbuse", self.base)
     }
+    /// Emailed links carry a single-use token; the portal serves the pages they open.
+    pub fn confirm_email(&self, token: &str) -> String {
+        format!("{}/account/confirm-email?token={token}", self.base)
+    }
+    pub fn reset_password(&self, token: &str) -> String {
+        format!("{}/account/reset-password?token={token}", self.base)
+    }
+    pub fn owner_invitation(&self, id: &str, token: &str) -> String {
+        format!("{}/packages/{id}/owners/confirm?token={token}", self.base)
+    }
+    pub fn admin_support(&self) -> String {
+        format!("{}/admin/support", self.base)
+    }
+    /// True when the public URL is https: session cookies are then marked `Secure`.
+    pub fn is_https(&self) -> bool {
+        self.base.starts_with("https://")
+    }
+    /// The path part of the base URL (`/feed` behind a proxy prefix, or `/`), for cookie paths.
+    pub fn base_path(&self) -> &str {
+        let after_scheme = self.base.split_once("://").map_or(self.base.as_str(), |(_, rest)| rest);
+        match after_scheme.find('/') {
+            Some(i) => &after_scheme[i..],
+            None => "/",
+        }
+    }
 }
 
 #[cfg(test)]
@@ -145,6 +170,13 @@ mod tests {
             u.registration_index(Hive::GzipSemVer2, "a"),
             "https://example.org/nuget/v3/registration-gz-semver2/a/index.json"
         );
+        assert_eq!(
+            u.owner_invitation("Acme.Core", "t"),
+            "https://example.org/nuget/packages/Acme.Core/owners/confirm?token=t"
+        );
+        assert_eq!(u.base_path(), "/nuget");
+        assert!(u.is_https());
+        assert_eq!(UrlGenerator::new("http://127.0.0.1:5000").base_path(), "/");
     }
 
     #[test]

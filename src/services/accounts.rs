@@ -1,8 +1,13 @@
-//! Accounts: creating users and checking passwords.
-use crate::db::{self, users};
+//! Accounts: registering and creating users, checking and changing passwords, the admin flags.
+use super::permissions::Principal;
+use super::{audit, email_links};
+use crate::db::{orgs, sessions, users};
 use crate::domain::password;
 use crate::error::AppError;
+use crate::state::AppState;
 use rusqlite::Connection;
+use serde::Serialize;
+use std::sync::OnceLock;
 
 pub struct NewAccount<'a> {
     pub username: &'a str,
@@ -11,10 +16,12 @@ pub struct NewAccount<'a> {
     pub is_admin: bool,
 }
 
+pub const TAKEN: &str = "That username or email address is already registered.";
+
 pub fn create_user(conn: &Connection, account: &NewAccount<'_>, bcrypt_cost: u32) -> Result<i64, AppError> {
-    password::check_username(account.username).map_err(AppError::BadRequest)?;
-    password::check_email(account.email).map_err(AppError::BadRequest)?;
-    password::check_strength(account.password).map_err(AppError::BadRequest)?;
+    password::check_username(account.username).map_err(AppError::bad_input)?;
+    password::check_email(account.email).map_err(AppError::bad_input)?;
+    password::check_strength(account.password).map_err(AppError::bad_input)?;
     let hash = bcrypt::hash(account.password, bcrypt_cost).map_err(AppError::internal)?;
     let new = users::NewUser {
         username: account.username,
@@ -25,38 +32,162 @@ pub fn create_user(conn: &Connection, account: &NewAccount<'_>, bcrypt_cost: u32
     };
     match users::insert(conn, &new) {
         Ok(id) => Ok(id),
-        Err(e) if e.is_unique_violation() => {
-            Err(AppError::Conflict("That username or email address is already registered.".into()))
-        }
+        Err(e) if e.is_unique_violation() => Err(AppError::Conflict(TAKEN.into())),
         Err(e) => Err(e.into()),
     }
 }
 
-/// A bcrypt hash of a random string: verified when the user is unknown so that a wrong username
-/// costs the same time as a wrong password and does not reveal which accounts exist.
-const DUMMY_HASH: &str = "$2b$12$C6UzMDM.H6dfI/f/IKcEeO7f6VhR5lFnWJQ4H8H8hG3Gq6eF0w9y2";
+#[derive(Debug, Clone, Serialize)]
+pub struct Registered {
+    pub username: String,
+    pub email: String,
+    pub email_confirmed: bool,
+}
 
-/// Checks a username and password; `None` for any failure (unknown, disabled, wrong password).
-pub fn verify_password(conn: &Connection, username: &str, password: &str) -> Result<Option<users::UserRow>, AppError> {
-    let user = users::by_name(conn, username)?;
-    let hash = user.as_ref().and_then(|u| u.password_hash.clone()).unwrap_or_else(|| DUMMY_HASH.to_owned());
+/// Self-service registration (`[accounts] allow_registration`); sends the confirmation email.
+pub fn register(state: &AppState, account: &NewAccount<'_>, ip: Option<&str>) -> Result<Registered, AppError> {
+    if !state.config.accounts.allow_registration {
+        return Err(AppError::Forbidden(
+            "Registration is closed on this server; ask an administrator for an account.".into(),
+        ));
+    }
+    let account = NewAccount { is_admin: false, ..*account };
+    let conn = state.conn()?;
+    let id = create_user(&conn, &account, state.config.accounts.bcrypt_cost)?;
+    let actor = Principal { account_id: Some(id), username: account.username.to_owned(), ..Principal::default() };
+    audit::record(&conn, &actor, ip, "account.register", None, None)?;
+    email_links::send_confirmation(state, &conn, id, account.email)?;
+    Ok(Registered { username: account.username.to_owned(), email: account.email.to_owned(), email_confirmed: false })
+}
+
+/// A bcrypt hash verified when the user is unknown, so that a wrong username costs the same
+/// time as a wrong password and does not reveal which accounts exist. Computed once, at the
+/// configured cost (one process serves one configuration).
+fn dummy_hash(cost: u32) -> &'static str {
+    static DUMMY: OnceLock<String> = OnceLock::new();
+    DUMMY.get_or_init(|| bcrypt::hash("galley-dummy-password-for-timing", cost).unwrap_or_default())
+}
+
+/// Checks a username (or email) and password; `None` for any failure (unknown, organization,
+/// disabled, wrong password), so callers cannot tell the cases apart.
+pub fn verify_password(
+    conn: &Connection,
+    name_or_email: &str,
+    password: &str,
+    cost: u32,
+) -> Result<Option<users::UserRow>, AppError> {
+    let user = users::by_name_or_email(conn, name_or_email.trim())?;
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone()).unwrap_or_else(|| dummy_hash(cost).to_owned());
     let ok = bcrypt::verify(password, &hash).unwrap_or(false);
     Ok(user.filter(|u| ok && !u.is_disabled && !u.is_organization))
 }
 
-pub fn find_user(conn: &Connection, username: &str) -> Result<users::UserRow, AppError> {
-    users::by_name(conn, username)?.ok_or_else(|| AppError::NotFound(format!("There is no user named '{username}'.")))
-}
-
-pub fn set_admin(conn: &Connection, username: &str, admin: bool) -> Result<(), AppError> {
-    let user = find_user(conn, username)?;
-    users::set_admin(conn, user.id, admin)?;
+/// Changes the password after checking the current one; ends the account's other sessions.
+pub fn change_password(
+    state: &AppState,
+    p: &Principal,
+    session_id: Option<i64>,
+    current: &str,
+    new: &str,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    let conn = state.conn()?;
+    let user = users::by_id(&conn, p.account_id.unwrap_or_default())?
+        .ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
+    let keys = super::login_limiter::LoginLimiter::keys(&user.username, ip);
+    if let Err(wait) = state.logins.check(&keys, std::time::Instant::now()) {
+        return Err(super::sessions::too_many(wait));
+    }
+    if verify_password(&conn, &user.username, current, state.config.accounts.bcrypt_cost)?.is_none() {
+        state.logins.record_failure(&keys, std::time::Instant::now());
+        return Err(AppError::Forbidden("The current password is incorrect.".into()));
+    }
+    set_password(state, &conn, user.id, new)?;
+    sessions::delete_for_user(&conn, user.id, session_id)?;
+    audit::record(&conn, p, ip, "account.password", None, None)?;
     Ok(())
 }
 
-pub fn set_disabled(conn: &Connection, username: &str, disabled: bool) -> Result<(), AppError> {
+/// Stores a new password (checked against the policy) for the account.
+pub fn set_password(state: &AppState, conn: &Connection, user_id: i64, new: &str) -> Result<(), AppError> {
+    password::check_strength(new).map_err(AppError::bad_input)?;
+    let hash = bcrypt::hash(new, state.config.accounts.bcrypt_cost).map_err(AppError::internal)?;
+    users::set_password_hash(conn, user_id, &hash)?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Membership {
+    pub organization: String,
+    pub role: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Profile {
+    pub username: String,
+    pub email: String,
+    pub email_confirmed: bool,
+    pub is_admin: bool,
+    pub organizations: Vec<Membership>,
+}
+
+pub fn profile(conn: &Connection, user_id: i64) -> Result<Profile, AppError> {
+    let user =
+        users::by_id(conn, user_id)?.ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
+    let organizations = orgs::memberships(conn, user.id)?
+        .into_iter()
+        .map(|m| Membership { organization: m.org_name, role: m.role })
+        .collect();
+    Ok(Profile {
+        username: user.username,
+        email: user.email,
+        email_confirmed: user.email_confirmed,
+        is_admin: user.is_admin,
+        organizations,
+    })
+}
+
+pub fn find_user(conn: &Connection, username: &str) -> Result<users::UserRow, AppError> {
+    users::by_name(conn, username)?
+        .filter(|u| !u.is_organization)
+        .ok_or_else(|| AppError::NotFound(format!("There is no user named '{username}'.")))
+}
+
+/// Any account, user or organization, by name.
+pub fn find_account(conn: &Connection, name: &str) -> Result<users::UserRow, AppError> {
+    users::by_name(conn, name)?.ok_or_else(|| AppError::NotFound(format!("There is no account named '{name}'.")))
+}
+
+pub fn set_admin(conn: &Connection, username: &str, admin: bool, by: &str) -> Result<(), AppError> {
+    let user = find_user(conn, username)?;
+    users::set_admin(conn, user.id, admin)?;
+    let actor = Principal { username: by.to_owned(), ..Principal::default() };
+    audit::record(conn, &actor, None, if admin { "admin.grant" } else { "admin.revoke" }, None, Some(&user.username))?;
+    Ok(())
+}
+
+pub fn set_disabled(conn: &Connection, username: &str, disabled: bool, by: &str) -> Result<(), AppError> {
     let user = find_user(conn, username)?;
     users::set_disabled(conn, user.id, disabled)?;
+    if disabled {
+        // A disabled account is signed out everywhere at once.
+        sessions::delete_for_user(conn, user.id, None)?;
+    }
+    let actor = Principal { username: by.to_owned(), ..Principal::default() };
+    audit::record(
+        conn,
+        &actor,
+        None,
+        if disabled { "user.disable" } else { "user.enable" },
+        None,
+        Some(&user.username),
+    )?;
+    Ok(())
+}
+
+/// Marks the address confirmed without an email (an administrator vouches for it).
+pub fn mark_email_confirmed(conn: &Connection, user_id: i64) -> Result<(), AppError> {
+    users::set_email_confirmed(conn, user_id)?;
     Ok(())
 }
 
@@ -64,15 +195,98 @@ pub fn list(conn: &Connection) -> Result<Vec<users::UserRow>, AppError> {
     Ok(users::list(conn)?)
 }
 
-pub fn audit_user_created(conn: &Connection, username: &str, by: &str) -> Result<(), AppError> {
-    db::audit::record(
-        conn,
-        &db::audit::AuditEntry {
-            actor_name: Some(by),
-            action: "user.create",
-            detail: Some(username),
-            ..Default::default()
-        },
-    )?;
+#[derive(Debug, Clone, Serialize)]
+pub struct UserSummary {
+    pub username: String,
+    pub email: String,
+    pub email_confirmed: bool,
+    pub is_admin: bool,
+    pub is_disabled: bool,
+    pub is_organization: bool,
+    pub created_at: String,
+}
+
+fn require_admin(p: &Principal) -> Result<(), AppError> {
+    if p.is_admin && p.key.is_none() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Only administrators manage accounts.".into()))
+    }
+}
+
+/// Every account, for administrators.
+pub fn list_for_admin(conn: &Connection, p: &Principal) -> Result<Vec<UserSummary>, AppError> {
+    require_admin(p)?;
+    Ok(users::list(conn)?
+        .into_iter()
+        .map(|u| UserSummary {
+            username: u.username,
+            email: u.email,
+            email_confirmed: u.email_confirmed,
+            is_admin: u.is_admin,
+            is_disabled: u.is_disabled,
+            is_organization: u.is_organization,
+            created_at: u.created_at,
+        })
+        .collect())
+}
+
+/// An administrator creates an account (the way in when registration is closed); the
+/// administrator vouches for the address, so it counts as confirmed.
+pub fn create_by_admin(
+    state: &AppState,
+    p: &Principal,
+    account: &NewAccount<'_>,
+    ip: Option<&str>,
+) -> Result<Profile, AppError> {
+    require_admin(p)?;
+    let conn = state.conn()?;
+    let id = create_user(&conn, account, state.config.accounts.bcrypt_cost)?;
+    users::set_email_confirmed(&conn, id)?;
+    audit::record(&conn, p, ip, "user.create", None, Some(account.username))?;
+    profile(&conn, id)
+}
+
+/// An administrator grants or removes the admin role, or disables or enables an account.
+pub fn update_by_admin(
+    conn: &Connection,
+    p: &Principal,
+    username: &str,
+    is_admin: Option<bool>,
+    is_disabled: Option<bool>,
+) -> Result<(), AppError> {
+    require_admin(p)?;
+    if p.account_id.is_some_and(|me| find_user(conn, username).is_ok_and(|u| u.id == me))
+        && (is_admin == Some(false) || is_disabled == Some(true))
+    {
+        return Err(AppError::Conflict(
+            "Administrators cannot remove their own role or disable themselves; ask another administrator.".into(),
+        ));
+    }
+    if let Some(admin) = is_admin {
+        set_admin(conn, username, admin, &p.username)?;
+    }
+    if let Some(disabled) = is_disabled {
+        set_disabled(conn, username, disabled, &p.username)?;
+    }
     Ok(())
+}
+
+pub fn audit_user_created(conn: &Connection, username: &str, by: &str) -> Result<(), AppError> {
+    let actor = Principal { username: by.to_owned(), ..Principal::default() };
+    audit::record(conn, &actor, None, "user.create", None, Some(username))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::dummy_hash;
+
+    #[test]
+    fn the_dummy_hash_is_a_real_bcrypt_hash_at_the_configured_cost() {
+        let hash = dummy_hash(4);
+        assert!(hash.starts_with("$2b$04$"), "{hash}");
+        assert!(!bcrypt::verify("anything", hash).unwrap());
+        // Computed once: the same string every time.
+        assert!(std::ptr::eq(hash, dummy_hash(4)));
+    }
 }

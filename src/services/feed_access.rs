@@ -55,8 +55,8 @@ pub fn verify(state: &AppState, username: &str, password: &str) -> Result<(), Ap
         return Ok(());
     }
     let conn = state.conn()?;
-    let by_key = keys::authenticate(&conn, &state.server_key, password).is_ok();
-    if by_key || accounts::verify_password(&conn, username, password)?.is_some() {
+    let by_key = keys::authenticate(state, &conn, password).is_ok();
+    if by_key || accounts::verify_password(&conn, username, password, state.config.accounts.bcrypt_cost)?.is_some() {
         state.feed_access.remember(fp);
         return Ok(());
     }

@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::SystemTime;
 
 /// What the router needs to know about one id, kept in memory.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -28,6 +29,9 @@ pub struct DocSet {
     pub icons: HashSet<String>,
     #[serde(skip)]
     pub dir: PathBuf,
+    /// Modification time of the `CURRENT` pointer this set was read from or written with.
+    #[serde(skip)]
+    pub pointer: Option<SystemTime>,
 }
 
 impl DocSet {
@@ -72,24 +76,37 @@ impl FeedDocs {
 
     /// The current documents of an id, or `None` when it has no available version.
     pub fn lookup(&self, id_lower: &str) -> Option<Arc<DocSet>> {
-        if let Some(set) = self.sets.read().ok()?.get(id_lower) {
-            return Some(set.clone());
-        }
-        // Not yet in memory (e.g. after a restart): load the pointer from disk once.
         if !is_safe_name(id_lower) {
             return None;
         }
-        let set = Arc::new(self.load_from_disk(id_lower)?);
+        // Another process (`galley rescan`, `galley import`) may have re-rendered the id since it
+        // was loaded: a quarantined version must vanish from a running server too. The pointer's
+        // modification time tells, for one stat per lookup and no SQL.
+        let pointer = pointer_time(&self.root.join(id_lower));
+        if let Some(set) = self.sets.read().ok()?.get(id_lower) {
+            if pointer.is_some() && set.pointer == pointer {
+                return Some(set.clone());
+            }
+        }
+        let Some(set) = pointer.and_then(|_| self.load_from_disk(id_lower)) else {
+            if let Ok(mut sets) = self.sets.write() {
+                sets.remove(id_lower);
+            }
+            return None;
+        };
+        let set = Arc::new(set);
         self.sets.write().ok()?.insert(id_lower.to_owned(), set.clone());
         Some(set)
     }
 
     fn load_from_disk(&self, id_lower: &str) -> Option<DocSet> {
         let id_dir = self.root.join(id_lower);
+        let pointer = pointer_time(&id_dir);
         let generation = std::fs::read_to_string(id_dir.join(CURRENT)).ok()?;
         let dir = id_dir.join(generation.trim());
         let mut set: DocSet = serde_json::from_slice(&std::fs::read(dir.join(META)).ok()?).ok()?;
         set.dir = dir;
+        set.pointer = pointer;
         Some(set)
     }
 
@@ -101,8 +118,12 @@ impl FeedDocs {
         let _guard = self.refresh_locks[stripe]
             .lock()
             .map_err(|_| AppError::internal(anyhow::anyhow!("render lock poisoned")))?;
+        // Read the change count first: a change committed after it makes the id stale again.
+        let changes = crate::db::packages::docs_changes(conn, id_lower)?;
         let package = crate::db::packages::load(conn, id_lower)?;
-        self.render(id_lower, package.as_ref())
+        self.render(id_lower, package.as_ref())?;
+        crate::db::packages::mark_rendered(conn, id_lower, changes)?;
+        Ok(())
     }
 
     /// Renders every document of the package (or removes them when nothing is available) and
@@ -126,6 +147,7 @@ impl FeedDocs {
             readmes: package.available().filter(|v| v.readme_file.is_some()).map(|v| v.version_lower.clone()).collect(),
             icons: package.available().filter(|v| v.icon_file.is_some()).map(|v| v.version_lower.clone()).collect(),
             dir: dir.clone(),
+            pointer: None,
         };
         write_json(&set.flat_index(), &v3::flat_index(package), false)?;
         for hive in Hive::ALL {
@@ -149,6 +171,7 @@ impl FeedDocs {
         write_atomic(&dir.join(META), &serde_json::to_vec(&set).map_err(AppError::internal)?)?;
         write_atomic(&id_dir.join(CURRENT), generation.as_bytes())?;
         set.dir = dir;
+        set.pointer = pointer_time(&id_dir);
         if let Ok(mut sets) = self.sets.write() {
             sets.insert(id_lower.to_owned(), Arc::new(set));
         }
@@ -156,7 +179,7 @@ impl FeedDocs {
         Ok(())
     }
 
-    /// Re-renders every id from the database (start-up repair and `galley reindex`).
+    /// Re-renders every id from the database (`galley reindex`).
     pub fn render_all(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
         let conn = pool.get()?;
         let ids = crate::db::packages::all_ids(&conn)?;
@@ -165,6 +188,20 @@ impl FeedDocs {
         }
         Ok(ids.len())
     }
+
+    /// Renders the ids whose documents lag their last change (start-up repair after a crash).
+    pub fn render_stale(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
+        let conn = pool.get()?;
+        let ids = crate::db::packages::ids_with_stale_docs(&conn)?;
+        for id in &ids {
+            self.refresh(&conn, id)?;
+        }
+        Ok(ids.len())
+    }
+}
+
+fn pointer_time(id_dir: &Path) -> Option<SystemTime> {
+    std::fs::metadata(id_dir.join(CURRENT)).and_then(|m| m.modified()).ok()
 }
 
 fn is_safe_name(s: &str) -> bool {

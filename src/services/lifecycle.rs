@@ -66,7 +66,7 @@ pub fn apply(
                 packages::set_status(tx, package.key, &version_lower, "deleted", Some("deleted by an administrator"))?
             }
         };
-        db::search::reindex_package(tx, package.key)?;
+        packages::record_change(tx, package.key)?;
         db::audit::record(
             tx,
             &db::audit::AuditEntry {
@@ -84,6 +84,8 @@ pub fn apply(
     result?;
     if change == Change::Delete {
         state.store.delete(&id_lower, &version_lower)?;
+        // A version still waiting for its scan is held outside the store.
+        state.pending.remove(&id_lower, &version_lower)?;
     }
     state.docs.refresh(&conn, &id_lower)?;
     Ok(())

@@ -1,15 +1,27 @@
 //! Use cases. Services decide (who may push, what a push stores, what a feed shows); they never
 //! build HTTP responses. Blocking work is theirs to run off the async executor.
 pub mod accounts;
+pub mod audit;
 pub mod downloads;
+pub mod email_links;
 pub mod feed_access;
 pub mod feed_docs;
 pub mod feed_v2;
 pub mod keys;
 pub mod lifecycle;
+pub mod login_limiter;
+pub mod maintenance;
+pub mod notify;
+pub mod orgs;
+pub mod owners;
 pub mod permissions;
+pub mod principals;
 pub mod publish;
+pub mod rescan;
 pub mod search;
+pub mod sessions;
+pub mod support;
+pub mod validation;
 
 /// Runs blocking work (SQLite, zip, bcrypt, file I/O) on tokio's blocking pool.
 pub async fn blocking<T: Send + 'static>(

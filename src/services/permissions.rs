@@ -1,17 +1,25 @@
-//! Who may do what to a package: decided here once, for v2, v3, the portal and import.
+//! Who may do what to a package or an organization: decided here once, for v2, v3, the portal,
+//! the JSON API and the CLI.
 use crate::domain::api_key::{PackageGlobs, Scope};
 use crate::error::AppError;
 
 /// The account acting, and how: a session (full rights of the account) or an API key (its grant).
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Principal {
     /// The account the action is done for (a user, or an organization for its keys); `None` for
     /// an operator import that assigns no owner.
     pub account_id: Option<i64>,
-    /// Accounts whose packages this principal may act on (itself plus its organizations).
+    /// Accounts whose packages this principal may push and unlist: itself plus every
+    /// organization it belongs to (any role).
     pub acts_for: Vec<i64>,
+    /// Accounts whose packages' owners this principal may manage: itself plus the organizations
+    /// it is an admin of. Always empty for API keys, which never manage owners.
+    pub manages: Vec<i64>,
     pub username: String,
     pub is_admin: bool,
+    /// Set when `[accounts] require_confirmed_email` is on and the acting user has not confirmed
+    /// the address yet: every push is refused until then.
+    pub must_confirm_email: bool,
     pub key: Option<KeyGrant>,
 }
 
@@ -27,21 +35,37 @@ pub enum PackageAction {
     Push,
     /// Unlist, relist and delete.
     Unlist,
+    /// Invite, remove and cancel owners.
+    ManageOwners,
+    /// Read the package's audit log.
+    ReadAudit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OrgAction {
+    /// See the members.
+    View,
+    /// Add, remove and change members; create and delete the organization's API keys.
+    Manage,
 }
 
 impl Principal {
-    /// A trusted local operator (CLI import): may publish anything; new ids get `owner` (if any)
-    /// as their owner.
+    /// A trusted local operator (CLI import, `galley owner`): may act on anything; new ids get
+    /// `owner` (if any) as their owner.
     pub fn operator(owner: Option<i64>, username: &str) -> Self {
         Self {
             account_id: owner,
             acts_for: owner.into_iter().collect(),
             username: username.to_owned(),
             is_admin: true,
-            key: None,
+            ..Self::default()
         }
     }
 }
+
+pub const CONFIRM_EMAIL_FIRST: &str =
+    "Confirm your email address before publishing: open the link in the confirmation email \
+     (POST /api/account/confirm-email/resend sends a new one).";
 
 /// `owners` is `None` when the id does not exist yet (a push would create it).
 pub fn authorize(
@@ -50,42 +74,95 @@ pub fn authorize(
     package_id: &str,
     owners: Option<&[i64]>,
 ) -> Result<(), AppError> {
+    if action == PackageAction::Push && p.must_confirm_email {
+        return Err(AppError::Forbidden(CONFIRM_EMAIL_FIRST.into()));
+    }
     if let Some(grant) = &p.key {
-        let scope_ok = match (action, owners) {
-            (PackageAction::Push, None) => grant.scopes.contains(&Scope::Push),
-            (PackageAction::Push, Some(_)) => {
-                grant.scopes.iter().any(|s| matches!(s, Scope::Push | Scope::PushVersion))
-            }
-            (PackageAction::Unlist, _) => grant.scopes.contains(&Scope::Unlist),
-        };
-        if !scope_ok {
-            let what = match (action, owners) {
-                (PackageAction::Push, None) => "push new package ids (it has only the push-version scope)",
-                (PackageAction::Push, Some(_)) => "push packages (it lacks the push scope)",
-                (PackageAction::Unlist, _) => "unlist or relist packages (it lacks the unlist scope)",
-            };
-            return Err(AppError::Forbidden(format!("This API key is not allowed to {what}.")));
-        }
-        if !grant.globs.allows(package_id) {
-            return Err(AppError::Forbidden(format!(
-                "This API key is not allowed to act on '{package_id}': it is limited to packages matching {}.",
-                grant.globs.patterns().join(", ")
-            )));
-        }
+        check_key(grant, action, package_id, owners)?;
     }
     let Some(owners) = owners else {
         return Ok(());
     };
-    if p.is_admin || owners.iter().any(|o| p.acts_for.contains(o)) {
+    let allowed_by = match action {
+        PackageAction::Push | PackageAction::Unlist | PackageAction::ReadAudit => &p.acts_for,
+        PackageAction::ManageOwners => &p.manages,
+    };
+    if p.is_admin || owners.iter().any(|o| allowed_by.contains(o)) {
         return Ok(());
+    }
+    if action == PackageAction::ManageOwners && owners.iter().any(|o| p.acts_for.contains(o)) {
+        return Err(AppError::Forbidden(format!(
+            "'{package_id}' is owned by an organization in which you are a collaborator; only its admins may manage the owners."
+        )));
     }
     let verb = match action {
         PackageAction::Push => "push new versions of it",
         PackageAction::Unlist => "unlist or relist it",
+        PackageAction::ManageOwners => "manage its owners",
+        PackageAction::ReadAudit => "read its audit log",
     };
     Err(AppError::Forbidden(format!(
         "The package '{package_id}' is owned by another account; only its owners may {verb}."
     )))
+}
+
+fn check_key(
+    grant: &KeyGrant,
+    action: PackageAction,
+    package_id: &str,
+    owners: Option<&[i64]>,
+) -> Result<(), AppError> {
+    let scope_ok = match (action, owners) {
+        (PackageAction::Push, None) => grant.scopes.contains(&Scope::Push),
+        (PackageAction::Push, Some(_)) => grant.scopes.iter().any(|s| matches!(s, Scope::Push | Scope::PushVersion)),
+        (PackageAction::Unlist, _) => grant.scopes.contains(&Scope::Unlist),
+        (PackageAction::ManageOwners | PackageAction::ReadAudit, _) => false,
+    };
+    if !scope_ok {
+        let what = match (action, owners) {
+            (PackageAction::Push, None) => "push new package ids (it has only the push-version scope)",
+            (PackageAction::Push, Some(_)) => "push packages (it lacks the push scope)",
+            (PackageAction::Unlist, _) => "unlist or relist packages (it lacks the unlist scope)",
+            (PackageAction::ManageOwners | PackageAction::ReadAudit, _) => {
+                "manage owners or read audit logs; sign in instead"
+            }
+        };
+        return Err(AppError::Forbidden(format!("This API key is not allowed to {what}.")));
+    }
+    if !grant.globs.allows(package_id) {
+        return Err(AppError::Forbidden(format!(
+            "This API key is not allowed to act on '{package_id}': it is limited to packages matching {}.",
+            grant.globs.patterns().join(", ")
+        )));
+    }
+    Ok(())
+}
+
+/// Organization-level rights: members see it, its admins (and site admins) manage it.
+pub fn authorize_org(p: &Principal, action: OrgAction, org_id: i64, org_name: &str) -> Result<(), AppError> {
+    if p.key.is_some() {
+        return Err(AppError::Forbidden("API keys cannot manage organizations; sign in instead.".into()));
+    }
+    let allowed = p.is_admin
+        || match action {
+            OrgAction::View => p.acts_for.contains(&org_id),
+            OrgAction::Manage => p.manages.contains(&org_id),
+        };
+    if allowed {
+        return Ok(());
+    }
+    Err(AppError::Forbidden(match action {
+        OrgAction::View => format!("Only members of the organization '{org_name}' may see it."),
+        OrgAction::Manage => {
+            format!("Only admins of the organization '{org_name}' may manage its members and API keys.")
+        }
+    }))
+}
+
+/// Who may answer (accept or decline) an owner invitation sent to `invitee_id`: the invited
+/// account itself, or for an organization one of its admins. Never an API key.
+pub fn may_answer_invitation(p: &Principal, invitee_id: i64) -> bool {
+    p.key.is_none() && (p.account_id == Some(invitee_id) || p.manages.contains(&invitee_id))
 }
 
 #[cfg(test)]
@@ -93,11 +170,18 @@ mod tests {
     use super::*;
 
     fn user(id: i64) -> Principal {
-        Principal { account_id: Some(id), acts_for: vec![id], username: format!("u{id}"), is_admin: false, key: None }
+        Principal {
+            account_id: Some(id),
+            acts_for: vec![id],
+            manages: vec![id],
+            username: format!("u{id}"),
+            ..Principal::default()
+        }
     }
 
     fn with_key(id: i64, scopes: &[Scope], globs: &[&str]) -> Principal {
         Principal {
+            manages: vec![],
             key: Some(KeyGrant { key_id: 1, scopes: scopes.to_vec(), globs: PackageGlobs::parse(globs).unwrap() }),
             ..user(id)
         }
@@ -149,5 +233,45 @@ mod tests {
         let p = with_key(1, &[Scope::Unlist], &[]);
         assert!(authorize(&p, PackageAction::Unlist, "Mine", Some(&[1])).is_ok());
         assert!(authorize(&p, PackageAction::Unlist, "Theirs", Some(&[2])).is_err());
+    }
+
+    #[test]
+    fn org_collaborators_publish_but_do_not_manage_owners() {
+        // User 1 is a collaborator of organization 50, an admin of organization 60.
+        let p = Principal { acts_for: vec![1, 50, 60], manages: vec![1, 60], ..user(1) };
+        assert!(authorize(&p, PackageAction::Push, "Org.Lib", Some(&[50])).is_ok());
+        assert!(authorize(&p, PackageAction::Unlist, "Org.Lib", Some(&[50])).is_ok());
+        let err = authorize(&p, PackageAction::ManageOwners, "Org.Lib", Some(&[50])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "'Org.Lib' is owned by an organization in which you are a collaborator; only its admins may manage the owners."
+        );
+        assert!(authorize(&p, PackageAction::ManageOwners, "Other.Lib", Some(&[60])).is_ok());
+        assert!(authorize_org(&p, OrgAction::View, 50, "acme").is_ok());
+        assert!(authorize_org(&p, OrgAction::Manage, 50, "acme").is_err());
+        assert!(authorize_org(&p, OrgAction::Manage, 60, "beta").is_ok());
+    }
+
+    #[test]
+    fn keys_never_manage_owners() {
+        let p = with_key(1, &[Scope::Push, Scope::Unlist], &[]);
+        let err = authorize(&p, PackageAction::ManageOwners, "Mine", Some(&[1])).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "This API key is not allowed to manage owners or read audit logs; sign in instead."
+        );
+        assert!(!may_answer_invitation(&p, 1));
+        assert!(may_answer_invitation(&user(1), 1));
+        assert!(!may_answer_invitation(&user(2), 1));
+    }
+
+    #[test]
+    fn unconfirmed_email_blocks_publishing_only() {
+        let p = Principal { must_confirm_email: true, ..user(1) };
+        assert_eq!(
+            authorize(&p, PackageAction::Push, "Mine", Some(&[1])).unwrap_err().to_string(),
+            CONFIRM_EMAIL_FIRST
+        );
+        assert!(authorize(&p, PackageAction::Unlist, "Mine", Some(&[1])).is_ok());
     }
 }

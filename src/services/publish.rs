@@ -1,9 +1,13 @@
-//! Publishing a package: parse → authorize → store (create-new) → insert + index in one
-//! transaction → render the id's feed documents. Used by v2/v3 push, the portal upload and import.
+//! Publishing a package: parse → authorize → scan (sync mode) → store (create-new) → insert +
+//! index in one transaction → render the id's feed documents. Used by v2/v3 push, the portal
+//! upload and import. Uploads that wait for a scan are held outside the store (`services::validation`).
 use super::permissions::{authorize, PackageAction, Principal};
+use super::validation;
+use crate::config::ScanMode;
 use crate::db::{self, packages};
 use crate::domain::nupkg::{self, NupkgLimits, PackageArchive};
 use crate::error::AppError;
+use crate::scan::ScanOutcome;
 use crate::state::AppState;
 use crate::store::PutOutcome;
 use std::fs::File;
@@ -31,6 +35,7 @@ pub fn inspect(state: &AppState, path: &Path) -> Result<(PackageArchive, String,
     }
     let archive =
         nupkg::read_package(File::open(path)?, &limits(state)).map_err(|e| AppError::BadRequest(invalid(&e)))?;
+    crate::domain::signature::check_package(File::open(path)?).map_err(|e| AppError::BadRequest(invalid(&e)))?;
     let hash = nupkg::sha512_base64(File::open(path)?)?;
     Ok((archive, hash, size))
 }
@@ -61,13 +66,39 @@ fn deleted(id: &str, version: &str) -> AppError {
     ))
 }
 
-/// Publishes the package file at `path` (a finished upload). Blocking: call from a blocking thread.
+/// What a push did that was not a refusal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PushOutcome {
+    /// Scanned clean and available now (201).
+    Published(Published),
+    /// Stored but not served until its scan comes back clean (202).
+    Accepted(Published, Waiting),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Waiting {
+    /// `[scan] mode = "async"`: scanned in the background.
+    AsyncScan,
+    /// The scanner failed (down, timeout); the retry-validating job tries again with backoff.
+    ScannerUnavailable,
+}
+
+/// Where an accepted upload goes: served store, or the holding area until its scan passes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Placement {
+    Store,
+    Pending { scan_error: bool },
+}
+
+/// Publishes the package file at `path` (a finished upload): structural checks, authorization,
+/// then in sync mode the scan of the upload itself, so an infected file never reaches a served
+/// path. Blocking: call from a blocking thread.
 pub fn publish_file(
     state: &AppState,
     principal: &Principal,
     path: &Path,
     ip: Option<&str>,
-) -> Result<Published, AppError> {
+) -> Result<PushOutcome, AppError> {
     let (archive, hash, size) = inspect(state, path)?;
     let nuspec = &archive.nuspec;
     let id = nuspec.id.as_str().to_owned();
@@ -75,46 +106,119 @@ pub fn publish_file(
     let version_lower = nuspec.version.lower_normalized();
     let version = nuspec.version.normalized();
 
-    let mut conn = state.conn()?;
+    let conn = state.conn()?;
     // Cheap checks before any file is written; repeated inside the transaction, which decides.
     let existing = packages::find(&conn, &id_lower)?;
     let owners = existing.as_ref().map(|p| packages::owner_ids(&conn, p.key)).transpose()?;
     authorize(principal, PackageAction::Push, &id, owners.as_deref())?;
     match packages::version_status(&conn, &id_lower, &version_lower)?.as_deref() {
         Some("deleted") => return Err(deleted(&id, &version)),
+        // A version that failed validation was never served: its number may be pushed again.
+        Some("failed") | None => {}
         Some(_) => return Err(already_exists(&id, &version)),
-        None => {}
     }
+    drop(conn);
 
-    let created = match state.store.put(&id_lower, &version_lower, path, &archive.nuspec_bytes)? {
-        PutOutcome::DifferentBytesExist => return Err(already_exists(&id, &version)),
+    let placement = match state.config.scan.mode {
+        ScanMode::Async => Placement::Pending { scan_error: false },
+        ScanMode::Sync => match state.scanner.scan(path) {
+            ScanOutcome::Clean => Placement::Store,
+            ScanOutcome::Infected { signature } => {
+                let names = (id.as_str(), version.as_str());
+                let keys = (id_lower.as_str(), version_lower.as_str());
+                return Err(validation::refuse_upload(state, principal, names, keys, path, &signature, ip)?);
+            }
+            ScanOutcome::Error(message) => {
+                tracing::warn!(id = %id, version = %version, error = %message, "scanner unavailable; package held");
+                Placement::Pending { scan_error: true }
+            }
+        },
+    };
+    let new = NewPackage { archive: &archive, hash: &hash, size, id: &id, version: &version };
+    commit(state, principal, &new, path, placement, ip)?;
+    let published = Published { id, version };
+    Ok(match placement {
+        Placement::Store => {
+            tracing::info!(id = %published.id, version = %published.version, by = %principal.username, "package published");
+            PushOutcome::Published(published)
+        }
+        Placement::Pending { scan_error } => {
+            tracing::info!(id = %published.id, version = %published.version, by = %principal.username, "package accepted for validation");
+            if scan_error {
+                PushOutcome::Accepted(published, Waiting::ScannerUnavailable)
+            } else {
+                validation::validate_soon(state, id_lower, version_lower);
+                PushOutcome::Accepted(published, Waiting::AsyncScan)
+            }
+        }
+    })
+}
+
+struct NewPackage<'a> {
+    archive: &'a PackageArchive,
+    hash: &'a str,
+    size: u64,
+    id: &'a str,
+    version: &'a str,
+}
+
+/// Stores the file (create-new) where `placement` says, then inserts and indexes the version in
+/// one transaction, then re-renders the id's documents.
+fn commit(
+    state: &AppState,
+    principal: &Principal,
+    new: &NewPackage<'_>,
+    path: &Path,
+    placement: Placement,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    let (id, version) = (new.id, new.version);
+    let nuspec = &new.archive.nuspec;
+    let id_lower = nuspec.id.lower();
+    let version_lower = nuspec.version.lower_normalized();
+    let put = match placement {
+        Placement::Store => state.store.put(&id_lower, &version_lower, path, &new.archive.nuspec_bytes)?,
+        Placement::Pending { .. } => state.pending.put_new(&id_lower, &version_lower, path)?,
+    };
+    let created = match put {
+        PutOutcome::DifferentBytesExist => return Err(already_exists(id, version)),
         PutOutcome::SameBytesExisted => false,
         PutOutcome::Created => true,
     };
-    let committed = store_extras(state, &archive, &id_lower, &version_lower).and_then(|()| {
+    let extras = match placement {
+        Placement::Store => store_extras(state, new.archive, &id_lower, &version_lower),
+        Placement::Pending { .. } => Ok(()),
+    };
+    let mut conn = state.conn()?;
+    let committed = extras.and_then(|()| {
         db::write(&mut conn, |tx| {
             let existing = packages::find(tx, &id_lower)?;
             let owners = existing.as_ref().map(|p| packages::owner_ids(tx, p.key)).transpose()?;
-            if let Err(denied) = authorize(principal, PackageAction::Push, &id, owners.as_deref()) {
+            if let Err(denied) = authorize(principal, PackageAction::Push, id, owners.as_deref()) {
                 return Ok(Err(denied));
             }
-            let (package_key, _) = packages::find_or_create(tx, &id, principal.account_id)?;
+            let (package_key, _) = packages::find_or_create(tx, id, principal.account_id)?;
+            db::validation::delete_failed(tx, package_key, &version_lower)?;
             let inserted = packages::insert_version(
                 tx,
                 &packages::NewVersion {
                     package_key,
                     nuspec,
-                    hash_sha512: &hash,
-                    size,
-                    status: "available",
+                    hash_sha512: new.hash,
+                    size: new.size,
+                    status: if placement == Placement::Store { "available" } else { "validating" },
                     pushed_by: principal.account_id,
                 },
             );
-            match inserted {
-                Err(e) if e.is_unique_violation() => return Ok(Err(already_exists(&id, &version))),
+            let version_key = match inserted {
+                Err(e) if e.is_unique_violation() => return Ok(Err(already_exists(id, version))),
                 other => other?,
             };
-            db::search::reindex_package(tx, package_key)?;
+            if placement == (Placement::Pending { scan_error: true }) {
+                let next = chrono::Utc::now() + validation::backoff(state, 1);
+                db::validation::schedule_retry(tx, version_key, 1, next, "the virus scanner was unavailable")?;
+            }
+            packages::record_change(tx, package_key)?;
             db::audit::record(
                 tx,
                 &db::audit::AuditEntry {
@@ -122,8 +226,8 @@ pub fn publish_file(
                     actor_name: Some(&principal.username),
                     ip,
                     action: "package.push",
-                    package_id: Some(&id),
-                    version: Some(&version),
+                    package_id: Some(id),
+                    version: Some(version),
                     detail: principal.key.as_ref().map(|k| format!("api key {}", k.key_id)).as_deref(),
                 },
             )?;
@@ -136,16 +240,18 @@ pub fn publish_file(
         // Remove the files only if this push created them and no row points at them: a racing
         // push of the same bytes may have committed while this one failed.
         if created && packages::version_status(&conn, &id_lower, &version_lower)?.is_none() {
-            let _ = state.store.delete(&id_lower, &version_lower);
+            let _ = match placement {
+                Placement::Store => state.store.delete(&id_lower, &version_lower),
+                Placement::Pending { .. } => state.pending.remove(&id_lower, &version_lower),
+            };
         }
         return Err(e);
     }
     state.docs.refresh(&conn, &id_lower)?;
-    tracing::info!(id = %id, version = %version, by = %principal.username, "package published");
-    Ok(Published { id, version })
+    Ok(())
 }
 
-fn store_extras(
+pub(crate) fn store_extras(
     state: &AppState,
     archive: &PackageArchive,
     id_lower: &str,

@@ -2,8 +2,10 @@
 //! place with create-new semantics, so a crash never leaves a half file at a served path and a
 //! racing second writer can never replace the first one's bytes.
 pub mod fs;
+pub mod holding;
 
 pub use fs::FsStore;
+pub use holding::Holding;
 
 use std::path::{Path, PathBuf};
 

@@ -29,7 +29,7 @@ fn text(bytes: &[u8]) -> String {
 fn help_describes_every_command() {
     let out = Command::new(GALLEY).arg("--help").output().unwrap();
     let help = text(&out.stdout);
-    for cmd in ["serve", "user", "apikey", "import"] {
+    for cmd in ["serve", "user", "apikey", "import", "owner"] {
         assert!(help.contains(cmd), "{help}");
     }
     let out = Command::new(GALLEY).args(["serve", "--help"]).output().unwrap();
@@ -62,7 +62,7 @@ fn user_add_and_apikey_create_print_the_key_alone_on_the_last_line() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(text(&out.stderr).trim(), "error: That username or email address is already registered.");
     let out = galley(&data, &["user", "add", "bob", "--email", "bob@example.com", "--password-stdin"], Some("short\n"));
-    assert_eq!(text(&out.stderr).trim(), "error: the password must be at least 8 characters long");
+    assert_eq!(text(&out.stderr).trim(), "error: The password must be at least 8 characters long.");
 
     let out = galley(
         &data,

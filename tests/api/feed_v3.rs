@@ -335,3 +335,19 @@ fn packages_with_only_semver2_versions_are_hidden_from_old_clients() {
     assert_eq!(app.get("/v3/registration/only.semver2/index.json").status(), 404);
     assert_eq!(app.get_json("/v3/flatcontainer/only.semver2/index.json")["versions"], json!(["1.0.0"]));
 }
+
+#[test]
+fn documents_left_stale_by_a_crash_are_rendered_again_at_start() {
+    let app = spawn_app();
+    let (_, key) = app.user_with_key("alice");
+    app.push(Some(&key), &nupkg("Acme.Core", "1.0.0"));
+    app.push(Some(&key), &nupkg("Other.Lib", "1.0.0"));
+    // A crash after the commit of a relist-like change, before its render: the change count moved on.
+    let conn = app.state.conn().unwrap();
+    conn.execute("UPDATE packages SET docs_changes = docs_changes + 1 WHERE id_lower = 'acme.core'", []).unwrap();
+    conn.execute("UPDATE package_versions SET listed = 0", []).unwrap();
+    assert_eq!(app.state.docs.render_stale(&app.state.db).unwrap(), 1, "only the stale id is rendered");
+    let reg = app.get_json("/v3/registration/acme.core/index.json");
+    assert_eq!(reg["items"][0]["items"][0]["catalogEntry"]["listed"], false);
+    assert_eq!(app.state.docs.render_stale(&app.state.db).unwrap(), 0);
+}

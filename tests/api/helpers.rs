@@ -108,11 +108,14 @@ impl TestApp {
             &self.state.server_key,
             &galley::services::keys::NewKeyRequest {
                 user_id,
+                owner: None,
                 description: "test",
                 scopes: galley::domain::api_key::Scope::parse_list(scopes).unwrap(),
                 globs: globs.iter().map(|g| (*g).to_owned()).collect(),
+                package_ids: Vec::new(),
                 expires_in_days: days,
             },
+            None,
         )
         .unwrap()
         .secret
@@ -201,4 +204,126 @@ pub fn nupkg(id: &str, version: &str) -> Vec<u8> {
 
 pub fn nupkg_extra(id: &str, version: &str, extra_metadata: &str) -> Vec<u8> {
     nupkg_with(&nuspec(id, version, extra_metadata), id, &[("lib/net6.0/_._", b"")])
+}
+
+/// A signed-in client: the session cookie and the CSRF token that unsafe requests must carry.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub cookie: String,
+    pub csrf: String,
+}
+
+impl TestApp {
+    /// A JSON request, optionally with a session (cookie + CSRF header).
+    pub fn api(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        session: Option<&Session>,
+        body: Option<serde_json::Value>,
+    ) -> reqwest::blocking::Response {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(s) = session {
+            req = req.header("Cookie", &s.cookie).header("X-Galley-Csrf", &s.csrf);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        req.send().unwrap()
+    }
+
+    pub fn post_json(
+        &self,
+        path: &str,
+        session: Option<&Session>,
+        body: serde_json::Value,
+    ) -> reqwest::blocking::Response {
+        self.api(reqwest::Method::POST, path, session, Some(body))
+    }
+
+    pub fn get_as(&self, path: &str, session: &Session) -> reqwest::blocking::Response {
+        self.api(reqwest::Method::GET, path, Some(session), None)
+    }
+
+    pub fn delete_as(&self, path: &str, session: &Session) -> reqwest::blocking::Response {
+        self.api(reqwest::Method::DELETE, path, Some(session), None)
+    }
+
+    /// Signs in (password "password-1" for users made by `create_user`).
+    pub fn sign_in_with(&self, name: &str, password: &str) -> Session {
+        let r =
+            self.post_json("/api/account/signin", None, serde_json::json!({ "username": name, "password": password }));
+        assert_eq!(r.status(), 200, "sign in as {name}");
+        let cookie = r
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with("galley_session="))
+            .map(|v| v.split(';').next().unwrap().to_owned())
+            .expect("a session cookie");
+        let body: serde_json::Value = r.json().unwrap();
+        Session { cookie, csrf: body["csrf_token"].as_str().unwrap().to_owned() }
+    }
+
+    pub fn sign_in(&self, name: &str) -> Session {
+        self.sign_in_with(name, "password-1")
+    }
+
+    /// Messages in the outbox addressed to `to`, oldest first.
+    pub fn mails_to(&self, to: &str) -> Vec<String> {
+        let dir = self.state.config.outbox_dir();
+        let mut names: Vec<_> = std::fs::read_dir(&dir)
+            .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "eml")).collect())
+            .unwrap_or_default();
+        names.sort();
+        let header = format!("To: {to}\r\n");
+        names.into_iter().filter_map(|p| std::fs::read_to_string(p).ok()).filter(|m| m.contains(&header)).collect()
+    }
+
+    /// Waits (mail is sent on its own thread) until `to` has received `count` messages; returns the last.
+    pub fn wait_for_mail_count(&self, to: &str, count: usize) -> String {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            let mails = self.mails_to(to);
+            if mails.len() >= count {
+                return mails[count - 1].clone();
+            }
+            assert!(std::time::Instant::now() < deadline, "no mail #{count} to {to} arrived");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+    }
+
+    pub fn wait_for_mail(&self, to: &str) -> String {
+        self.wait_for_mail_count(to, 1)
+    }
+
+    /// Runs SQL against the server's database (to age a token or a key).
+    pub fn sql(&self, sql: &str) {
+        self.state.conn().unwrap().execute_batch(sql).unwrap();
+    }
+
+    pub fn count(&self, sql: &str) -> i64 {
+        self.state.conn().unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+    }
+
+    /// Pushes `id` `version` with the key and asserts the status.
+    pub fn push_ok(&self, key: &str, id: &str, version: &str) {
+        let r = self.push(Some(key), &nupkg(id, version));
+        assert_eq!(r.status(), 201, "push {id} {version}: {}", r.text().unwrap());
+    }
+}
+
+/// The token of the first link in `mail` whose URL contains `path`.
+pub fn link_token(mail: &str, path: &str) -> String {
+    let line = mail
+        .lines()
+        .find(|l| l.contains(path) && l.contains("token="))
+        .unwrap_or_else(|| panic!("no {path} link in:\n{mail}"));
+    line.split("token=").nth(1).unwrap().trim().to_owned()
+}
+
+/// The status and the body text of a response.
+pub fn status_text(r: reqwest::blocking::Response) -> (u16, String) {
+    (r.status().as_u16(), r.text().unwrap())
 }

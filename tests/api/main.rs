@@ -3,8 +3,19 @@
 #![allow(clippy::too_many_lines)]
 mod helpers;
 
+mod accounts;
+mod apikeys;
+mod clamd;
 mod cli;
 mod feed_auth;
 mod feed_v2;
 mod feed_v3;
+mod jobs;
+mod mail;
+mod orgs;
+mod owners;
 mod push;
+mod recovery;
+mod scan;
+mod sessions;
+mod smtp_sink;

@@ -319,3 +319,20 @@ fn pushed_package_is_searchable_when_push_returns() {
         );
     }
 }
+
+/// nuget.exe with `-Source {base}/api/v2/` PUTs to `/api/v2/` and DELETEs `/api/v2/{id}/{version}`.
+#[test]
+fn publish_routes_under_the_v2_feed_root_work_too() {
+    let app = spawn_app();
+    let (_, key) = app.user_with_key("alice");
+    let part = reqwest::blocking::multipart::Part::bytes(nupkg("Acme.Core", "1.0.0")).file_name("package.nupkg");
+    let form = reqwest::blocking::multipart::Form::new().part("package", part);
+    let r = app.client.put(app.url("/api/v2/")).header("X-NuGet-ApiKey", &key).multipart(form).send().unwrap();
+    assert_eq!(r.status(), 201);
+    let r = app.client.delete(app.url("/api/v2/Acme.Core/1.0.0")).header("X-NuGet-ApiKey", &key).send().unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(app.get_json("/v3/query?q=Acme.Core")["totalHits"], 0);
+    let r = app.client.post(app.url("/api/v2/Acme.Core/1.0.0")).header("X-NuGet-ApiKey", &key).send().unwrap();
+    assert_eq!(r.status(), 204);
+    assert_eq!(app.get_json("/v3/query?q=Acme.Core")["totalHits"], 1);
+}

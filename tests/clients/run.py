@@ -57,6 +57,16 @@ LOG_DIR = os.path.join(ROOT, "target", "client-tests")
 VERBOSE = os.environ.get("CLIENT_TESTS_VERBOSE") == "1"
 CMD_TIMEOUT = int(os.environ.get("NUGET_CMD_TIMEOUT", "240"))
 PASSWORD = "pw-123456"
+# galley reads every GALLEY_* variable as configuration and refuses unknown keys
+# ("invalid environment variable GALLEY_BIN: unknown key 'bin'"): keep this harness's own out.
+HARNESS_VARS = ("GALLEY_BIN", "GALLEY_SERVE_ARGS", "GALLEY_START_TIMEOUT")
+
+
+def galley_env():
+    env = {k: v for k, v in os.environ.items() if k not in HARNESS_VARS}
+    env.setdefault("GALLEY_LOG", "info")
+    env.setdefault("NO_COLOR", "1")
+    return env
 
 
 class Fail(Exception):
@@ -270,8 +280,9 @@ class Run:
 
     def find_tools(self):
         self.galley = os.environ.get("GALLEY_BIN") or os.path.join(ROOT, "target", "debug", "galley")
-        if not os.path.isabs(self.galley):
-            self.galley = os.path.join(ROOT, self.galley)
+        if not os.path.isabs(self.galley):  # relative to the working directory, else to the repo root
+            here = os.path.abspath(self.galley)
+            self.galley = here if os.path.exists(here) else os.path.join(ROOT, self.galley)
         if not os.access(self.galley, os.X_OK):
             raise SetupError("galley binary not found or not executable: %s (build it or set GALLEY_BIN)" % self.galley)
         self.mono = shutil.which(os.environ.get("MONO", "mono"))
@@ -316,7 +327,6 @@ class Run:
             "LANG": "C.UTF-8",
             "LC_ALL": "C.UTF-8",
             "DOTNET_CLI_TELEMETRY_OPTOUT": "1",
-            "MONO_ENV_OPTIONS": env.get("MONO_ENV_OPTIONS", ""),
         })
         os.makedirs(env["TMPDIR"], exist_ok=True)
         return env
@@ -349,7 +359,8 @@ class Run:
 
     def galley_cli(self, args, stdin=None, log=None):
         cmd = [self.galley] + args + ["--data-dir", self.data_dir]
-        p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=120, cwd=self.work)
+        p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=120, cwd=self.work,
+                           env=galley_env())
         if log:
             with open(log, "a", encoding="utf-8") as f:
                 f.write("$ %s\n[exit %d]\n--- stdout\n%s--- stderr\n%s\n" % (
@@ -365,11 +376,8 @@ class Run:
         self.server_out = open(self.server_log, "ab")
         self.server_out.write(("$ %s\n" % " ".join(shlex.quote(a) for a in cmd)).encode())
         self.server_out.flush()
-        env = dict(os.environ)
-        env.setdefault("RUST_LOG", "info")
-        env.setdefault("NO_COLOR", "1")
         SERVER["proc"] = subprocess.Popen(cmd, stdout=self.server_out, stderr=subprocess.STDOUT,
-                                          stdin=subprocess.DEVNULL, cwd=self.work, env=env)
+                                          stdin=subprocess.DEVNULL, cwd=self.work, env=galley_env())
         deadline = time.time() + float(os.environ.get("GALLEY_START_TIMEOUT", "30"))
         last = ""
         while time.time() < deadline:
@@ -754,6 +762,26 @@ def _(c):
     seed(c, [("Acme.Core", "1.0.0")])
     rc, out = c.nuget("push", c.run.pkg("Acme.Core", "1.0.1"), "-Source", c.run.v3, "-ApiKey", c.key("bob"))
     c.rejected(rc, out, "bob pushing Acme.Core (owned by alice)", ["403"])
+
+
+# The EICAR anti-virus test file, in two pieces so that this script is not itself reported.
+EICAR = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+
+
+@case("v3.push.virus")
+def _(c):
+    """A package carrying the EICAR test file is refused by the scanner (default: builtin, sync) with the
+    reason shown to the user, and is never downloadable."""
+    path = os.path.join(c.dir, "Evil.Pkg.1.0.0.nupkg")
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("Evil.Pkg.nuspec", '<?xml version="1.0"?><package><metadata><id>Evil.Pkg</id><version>1.0.0</version>'
+                   '<authors>t</authors><description>EICAR inside</description></metadata></package>')
+        z.writestr("content/docs/readme.txt", EICAR)
+    rc, out = c.nuget("push", path, "-Source", c.run.v3, "-ApiKey", c.key())
+    c.rejected(rc, out, "push of a package carrying EICAR", ["400"], words=["failed validation: virus found"])
+    status, _, _ = http("GET", c.run.base + "/v3/flatcontainer/evil.pkg/1.0.0/evil.pkg.1.0.0.nupkg")
+    if status != 404:
+        raise Fail("the refused package is downloadable: GET .nupkg -> %d" % status)
 
 
 # ---- v3: search (SearchQueryService) and list (LegacyGallery -> v2 Search())

@@ -1,6 +1,6 @@
 //! `GET|HEAD /api/v2/package/{id}/{version}` and `/api/v2/package/{id}` (latest): the same bytes
-//! and headers as the flat container. These resources are guarded to GET and HEAD, so PUT,
-//! DELETE and POST on the same paths fall through to the publish scope.
+//! and headers as the flat container. These resources are guarded to GET and HEAD; PUT, DELETE
+//! and POST on the same paths reach the publish routes.
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
 use crate::http::files::{self, not_found};
@@ -12,7 +12,6 @@ fn read_only(paths: [&str; 2]) -> Resource {
     web::resource(paths.map(str::to_owned).to_vec()).guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
-/// Mounted before the publish scope.
 pub fn resources() -> Vec<Resource> {
     vec![
         read_only(["/api/v2/package/{id}/{version}", "/api/v2/package/{id}/{version}/"]).to(by_version),

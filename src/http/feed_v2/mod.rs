@@ -11,26 +11,19 @@ pub mod service_doc;
 pub mod updates;
 
 use crate::error::AppError;
-use crate::http::publish;
 use crate::protocol::odata_query::Resource;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use common::{bad, V2Request};
 
-/// nuget.exe given the source `<base>/api/v2/` pushes to that URL itself and deletes (relists)
-/// at `<base>/api/v2/{id}/{version}` (it adds `api/v2/package` only to a source without a path),
-/// as other NuGet servers accept; so those methods reach the shared publish handlers
-/// here too.
+/// Push, delete and relist at `/api/v2/` and `/api/v2/{id}/{version}` (where nuget.exe sends them
+/// for a `<base>/api/v2/` source) are `http::publish` routes, mounted before this scope.
 pub fn scope() -> actix_web::Scope {
     web::scope("/api/v2")
         .route("", web::get().to(service_doc::service_document))
-        .route("", web::put().to(publish::push))
         .route("/", web::get().to(service_doc::service_document))
-        .route("/", web::put().to(publish::push))
         .route("/{resource}", web::get().to(resource))
         .route("/{resource}/{member}", web::get().to(member))
-        .route("/{resource}/{member}", web::delete().to(publish::delete))
-        .route("/{resource}/{member}", web::post().to(publish::relist))
 }
 
 fn unknown(segment: &str) -> AppError {

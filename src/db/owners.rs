@@ -1,0 +1,109 @@
+//! Package ownership and pending owner invitations.
+use super::DbError;
+use rusqlite::{params, Connection, OptionalExtension};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OwnerRow {
+    pub user_id: i64,
+    pub username: String,
+    pub is_organization: bool,
+    pub added_at: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvitationRow {
+    pub id: i64,
+    pub package_key: i64,
+    pub invitee_id: i64,
+    pub invitee: String,
+    pub inviter: Option<String>,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+pub fn owners(conn: &Connection, package_key: i64) -> Result<Vec<OwnerRow>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT o.user_id, u.username, u.is_organization, o.added_at FROM package_owners o JOIN users u ON u.id = o.user_id
+         WHERE o.package_key = ?1 ORDER BY u.username_lower",
+    )?;
+    let rows = stmt
+        .query_map([package_key], |r| {
+            Ok(OwnerRow { user_id: r.get(0)?, username: r.get(1)?, is_organization: r.get(2)?, added_at: r.get(3)? })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Adds an owner; false when the account already owns the package.
+pub fn add_owner(conn: &Connection, package_key: i64, user_id: i64) -> Result<bool, DbError> {
+    let n = conn.execute(
+        "INSERT OR IGNORE INTO package_owners (package_key, user_id, added_at) VALUES (?1, ?2, ?3)",
+        params![package_key, user_id, super::now_text()],
+    )?;
+    Ok(n == 1)
+}
+
+pub fn remove_owner(conn: &Connection, package_key: i64, user_id: i64) -> Result<bool, DbError> {
+    Ok(conn
+        .execute("DELETE FROM package_owners WHERE package_key = ?1 AND user_id = ?2", params![package_key, user_id])?
+        == 1)
+}
+
+const INVITATION_SELECT: &str =
+    "SELECT i.id, i.package_key, i.invitee_id, e.username, r.username, i.created_at, i.expires_at
+     FROM owner_invitations i JOIN users e ON e.id = i.invitee_id LEFT JOIN users r ON r.id = i.inviter_id";
+
+fn invitation(r: &rusqlite::Row<'_>) -> rusqlite::Result<InvitationRow> {
+    Ok(InvitationRow {
+        id: r.get(0)?,
+        package_key: r.get(1)?,
+        invitee_id: r.get(2)?,
+        invitee: r.get(3)?,
+        inviter: r.get(4)?,
+        created_at: r.get(5)?,
+        expires_at: r.get(6)?,
+    })
+}
+
+/// Creates the invitation, replacing an earlier one for the same invitee (its link stops working).
+pub fn replace_invitation(
+    conn: &Connection,
+    package_key: i64,
+    invitee_id: i64,
+    by: Option<i64>,
+    token_hash: &[u8],
+    expires_at: &str,
+) -> Result<(), DbError> {
+    conn.execute(
+        "DELETE FROM owner_invitations WHERE package_key = ?1 AND invitee_id = ?2",
+        params![package_key, invitee_id],
+    )?;
+    conn.execute(
+        "INSERT INTO owner_invitations (package_key, invitee_id, inviter_id, token_hash, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![package_key, invitee_id, by, token_hash, super::now_text(), expires_at],
+    )?;
+    Ok(())
+}
+
+pub fn invitations(conn: &Connection, package_key: i64) -> Result<Vec<InvitationRow>, DbError> {
+    let sql = format!("{INVITATION_SELECT} WHERE i.package_key = ?1 ORDER BY e.username_lower");
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt.query_map([package_key], invitation)?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+pub fn invitation_by_hash(conn: &Connection, token_hash: &[u8]) -> Result<Option<InvitationRow>, DbError> {
+    let sql = format!("{INVITATION_SELECT} WHERE i.token_hash = ?1");
+    Ok(conn.query_row(&sql, [token_hash], invitation).optional()?)
+}
+
+pub fn invitation_for(conn: &Connection, package_key: i64, invitee_id: i64) -> Result<Option<InvitationRow>, DbError> {
+    let sql = format!("{INVITATION_SELECT} WHERE i.package_key = ?1 AND i.invitee_id = ?2");
+    Ok(conn.query_row(&sql, params![package_key, invitee_id], invitation).optional()?)
+}
+
+/// Deletes the invitation; false when another request answered or cancelled it first.
+pub fn delete_invitation(conn: &Connection, id: i64) -> Result<bool, DbError> {
+    Ok(conn.execute("DELETE FROM owner_invitations WHERE id = ?1", [id])? == 1)
+}

@@ -1,0 +1,178 @@
+//! `/api/admin`: support requests (ownership recovery), direct owner changes, the whole audit
+//! log and the mail log. Administrators only.
+use super::json_config;
+use crate::db::audit::AuditFilter;
+use crate::error::AppError;
+use crate::http::auth::client_ip;
+use crate::http::session::AdminUser;
+use crate::services::{audit, blocking, notify, owners, support};
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::json;
+
+pub fn scope() -> actix_web::Scope {
+    web::scope("/api/admin")
+        .app_data(json_config())
+        .route("/support", web::get().to(list_support))
+        .route("/support/{request}/add-owner", web::post().to(support_add_owner))
+        .route("/support/{request}/invite", web::post().to(support_invite))
+        .route("/support/{request}/close", web::post().to(support_close))
+        .route("/packages/{id}/owners", web::post().to(add_owner))
+        .route("/audit", web::get().to(audit_log))
+        .route("/mail", web::get().to(mail_log))
+        .route("/users", web::get().to(super::admin_users::list))
+        .route("/users", web::post().to(super::admin_users::create))
+        .route("/users/{username}", web::post().to(super::admin_users::update))
+}
+
+#[derive(Deserialize)]
+struct StatusQuery {
+    /// `open` (default), `closed` or `all`.
+    status: Option<String>,
+}
+
+async fn list_support(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    query: web::Query<StatusQuery>,
+) -> Result<HttpResponse, AppError> {
+    let state = state.get_ref().clone();
+    let status = match query.into_inner().status.as_deref() {
+        Some("all") => None,
+        Some(s) => Some(s.to_owned()),
+        None => Some("open".to_owned()),
+    };
+    let requests = blocking(move || support::list(&*state.conn()?, &admin.0.principal, status.as_deref())).await?;
+    Ok(HttpResponse::Ok().json(requests))
+}
+
+#[derive(Deserialize, Default)]
+struct AccountBody {
+    /// The account to use; absent = the requester's account.
+    username: Option<String>,
+}
+
+async fn support_add_owner(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<i64>,
+    body: Option<web::Json<AccountBody>>,
+) -> Result<HttpResponse, AppError> {
+    let state = state.get_ref().clone();
+    let ip = client_ip(&req);
+    let id = path.into_inner();
+    let username = body.map(web::Json::into_inner).unwrap_or_default().username;
+    let owner = blocking(move || {
+        support::add_owner(&mut state.conn()?, &admin.0.principal, id, username.as_deref(), ip.as_deref())
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(json!({ "request": id, "owner": owner })))
+}
+
+async fn support_invite(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<i64>,
+    body: Option<web::Json<AccountBody>>,
+) -> Result<HttpResponse, AppError> {
+    let state = state.get_ref().clone();
+    let ip = client_ip(&req);
+    let id = path.into_inner();
+    let username = body.map(web::Json::into_inner).unwrap_or_default().username;
+    let invited =
+        blocking(move || support::invite(&state, &admin.0.principal, id, username.as_deref(), ip.as_deref())).await?;
+    Ok(HttpResponse::Created().json(invited))
+}
+
+#[derive(Deserialize, Default)]
+struct CloseBody {
+    resolution: Option<String>,
+}
+
+async fn support_close(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<i64>,
+    body: Option<web::Json<CloseBody>>,
+) -> Result<HttpResponse, AppError> {
+    let state = state.get_ref().clone();
+    let ip = client_ip(&req);
+    let id = path.into_inner();
+    let resolution = body.map(web::Json::into_inner).unwrap_or_default().resolution;
+    let closed =
+        blocking(move || support::close(&*state.conn()?, &admin.0.principal, id, resolution.as_deref(), ip.as_deref()))
+            .await?;
+    Ok(HttpResponse::Ok().json(closed))
+}
+
+#[derive(Deserialize)]
+struct OwnerBody {
+    username: String,
+}
+
+async fn add_owner(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    path: web::Path<String>,
+    body: web::Json<OwnerBody>,
+) -> Result<HttpResponse, AppError> {
+    let state = state.get_ref().clone();
+    let ip = client_ip(&req);
+    let id = path.into_inner();
+    let view = blocking(move || {
+        let p = &admin.0.principal;
+        owners::add_directly(&mut state.conn()?, p, &id, &body.username, ip.as_deref(), None)?;
+        owners::list(&*state.conn()?, Some(p), &id)
+    })
+    .await?;
+    Ok(HttpResponse::Created().json(view))
+}
+
+#[derive(Deserialize)]
+struct AuditQuery {
+    package: Option<String>,
+    actor: Option<String>,
+    /// An action or a prefix of one (`owner.`).
+    action: Option<String>,
+    /// Entries older than this id (paging).
+    before: Option<i64>,
+    limit: Option<u32>,
+}
+
+async fn audit_log(
+    state: web::Data<AppState>,
+    admin: AdminUser,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    let state = state.get_ref().clone();
+    let q = query.into_inner();
+    let entries = blocking(move || {
+        let package = q.package.map(|p| p.to_ascii_lowercase());
+        let filter = AuditFilter {
+            package_lower: package.as_deref(),
+            actor: q.actor.as_deref(),
+            action_prefix: q.action.as_deref(),
+            before_id: q.before,
+            limit: q.limit.unwrap_or(100),
+        };
+        audit::search(&*state.conn()?, &admin.0.principal, &filter)
+    })
+    .await?;
+    Ok(HttpResponse::Ok().json(entries))
+}
+
+async fn mail_log(
+    state: web::Data<AppState>,
+    _admin: AdminUser,
+    query: web::Query<StatusQuery>,
+) -> Result<HttpResponse, AppError> {
+    let state = state.get_ref().clone();
+    let status = query.into_inner().status.filter(|s| s != "all");
+    let mail = blocking(move || notify::list(&*state.conn()?, status.as_deref())).await?;
+    Ok(HttpResponse::Ok().json(mail))
+}

@@ -1,0 +1,38 @@
+//! `POST /contact`: the support form, for signed-in and signed-out visitors; JSON or an HTML form
+//! post. A session counts only with its CSRF token (otherwise the request is filed as anonymous).
+use super::json_config;
+use crate::error::AppError;
+use crate::http::auth::client_ip;
+use crate::http::session::SessionUser;
+use crate::services::blocking;
+use crate::services::support::{self, ContactForm};
+use crate::state::AppState;
+use actix_web::{web, Either, HttpRequest, HttpResponse};
+
+pub fn resource() -> actix_web::Resource {
+    web::resource("/contact")
+        .app_data(json_config())
+        .app_data(
+            web::FormConfig::default()
+                .limit(64 * 1024)
+                .error_handler(|err, _| AppError::BadRequest(format!("The form could not be read: {err}.")).into()),
+        )
+        .route(web::post().to(file))
+}
+
+async fn file(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: Option<SessionUser>,
+    body: Either<web::Json<ContactForm>, web::Form<ContactForm>>,
+) -> Result<HttpResponse, AppError> {
+    let form = match body {
+        Either::Left(json) => json.into_inner(),
+        Either::Right(form) => form.into_inner(),
+    };
+    let state = state.get_ref().clone();
+    let ip = client_ip(&req);
+    let filed =
+        blocking(move || support::file(&state, &form, user.as_ref().map(|u| &u.0.principal), ip.as_deref())).await?;
+    Ok(HttpResponse::Created().json(filed))
+}

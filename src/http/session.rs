@@ -1,0 +1,107 @@
+//! Session extractors for the JSON API (and later the portal): `SessionUser`, `AdminUser`, and
+//! the session cookie.
+//!
+//! CSRF decision: the session cookie is `SameSite=Lax` and `HttpOnly`, and every request that
+//! changes something (POST, PUT, PATCH, DELETE) with that cookie must also carry the header
+//! `X-Galley-Csrf` holding the session's CSRF token: an HMAC of the session token under the server
+//! key, returned by sign-in and by `GET /api/account`. Another site can make a browser send the
+//! cookie (top-level form posts), but it cannot add a custom header without a CORS preflight,
+//! which Galley never grants, and it cannot read the token. A request whose header is missing or
+//! wrong is refused with 403 (or treated as signed out where signing in is optional, as on
+//! `/contact`). HTML forms of the portal will send the same token as a hidden field.
+use crate::error::AppError;
+use crate::services::sessions::{self, Session};
+use crate::services::{blocking, sessions::SignedIn};
+use crate::state::AppState;
+use actix_web::cookie::{time, Cookie, SameSite};
+use actix_web::dev::Payload;
+use actix_web::http::Method;
+use actix_web::{web, FromRequest, HttpRequest};
+use futures_util::future::LocalBoxFuture;
+
+pub const COOKIE: &str = "galley_session";
+pub const CSRF_HEADER: &str = "X-Galley-Csrf";
+
+/// A signed-in user (and, for unsafe methods, a request carrying the session's CSRF token).
+pub struct SessionUser(pub Session);
+
+/// A signed-in administrator.
+pub struct AdminUser(pub Session);
+
+fn unauthorized() -> AppError {
+    AppError::Unauthorized {
+        message: "Sign in first (POST /api/account/signin); this needs a session.".into(),
+        basic_realm: false,
+    }
+}
+
+async fn session_of(req: &HttpRequest) -> Result<Session, AppError> {
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .ok_or_else(|| AppError::internal(anyhow::anyhow!("no app state")))?
+        .get_ref()
+        .clone();
+    let token = req.cookie(COOKIE).map(|c| c.value().to_owned()).filter(|t| !t.is_empty()).ok_or_else(unauthorized)?;
+    let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if unsafe_method {
+        let presented = req.headers().get(CSRF_HEADER).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        if !sessions::csrf_matches(&state.server_key, &token, presented) {
+            return Err(AppError::Forbidden(format!(
+                "This request needs the {CSRF_HEADER} header with the session's CSRF token (returned by sign-in and GET /api/account)."
+            )));
+        }
+    }
+    let session = blocking(move || sessions::resolve(&state, &*state.conn()?, &token)).await?;
+    session.ok_or_else(unauthorized)
+}
+
+impl FromRequest for SessionUser {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { session_of(&req).await.map(SessionUser) })
+    }
+}
+
+impl FromRequest for AdminUser {
+    type Error = AppError;
+    type Future = LocalBoxFuture<'static, Result<Self, AppError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let session = session_of(&req).await?;
+            if session.user.is_admin {
+                Ok(AdminUser(session))
+            } else {
+                Err(AppError::Forbidden("Only administrators may do this.".into()))
+            }
+        })
+    }
+}
+
+/// The session cookie: `HttpOnly`, `SameSite=Lax`, `Secure` when the public URL is https, scoped to
+/// the base path (a reverse-proxy prefix).
+pub fn session_cookie(state: &AppState, signed_in: &SignedIn) -> Cookie<'static> {
+    Cookie::build(COOKIE, signed_in.token.clone())
+        .path(state.urls.base_path().to_owned())
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.urls.is_https())
+        .max_age(time::Duration::days(i64::from(signed_in.max_age_days)))
+        .finish()
+}
+
+/// A cookie that makes the browser forget the session.
+pub fn removal_cookie(state: &AppState) -> Cookie<'static> {
+    let mut cookie = Cookie::build(COOKIE, "")
+        .path(state.urls.base_path().to_owned())
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(state.urls.is_https())
+        .finish();
+    cookie.make_removal();
+    cookie
+}

@@ -1,0 +1,79 @@
+//! The audit log: recording (one helper for every service) and reading it (admins see all,
+//! owners see their packages').
+use super::permissions::{authorize, PackageAction, Principal};
+use crate::db::{self, audit::AuditFilter, packages};
+use crate::error::AppError;
+use rusqlite::Connection;
+use serde::Serialize;
+
+/// Records what `p` did. `package` and `detail` are optional context.
+pub fn record(
+    conn: &Connection,
+    p: &Principal,
+    ip: Option<&str>,
+    action: &str,
+    package: Option<&str>,
+    detail: Option<&str>,
+) -> Result<(), AppError> {
+    db::audit::record(
+        conn,
+        &db::audit::AuditEntry {
+            actor_id: p.account_id,
+            actor_name: Some(&p.username),
+            ip,
+            action,
+            package_id: package,
+            version: None,
+            detail,
+        },
+    )?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditEntryView {
+    pub id: i64,
+    pub at: String,
+    pub actor: Option<String>,
+    pub ip: Option<String>,
+    pub action: String,
+    pub package_id: Option<String>,
+    pub version: Option<String>,
+    pub detail: Option<String>,
+}
+
+impl From<db::audit::AuditRow> for AuditEntryView {
+    fn from(r: db::audit::AuditRow) -> Self {
+        Self {
+            id: r.id,
+            at: r.at,
+            actor: r.actor_name,
+            ip: r.ip,
+            action: r.action,
+            package_id: r.package_id,
+            version: r.version,
+            detail: r.detail,
+        }
+    }
+}
+
+/// The whole log, filtered: administrators only.
+pub fn search(conn: &Connection, p: &Principal, filter: &AuditFilter<'_>) -> Result<Vec<AuditEntryView>, AppError> {
+    if !p.is_admin || p.key.is_some() {
+        return Err(AppError::Forbidden(
+            "Only administrators may read the whole audit log; owners read their packages' logs.".into(),
+        ));
+    }
+    let filter = AuditFilter { limit: filter.limit.clamp(1, 500), ..*filter };
+    Ok(db::audit::list(conn, &filter)?.into_iter().map(Into::into).collect())
+}
+
+/// One package's log: its owners (and members of owning organizations) and administrators.
+pub fn for_package(conn: &Connection, p: &Principal, package_id: &str) -> Result<Vec<AuditEntryView>, AppError> {
+    let id_lower = package_id.to_ascii_lowercase();
+    let package = packages::find(conn, &id_lower)?
+        .ok_or_else(|| AppError::NotFound(format!("The package '{package_id}' does not exist.")))?;
+    let owners = packages::owner_ids(conn, package.key)?;
+    authorize(p, PackageAction::ReadAudit, &package.package_id, Some(&owners))?;
+    Ok(db::audit::for_package(conn, &id_lower)?.into_iter().map(Into::into).collect())
+}

@@ -1,0 +1,167 @@
+//! Everything done through an emailed single-use link: confirming an address (after
+//! registration or a change of address) and resetting a forgotten password.
+use super::accounts::{self, Profile};
+use super::permissions::Principal;
+use super::{audit, notify};
+use crate::db::{self, email_tokens, sessions, users};
+use crate::domain::{password, token};
+use crate::error::AppError;
+use crate::mail::templates;
+use crate::state::AppState;
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::Connection;
+
+const CONFIRM: &str = "confirm-email";
+const RESET: &str = "reset-password";
+
+fn expiry(hours: u32) -> String {
+    (Utc::now() + Duration::hours(i64::from(hours))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// Retires earlier links of the purpose and stores a new one; returns the token for the email.
+fn issue(conn: &Connection, user_id: i64, purpose: &str, email: &str, hours: u32) -> Result<String, AppError> {
+    let t = token::generate();
+    email_tokens::retire_for_user(conn, user_id, purpose)?;
+    email_tokens::insert(conn, user_id, purpose, &token::hash(&t), email, &expiry(hours))?;
+    Ok(t)
+}
+
+/// Finds a live token or says why the link does not work (used, unknown and expired alike).
+fn redeem(
+    conn: &Connection,
+    purpose: &str,
+    presented: &str,
+    what: &str,
+) -> Result<email_tokens::EmailTokenRow, AppError> {
+    let invalid = || {
+        AppError::BadRequest(format!("This {what} link is not valid: it was already used or replaced by a newer one."))
+    };
+    let row = email_tokens::by_hash(conn, purpose, &token::hash(presented))?.ok_or_else(invalid)?;
+    if row.used_at.is_some() {
+        return Err(invalid());
+    }
+    if DateTime::parse_from_rfc3339(&row.expires_at).map_or(true, |t| t <= Utc::now()) {
+        return Err(AppError::BadRequest(format!("This {what} link has expired; request a new one.")));
+    }
+    Ok(row)
+}
+
+/// Emails a link confirming `email` as the account's address.
+pub fn send_confirmation(state: &AppState, conn: &Connection, user_id: i64, email: &str) -> Result<(), AppError> {
+    let user =
+        users::by_id(conn, user_id)?.ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
+    let hours = state.config.accounts.email_confirmation_hours;
+    let t = issue(conn, user_id, CONFIRM, email, hours)?;
+    let message = templates::confirm_email::render(email, &user.username, &state.urls.confirm_email(&t), hours);
+    notify::send(conn, &state.mail, CONFIRM, message)
+}
+
+/// Sends a new confirmation link for the account's current address.
+pub fn resend_confirmation(state: &AppState, p: &Principal) -> Result<(), AppError> {
+    let conn = state.conn()?;
+    let user = users::by_id(&conn, p.account_id.unwrap_or_default())?
+        .ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
+    if user.email_confirmed {
+        return Err(AppError::Conflict(format!("The address {} is already confirmed.", user.email)));
+    }
+    send_confirmation(state, &conn, user.id, &user.email)
+}
+
+/// Opens a confirmation link: the address it was sent to becomes the account's confirmed address.
+pub fn confirm_email(state: &AppState, presented: &str, ip: Option<&str>) -> Result<Profile, AppError> {
+    let mut conn = state.conn()?;
+    let row = db::write(&mut conn, |tx| {
+        let row = match redeem(tx, CONFIRM, presented, "confirmation") {
+            Ok(row) => row,
+            Err(e) => return Ok(Err(e)),
+        };
+        email_tokens::mark_used(tx, row.id)?;
+        match users::set_confirmed_email(tx, row.user_id, &row.email) {
+            Err(e) if e.is_unique_violation() => {
+                return Ok(Err(AppError::Conflict(format!(
+                    "The address {} now belongs to another account.",
+                    row.email
+                ))))
+            }
+            other => other?,
+        }
+        Ok(Ok(row))
+    })??;
+    let profile = accounts::profile(&conn, row.user_id)?;
+    let actor = Principal { account_id: Some(row.user_id), username: profile.username.clone(), ..Principal::default() };
+    audit::record(&conn, &actor, ip, "account.email.confirm", None, Some(&row.email))?;
+    Ok(profile)
+}
+
+/// Starts a change of address: the password is checked, the new address gets a confirmation
+/// link, and the account keeps its old address until the link is opened.
+pub fn request_email_change(
+    state: &AppState,
+    p: &Principal,
+    new_email: &str,
+    current_password: &str,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    let new_email = new_email.trim();
+    password::check_email(new_email).map_err(AppError::bad_input)?;
+    let conn = state.conn()?;
+    let user = users::by_id(&conn, p.account_id.unwrap_or_default())?
+        .ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
+    if accounts::verify_password(&conn, &user.username, current_password, state.config.accounts.bcrypt_cost)?.is_none()
+    {
+        return Err(AppError::Forbidden("The current password is incorrect.".into()));
+    }
+    if users::by_email(&conn, new_email)?.is_some_and(|other| other.id != user.id) {
+        return Err(AppError::Conflict(accounts::TAKEN.into()));
+    }
+    send_confirmation(state, &conn, user.id, new_email)?;
+    audit::record(&conn, p, ip, "account.email.change", None, Some(new_email))
+}
+
+/// Emails a reset link when the name or address belongs to an account; says nothing either way.
+pub fn request_password_reset(state: &AppState, name_or_email: &str, ip: Option<&str>) -> Result<(), AppError> {
+    let conn = state.conn()?;
+    let Some(user) =
+        users::by_name_or_email(&conn, name_or_email.trim())?.filter(|u| !u.is_organization && !u.is_disabled)
+    else {
+        return Ok(());
+    };
+    let hours = state.config.accounts.password_reset_hours;
+    let t = issue(&conn, user.id, RESET, &user.email, hours)?;
+    let message = templates::reset_password::render(&user.email, &user.username, &state.urls.reset_password(&t), hours);
+    notify::send(&conn, &state.mail, RESET, message)?;
+    let actor = Principal { account_id: Some(user.id), username: user.username, ..Principal::default() };
+    audit::record(&conn, &actor, ip, "account.reset.request", None, None)
+}
+
+/// Opens a reset link: sets the new password, signs the account out everywhere, and (the link
+/// proved the mailbox) marks the address confirmed.
+pub fn complete_password_reset(
+    state: &AppState,
+    presented: &str,
+    new_password: &str,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    // The policy first, so a refused password does not use up the link.
+    password::check_strength(new_password).map_err(AppError::bad_input)?;
+    let hash = bcrypt::hash(new_password, state.config.accounts.bcrypt_cost).map_err(AppError::internal)?;
+    let mut conn = state.conn()?;
+    let row = db::write(&mut conn, |tx| {
+        let row = match redeem(tx, RESET, presented, "password reset") {
+            Ok(row) => row,
+            Err(e) => return Ok(Err(e)),
+        };
+        email_tokens::mark_used(tx, row.id)?;
+        users::set_password_hash(tx, row.user_id, &hash)?;
+        sessions::delete_for_user(tx, row.user_id, None)?;
+        if users::by_id(tx, row.user_id)?.is_some_and(|u| u.email.eq_ignore_ascii_case(&row.email)) {
+            users::set_email_confirmed(tx, row.user_id)?;
+        }
+        Ok(Ok(row))
+    })??;
+    let user =
+        users::by_id(&conn, row.user_id)?.ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
+    state.logins.reset(&super::login_limiter::LoginLimiter::keys(&user.username, None)[0]);
+    let actor = Principal { account_id: Some(user.id), username: user.username, ..Principal::default() };
+    audit::record(&conn, &actor, ip, "account.reset", None, None)
+}

@@ -1,0 +1,257 @@
+//! Package owners as on nuget.org: any owner invites another account (an email with a
+//! single-use, expiring link that the invitee opens while signed in), cancels an invitation or
+//! removes another owner; a package always keeps at least one owner. Administrators may also add
+//! an owner directly (support cases, `galley owner add`).
+use super::permissions::{authorize, may_answer_invitation, PackageAction, Principal};
+use super::{accounts, audit, notify};
+use crate::db::{self, owners, packages};
+use crate::domain::token;
+use crate::error::AppError;
+use crate::mail::templates::owner_invitation;
+use crate::state::AppState;
+use chrono::{DateTime, Duration, Utc};
+use rusqlite::Connection;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnerView {
+    pub username: String,
+    pub is_organization: bool,
+    pub added_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct PendingView {
+    pub username: String,
+    pub invited_by: Option<String>,
+    pub created_at: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct OwnersView {
+    pub package_id: String,
+    pub owners: Vec<OwnerView>,
+    /// Pending invitations; shown to the package's owners and administrators only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pending: Option<Vec<PendingView>>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Invited {
+    pub package_id: String,
+    pub username: String,
+    pub expires_at: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    Accept,
+    Decline,
+}
+
+pub const INVALID_INVITATION: &str = "This invitation is not valid: it was already used, declined or cancelled.";
+
+fn package(conn: &Connection, package_id: &str) -> Result<packages::PackageRow, AppError> {
+    packages::find(conn, &package_id.to_ascii_lowercase())?
+        .ok_or_else(|| AppError::NotFound(format!("The package '{package_id}' does not exist.")))
+}
+
+fn authorize_manage(conn: &Connection, p: &Principal, pkg: &packages::PackageRow) -> Result<(), AppError> {
+    let owner_ids = packages::owner_ids(conn, pkg.key)?;
+    authorize(p, PackageAction::ManageOwners, &pkg.package_id, Some(&owner_ids))
+}
+
+/// Owners of a package (public), with pending invitations for those who may see them.
+pub fn list(conn: &Connection, viewer: Option<&Principal>, package_id: &str) -> Result<OwnersView, AppError> {
+    let pkg = package(conn, package_id)?;
+    let rows = owners::owners(conn, pkg.key)?;
+    let ids: Vec<i64> = rows.iter().map(|o| o.user_id).collect();
+    let sees_pending =
+        viewer.is_some_and(|p| authorize(p, PackageAction::ReadAudit, &pkg.package_id, Some(&ids)).is_ok());
+    let pending = if sees_pending {
+        Some(
+            owners::invitations(conn, pkg.key)?
+                .into_iter()
+                .map(|i| PendingView {
+                    username: i.invitee,
+                    invited_by: i.inviter,
+                    created_at: i.created_at,
+                    expires_at: i.expires_at,
+                })
+                .collect(),
+        )
+    } else {
+        None
+    };
+    let owners = rows
+        .into_iter()
+        .map(|o| OwnerView { username: o.username, is_organization: o.is_organization, added_at: o.added_at })
+        .collect();
+    Ok(OwnersView { package_id: pkg.package_id, owners, pending })
+}
+
+/// Invites `username` to own the package and emails the link (replacing an earlier invitation).
+pub fn invite(
+    state: &AppState,
+    p: &Principal,
+    package_id: &str,
+    username: &str,
+    ip: Option<&str>,
+) -> Result<Invited, AppError> {
+    let conn = state.conn()?;
+    let pkg = package(&conn, package_id)?;
+    authorize_manage(&conn, p, &pkg)?;
+    let invitee = accounts::find_account(&conn, username.trim())?;
+    if invitee.is_disabled {
+        return Err(AppError::BadRequest(format!("The account '{}' is disabled.", invitee.username)));
+    }
+    if packages::owner_ids(&conn, pkg.key)?.contains(&invitee.id) {
+        return Err(AppError::Conflict(format!("'{}' already owns '{}'.", invitee.username, pkg.package_id)));
+    }
+    let days = state.config.accounts.owner_invitation_days;
+    let expires_at = (Utc::now() + Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let t = token::generate();
+    owners::replace_invitation(&conn, pkg.key, invitee.id, p.account_id, &token::hash(&t), &expires_at)?;
+    audit::record(&conn, p, ip, "owner.invite", Some(&pkg.package_id), Some(&invitee.username))?;
+    let message = owner_invitation::render(&owner_invitation::Invitation {
+        to: &invitee.email,
+        invitee: &invitee.username,
+        inviter: &p.username,
+        package_id: &pkg.package_id,
+        link: &state.urls.owner_invitation(&pkg.package_id, &t),
+        days,
+    });
+    notify::send(&conn, &state.mail, "owner-invitation", message)?;
+    Ok(Invited { package_id: pkg.package_id, username: invitee.username, expires_at })
+}
+
+/// Accepts or declines the invitation behind `presented` (the token from the emailed link). Only
+/// the invited account (or an admin of an invited organization) may answer it, once.
+pub fn answer(
+    state: &AppState,
+    p: &Principal,
+    package_id: &str,
+    presented: &str,
+    answer: Answer,
+    ip: Option<&str>,
+) -> Result<OwnersView, AppError> {
+    let mut conn = state.conn()?;
+    let pkg = package(&conn, package_id)?;
+    let invitation = owners::invitation_by_hash(&conn, &token::hash(presented))?
+        .filter(|i| i.package_key == pkg.key)
+        .ok_or_else(|| AppError::NotFound(INVALID_INVITATION.into()))?;
+    if !may_answer_invitation(p, invitation.invitee_id) {
+        return Err(AppError::Forbidden(
+            "This invitation was sent to another account; sign in as that account to answer it.".into(),
+        ));
+    }
+    let expires = DateTime::parse_from_rfc3339(&invitation.expires_at).map_err(AppError::internal)?;
+    if expires <= Utc::now() {
+        return Err(AppError::Gone(format!(
+            "This invitation expired on {}; ask an owner of '{}' to invite you again.",
+            expires.format("%Y-%m-%d"),
+            pkg.package_id
+        )));
+    }
+    db::write(&mut conn, |tx| {
+        // Deleting first makes the link single-use even when two answers race.
+        if !owners::delete_invitation(tx, invitation.id)? {
+            return Ok(Err(AppError::NotFound(INVALID_INVITATION.into())));
+        }
+        if answer == Answer::Accept {
+            owners::add_owner(tx, pkg.key, invitation.invitee_id)?;
+            db::search::reindex_package(tx, pkg.key)?;
+        }
+        Ok(Ok(()))
+    })??;
+    let action = if answer == Answer::Accept { "owner.accept" } else { "owner.decline" };
+    audit::record(&conn, p, ip, action, Some(&pkg.package_id), Some(&invitation.invitee))?;
+    list(&conn, Some(p), &pkg.package_id)
+}
+
+/// Cancels a pending invitation (any owner may).
+pub fn cancel(
+    state: &AppState,
+    p: &Principal,
+    package_id: &str,
+    username: &str,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    let conn = state.conn()?;
+    let pkg = package(&conn, package_id)?;
+    authorize_manage(&conn, p, &pkg)?;
+    let invitee = accounts::find_account(&conn, username)?;
+    let invitation = owners::invitation_for(&conn, pkg.key, invitee.id)?.ok_or_else(|| {
+        AppError::NotFound(format!(
+            "There is no pending invitation for '{}' to own '{}'.",
+            invitee.username, pkg.package_id
+        ))
+    })?;
+    owners::delete_invitation(&conn, invitation.id)?;
+    audit::record(&conn, p, ip, "owner.cancel", Some(&pkg.package_id), Some(&invitee.username))
+}
+
+/// Removes an owner (any owner may remove another, or itself); the last owner stays.
+pub fn remove(
+    conn: &mut db::Conn,
+    p: &Principal,
+    package_id: &str,
+    username: &str,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
+    let pkg = package(conn, package_id)?;
+    authorize_manage(conn, p, &pkg)?;
+    let owner = accounts::find_account(conn, username)?;
+    db::write(conn, |tx| {
+        let ids = packages::owner_ids(tx, pkg.key)?;
+        if !ids.contains(&owner.id) {
+            return Ok(Err(AppError::NotFound(format!(
+                "'{}' is not an owner of '{}'.",
+                owner.username, pkg.package_id
+            ))));
+        }
+        if ids.len() == 1 {
+            return Ok(Err(AppError::Conflict(format!(
+                "'{}' is the last owner of '{}'; add another owner before removing it.",
+                owner.username, pkg.package_id
+            ))));
+        }
+        owners::remove_owner(tx, pkg.key, owner.id)?;
+        db::search::reindex_package(tx, pkg.key)?;
+        Ok(Ok(()))
+    })??;
+    audit::record(conn, p, ip, "owner.remove", Some(&pkg.package_id), Some(&owner.username))
+}
+
+/// An administrator makes `username` an owner at once, without an invitation.
+pub fn add_directly(
+    conn: &mut db::Conn,
+    p: &Principal,
+    package_id: &str,
+    username: &str,
+    ip: Option<&str>,
+    why: Option<&str>,
+) -> Result<(), AppError> {
+    if !p.is_admin || p.key.is_some() {
+        return Err(AppError::Forbidden("Only administrators may add an owner without an invitation.".into()));
+    }
+    let pkg = package(conn, package_id)?;
+    let account = accounts::find_account(conn, username.trim())?;
+    let added = db::write(conn, |tx| {
+        let added = owners::add_owner(tx, pkg.key, account.id)?;
+        if let Some(pending) = owners::invitation_for(tx, pkg.key, account.id)? {
+            owners::delete_invitation(tx, pending.id)?;
+        }
+        db::search::reindex_package(tx, pkg.key)?;
+        Ok(added)
+    })?;
+    if !added {
+        return Err(AppError::Conflict(format!("'{}' already owns '{}'.", account.username, pkg.package_id)));
+    }
+    let detail = match why {
+        Some(why) => format!("{} ({why})", account.username),
+        None => account.username.clone(),
+    };
+    audit::record(conn, p, ip, "owner.add", Some(&pkg.package_id), Some(&detail))
+}

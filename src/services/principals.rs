@@ -1,0 +1,59 @@
+//! Builds the `Principal` of a signed-in user or of an API key's account, with the
+//! organizations it acts for: the one place that turns memberships into rights.
+use super::permissions::{KeyGrant, Principal};
+use crate::config::AccountsConfig;
+use crate::db::{orgs, users::UserRow};
+use crate::domain::org::OrgRole;
+use crate::error::AppError;
+use rusqlite::Connection;
+
+/// The principal of a signed-in user: its own account plus its organizations (all of them for
+/// publishing, those it administers for managing).
+pub fn for_user(conn: &Connection, user: &UserRow, policy: &AccountsConfig) -> Result<Principal, AppError> {
+    let memberships = orgs::memberships(conn, user.id)?;
+    let mut acts_for = vec![user.id];
+    let mut manages = vec![user.id];
+    for m in &memberships {
+        acts_for.push(m.org_id);
+        if m.role == OrgRole::Admin.as_str() {
+            manages.push(m.org_id);
+        }
+    }
+    Ok(Principal {
+        account_id: Some(user.id),
+        acts_for,
+        manages,
+        username: user.username.clone(),
+        is_admin: user.is_admin,
+        must_confirm_email: policy.require_confirmed_email && !user.email_confirmed,
+        key: None,
+    })
+}
+
+/// The principal of an API key created by `creator` for `owner` (the creator itself, or an
+/// organization it belongs to). A personal key acts for the user and its organizations; an
+/// organization's key acts for that organization only. Keys never manage owners.
+pub fn for_key(
+    conn: &Connection,
+    creator: &UserRow,
+    owner: &UserRow,
+    grant: KeyGrant,
+    policy: &AccountsConfig,
+) -> Result<Principal, AppError> {
+    let mut principal = for_user(conn, creator, policy)?;
+    principal.manages.clear();
+    principal.key = Some(grant);
+    if owner.id != creator.id {
+        if orgs::role_of(conn, owner.id, creator.id)?.is_none() {
+            return Err(AppError::Forbidden(format!(
+                "The API key's creator '{}' is no longer a member of the organization '{}'; create a new key.",
+                creator.username, owner.username
+            )));
+        }
+        principal.account_id = Some(owner.id);
+        principal.acts_for = vec![owner.id];
+        // An organization is not an administrator, whoever created its key.
+        principal.is_admin = false;
+    }
+    Ok(principal)
+}

@@ -1,0 +1,139 @@
+//! Sign-in sessions: a random token in an `HttpOnly` cookie, stored server-side as a SHA-256 with
+//! an expiry. A CSRF token is derived from the session token with the server key, so it is bound
+//! to the session without being stored (see `http::session` for how requests must carry it).
+use super::accounts::{self, Profile};
+use super::login_limiter::LoginLimiter;
+use super::permissions::Principal;
+use super::{audit, principals};
+use crate::db::{self, sessions, users};
+use crate::domain::token;
+use crate::error::AppError;
+use crate::state::AppState;
+use chrono::{DateTime, Duration, Utc};
+use hmac::{Hmac, Mac};
+use rusqlite::Connection;
+use sha2::Sha256;
+use std::time::Instant;
+
+/// The one message for every failed sign-in: it never tells an unknown account from a wrong
+/// password or a disabled account.
+pub const BAD_CREDENTIALS: &str = "The username or password is incorrect.";
+
+pub fn too_many(wait: std::time::Duration) -> AppError {
+    let minutes = wait.as_secs().div_ceil(60).max(1);
+    let unit = if minutes == 1 { "minute" } else { "minutes" };
+    AppError::TooManyRequests(format!("Too many failed sign-in attempts; try again in {minutes} {unit}."))
+}
+
+pub struct SignedIn {
+    /// The cookie value; only its hash is stored.
+    pub token: String,
+    pub csrf_token: String,
+    pub max_age_days: u32,
+    pub profile: Profile,
+}
+
+/// A valid session on a request.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub id: i64,
+    pub user: users::UserRow,
+    pub principal: Principal,
+    pub csrf_token: String,
+}
+
+pub fn sign_in(state: &AppState, name: &str, password: &str, ip: Option<&str>) -> Result<SignedIn, AppError> {
+    let keys = LoginLimiter::keys(name, ip);
+    if let Err(wait) = state.logins.check(&keys, Instant::now()) {
+        return Err(too_many(wait));
+    }
+    let conn = state.conn()?;
+    let Some(user) = accounts::verify_password(&conn, name, password, state.config.accounts.bcrypt_cost)? else {
+        state.logins.record_failure(&keys, Instant::now());
+        let attempt = Principal { username: name.chars().take(64).collect(), ..Principal::default() };
+        audit::record(&conn, &attempt, ip, "signin.failed", None, None)?;
+        return Err(AppError::Unauthorized { message: BAD_CREDENTIALS.into(), basic_realm: false });
+    };
+    state.logins.reset(&keys[0]);
+    let days = state.config.accounts.session_days;
+    let session_token = token::generate();
+    let expires_at = (Utc::now() + Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    sessions::purge_expired(&conn, &db::now_text())?;
+    sessions::insert(&conn, &token::hash(&session_token), user.id, &expires_at, ip)?;
+    let actor = Principal { account_id: Some(user.id), username: user.username.clone(), ..Principal::default() };
+    audit::record(&conn, &actor, ip, "signin", None, None)?;
+    Ok(SignedIn {
+        csrf_token: csrf_token(&state.server_key, &session_token),
+        token: session_token,
+        max_age_days: days,
+        profile: accounts::profile(&conn, user.id)?,
+    })
+}
+
+/// The session behind a cookie token; `None` when unknown, expired or its account is disabled.
+pub fn resolve(state: &AppState, conn: &Connection, session_token: &str) -> Result<Option<Session>, AppError> {
+    let Some(row) = sessions::by_hash(conn, &token::hash(session_token))? else {
+        return Ok(None);
+    };
+    if DateTime::parse_from_rfc3339(&row.expires_at).map_or(true, |t| t <= Utc::now()) {
+        sessions::delete(conn, row.id)?;
+        return Ok(None);
+    }
+    let Some(user) = users::by_id(conn, row.user_id)?.filter(|u| !u.is_disabled && !u.is_organization) else {
+        return Ok(None);
+    };
+    let principal = principals::for_user(conn, &user, &state.config.accounts)?;
+    Ok(Some(Session { id: row.id, user, principal, csrf_token: csrf_token(&state.server_key, session_token) }))
+}
+
+pub fn sign_out(conn: &Connection, session: &Session, ip: Option<&str>) -> Result<(), AppError> {
+    sessions::delete(conn, session.id)?;
+    audit::record(conn, &session.principal, ip, "signout", None, None)
+}
+
+/// HMAC of the session token under the server key, base64url.
+pub fn csrf_token(server_key: &[u8], session_token: &str) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(csrf_mac(server_key, session_token).finalize().into_bytes())
+}
+
+/// Compares a presented CSRF token with the session's in constant time.
+pub fn csrf_matches(server_key: &[u8], session_token: &str, presented: &str) -> bool {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(presented.trim())
+        .is_ok_and(|bytes| csrf_mac(server_key, session_token).verify_slice(&bytes).is_ok())
+}
+
+fn csrf_mac(server_key: &[u8], session_token: &str) -> Hmac<Sha256> {
+    let mut mac = Hmac::<Sha256>::new_from_slice(server_key).expect("HMAC accepts any key length");
+    mac.update(b"galley-csrf:");
+    mac.update(session_token.as_bytes());
+    mac
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csrf_tokens_are_bound_to_the_session_and_the_server() {
+        let t = csrf_token(b"server", "session-a");
+        assert!(csrf_matches(b"server", "session-a", &t));
+        assert!(!csrf_matches(b"server", "session-b", &t));
+        assert!(!csrf_matches(b"other", "session-a", &t));
+        assert!(!csrf_matches(b"server", "session-a", "not base64!"));
+    }
+
+    #[test]
+    fn waiting_time_is_rounded_up_to_minutes() {
+        assert_eq!(
+            too_many(std::time::Duration::from_secs(61)).to_string(),
+            "Too many failed sign-in attempts; try again in 2 minutes."
+        );
+        assert_eq!(
+            too_many(std::time::Duration::ZERO).to_string(),
+            "Too many failed sign-in attempts; try again in 1 minute."
+        );
+    }
+}
