@@ -1,7 +1,7 @@
 //! The NuGet v2 (OData/Atom) feed under `/api/v2/`. One path segment names the resource
 //! (`Packages()`, `Packages(Id='…',Version='…')`, `Search()`, `FindPackagesById()`,
-//! `GetUpdates()`, `$metadata`), optionally followed by `/$count`; `dispatch` sends each to its
-//! handler. Push and delete on `/api/v2/package` live in `http::publish`.
+//! `GetUpdates()`, `$metadata`), optionally followed by `/$count`; `resource` and `member` send each to
+//! its handler. Push, delete and relist live in `http::publish`.
 pub mod common;
 pub mod download;
 pub mod find_by_id;
