@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod email_tokens;
 pub mod expired;
+pub mod feed_v2;
 pub mod mail_log;
 pub mod migrate;
 pub mod orgs;
@@ -16,6 +17,7 @@ pub mod sessions;
 pub mod support;
 pub mod users;
 pub mod validation;
+pub mod version_order;
 
 pub use pool::{open, Conn, Pool};
 

@@ -262,14 +262,14 @@ pub fn all_ids(conn: &Connection) -> Result<Vec<String>, DbError> {
     Ok(ids)
 }
 
-const VERSION_COLUMNS: &str = "v.id, p.package_id, v.version_original, v.version_normalized, v.version_lower, v.version_full,
+pub(super) const VERSION_COLUMNS: &str = "v.id, p.package_id, v.version_original, v.version_normalized, v.version_lower, v.version_full,
     v.is_prerelease, v.is_semver2, v.title, v.authors, v.description, v.summary, v.release_notes, v.copyright, v.language,
     v.tags, v.project_url, v.icon_url, v.icon_file, v.readme_file, v.license_url, v.license_expression, v.license_file,
     v.require_license_acceptance, v.development_dependency, v.min_client_version, v.repository_type, v.repository_url,
     v.package_types, v.hash_sha512, v.size, v.listed, v.status, v.status_reason, v.downloads, v.created_at,
     v.published_at, v.last_edited_at";
 
-fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionRecord> {
+pub(super) fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionRecord> {
     let package_types: String = r.get(28)?;
     Ok(VersionRecord {
         key: r.get(0)?,
@@ -314,7 +314,7 @@ fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionRecord> {
     })
 }
 
-fn dependency_groups(conn: &Connection, version_key: i64) -> Result<Vec<DependencyGroupRecord>, DbError> {
+pub(super) fn dependency_groups(conn: &Connection, version_key: i64) -> Result<Vec<DependencyGroupRecord>, DbError> {
     let mut stmt = conn.prepare_cached(
         "SELECT group_index, target_framework, dependency_id, version_range FROM package_dependencies
          WHERE version_key = ?1 ORDER BY group_index, rowid",

@@ -19,7 +19,9 @@ pub fn open(path: &Path) -> Result<Pool, super::DbError> {
              PRAGMA synchronous = NORMAL;
              PRAGMA foreign_keys = ON;
              PRAGMA busy_timeout = 10000;",
-        )
+        )?;
+        // Version order for SQL (the v2 feed's latest flags and ordering).
+        super::version_order::register(c)
     });
     let size = u32::try_from(std::thread::available_parallelism().map_or(4, |n| n.get() * 2)).unwrap_or(8).max(4);
     let pool = r2d2::Pool::builder()

@@ -9,11 +9,12 @@ use actix_web::middleware::Next;
 use actix_web::{web, ResponseError};
 use base64::Engine;
 
-/// Feed and download routes; publishing is authorized by its API key instead.
+/// Feed and download routes; publishing is authorized by its API key instead. Every v2 read is a
+/// GET or HEAD; other methods under `/api/v2` are pushes, deletes and relists (also at the feed
+/// URL itself, where nuget.exe sends them for a `<base>/api/v2/` source).
 fn is_feed_read(req: &ServiceRequest) -> bool {
     let path = req.path();
-    let is_publish_write =
-        path.starts_with("/api/v2/package") && req.method() != Method::GET && req.method() != Method::HEAD;
+    let is_publish_write = path.starts_with("/api/v2") && req.method() != Method::GET && req.method() != Method::HEAD;
     (path.starts_with("/v3/") || path.starts_with("/api/v2")) && !is_publish_write
 }
 

@@ -2,6 +2,7 @@
 pub mod api;
 pub mod auth;
 pub mod feed_auth;
+pub mod feed_v2;
 pub mod feed_v3;
 pub mod files;
 pub mod health;
@@ -17,6 +18,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
         .route("/", web::get().to(home::home))
         .configure(publish::configure)
+        // After the publish routes (method-guarded): GET/HEAD downloads, then the OData feed.
+        .service(feed_v2::download::resources())
+        .service(feed_v2::scope())
         .service(feed_v3::scope())
         .configure(api::configure);
 }

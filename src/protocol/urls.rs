@@ -107,6 +107,26 @@ impl UrlGenerator {
     pub fn v2_download(&self, id: &str, version: &str) -> String {
         format!("{}/api/v2/package/{id}/{version}", self.base)
     }
+    /// A v2 (OData) resource: `Packages`, `Search()`…, with an optional query string.
+    pub fn v2_resource(&self, path: &str, query: &str) -> String {
+        if query.is_empty() {
+            format!("{}/api/v2/{path}", self.base)
+        } else {
+            format!("{}/api/v2/{path}?{query}", self.base)
+        }
+    }
+    /// The canonical URL of one v2 entry; OData doubles quotes inside the key literals.
+    pub fn v2_entry(&self, id: &str, version: &str) -> String {
+        format!(
+            "{}/api/v2/Packages(Id='{}',Version='{}')",
+            self.base,
+            id.replace('\'', "''"),
+            version.replace('\'', "''")
+        )
+    }
+    pub fn report_abuse(&self, id: &str, version: &str) -> String {
+        format!("{}/packages/{id}/{version}/ReportAbuse", self.base)
+    }
     /// Emailed links carry a single-use token; the portal serves the pages they open.
     pub fn confirm_email(&self, token: &str) -> String {
         format!("{}/account/confirm-email?token={token}", self.base)
@@ -157,5 +177,13 @@ mod tests {
         assert_eq!(u.base_path(), "/nuget");
         assert!(u.is_https());
         assert_eq!(UrlGenerator::new("http://127.0.0.1:5000").base_path(), "/");
+    }
+
+    #[test]
+    fn v2_urls() {
+        let u = UrlGenerator::new("https://example.org/nuget/");
+        assert_eq!(u.v2_entry("A.B", "1.0.0"), "https://example.org/nuget/api/v2/Packages(Id='A.B',Version='1.0.0')");
+        assert_eq!(u.v2_resource("Search()", "$skip=30"), "https://example.org/nuget/api/v2/Search()?$skip=30");
+        assert_eq!(u.v2_resource("Packages", ""), "https://example.org/nuget/api/v2/Packages");
     }
 }

@@ -6,6 +6,7 @@ pub mod downloads;
 pub mod email_links;
 pub mod feed_access;
 pub mod feed_docs;
+pub mod feed_v2;
 pub mod keys;
 pub mod lifecycle;
 pub mod login_limiter;

@@ -8,6 +8,7 @@ mod apikeys;
 mod clamd;
 mod cli;
 mod feed_auth;
+mod feed_v2;
 mod feed_v3;
 mod jobs;
 mod mail;

@@ -1,0 +1,43 @@
+//! `GET|HEAD /api/v2/package/{id}/{version}` and `/api/v2/package/{id}` (latest): the same bytes
+//! and headers as the flat container. These resources are guarded to GET and HEAD; PUT, DELETE
+//! and POST on the same paths reach the publish routes.
+use crate::domain::version::NuGetVersion;
+use crate::error::AppError;
+use crate::http::files::{self, not_found};
+use crate::services::{blocking, feed_v2};
+use crate::state::AppState;
+use actix_web::{guard, web, HttpRequest, HttpResponse, Resource};
+
+fn read_only(paths: [&str; 2]) -> Resource {
+    web::resource(paths.map(str::to_owned).to_vec()).guard(guard::Any(guard::Get()).or(guard::Head()))
+}
+
+pub fn resources() -> Vec<Resource> {
+    vec![
+        read_only(["/api/v2/package/{id}/{version}", "/api/v2/package/{id}/{version}/"]).to(by_version),
+        read_only(["/api/v2/package/{id}", "/api/v2/package/{id}/"]).to(latest),
+    ]
+}
+
+async fn by_version(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, version) = path.into_inner();
+    let version_lower = NuGetVersion::parse(&version).map_err(|_| not_found())?.lower_normalized();
+    files::serve_package(&req, &state, &id.to_ascii_lowercase(), &version_lower)
+}
+
+async fn latest(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id_lower = path.into_inner().to_ascii_lowercase();
+    let lookup_state = state.get_ref().clone();
+    let lookup_id = id_lower.clone();
+    let version_lower =
+        blocking(move || feed_v2::latest_version(&lookup_state, &lookup_id)).await?.ok_or_else(not_found)?;
+    files::serve_package(&req, &state, &id_lower, &version_lower)
+}

@@ -1,0 +1,80 @@
+//! The NuGet v2 (OData/Atom) feed under `/api/v2/`. One path segment names the resource
+//! (`Packages()`, `Packages(Id='…',Version='…')`, `Search()`, `FindPackagesById()`,
+//! `GetUpdates()`, `$metadata`), optionally followed by `/$count`; `resource` and `member` send each to
+//! its handler. Push, delete and relist live in `http::publish`.
+pub mod common;
+pub mod download;
+pub mod find_by_id;
+pub mod packages;
+pub mod search;
+pub mod service_doc;
+pub mod updates;
+
+use crate::error::AppError;
+use crate::protocol::odata_query::Resource;
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use common::{bad, V2Request};
+
+/// Push, delete and relist at `/api/v2/` and `/api/v2/{id}/{version}` (where nuget.exe sends them
+/// for a `<base>/api/v2/` source) are `http::publish` routes, mounted before this scope.
+pub fn scope() -> actix_web::Scope {
+    web::scope("/api/v2")
+        .route("", web::get().to(service_doc::service_document))
+        .route("/", web::get().to(service_doc::service_document))
+        .route("/{resource}", web::get().to(resource))
+        .route("/{resource}/{member}", web::get().to(member))
+}
+
+fn unknown(segment: &str) -> AppError {
+    AppError::NotFound(format!("The v2 feed has no resource '{segment}'."))
+}
+
+async fn resource(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let segment = path.into_inner();
+    let target = Resource::parse(&segment).map_err(bad)?.ok_or_else(|| unknown(&segment))?;
+    if target == Resource::Metadata {
+        return service_doc::metadata();
+    }
+    let request = V2Request::parse(&req)?;
+    let state = state.get_ref().clone();
+    match target {
+        Resource::Packages => packages::list(state, request).await,
+        Resource::Package { id, version } => packages::entry(state, request, id, version).await,
+        Resource::Search => search::list(state, request).await,
+        Resource::FindPackagesById => find_by_id::list(state, request).await,
+        Resource::GetUpdates => updates::list(state, request).await,
+        Resource::Metadata => service_doc::metadata(),
+    }
+}
+
+/// `{collection}/$count`.
+async fn member(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (segment, member) = path.into_inner();
+    let target = Resource::parse(&segment).map_err(bad)?.ok_or_else(|| unknown(&segment))?;
+    if member != "$count" {
+        return Err(match target {
+            Resource::Package { .. } => {
+                AppError::BadRequest(format!("Reading the property '{member}' of an entry is not supported."))
+            }
+            _ => unknown(&format!("{segment}/{member}")),
+        });
+    }
+    let request = V2Request::parse(&req)?;
+    let state = state.get_ref().clone();
+    match target {
+        Resource::Packages => packages::count(state, request).await,
+        Resource::Search => search::count(state, request).await,
+        Resource::FindPackagesById => find_by_id::count(state, request).await,
+        Resource::GetUpdates => updates::count(state, request).await,
+        Resource::Package { .. } | Resource::Metadata => Err(unknown(&format!("{segment}/{member}"))),
+    }
+}

@@ -1,0 +1,41 @@
+//! `Packages()` (listing with `$filter`/`$orderby`/paging), `Packages()/$count` and the single
+//! entry `Packages(Id='…',Version='…')`.
+use super::common::{count_response, entry_response, feed_response, render_feed, V2Request};
+use crate::error::AppError;
+use crate::protocol::v2_atom;
+use crate::services::blocking;
+use crate::services::feed_v2::{self, Source};
+use crate::state::AppState;
+use actix_web::HttpResponse;
+
+pub async fn list(state: AppState, request: V2Request) -> Result<HttpResponse, AppError> {
+    let body = blocking(move || {
+        let page = feed_v2::list(&state, &Source::Packages, &request.options, request.semver2)?;
+        render_feed(&state, &request, "Packages", "Packages", &page)
+    })
+    .await?;
+    Ok(feed_response(body))
+}
+
+pub async fn count(state: AppState, request: V2Request) -> Result<HttpResponse, AppError> {
+    let n = blocking(move || feed_v2::count(&state, &Source::Packages, &request.options, request.semver2)).await?;
+    Ok(count_response(n))
+}
+
+/// One version by id (any case) and version (any spelling of it); 404 when it is not there.
+pub async fn entry(state: AppState, request: V2Request, id: String, version: String) -> Result<HttpResponse, AppError> {
+    if request.options.filter.is_some()
+        || !request.options.orderby.is_empty()
+        || request.options.skip > 0
+        || request.options.top.is_some()
+    {
+        return Err(AppError::BadRequest("A single entry takes no $filter, $orderby, $skip or $top.".into()));
+    }
+    let body = blocking(move || {
+        let not_found = || AppError::NotFound(format!("The package '{id}' version '{version}' does not exist."));
+        let entry = feed_v2::entry(&state, &id, &version, request.semver2)?.ok_or_else(not_found)?;
+        v2_atom::entry(&state.urls, &entry, request.options.select.as_deref()).map_err(AppError::internal)
+    })
+    .await?;
+    Ok(entry_response(body))
+}

@@ -1,0 +1,28 @@
+//! `Search()?searchTerm='…'&targetFramework='…'&includePrerelease=…` and `Search()/$count`.
+//! `targetFramework` is accepted and ignored, as nuget.org's search does.
+use super::common::{count_response, feed_response, render_feed, V2Request};
+use crate::error::AppError;
+use crate::services::blocking;
+use crate::services::feed_v2::{self, Source};
+use crate::state::AppState;
+use actix_web::HttpResponse;
+
+fn source(request: &V2Request) -> Result<Source, AppError> {
+    Ok(Source::Search { term: request.string("searchTerm")?, include_prerelease: request.flag("includePrerelease")? })
+}
+
+pub async fn list(state: AppState, request: V2Request) -> Result<HttpResponse, AppError> {
+    let source = source(&request)?;
+    let body = blocking(move || {
+        let page = feed_v2::list(&state, &source, &request.options, request.semver2)?;
+        render_feed(&state, &request, "Search", "Search()", &page)
+    })
+    .await?;
+    Ok(feed_response(body))
+}
+
+pub async fn count(state: AppState, request: V2Request) -> Result<HttpResponse, AppError> {
+    let source = source(&request)?;
+    let n = blocking(move || feed_v2::count(&state, &source, &request.options, request.semver2)).await?;
+    Ok(count_response(n))
+}
