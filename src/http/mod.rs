@@ -4,7 +4,7 @@ pub mod feed_auth;
 pub mod feed_v3;
 pub mod files;
 pub mod health;
-pub mod home;
+pub mod portal;
 pub mod publish;
 pub mod request_log;
 
@@ -13,7 +13,8 @@ use actix_web::web;
 /// The one table of routes, shared by `galley serve` and the tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
-        .route("/", web::get().to(home::home))
         .configure(publish::configure)
-        .service(feed_v3::scope());
+        .service(feed_v3::scope())
+        // Last: the portal's scope claims every path the others did not.
+        .configure(portal::configure);
 }

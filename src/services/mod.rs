@@ -6,7 +6,9 @@ pub mod feed_access;
 pub mod feed_docs;
 pub mod keys;
 pub mod lifecycle;
+pub mod package_details;
 pub mod permissions;
+pub mod profiles;
 pub mod publish;
 pub mod search;
 

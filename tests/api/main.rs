@@ -6,4 +6,5 @@ mod helpers;
 mod cli;
 mod feed_auth;
 mod feed_v3;
+mod portal;
 mod push;
