@@ -42,7 +42,7 @@ pub struct PublishConfig {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct FeedConfig {
-    /// When true every feed and download route needs HTTP Basic credentials.
+    /// When true every feed and download route, and every portal page, needs HTTP Basic credentials.
     pub require_auth: bool,
     /// Entries per page in v2 (OData) answers before a `next` link.
     pub v2_page_size: usize,

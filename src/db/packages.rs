@@ -382,3 +382,13 @@ fn load_with(conn: &Connection, id_lower: &str, with_dependencies: bool) -> Resu
     let owners = owner_names(conn, key)?;
     Ok(Some(PackageRecord { key, package_id, id_lower, total_downloads, verified, owners, versions }))
 }
+
+/// Ids (lowercase) the account owns, most downloaded first: what its profile page lists.
+pub fn owned_by(conn: &Connection, user_id: i64) -> Result<Vec<String>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.id_lower FROM package_owners o JOIN packages p ON p.id = o.package_key
+         WHERE o.user_id = ?1 ORDER BY p.total_downloads DESC, p.id_lower",
+    )?;
+    let ids = stmt.query_map([user_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(ids)
+}

@@ -1,6 +1,6 @@
 //! The FTS5 search index and the search query itself.
 use super::DbError;
-use crate::search::query::{Filter, ParsedQuery};
+use crate::search::query::{Filter, ParsedQuery, SortOrder};
 use rusqlite::{params_from_iter, Connection, ToSql};
 
 /// Splits an id into words for matching: `Acme.HttpClient-Extras` → `Acme HttpClient Http Client Extras`.
@@ -190,19 +190,17 @@ pub fn search(conn: &Connection, q: &ParsedQuery) -> Result<(usize, Vec<String>)
     let where_clause = conditions.join(" AND ");
     // The count uses exactly the arguments of the WHERE clause; ordering and paging come after.
     let count_args = args.len();
-    let (from, order) = if fts.is_some() {
-        args.push(Box::new(q.raw_lower.clone()));
-        let exact_arg = args.len();
-        (
-            "package_search s JOIN packages p ON p.id = s.rowid".to_owned(),
+    let from = "package_search s JOIN packages p ON p.id = s.rowid";
+    let order = match q.sort {
+        SortOrder::Relevance if fts.is_some() => {
+            args.push(Box::new(q.raw_lower.clone()));
             // An exact id match always comes first; then bm25 with the id columns weighted highest.
-            format!("(p.id_lower = ?{exact_arg}) DESC, bm25(package_search, 10.0, 8.0, 5.0, 2.0, 1.0, 3.0, 2.0, 2.0), p.total_downloads DESC, p.id_lower"),
-        )
-    } else {
-        (
-            "package_search s JOIN packages p ON p.id = s.rowid".to_owned(),
-            "p.total_downloads DESC, p.id_lower".to_owned(),
-        )
+            format!("(p.id_lower = ?{}) DESC, bm25(package_search, 10.0, 8.0, 5.0, 2.0, 1.0, 3.0, 2.0, 2.0), p.total_downloads DESC, p.id_lower", args.len())
+        }
+        SortOrder::Relevance | SortOrder::Downloads => "p.total_downloads DESC, p.id_lower".to_owned(),
+        // A subquery per match rather than a stored column: it reads the few version rows of one
+        // id through the (package_key, version_lower) index and needs no schema change.
+        SortOrder::Recent => "(SELECT max(v.published_at) FROM package_versions v WHERE v.package_key = p.id AND v.status = 'available' AND v.listed = 1) DESC, p.id_lower".to_owned(),
     };
     let count_sql = format!("SELECT count(*) FROM {from} WHERE {where_clause}");
     let total: i64 =
@@ -256,6 +254,13 @@ pub fn autocomplete_ids(
         )?
         .collect::<Result<_, _>>()?;
     Ok((usize::try_from(total).unwrap_or(0), ids))
+}
+
+/// True when the package has its row in the index: the portal warns when a visible package has
+/// none, which would mean an index out of step with the versions.
+pub fn is_indexed(conn: &Connection, package_key: i64) -> Result<bool, DbError> {
+    let mut stmt = conn.prepare_cached("SELECT 1 FROM package_search WHERE rowid = ?1")?;
+    Ok(stmt.exists([package_key])?)
 }
 
 #[cfg(test)]

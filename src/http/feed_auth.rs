@@ -18,6 +18,14 @@ fn is_feed_read(req: &ServiceRequest) -> bool {
     (path.starts_with("/v3/") || path.starts_with("/api/v2")) && !is_publish_write
 }
 
+/// Portal pages show the same metadata and READMEs as the feed, so a private feed keeps them
+/// private too (the browser asks for the same credentials). The CSS, JS and images stay open;
+/// `/api/` and `/v3/` are decided by `is_feed_read` alone.
+fn is_portal_page(req: &ServiceRequest) -> bool {
+    let path = req.path();
+    !["/api/", "/v3/", "/static/"].iter().any(|p| path.starts_with(p)) && path != "/health"
+}
+
 fn basic_credentials(req: &ServiceRequest) -> Option<(String, String)> {
     let header = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = header.split_once(' ')?;
@@ -37,7 +45,7 @@ pub async fn require_feed_credentials(
     let Some(state) = req.app_data::<web::Data<AppState>>().map(|d| d.get_ref().clone()) else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    if !state.config.feed.require_auth || !is_feed_read(&req) {
+    if !state.config.feed.require_auth || !(is_feed_read(&req) || is_portal_page(&req)) {
         return Ok(next.call(req).await?.map_into_boxed_body());
     }
     let refuse = |req: ServiceRequest, e: &crate::error::AppError| req.into_response(e.error_response());

@@ -6,7 +6,7 @@ pub mod feed_v2;
 pub mod feed_v3;
 pub mod files;
 pub mod health;
-pub mod home;
+pub mod portal;
 pub mod publish;
 pub mod request_log;
 pub mod session;
@@ -16,11 +16,12 @@ use actix_web::web;
 /// The one table of routes, shared by `galley serve` and the tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/health", web::get().to(health::health))
-        .route("/", web::get().to(home::home))
         .configure(publish::configure)
         // After the publish routes (method-guarded): GET/HEAD downloads, then the OData feed.
         .service(feed_v2::download::resources())
         .service(feed_v2::scope())
         .service(feed_v3::scope())
-        .configure(api::configure);
+        .configure(api::configure)
+        // Last: the portal's scope claims every path the others did not.
+        .configure(portal::configure);
 }

@@ -154,9 +154,102 @@ impl UrlGenerator {
     }
 }
 
+/// Portal pages. Links inside the portal are root-relative (`/nuget/packages/X`): pages keep
+/// working when the server is reached under another host name than `base_url` (a LAN name, a port
+/// forward), as long as the proxy path prefix is the same. URLs follow nuget.org's.
+impl UrlGenerator {
+    /// The path of the base URL without a trailing slash: "" at the root, "/nuget" behind a prefix.
+    pub fn site_prefix(&self) -> &str {
+        let after_scheme = self.base.split_once("://").map_or(self.base.as_str(), |(_, rest)| rest);
+        after_scheme.find('/').map_or("", |i| &after_scheme[i..])
+    }
+    /// The root-relative form of a URL this generator built (icons, package files).
+    pub fn site_path(&self, absolute: &str) -> String {
+        match absolute.strip_prefix(&self.base) {
+            Some(rest) if rest.starts_with('/') => format!("{}{rest}", self.site_prefix()),
+            _ => absolute.to_owned(),
+        }
+    }
+    pub fn portal_home(&self) -> String {
+        format!("{}/", self.site_prefix())
+    }
+    /// `/packages?q=…`; pass only the parameters that differ from their defaults.
+    pub fn portal_search(&self, query: &[(&str, &str)]) -> String {
+        let pairs: Vec<String> = query.iter().map(|(k, v)| format!("{}={}", encode(k), encode(v))).collect();
+        if pairs.is_empty() {
+            format!("{}/packages", self.site_prefix())
+        } else {
+            format!("{}/packages?{}", self.site_prefix(), pairs.join("&"))
+        }
+    }
+    pub fn portal_package(&self, id: &str) -> String {
+        format!("{}/packages/{}", self.site_prefix(), encode(id))
+    }
+    pub fn portal_package_version(&self, id: &str, version: &str) -> String {
+        format!("{}/packages/{}/{}", self.site_prefix(), encode(id), encode(version))
+    }
+    /// The page showing a version's embedded license file.
+    pub fn portal_license(&self, id: &str, version: &str) -> String {
+        format!("{}/License", self.portal_package_version(id, version))
+    }
+    pub fn portal_report_abuse(&self, id: &str, version: &str) -> String {
+        format!("{}/ReportAbuse", self.portal_package_version(id, version))
+    }
+    pub fn portal_profile(&self, username: &str) -> String {
+        format!("{}/profiles/{}", self.site_prefix(), encode(username))
+    }
+    pub fn portal_upload(&self) -> String {
+        format!("{}/packages/manage/upload", self.site_prefix())
+    }
+    pub fn portal_sign_in(&self, return_url: &str) -> String {
+        format!("{}/users/account/LogOn?returnUrl={}", self.site_prefix(), encode(return_url))
+    }
+    /// An embedded static file by its content-hashed name (`app.3f9a1c2b.css`).
+    pub fn portal_static(&self, hashed_name: &str) -> String {
+        format!("{}/static/{hashed_name}", self.site_prefix())
+    }
+    /// The autocomplete resource as the portal's script calls it (same origin).
+    pub fn portal_autocomplete(&self) -> String {
+        format!("{}/v3/autocomplete", self.site_prefix())
+    }
+}
+
+/// Percent-encodes everything but RFC 3986 unreserved characters: safe in a path segment and in
+/// a query component alike.
+fn encode(s: &str) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(char::from(b));
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn portal_links_are_root_relative_with_the_proxy_prefix() {
+        let u = UrlGenerator::new("https://example.org/nuget/");
+        assert_eq!(u.site_prefix(), "/nuget");
+        assert_eq!(u.portal_home(), "/nuget/");
+        assert_eq!(u.portal_package_version("Acme.Core", "1.0.0-beta"), "/nuget/packages/Acme.Core/1.0.0-beta");
+        assert_eq!(
+            u.portal_search(&[("q", "Tags:\"c# web\""), ("page", "2")]),
+            "/nuget/packages?q=Tags%3A%22c%23%20web%22&page=2"
+        );
+        assert_eq!(u.site_path(&u.icon("a", "1.0.0")), "/nuget/v3/flatcontainer/a/1.0.0/icon");
+        assert_eq!(u.site_path("https://elsewhere.example/x.png"), "https://elsewhere.example/x.png");
+        let root = UrlGenerator::new("http://127.0.0.1:5000");
+        assert_eq!(root.site_prefix(), "");
+        assert_eq!(root.portal_home(), "/");
+        assert_eq!(root.portal_sign_in("/packages/A"), "/users/account/LogOn?returnUrl=%2Fpackages%2FA");
+    }
 
     #[test]
     fn urls_keep_the_proxy_prefix() {

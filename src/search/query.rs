@@ -7,6 +7,35 @@ pub enum Filter {
     Version(String),
 }
 
+/// Result order. The v3 protocol has no sort parameter (always `Relevance`); the portal offers
+/// nuget.org's three orders under nuget.org's `sortBy` values.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SortOrder {
+    /// Exact id first, then bm25; by downloads when there is no text to rank.
+    #[default]
+    Relevance,
+    Downloads,
+    /// Newest publication of a listed version first ("recently updated").
+    Recent,
+}
+
+impl SortOrder {
+    pub const ALL: [SortOrder; 3] = [SortOrder::Relevance, SortOrder::Downloads, SortOrder::Recent];
+
+    pub fn param(self) -> &'static str {
+        match self {
+            SortOrder::Relevance => "relevance",
+            SortOrder::Downloads => "totalDownloads-desc",
+            SortOrder::Recent => "created-desc",
+        }
+    }
+
+    /// The `sortBy` value, case-insensitive as nuget.org accepts it.
+    pub fn from_param(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|o| o.param().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ParsedQuery {
     /// (column, term): column `None` searches every column.
@@ -17,6 +46,7 @@ pub struct ParsedQuery {
     pub include_prerelease: bool,
     pub include_semver2: bool,
     pub package_type: Option<String>,
+    pub sort: SortOrder,
     pub skip: usize,
     pub take: usize,
 }
@@ -59,6 +89,7 @@ impl ParsedQuery {
             include_prerelease: false,
             include_semver2: false,
             package_type: None,
+            sort: SortOrder::Relevance,
             skip: 0,
             take: 20,
         }
@@ -143,6 +174,15 @@ mod tests {
         let q = ParsedQuery::parse("a\" OR NEAR(b) *");
         let expr = q.fts_expression().unwrap();
         assert!(!expr.contains("NEAR("), "{expr}");
+    }
+
+    #[test]
+    fn sort_orders_round_trip_their_parameter() {
+        for order in SortOrder::ALL {
+            assert_eq!(SortOrder::from_param(order.param()), Some(order));
+        }
+        assert_eq!(SortOrder::from_param("TOTALDOWNLOADS-DESC"), Some(SortOrder::Downloads));
+        assert_eq!(SortOrder::from_param("bogus"), None);
     }
 
     #[test]

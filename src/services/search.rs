@@ -2,7 +2,7 @@
 use crate::db;
 use crate::error::AppError;
 use crate::protocol::v3::{self, AutocompleteResponse, SearchResponse};
-use crate::search::query::ParsedQuery;
+use crate::search::query::{ParsedQuery, SortOrder};
 use crate::state::AppState;
 
 pub const MAX_TAKE: usize = 1000;
@@ -15,6 +15,7 @@ pub struct SearchParams {
     pub prerelease: bool,
     pub semver2: bool,
     pub package_type: Option<String>,
+    pub sort: SortOrder,
 }
 
 pub fn search(state: &AppState, p: &SearchParams) -> Result<SearchResponse, AppError> {
@@ -24,6 +25,7 @@ pub fn search(state: &AppState, p: &SearchParams) -> Result<SearchResponse, AppE
     query.include_prerelease = p.prerelease;
     query.include_semver2 = p.semver2;
     query.package_type = p.package_type.clone().filter(|t| !t.is_empty());
+    query.sort = p.sort;
     let conn = state.conn()?;
     let (total_hits, ids) = db::search::search(&conn, &query)?;
     let mut data = Vec::with_capacity(ids.len());
@@ -59,4 +61,27 @@ pub fn autocomplete_versions(
         })
         .unwrap_or_default();
     Ok(AutocompleteResponse { total_hits: None, data: versions })
+}
+
+/// The portal's front page: the most downloaded and the most recently updated packages.
+pub struct FrontPage {
+    pub popular: Vec<v3::SearchResult>,
+    pub recent: Vec<v3::SearchResult>,
+    pub package_count: i64,
+    pub version_count: i64,
+}
+
+/// Blocking: call from a blocking thread.
+pub fn front_page(state: &AppState, take: usize) -> Result<FrontPage, AppError> {
+    let list = |sort| {
+        search(state, &SearchParams { take, prerelease: true, semver2: true, sort, ..SearchParams::default() })
+            .map(|r| r.data)
+    };
+    let (package_count, version_count) = db::packages::count_packages(&*state.conn()?)?;
+    Ok(FrontPage {
+        popular: list(SortOrder::Downloads)?,
+        recent: list(SortOrder::Recent)?,
+        package_count,
+        version_count,
+    })
 }

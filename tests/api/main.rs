@@ -14,6 +14,7 @@ mod jobs;
 mod mail;
 mod orgs;
 mod owners;
+mod portal;
 mod push;
 mod recovery;
 mod scan;

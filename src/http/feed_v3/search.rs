@@ -47,6 +47,7 @@ fn params(q: &HashMap<String, String>) -> Result<SearchParams, AppError> {
         prerelease: flag(q, "prerelease")?,
         semver2: semver2(q)?,
         package_type: q.get("packageType").cloned(),
+        ..SearchParams::default()
     })
 }
 

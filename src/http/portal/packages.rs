@@ -1,0 +1,105 @@
+//! Package pages: `/packages/{id}`, `/packages/{id}/{version}`, its `/License` and
+//! `/ReportAbuse` pages.
+use super::layout::{self, default_icon, Layout};
+use super::package_view::{LicenseView, PackageView};
+use crate::error::AppError;
+use crate::services::blocking;
+use crate::services::package_details::{self, Viewer};
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "package.html")]
+struct PackagePage {
+    layout: Layout,
+    p: PackageView,
+}
+
+#[derive(Template)]
+#[template(path = "license.html")]
+struct LicensePage {
+    layout: Layout,
+    id: String,
+    version: String,
+    package_url: String,
+    text: String,
+}
+
+#[derive(Template)]
+#[template(path = "report_abuse.html")]
+struct ReportAbusePage {
+    layout: Layout,
+    id: String,
+    version: String,
+    package_url: String,
+}
+
+async fn package_page(
+    req: &HttpRequest,
+    state: &AppState,
+    id: String,
+    version: Option<String>,
+) -> Result<HttpResponse, AppError> {
+    // Sessions will decide this; until then nobody sees hidden versions.
+    let viewer = Viewer::anonymous();
+    let st = state.clone();
+    let details = blocking(move || package_details::details(&st, &id, version.as_deref(), viewer)).await?;
+    let view = PackageView::new(&state.urls, &details, viewer, &default_icon(state));
+    let title = format!("{} {}", view.id, view.version);
+    layout::render(&PackagePage { layout: Layout::new(state, req, title).current("packages"), p: view })
+}
+
+pub async fn latest(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    package_page(&req, &state, path.into_inner(), None).await
+}
+
+pub async fn version(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, version) = path.into_inner();
+    package_page(&req, &state, id, Some(version)).await
+}
+
+pub async fn license(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, version) = path.into_inner();
+    let st = state.get_ref().clone();
+    let (page, text) = blocking(move || package_details::license_text(&st, &id, &version, Viewer::anonymous())).await?;
+    let v = page.version();
+    layout::render(&LicensePage {
+        layout: Layout::new(&state, &req, format!("License of {} {}", v.package_id, v.version_normalized)),
+        package_url: state.urls.portal_package_version(&v.package_id, &v.version_normalized),
+        id: v.package_id.clone(),
+        version: v.version_normalized.clone(),
+        text,
+    })
+}
+
+/// The `ReportAbuseUriTemplate` target. The form arrives with the contact endpoint of accounts;
+/// for now the page names the package and says whom to tell.
+pub async fn report_abuse(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, version) = path.into_inner();
+    let st = state.get_ref().clone();
+    let page = blocking(move || package_details::select(&st, &id, Some(&version), Viewer::anonymous())).await?;
+    let v = page.version();
+    layout::render(&ReportAbusePage {
+        layout: Layout::new(&state, &req, format!("Report {} {}", v.package_id, v.version_normalized)),
+        package_url: state.urls.portal_package_version(&v.package_id, &v.version_normalized),
+        id: v.package_id.clone(),
+        version: v.version_normalized.clone(),
+    })
+}

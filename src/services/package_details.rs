@@ -1,0 +1,118 @@
+//! What a package page shows: which version a URL selects, which versions a viewer may see, the
+//! README and license texts, and whether search has the package.
+use crate::db::{self, records::PackageRecord};
+use crate::domain::version::NuGetVersion;
+use crate::error::AppError;
+use crate::state::AppState;
+
+/// Who is looking. Owners and admins (once sessions land) also see unlisted versions in the
+/// history and versions that are not available, with their validation status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Viewer {
+    pub sees_hidden: bool,
+}
+
+impl Viewer {
+    pub fn anonymous() -> Self {
+        Self::default()
+    }
+}
+
+/// A package with the version a page is about (`package.versions[selected]`).
+#[derive(Debug, Clone)]
+pub struct SelectedVersion {
+    pub package: PackageRecord,
+    pub selected: usize,
+}
+
+impl SelectedVersion {
+    pub fn version(&self) -> &crate::db::records::VersionRecord {
+        &self.package.versions[self.selected]
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct PackageDetails {
+    pub page: SelectedVersion,
+    /// The embedded README (Markdown), when the version has one.
+    pub readme: Option<String>,
+    /// False when the id has a listed available version but no search row; should never happen,
+    /// since the push transaction indexes.
+    pub indexed: bool,
+}
+
+fn no_package(id: &str) -> AppError {
+    AppError::NotFound(format!("There is no package '{id}' on this server."))
+}
+
+fn no_version(id: &str, version: &str) -> AppError {
+    AppError::NotFound(format!("There is no version '{version}' of the package '{id}' on this server."))
+}
+
+/// The version `/packages/{id}` shows, as nuget.org picks it: the newest listed stable version,
+/// else the newest listed prerelease, else the newest unlisted one.
+fn default_version(package: &PackageRecord, viewer: Viewer) -> Option<usize> {
+    let newest = |keep: &dyn Fn(&crate::db::records::VersionRecord) -> bool| {
+        package.versions.iter().rposition(|v| v.is_available() && keep(v))
+    };
+    newest(&|v| v.listed && !v.is_prerelease).or_else(|| newest(&|v| v.listed)).or_else(|| newest(&|_| true)).or_else(
+        || if viewer.sees_hidden { package.versions.iter().rposition(|v| v.status != "deleted") } else { None },
+    )
+}
+
+/// Finds the package and the version a URL names; 404 for what the viewer may not see.
+pub fn select(state: &AppState, id: &str, version: Option<&str>, viewer: Viewer) -> Result<SelectedVersion, AppError> {
+    let conn = state.conn()?;
+    let package = db::packages::load(&conn, &id.to_ascii_lowercase())?.ok_or_else(|| no_package(id))?;
+    let selected = match version {
+        None => default_version(&package, viewer).ok_or_else(|| no_package(id))?,
+        Some(text) => {
+            let lower = NuGetVersion::parse(text).map_err(|_| no_version(id, text))?.lower_normalized();
+            package
+                .versions
+                .iter()
+                .position(|v| {
+                    v.version_lower == lower && (v.is_available() || (viewer.sees_hidden && v.status != "deleted"))
+                })
+                .ok_or_else(|| no_version(id, text))?
+        }
+    };
+    Ok(SelectedVersion { package, selected })
+}
+
+/// Everything the package page needs. Blocking: call from a blocking thread.
+pub fn details(state: &AppState, id: &str, version: Option<&str>, viewer: Viewer) -> Result<PackageDetails, AppError> {
+    let page = select(state, id, version, viewer)?;
+    let v = page.version();
+    let readme = if v.readme_file.is_some() { read_extra(state, &page, "readme")? } else { None };
+    let has_listed = page.package.available().any(|v| v.listed);
+    let indexed = !has_listed || db::search::is_indexed(&*state.conn()?, page.package.key)?;
+    Ok(PackageDetails { page, readme, indexed })
+}
+
+/// The embedded license file of a version, for its License page.
+pub fn license_text(
+    state: &AppState,
+    id: &str,
+    version: &str,
+    viewer: Viewer,
+) -> Result<(SelectedVersion, String), AppError> {
+    let page = select(state, id, Some(version), viewer)?;
+    let missing = || AppError::NotFound(format!("The package '{id}' {version} has no license file."));
+    if page.version().license_file.is_none() {
+        return Err(missing());
+    }
+    let text = read_extra(state, &page, "license")?.ok_or_else(missing)?;
+    Ok((page, text))
+}
+
+/// Reads a file stored beside the package; text files from packages may be in any encoding, so
+/// invalid UTF-8 is replaced rather than refused.
+fn read_extra(state: &AppState, page: &SelectedVersion, name: &str) -> Result<Option<String>, AppError> {
+    let v = page.version();
+    match std::fs::read(state.store.extra_path(&page.package.id_lower, &v.version_lower, name)) {
+        Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e.into()),
+    }
+}

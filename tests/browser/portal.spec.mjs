@@ -1,0 +1,255 @@
+// The portal in a real browser (Playwright driving Debian's Chromium) against a real server.
+//
+//   GALLEY_BIN=target/debug/galley node tests/browser/portal.spec.mjs    (or tests/browser/run.sh)
+//
+// Prints one line per case and "N passed, M failed"; exits non-zero on any failure. Screenshots of
+// every page go to target/browser-screenshots/ (SCREENSHOT_DIR overrides).
+import { createRequire } from "node:module";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { nupkg } from "./nupkg.mjs";
+import { GalleyServer } from "./server.mjs";
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
+const tools = process.env.BROWSER_TOOLS ?? path.join(repo, "target/browser-tools");
+const { chromium } = createRequire(path.join(tools, "node_modules", "_"))("playwright-core");
+const screenshotDir = process.env.SCREENSHOT_DIR ?? path.join(repo, "target/browser-screenshots");
+const chromiumBin = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
+// Absolute: the server and the CLI run in a temp folder.
+const galleyBin = process.env.GALLEY_BIN && path.resolve(process.env.GALLEY_BIN);
+if (!galleyBin) {
+  console.error("Set GALLEY_BIN to the galley binary (e.g. target/debug/galley).");
+  process.exit(2);
+}
+
+// Without the background-networking flags Chromium calls home, and this machine's closed network
+// refuses those connections.
+const CHROMIUM_ARGS = [
+  "--no-sandbox",
+  "--disable-gpu",
+  "--disable-quic",
+  "--no-first-run",
+  "--disable-background-networking",
+  "--disable-component-update",
+  "--disable-sync",
+];
+
+const README = `# Browser Demo
+
+A package pushed by the **browser test**.
+
+\`\`\`csharp
+var demo = new Demo();
+\`\`\`
+
+<script>window.readmeScriptRan = true</script>
+<img src="x" onerror="window.readmeHandlerRan = true" alt="x">
+`;
+
+function expect(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+function expectEqual(actual, expected, what) {
+  expect(actual === expected, `${what}: expected ${JSON.stringify(expected)}, got ${JSON.stringify(actual)}`);
+}
+
+// Shared by the cases, in order: the server, the browser page, what the page reported.
+const t = { server: null, context: null, page: null, external: [], problems: [] };
+
+async function shot(name) {
+  await t.page.screenshot({ path: path.join(screenshotDir, `${name}.png`), fullPage: true });
+}
+
+async function open(pathAndQuery) {
+  const response = await t.page.goto(t.server.base + pathAndQuery);
+  return response.status();
+}
+
+const cardIds = () => t.page.locator(".card-title > a").allTextContents();
+
+// Each case is one line of the report. Account flows (register → sign in → create an API key →
+// upload through the page → invite an owner → accept from the outbox link → Manage my packages)
+// slot in after "setup" once accounts reach the portal, replacing the CLI user and key.
+const cases = [
+  {
+    name: "setup: server starts, CLI creates a user and an API key, packages are pushed over HTTP",
+    async run() {
+      t.server = new GalleyServer(galleyBin);
+      await t.server.start();
+      t.server.cli(["user", "add", "alice", "--email", "alice@example.com", "--password-stdin"], "correct horse battery\n");
+      const key = t.server.cli(["apikey", "create", "--user", "alice", "--name", "browser"]).trim().split("\n").pop();
+      expect(key && key.length > 20, `no key printed: ${key}`);
+      await t.server.push(key, nupkg({ id: "Browser.Demo", version: "1.0.0", description: "A demo package.", tags: "demo browser", readme: README }));
+      await t.server.push(key, nupkg({ id: "Browser.Preview", version: "0.1.0-beta", description: "Only a prerelease so far." }));
+
+      const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "galley-chromium-"));
+      t.context = await chromium.launchPersistentContext(userDataDir, {
+        executablePath: chromiumBin,
+        headless: true,
+        args: CHROMIUM_ARGS,
+        viewport: { width: 1280, height: 900 },
+      });
+      t.userDataDir = userDataDir;
+      await t.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: t.server.base });
+      // The portal must work on a network without internet: record and refuse anything else.
+      await t.context.route("**/*", (route) => {
+        const url = route.request().url();
+        if (url.startsWith(t.server.base)) return route.continue();
+        t.external.push(url);
+        return route.abort();
+      });
+      t.page = t.context.pages()[0] ?? (await t.context.newPage());
+      t.page.on("pageerror", (e) => t.problems.push(`script error: ${e.message}`));
+      t.page.on("console", (m) => {
+        if (/Content Security Policy|Refused to/i.test(m.text())) t.problems.push(`CSP: ${m.text()}`);
+      });
+    },
+  },
+  {
+    name: "home lists the packages and suggests ids while typing",
+    async run() {
+      expectEqual(await open("/"), 200, "status");
+      await shot("home");
+      const popular = await t.page.locator("section[aria-labelledby=popular-heading] .card-title > a").allTextContents();
+      expect(popular.includes("Browser.Demo"), `most downloaded: ${popular}`);
+      await t.page.locator("#search-q").pressSequentially("Browser.D", { delay: 30 });
+      await t.page.locator('#search-suggestions option[value="Browser.Demo"]').waitFor({ state: "attached", timeout: 5000 });
+    },
+  },
+  {
+    name: "search finds the package",
+    async run() {
+      await t.page.locator("#search-q").fill("browser");
+      await Promise.all([t.page.waitForURL(/\/packages\?q=browser$/), t.page.keyboard.press("Enter")]);
+      await shot("search");
+      const ids = await cardIds();
+      expect(ids.includes("Browser.Demo") && ids.includes("Browser.Preview"), `results: ${ids}`);
+      expect(await t.page.locator(".results-count").textContent().then((s) => s.includes("2 packages")), "count");
+    },
+  },
+  {
+    name: "package page shows the rendered README and the install snippet",
+    async run() {
+      await Promise.all([t.page.waitForURL(/\/packages\/Browser\.Demo$/), t.page.getByRole("link", { name: "Browser.Demo", exact: true }).click()]);
+      await shot("package");
+      expectEqual(await t.page.locator(".markdown h1").textContent(), "Browser Demo", "README heading");
+      expect((await t.page.locator(".markdown pre code").textContent()).includes("new Demo()"), "README code block");
+      const ran = await t.page.evaluate(() => [window.readmeScriptRan, window.readmeHandlerRan]);
+      expectEqual(JSON.stringify(ran), "[null,null]", "README script or handler ran");
+      expectEqual(await t.page.locator("#snippet-dotnet-cli").textContent(), "dotnet add package Browser.Demo --version 1.0.0", ".NET CLI snippet");
+      expect(await t.page.locator("#snippet-dotnet-cli").isVisible(), "the first tab's snippet is visible");
+      expect(!(await t.page.locator("#snippet-paket").isVisible()), "other tabs' snippets are hidden");
+    },
+  },
+  {
+    name: "install tabs work with the keyboard and the copy button fills the clipboard",
+    async run() {
+      await t.page.getByRole("tab", { name: ".NET CLI" }).focus();
+      await t.page.keyboard.press("ArrowRight");
+      expectEqual(await t.page.getByRole("tab", { name: "Package Manager" }).getAttribute("aria-selected"), "true", "arrow key selects the next tab");
+      await t.page.getByRole("tab", { name: "PackageReference" }).click();
+      const copy = t.page.getByRole("button", { name: "Copy the PackageReference command" });
+      await copy.click();
+      // The clipboard write is asynchronous; the button says "Copied" once it is done.
+      await t.page.waitForFunction((b) => b.textContent === "Copied", await copy.elementHandle(), { timeout: 5000 });
+      const clip = await t.page.evaluate(() => navigator.clipboard.readText());
+      expectEqual(clip, '<PackageReference Include="Browser.Demo" Version="1.0.0" />', "clipboard");
+      await shot("package-copied");
+    },
+  },
+  {
+    name: "prerelease toggle hides and shows prerelease-only packages",
+    async run() {
+      await open("/packages?q=browser");
+      const toggle = t.page.getByLabel("Include prerelease");
+      expect(await toggle.isChecked(), "prerelease is included by default");
+      await Promise.all([t.page.waitForURL(/prerelease=false/), toggle.uncheck()]);
+      await shot("search-stable-only");
+      let ids = await cardIds();
+      expect(ids.includes("Browser.Demo") && !ids.includes("Browser.Preview"), `stable only: ${ids}`);
+      await Promise.all([t.page.waitForURL(/\/packages\?q=browser$/), t.page.getByLabel("Include prerelease").check()]);
+      ids = await cardIds();
+      expect(ids.includes("Browser.Preview"), `with prerelease: ${ids}`);
+    },
+  },
+  {
+    name: "keyboard users can skip to the content",
+    async run() {
+      await open("/");
+      await t.page.keyboard.press("Tab");
+      expectEqual(await t.page.evaluate(() => document.activeElement.textContent), "Skip to main content", "first tab stop");
+      await t.page.keyboard.press("Enter");
+      expectEqual(await t.page.evaluate(() => document.activeElement.id), "main", "focus after skipping");
+    },
+  },
+  {
+    name: "unknown package shows the friendly 404 page",
+    async run() {
+      expectEqual(await open("/packages/No.Such.Package"), 404, "status");
+      await shot("not-found");
+      expectEqual(await t.page.locator("h1").textContent(), "Page not found", "heading");
+    },
+  },
+  {
+    name: "pages fit a phone screen",
+    async run() {
+      await t.page.setViewportSize({ width: 375, height: 800 });
+      for (const [route, name] of [["/", "home-phone"], ["/packages/Browser.Demo", "package-phone"]]) {
+        await open(route);
+        await shot(name);
+        const [scroll, width] = await t.page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
+        expect(scroll <= width, `${route} scrolls sideways: ${scroll} > ${width}`);
+      }
+      await t.page.setViewportSize({ width: 1280, height: 900 });
+    },
+  },
+  {
+    name: "dark theme follows the system preference",
+    async run() {
+      await t.page.emulateMedia({ colorScheme: "dark" });
+      await open("/packages/Browser.Demo");
+      await shot("package-dark");
+      expectEqual(await t.page.evaluate(() => getComputedStyle(document.body).backgroundColor), "rgb(13, 17, 23)", "dark background");
+      await t.page.emulateMedia({ colorScheme: "light" });
+    },
+  },
+  {
+    name: "no script errors, no CSP violations, no requests off this server",
+    async run() {
+      expect(t.problems.length === 0, t.problems.join("; "));
+      expect(t.external.length === 0, `external requests: ${t.external.join(", ")}`);
+    },
+  },
+];
+
+async function main() {
+  fs.rmSync(screenshotDir, { recursive: true, force: true });
+  fs.mkdirSync(screenshotDir, { recursive: true });
+  let passed = 0;
+  let failed = 0;
+  try {
+    for (const c of cases) {
+      try {
+        await c.run();
+        passed++;
+        console.log(`ok - ${c.name}`);
+      } catch (e) {
+        failed++;
+        console.log(`FAIL - ${c.name}: ${e.message.split("\n")[0]}`);
+        if (t.page) await shot(`failed-${passed + failed}`).catch(() => {});
+      }
+    }
+  } finally {
+    if (t.context) await t.context.close().catch(() => {});
+    if (t.userDataDir) fs.rmSync(t.userDataDir, { recursive: true, force: true });
+    if (t.server) await t.server.stop();
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  console.log(`screenshots: ${screenshotDir}`);
+  process.exitCode = failed === 0 ? 0 : 1;
+}
+
+await main();
