@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test Galley has. On a fresh Debian machine it first installs what the tests need
-# (mono and nuget.exe 5.8 for the real-client tests, clamav-daemon for the real-clamd test);
+# (mono and nuget.exe 5.8 for the real-client tests, clamav-daemon for the real-clamd test,
+# chromium and playwright-core for the browser tests);
 # later runs skip what is already there.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -14,6 +15,8 @@ command -v mono >/dev/null 2>&1 || missing+=(mono-runtime mono-devel ca-certific
 command -v curl >/dev/null 2>&1 || missing+=(curl)
 # Real-clamd test (tests/scan/clamd_setup.md); it writes its own signatures, no download needed.
 [ -x /usr/sbin/clamd ] || command -v clamd >/dev/null 2>&1 || missing+=(clamav-daemon)
+# Browser tests drive Debian's Chromium with Playwright (playwright-core, installed by tests/browser/run.sh).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -37,5 +40,8 @@ GALLEY_REQUIRE_CLAMD=1 cargo test --quiet
 step "real nuget.exe client against a running server"
 cargo build --quiet --bin galley
 GALLEY_BIN="$root/target/debug/galley" bash tests/clients/run.sh
+
+step "the portal in a real browser (Playwright + Chromium)"
+GALLEY_BIN="$root/target/debug/galley" sh tests/browser/run.sh
 
 step "all tests passed"

@@ -5,7 +5,7 @@ set -eu
 cd "$(dirname "$0")/../.."
 TOOLS=target/browser-tools
 if [ ! -d "$TOOLS/node_modules/playwright-core" ]; then
-    npm install --prefix "$TOOLS" --no-audit --no-fund playwright-core@1
+    npm install --prefix "$TOOLS" --no-audit --no-fund playwright-core@1.65.1
 fi
 if [ -z "${GALLEY_BIN:-}" ]; then
     cargo build --quiet --bin galley
