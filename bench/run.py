@@ -260,6 +260,8 @@ def restore_suite(g, nginx_base, root, key, label):
         best = {k: max(v, key=lambda r: r["rps"]) for k, v in runs.items()}
         ratio = best["galley"]["rps"] / best["nginx"]["rps"] if best["nginx"]["rps"] else float("nan")
         rows.append((label, name, best["galley"], best["nginx"], ratio))
+        if best["nginx"]["errors"]:
+            raise RuntimeError(f"nginx answered errors for {name}: the baseline is broken")
         log(f"  {label} {name}: galley {best['galley']['rps']:.0f} req/s, nginx {best['nginx']['rps']:.0f} req/s, ratio {ratio:.2f}"
             f" (non-2xx: galley {best['galley']['errors']}, nginx {best['nginx']['errors']})")
     return rows
@@ -326,6 +328,8 @@ def main():
             idle = rss_mb(g.proc.pid)
             key = ensure_key(g)
             root = tempfile.mkdtemp(prefix="galley-nginx-root-")
+            # nginx's workers drop root privileges: they must be able to read the mirror.
+            os.chmod(root, 0o755)
             nginx_proc, nginx_base = nginx_start(root)
             log(f"{label}: galley started in {g.startup * 1000:.0f} ms, idle RSS {idle:.1f} MB")
             report["restore"] += restore_suite(g, nginx_base, root, key, label)

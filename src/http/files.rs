@@ -1,6 +1,6 @@
 //! Serving rendered documents and package files: strong `ETags`, 304s, ranges, no SQL.
 use crate::error::AppError;
-use crate::services::feed_docs::DocSet;
+use crate::services::feed_docs::{DocSet, FeedDocs};
 use crate::state::AppState;
 use actix_files::NamedFile;
 use actix_web::http::header::{self, ContentType, HeaderValue};
@@ -19,6 +19,7 @@ pub fn not_found() -> AppError {
 /// Answers with a rendered JSON document of `set`, or 304 when the client has this generation.
 pub async fn serve_document(
     req: &HttpRequest,
+    docs: &FeedDocs,
     set: &DocSet,
     path: &Path,
     gzipped: bool,
@@ -30,7 +31,7 @@ pub async fn serve_document(
             .insert_header((header::CACHE_CONTROL, DOCUMENT_CACHE))
             .finish());
     }
-    let bytes = match tokio::fs::read(path).await {
+    let bytes = match docs.read(path).await {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
         Err(e) => return Err(e.into()),

@@ -10,12 +10,15 @@ use crate::error::AppError;
 use crate::protocol::urls::{Hive, UrlGenerator};
 use crate::protocol::v3;
 use crate::store::fs::write_atomic;
+use actix_web::web::Bytes;
 use flate2::{write::GzEncoder, Compression};
 use serde::{Deserialize, Serialize};
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
 use std::time::SystemTime;
 
 /// What the router needs to know about one id, kept in memory.
@@ -51,10 +54,26 @@ impl DocSet {
     }
 }
 
+/// A loaded set and when its pointer was last compared with the disk.
+struct Loaded {
+    set: Arc<DocSet>,
+    checked_ms: AtomicU64,
+}
+
+/// How long a loaded set is trusted before the pointer is checked again. Changes made by this
+/// process replace the set at once; this only bounds how late one made by another process
+/// (`galley rescan` from a shell) is seen.
+const RECHECK_MS: u64 = 1000;
+
+/// Bytes of rendered documents kept in memory (they are immutable per generation).
+const DOCUMENT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+
 pub struct FeedDocs {
     root: PathBuf,
     urls: UrlGenerator,
-    sets: RwLock<HashMap<String, Arc<DocSet>>>,
+    sets: RwLock<HashMap<String, Arc<Loaded>>>,
+    started: Instant,
+    documents: quick_cache::sync::Cache<PathBuf, Bytes, DocumentWeight>,
     /// Striped locks: two refreshes of one id must not interleave, or the one that read the
     /// database first could publish its older view last.
     refresh_locks: Vec<Mutex<()>>,
@@ -70,6 +89,8 @@ impl FeedDocs {
             root,
             urls,
             sets: RwLock::new(HashMap::new()),
+            started: Instant::now(),
+            documents: quick_cache::sync::Cache::with_weighter(4096, DOCUMENT_CACHE_BYTES, DocumentWeight),
             refresh_locks: (0..64).map(|_| Mutex::new(())).collect(),
         })
     }
@@ -79,13 +100,21 @@ impl FeedDocs {
         if !is_safe_name(id_lower) {
             return None;
         }
+        let now_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        let loaded = self.sets.read().ok()?.get(id_lower).cloned();
+        if let Some(loaded) = &loaded {
+            if now_ms.saturating_sub(loaded.checked_ms.load(Ordering::Relaxed)) < RECHECK_MS {
+                return Some(loaded.set.clone());
+            }
+        }
         // Another process (`galley rescan`, `galley import`) may have re-rendered the id since it
         // was loaded: a quarantined version must vanish from a running server too. The pointer's
-        // modification time tells, for one stat per lookup and no SQL.
+        // modification time tells, for one stat a second per id and no SQL.
         let pointer = pointer_time(&self.root.join(id_lower));
-        if let Some(set) = self.sets.read().ok()?.get(id_lower) {
-            if pointer.is_some() && set.pointer == pointer {
-                return Some(set.clone());
+        if let Some(loaded) = loaded {
+            if pointer.is_some() && loaded.set.pointer == pointer {
+                loaded.checked_ms.store(now_ms, Ordering::Relaxed);
+                return Some(loaded.set.clone());
             }
         }
         let Some(set) = pointer.and_then(|_| self.load_from_disk(id_lower)) else {
@@ -95,8 +124,26 @@ impl FeedDocs {
             return None;
         };
         let set = Arc::new(set);
-        self.sets.write().ok()?.insert(id_lower.to_owned(), set.clone());
+        self.remember(id_lower, set.clone());
         Some(set)
+    }
+
+    fn remember(&self, id_lower: &str, set: Arc<DocSet>) {
+        let now_ms = u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        if let Ok(mut sets) = self.sets.write() {
+            sets.insert(id_lower.to_owned(), Arc::new(Loaded { set, checked_ms: AtomicU64::new(now_ms) }));
+        }
+    }
+
+    /// The bytes of a rendered document, from memory when recently served. Paths name their
+    /// generation, so a cached document never goes stale.
+    pub async fn read(&self, path: &Path) -> std::io::Result<Bytes> {
+        if let Some(bytes) = self.documents.get(path) {
+            return Ok(bytes);
+        }
+        let bytes = Bytes::from(tokio::fs::read(path).await?);
+        self.documents.insert(path.to_owned(), bytes.clone());
+        Ok(bytes)
     }
 
     fn load_from_disk(&self, id_lower: &str) -> Option<DocSet> {
@@ -172,9 +219,7 @@ impl FeedDocs {
         write_atomic(&id_dir.join(CURRENT), generation.as_bytes())?;
         set.dir = dir;
         set.pointer = pointer_time(&id_dir);
-        if let Ok(mut sets) = self.sets.write() {
-            sets.insert(id_lower.to_owned(), Arc::new(set));
-        }
+        self.remember(id_lower, Arc::new(set));
         remove_old_generations(&id_dir, Some(&generation));
         Ok(())
     }
@@ -202,6 +247,16 @@ impl FeedDocs {
 
 fn pointer_time(id_dir: &Path) -> Option<SystemTime> {
     std::fs::metadata(id_dir.join(CURRENT)).and_then(|m| m.modified()).ok()
+}
+
+/// Weighs cached documents by their size.
+#[derive(Clone)]
+struct DocumentWeight;
+
+impl quick_cache::Weighter<PathBuf, Bytes> for DocumentWeight {
+    fn weight(&self, _path: &PathBuf, bytes: &Bytes) -> u64 {
+        bytes.len() as u64 + 64
+    }
 }
 
 fn is_safe_name(s: &str) -> bool {

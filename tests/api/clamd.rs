@@ -171,7 +171,7 @@ fn real_clamd_refuses_eicar_quarantines_after_an_update_and_holds_packages_while
         "Rescan: 1 scanned, 1 quarantined, 0 scan errors (Acme.Payload 1.0.0: Galley.Test.Payload.UNOFFICIAL)."
     );
     assert_eq!(status(&app, "Acme.Payload", "1.0.0").unwrap().0, "quarantined");
-    assert!(!visible(&app, "Acme.Payload", "1.0.0"));
+    assert!(crate::scan::hidden_soon(&app, "Acme.Payload", "1.0.0"));
     let mails = outbox(&app);
     let quarantined: Vec<&String> = mails.iter().filter(|m| m.contains("Acme.Payload 1.0.0 was quarantined")).collect();
     assert_eq!(quarantined.len(), 2, "owner and admin");

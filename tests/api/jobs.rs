@@ -76,7 +76,7 @@ fn galley_rescan_from_a_shell_quarantines_and_the_running_server_hides_it() {
         "Rescan: 2 scanned, 1 quarantined, 0 scan errors (Acme.Core 1.0.0: Denylisted-SHA256)."
     );
     // Another process changed the documents; the server notices without a restart.
-    assert!(!visible(&app, "Acme.Core", "1.0.0"));
+    assert!(crate::scan::hidden_soon(&app, "Acme.Core", "1.0.0"));
     assert_eq!(app.get_json("/v3/flatcontainer/acme.core/index.json")["versions"], serde_json::json!(["0.9.0"]));
 }
 

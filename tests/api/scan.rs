@@ -69,6 +69,19 @@ pub fn files_under(dir: &Path) -> usize {
     })
 }
 
+/// Waits (at most 5 s) until no client-facing route shows id+version. A change made by another
+/// process (`galley rescan` from a shell) reaches a running server within about a second.
+pub fn hidden_soon(app: &TestApp, id: &str, version: &str) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    while visible(app, id, version) {
+        if std::time::Instant::now() > deadline {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    true
+}
+
 /// Whether any client-facing route still shows id+version.
 pub fn visible(app: &TestApp, id: &str, version: &str) -> bool {
     let (id_l, v) = (id.to_ascii_lowercase(), version.to_ascii_lowercase());

@@ -11,7 +11,7 @@ pub async fn versions(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let set = state.docs.lookup(&path.to_ascii_lowercase()).ok_or_else(not_found)?;
-    files::serve_document(&req, &set, &set.flat_index(), false).await
+    files::serve_document(&req, &state.docs, &set, &set.flat_index(), false).await
 }
 
 /// `{id}/{version}/{id}.{version}.nupkg`, `{id}/{version}/{id}.nuspec`, `.../readme`, `.../icon`.

@@ -18,7 +18,7 @@ pub async fn index(
     let (hive_name, id) = path.into_inner();
     let hive = hive(&hive_name)?;
     let set = state.docs.lookup(&id.to_ascii_lowercase()).ok_or_else(not_found)?;
-    files::serve_document(&req, &set, &set.registration(hive, "index"), hive.gzipped()).await
+    files::serve_document(&req, &state.docs, &set, &set.registration(hive, "index"), hive.gzipped()).await
 }
 
 pub async fn page(
@@ -33,7 +33,14 @@ pub async fn page(
     if !set.versions.contains(&lower) || !set.versions.contains(&upper) {
         return Err(not_found());
     }
-    files::serve_document(&req, &set, &set.registration(hive, &format!("page-{lower}-{upper}")), hive.gzipped()).await
+    files::serve_document(
+        &req,
+        &state.docs,
+        &set,
+        &set.registration(hive, &format!("page-{lower}-{upper}")),
+        hive.gzipped(),
+    )
+    .await
 }
 
 pub async fn leaf(
@@ -49,5 +56,5 @@ pub async fn leaf(
     if !set.versions.contains(&version_lower) {
         return Err(not_found());
     }
-    files::serve_document(&req, &set, &set.registration(hive, &version_lower), hive.gzipped()).await
+    files::serve_document(&req, &state.docs, &set, &set.registration(hive, &version_lower), hive.gzipped()).await
 }
