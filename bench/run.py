@@ -174,6 +174,7 @@ http {{
     listen 127.0.0.1:{port};
     root {root};
     etag on;
+    # $arg_id is the raw OData literal, quotes included: the mirror files are named the same way.
     location = "/api/v2/FindPackagesById()" {{ default_type "application/atom+xml"; try_files /fpbi/$arg_id.xml =404; }}
   }}
 }}
@@ -243,7 +244,7 @@ def restore_suite(g, nginx_base, root, key, label):
     mirror(g, root, flat + reg + [small, big])
     v2_ok = True
     try:
-        mirror(g, root, fpbi, rename=lambda p: "/fpbi/" + re.search(r"id='([^']+)'", p).group(1) + ".xml")
+        mirror(g, root, fpbi, rename=lambda p: "/fpbi/'" + re.search(r"id='([^']+)'", p).group(1) + "'.xml")
     except Exception as e:
         v2_ok = False
         log(f"  v2 FindPackagesById not measured: {e}")
