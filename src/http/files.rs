@@ -1,6 +1,6 @@
 //! Serving rendered documents and package files: strong `ETags`, 304s, ranges, no SQL.
 use crate::error::AppError;
-use crate::services::feed_docs::{DocSet, FeedDocs};
+use crate::services::feed_docs::{CachedFile, DocSet, FeedDocs};
 use crate::state::AppState;
 use actix_files::NamedFile;
 use actix_web::http::header::{self, ContentType, HeaderValue};
@@ -79,8 +79,47 @@ pub fn serve_file(
     Ok(response)
 }
 
+/// Packages up to this size are kept in memory once served: most restores fetch small packages,
+/// and answering from memory skips the file open and the blocking read of each request.
+const IN_MEMORY_PACKAGE_BYTES: u64 = 256 * 1024;
+
+/// Answers with an immutable file held in memory: strong ETag and 304, one byte range, HEAD.
+fn serve_bytes(req: &HttpRequest, file: &CachedFile, content_type: &'static str, cache: &'static str) -> HttpResponse {
+    if if_none_match(req, &file.etag) {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, file.etag.clone()))
+            .insert_header((header::CACHE_CONTROL, cache))
+            .finish();
+    }
+    let len = file.bytes.len() as u64;
+    let mut response = HttpResponse::Ok();
+    response
+        .content_type(content_type)
+        .insert_header((header::ETAG, file.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, cache))
+        .insert_header((header::ACCEPT_RANGES, "bytes"));
+    let Some(range) = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()) else {
+        return response.body(file.bytes.clone());
+    };
+    match actix_files::HttpRange::parse(range, len) {
+        // One range, as NamedFile serves; clients ask for one.
+        Ok(ranges) if !ranges.is_empty() => {
+            let r = ranges[0];
+            let (start, end) = (r.start, r.start + r.length);
+            let slice = usize::try_from(start).unwrap_or(0)..usize::try_from(end).unwrap_or(0);
+            response
+                .status(actix_web::http::StatusCode::PARTIAL_CONTENT)
+                .insert_header((header::CONTENT_RANGE, format!("bytes {start}-{}/{len}", end - 1)))
+                .body(file.bytes.slice(slice))
+        }
+        _ => HttpResponse::RangeNotSatisfiable()
+            .insert_header((header::CONTENT_RANGE, format!("bytes */{len}")))
+            .finish(),
+    }
+}
+
 /// Serves the `.nupkg` of an available id+version and counts the download (in memory).
-pub fn serve_package(
+pub async fn serve_package(
     req: &HttpRequest,
     state: &AppState,
     id_lower: &str,
@@ -90,8 +129,20 @@ pub fn serve_package(
     if !set.versions.contains(version_lower) {
         return Err(not_found());
     }
-    let response =
-        serve_file(req, &state.store.nupkg_path(id_lower, version_lower), "application/octet-stream", PACKAGE_CACHE)?;
+    let path = state.store.nupkg_path(id_lower, version_lower);
+    let cached = match state.docs.cached_file(&path) {
+        Some(file) => Some(file),
+        None => match tokio::fs::metadata(&path).await {
+            Ok(meta) if meta.len() <= IN_MEMORY_PACKAGE_BYTES => Some(state.docs.read_file(&path).await?),
+            Ok(_) => None,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
+            Err(e) => return Err(e.into()),
+        },
+    };
+    let response = match cached {
+        Some(file) => serve_bytes(req, &file, "application/octet-stream", PACKAGE_CACHE),
+        None => serve_file(req, &path, "application/octet-stream", PACKAGE_CACHE)?,
+    };
     if req.method() == actix_web::http::Method::GET && response.status().is_success() {
         state.downloads.record(id_lower, version_lower);
     }

@@ -5,6 +5,9 @@ use std::sync::Mutex;
 #[derive(Default)]
 pub struct DownloadCounter {
     pending: Mutex<HashMap<(String, String), u64>>,
+    /// Bumped by every flush that wrote counts: answers that show download counts and are
+    /// cached (v2 `FindPackagesById`) are keyed by it, so they refresh once per flush.
+    epoch: std::sync::atomic::AtomicU64,
 }
 
 impl DownloadCounter {
@@ -33,6 +36,11 @@ impl DownloadCounter {
             }
             Ok(total)
         })?;
+        self.epoch.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         Ok(total)
+    }
+
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(std::sync::atomic::Ordering::Relaxed)
     }
 }

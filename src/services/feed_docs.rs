@@ -13,6 +13,7 @@ use crate::store::fs::write_atomic;
 use actix_web::web::Bytes;
 use flate2::{write::GzEncoder, Compression};
 use serde::{Deserialize, Serialize};
+use sha2::Digest;
 use std::collections::{HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -67,6 +68,35 @@ const RECHECK_MS: u64 = 1000;
 
 /// Bytes of rendered documents kept in memory (they are immutable per generation).
 const DOCUMENT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
+const ANSWER_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+const FILE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
+
+/// An immutable file in memory and its strong validator.
+#[derive(Clone)]
+pub struct CachedFile {
+    pub bytes: Bytes,
+    pub etag: String,
+}
+
+#[derive(Clone)]
+struct FileWeight;
+
+impl quick_cache::Weighter<PathBuf, CachedFile> for FileWeight {
+    fn weight(&self, _path: &PathBuf, file: &CachedFile) -> u64 {
+        file.bytes.len() as u64 + 128
+    }
+}
+
+/// What a cached answer depends on: a new generation of the id (any change of it) or a new
+/// download-count epoch makes a different key, so a cached answer is never stale.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct AnswerKey {
+    pub kind: &'static str,
+    pub id_lower: String,
+    pub generation: String,
+    pub variant: String,
+    pub downloads_epoch: u64,
+}
 
 pub struct FeedDocs {
     root: PathBuf,
@@ -74,6 +104,11 @@ pub struct FeedDocs {
     sets: RwLock<HashMap<String, Arc<Loaded>>>,
     started: Instant,
     documents: quick_cache::sync::Cache<PathBuf, Bytes, DocumentWeight>,
+    /// Answers rendered per request elsewhere (v2 `FindPackagesById`), keyed by what they
+    /// depend on: the id's generation and the download-count epoch (see `AnswerKey`).
+    answers: quick_cache::sync::Cache<AnswerKey, Bytes, AnswerWeight>,
+    /// Small published package files (immutable), with their strong ETag.
+    files: quick_cache::sync::Cache<PathBuf, CachedFile, FileWeight>,
     /// Striped locks: two refreshes of one id must not interleave, or the one that read the
     /// database first could publish its older view last.
     refresh_locks: Vec<Mutex<()>>,
@@ -91,6 +126,8 @@ impl FeedDocs {
             sets: RwLock::new(HashMap::new()),
             started: Instant::now(),
             documents: quick_cache::sync::Cache::with_weighter(4096, DOCUMENT_CACHE_BYTES, DocumentWeight),
+            answers: quick_cache::sync::Cache::with_weighter(1024, ANSWER_CACHE_BYTES, AnswerWeight),
+            files: quick_cache::sync::Cache::with_weighter(1024, FILE_CACHE_BYTES, FileWeight),
             refresh_locks: (0..64).map(|_| Mutex::new(())).collect(),
         })
     }
@@ -133,6 +170,28 @@ impl FeedDocs {
         if let Ok(mut sets) = self.sets.write() {
             sets.insert(id_lower.to_owned(), Arc::new(Loaded { set, checked_ms: AtomicU64::new(now_ms) }));
         }
+    }
+
+    /// A package file held in memory, if it was served recently.
+    pub fn cached_file(&self, path: &Path) -> Option<CachedFile> {
+        self.files.get(path)
+    }
+
+    /// Reads an immutable file (a published `.nupkg`) into memory and keeps it there.
+    pub async fn read_file(&self, path: &Path) -> std::io::Result<CachedFile> {
+        let bytes = Bytes::from(tokio::fs::read(path).await?);
+        let digest = sha2::Sha256::digest(&bytes);
+        let file = CachedFile { etag: format!("\"{}\"", hex::encode(&digest[..16])), bytes };
+        self.files.insert(path.to_owned(), file.clone());
+        Ok(file)
+    }
+
+    pub fn cached_answer(&self, key: &AnswerKey) -> Option<Bytes> {
+        self.answers.get(key)
+    }
+
+    pub fn cache_answer(&self, key: AnswerKey, bytes: Bytes) {
+        self.answers.insert(key, bytes);
     }
 
     /// The bytes of a rendered document, from memory when recently served. Paths name their
@@ -247,6 +306,16 @@ impl FeedDocs {
 
 fn pointer_time(id_dir: &Path) -> Option<SystemTime> {
     std::fs::metadata(id_dir.join(CURRENT)).and_then(|m| m.modified()).ok()
+}
+
+/// Weighs cached answers by their size.
+#[derive(Clone)]
+struct AnswerWeight;
+
+impl quick_cache::Weighter<AnswerKey, Bytes> for AnswerWeight {
+    fn weight(&self, key: &AnswerKey, bytes: &Bytes) -> u64 {
+        (bytes.len() + key.id_lower.len() + key.generation.len() + key.variant.len()) as u64 + 64
+    }
 }
 
 /// Weighs cached documents by their size.

@@ -129,6 +129,23 @@ fn flat_container_serves_versions_and_identical_bytes() {
         .unwrap();
     assert_eq!(r.status(), 206);
     assert_eq!(r.bytes().unwrap().as_ref(), &bytes[..10]);
+    let r = app
+        .client
+        .get(app.url("/v3/flatcontainer/acme.core/1.0.0-beta/acme.core.1.0.0-beta.nupkg"))
+        .header("Range", "bytes=999999-")
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 416);
+    assert_eq!(r.headers()["content-range"], format!("bytes */{}", bytes.len()).as_str());
+    let package_etag =
+        app.get("/v3/flatcontainer/acme.core/1.0.0-beta/acme.core.1.0.0-beta.nupkg").headers()["etag"].clone();
+    let r = app
+        .client
+        .get(app.url("/v3/flatcontainer/acme.core/1.0.0-beta/acme.core.1.0.0-beta.nupkg"))
+        .header("If-None-Match", package_etag)
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 304);
 
     let nuspec_text = app.get("/v3/flatcontainer/acme.core/1.0.0-beta/acme.core.nuspec").text().unwrap();
     assert!(nuspec_text.contains("<id>Acme.Core</id>"));

@@ -26,7 +26,7 @@ async fn by_version(
 ) -> Result<HttpResponse, AppError> {
     let (id, version) = path.into_inner();
     let version_lower = NuGetVersion::parse(&version).map_err(|_| not_found())?.lower_normalized();
-    files::serve_package(&req, &state, &id.to_ascii_lowercase(), &version_lower)
+    files::serve_package(&req, &state, &id.to_ascii_lowercase(), &version_lower).await
 }
 
 async fn latest(
@@ -39,5 +39,5 @@ async fn latest(
     let lookup_id = id_lower.clone();
     let version_lower =
         blocking(move || feed_v2::latest_version(&lookup_state, &lookup_id)).await?.ok_or_else(not_found)?;
-    files::serve_package(&req, &state, &id_lower, &version_lower)
+    files::serve_package(&req, &state, &id_lower, &version_lower).await
 }

@@ -1,20 +1,53 @@
 //! `FindPackagesById()?id='…'`: every available version of an id, unlisted ones included (the
 //! restore path of v2 clients), and its `/$count`.
+//!
+//! The plain form clients send on restore (`id` and `semVerLevel` only) is answered from memory:
+//! the answer changes only with the id's documents or the download counts, and the cache key
+//! carries both, so a restore runs no SQL.
 use super::common::{count_response, feed_response, render_feed, V2Request};
 use crate::error::AppError;
+use crate::protocol::odata_query::QueryOptions;
 use crate::services::blocking;
+use crate::services::feed_docs::AnswerKey;
 use crate::services::feed_v2::{self, Source};
 use crate::state::AppState;
+use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 
 pub async fn list(state: AppState, request: V2Request) -> Result<HttpResponse, AppError> {
-    let source = Source::FindPackagesById { id: request.string("id")? };
+    let id = request.string("id")?;
+    let key = cache_key(&state, &id, &request);
+    if let Some(bytes) = key.as_ref().and_then(|k| state.docs.cached_answer(k)) {
+        return Ok(feed_response(bytes.to_vec()));
+    }
+    let source = Source::FindPackagesById { id };
+    let rendering = state.clone();
     let body = blocking(move || {
-        let page = feed_v2::list(&state, &source, &request.options, request.semver2)?;
-        render_feed(&state, &request, "FindPackagesById", "FindPackagesById()", &page)
+        let page = feed_v2::list(&rendering, &source, &request.options, request.semver2)?;
+        render_feed(&rendering, &request, "FindPackagesById", "FindPackagesById()", &page)
     })
     .await?;
+    if let Some(key) = key {
+        state.docs.cache_answer(key, Bytes::from(body.clone()));
+    }
     Ok(feed_response(body))
+}
+
+/// The cache key of a plain request for an id that has documents; `None` when the request has
+/// query options or the id has no available version (those take the database path).
+fn cache_key(state: &AppState, id: &str, request: &V2Request) -> Option<AnswerKey> {
+    if request.options != QueryOptions::default() {
+        return None;
+    }
+    let id_lower = id.to_ascii_lowercase();
+    let set = state.docs.lookup(&id_lower)?;
+    Some(AnswerKey {
+        kind: "v2-find-packages-by-id",
+        id_lower,
+        generation: set.generation.clone(),
+        variant: if request.semver2 { "semver2" } else { "semver1" }.to_owned(),
+        downloads_epoch: state.downloads.epoch(),
+    })
 }
 
 pub async fn count(state: AppState, request: V2Request) -> Result<HttpResponse, AppError> {

@@ -25,7 +25,7 @@ pub async fn file(
     let version_lower = NuGetVersion::parse(&version).map_err(|_| not_found())?.lower_normalized();
     let file_lower = file.to_ascii_lowercase();
     if file_lower == format!("{id_lower}.{version_lower}.nupkg") {
-        return files::serve_package(&req, &state, &id_lower, &version_lower);
+        return files::serve_package(&req, &state, &id_lower, &version_lower).await;
     }
     let set = state.docs.lookup(&id_lower).ok_or_else(not_found)?;
     if !set.versions.contains(&version_lower) {

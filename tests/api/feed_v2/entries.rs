@@ -105,3 +105,27 @@ fn unlisting_the_newest_moves_the_latest_flag() {
     let f = feed(&app, "/api/v2/Packages()?$filter=IsLatestVersion and Id eq 'Acme.Core'");
     assert_eq!(listed(&f), strings(&["Acme.Core 1.1.0"]));
 }
+
+/// The plain restore request is answered from memory; a change of the id or a flush of the
+/// download counts must still show at once.
+#[test]
+fn the_cached_find_packages_by_id_follows_changes_and_download_counts() {
+    let app = spawn_app();
+    let (_, key) = app.user_with_key("alice");
+    app.push(Some(&key), &crate::helpers::nupkg("Cached.Lib", "1.0.0"));
+    let path = "/api/v2/FindPackagesById()?id='Cached.Lib'";
+    let versions =
+        |f: &xml::Node| -> Vec<String> { f.entries().iter().map(|e| e.prop_text("Version").to_owned()).collect() };
+    assert_eq!(versions(&feed(&app, path)), ["1.0.0"]);
+    assert_eq!(versions(&feed(&app, path)), ["1.0.0"], "served again from the cache");
+
+    app.push(Some(&key), &crate::helpers::nupkg("Cached.Lib", "2.0.0"));
+    assert_eq!(versions(&feed(&app, path)), ["1.0.0", "2.0.0"], "a push changes the answer at once");
+
+    assert_eq!(app.get("/api/v2/package/Cached.Lib/2.0.0").status(), 200);
+    assert_eq!(feed(&app, path).entries()[1].prop_text("VersionDownloadCount"), "0");
+    galley::jobs::flush_downloads(&app.state).unwrap();
+    let f = feed(&app, path);
+    assert_eq!(f.entries()[1].prop_text("VersionDownloadCount"), "1", "a flush of the counts shows at once");
+    assert_eq!(f.entries()[0].prop_text("DownloadCount"), "1");
+}
