@@ -23,6 +23,7 @@ pub mod rescan;
 pub mod search;
 pub mod sessions;
 pub mod support;
+pub mod uploads;
 pub mod validation;
 
 /// Runs blocking work (SQLite, zip, bcrypt, file I/O) on tokio's blocking pool.

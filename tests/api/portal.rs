@@ -2,9 +2,12 @@
 //! search paging and sorting, and HTML error pages.
 use crate::helpers::TestApp;
 
+mod accounts;
+mod forms;
 mod listings;
 mod package_page;
 mod site;
+mod upload;
 
 struct Page {
     status: u16,

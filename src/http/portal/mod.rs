@@ -4,17 +4,20 @@ pub mod assets;
 pub mod cards;
 pub mod errors;
 pub mod format;
+pub mod forms;
 pub mod headers;
 pub mod home;
 pub mod layout;
 pub mod license;
 pub mod package_view;
 pub mod packages;
-pub mod pending;
 pub mod profiles;
 pub mod readme;
 pub mod search;
+pub mod signin;
 pub mod snippets;
+pub mod upload;
+pub mod viewer;
 
 use actix_web::middleware::from_fn;
 use actix_web::web;
@@ -29,12 +32,22 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             // Error pages are rendered inside the headers middleware, so they get the headers too.
             .wrap(from_fn(errors::html_errors))
             .wrap(from_fn(headers::security_headers))
+            // Outermost: the session is known before the error pages render their header.
+            .wrap(from_fn(viewer::attach))
             .route("/", web::get().to(home::home))
             .route("/static/{file}", web::get().to(assets::serve))
             .route("/packages", web::get().to(search::search))
             // Fixed paths before `/packages/{id}/{version}`, which would otherwise claim them.
-            .route("/packages/manage/upload", web::get().to(pending::upload))
-            .route("/users/account/LogOn", web::get().to(pending::sign_in))
+            .route("/packages/manage/upload", web::get().to(upload::form))
+            .route("/packages/manage/upload", web::post().to(upload::receive_upload))
+            .route("/packages/manage/upload/verify", web::get().to(upload::verify))
+            .route("/packages/manage/upload/submit", web::post().to(upload::submit))
+            .route("/packages/manage/upload/cancel", web::post().to(upload::cancel))
+            .route("/users/account/LogOn", web::get().to(signin::sign_in_form))
+            .route("/users/account/LogOn", web::post().to(signin::sign_in))
+            .route("/users/account/Register", web::get().to(signin::register_form))
+            .route("/users/account/Register", web::post().to(signin::register))
+            .route("/users/account/LogOff", web::post().to(signin::sign_out))
             .route("/packages/{id}", web::get().to(packages::latest))
             .route("/packages/{id}/{version}", web::get().to(packages::version))
             .route("/packages/{id}/{version}/License", web::get().to(packages::license))
