@@ -11,6 +11,7 @@ pub mod keys;
 pub mod lifecycle;
 pub mod login_limiter;
 pub mod maintenance;
+pub mod my_packages;
 pub mod notify;
 pub mod orgs;
 pub mod owners;

@@ -4,6 +4,7 @@ use crate::helpers::TestApp;
 
 mod accounts;
 mod forms;
+mod keys_owners;
 mod listings;
 mod package_page;
 mod site;

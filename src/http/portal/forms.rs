@@ -23,6 +23,15 @@ impl Errors {
         self.fields.iter().find(|(n, _)| *n == name).map_or("", |(_, m)| m.as_str())
     }
 
+    /// Moves messages from the word a service used to the form's field name.
+    pub fn rename(&mut self, names: &[(&str, &'static str)]) {
+        for (field, _) in &mut self.fields {
+            if let Some((_, to)) = names.iter().find(|(from, _)| from == field) {
+                *field = to;
+            }
+        }
+    }
+
     pub fn any(&self) -> bool {
         !self.form.is_empty() || !self.fields.is_empty()
     }
@@ -41,6 +50,24 @@ impl Errors {
             Some(f) => Errors::field(f, message),
             None => Errors { form: message, fields: Vec::new() },
         })
+    }
+}
+
+/// A posted form as its name/value pairs, for forms with repeated names (checkbox groups), which
+/// `serde_urlencoded` cannot put in a struct.
+#[derive(serde::Deserialize)]
+#[serde(transparent)]
+pub struct Pairs(Vec<(String, String)>);
+
+impl Pairs {
+    /// The first value of `name`, or "".
+    pub fn get(&self, name: &str) -> &str {
+        self.0.iter().find(|(n, _)| n == name).map_or("", |(_, v)| v.as_str())
+    }
+
+    /// Every non-empty value of `name`, in order.
+    pub fn all(&self, name: &str) -> Vec<String> {
+        self.0.iter().filter(|(n, v)| n == name && !v.trim().is_empty()).map(|(_, v)| v.trim().to_owned()).collect()
     }
 }
 

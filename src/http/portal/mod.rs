@@ -1,5 +1,6 @@
 //! The browser portal: server-rendered HTML pages (askama templates in `web/templates/`) with
 //! nuget.org's URLs, one file per area. Handlers call one service and fill a template.
+pub mod apikeys;
 pub mod assets;
 pub mod cards;
 pub mod errors;
@@ -9,6 +10,8 @@ pub mod headers;
 pub mod home;
 pub mod layout;
 pub mod license;
+pub mod manage;
+pub mod owners;
 pub mod package_view;
 pub mod packages;
 pub mod profiles;
@@ -48,10 +51,24 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/users/account/Register", web::get().to(signin::register_form))
             .route("/users/account/Register", web::post().to(signin::register))
             .route("/users/account/LogOff", web::post().to(signin::sign_out))
+            // Before `/packages/{id}/{version}`, which would take "owners" for a version.
+            .route("/packages/{id}/owners", web::get().to(owners::page))
+            .route("/packages/{id}/owners", web::post().to(owners::invite))
+            .route("/packages/{id}/owners/remove", web::post().to(owners::remove))
+            .route("/packages/{id}/owners/cancel", web::post().to(owners::cancel))
+            .route("/packages/{id}/owners/confirm", web::get().to(owners::confirm_page))
+            .route("/packages/{id}/owners/confirm", web::post().to(owners::confirm))
             .route("/packages/{id}", web::get().to(packages::latest))
             .route("/packages/{id}/{version}", web::get().to(packages::version))
             .route("/packages/{id}/{version}/License", web::get().to(packages::license))
             .route("/packages/{id}/{version}/ReportAbuse", web::get().to(packages::report_abuse))
+            .route("/account/apikeys", web::get().to(apikeys::list))
+            .route("/account/apikeys", web::post().to(apikeys::create))
+            .route("/account/apikeys/{key}/regenerate", web::post().to(apikeys::regenerate))
+            .route("/account/apikeys/{key}/delete", web::post().to(apikeys::delete))
+            .route("/account/packages", web::get().to(manage::page))
+            .route("/account/packages/{id}/invitation", web::post().to(manage::answer))
+            .route("/account/packages/{id}/{version}/listed", web::post().to(manage::set_listed))
             .route("/profiles/{name}", web::get().to(profiles::profile))
             .default_service(web::to(errors::not_found)),
     );
