@@ -9,6 +9,7 @@ mod listings;
 mod package_page;
 mod site;
 mod upload;
+mod viewer;
 
 struct Page {
     status: u16,

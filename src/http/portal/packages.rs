@@ -2,6 +2,7 @@
 //! `/ReportAbuse` pages.
 use super::layout::{self, default_icon, Layout};
 use super::package_view::{LicenseView, PackageView};
+use super::viewer::Account;
 use crate::error::AppError;
 use crate::services::blocking;
 use crate::services::package_details::{self, Viewer};
@@ -41,10 +42,13 @@ async fn package_page(
     id: String,
     version: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    // Sessions will decide this; until then nobody sees hidden versions.
-    let viewer = Viewer::anonymous();
+    let who = Account::of(req).map(|a| a.session.principal);
     let st = state.clone();
-    let details = blocking(move || package_details::details(&st, &id, version.as_deref(), viewer)).await?;
+    let (details, viewer) = blocking(move || {
+        let viewer = Viewer::of(&*st.conn()?, who.as_ref(), &id)?;
+        Ok((package_details::details(&st, &id, version.as_deref(), viewer)?, viewer))
+    })
+    .await?;
     let view = PackageView::new(&state.urls, &details, viewer, &default_icon(state));
     let title = format!("{} {}", view.id, view.version);
     layout::render(&PackagePage { layout: Layout::new(state, req, title).current("packages"), p: view })
