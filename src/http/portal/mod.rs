@@ -3,6 +3,7 @@
 pub mod apikeys;
 pub mod assets;
 pub mod cards;
+pub mod email_links;
 pub mod errors;
 pub mod format;
 pub mod forms;
@@ -62,6 +63,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/packages/{id}/{version}", web::get().to(packages::version))
             .route("/packages/{id}/{version}/License", web::get().to(packages::license))
             .route("/packages/{id}/{version}/ReportAbuse", web::get().to(packages::report_abuse))
+            .route("/users/account/ForgotPassword", web::get().to(email_links::forgot_form))
+            .route("/users/account/ForgotPassword", web::post().to(email_links::forgot))
+            .route("/account/reset-password", web::get().to(email_links::reset_form))
+            .route("/account/reset-password", web::post().to(email_links::reset))
+            .route("/account/confirm-email", web::get().to(email_links::confirm_form))
+            .route("/account/confirm-email", web::post().to(email_links::confirm))
             .route("/account/apikeys", web::get().to(apikeys::list))
             .route("/account/apikeys", web::post().to(apikeys::create))
             .route("/account/apikeys/{key}/regenerate", web::post().to(apikeys::regenerate))

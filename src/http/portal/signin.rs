@@ -21,6 +21,7 @@ struct SignInPage {
     form: SignInForm,
     errors: Errors,
     register_url: String,
+    forgot_url: String,
 }
 
 #[derive(Template)]
@@ -70,7 +71,13 @@ fn sign_in_page(
     let register_url = state.urls.portal_register(&form.return_url);
     layout::render_status(
         status,
-        &SignInPage { layout: Layout::new(state, req, "Sign in").current("signin"), form, errors, register_url },
+        &SignInPage {
+            layout: Layout::new(state, req, "Sign in").current("signin"),
+            form,
+            errors,
+            register_url,
+            forgot_url: super::email_links::forgot_url(state),
+        },
     )
 }
 
