@@ -3,6 +3,7 @@
 use crate::helpers::TestApp;
 
 mod accounts;
+mod contact;
 mod email_links;
 mod forms;
 mod keys_owners;

@@ -3,6 +3,7 @@
 pub mod apikeys;
 pub mod assets;
 pub mod cards;
+pub mod contact;
 pub mod email_links;
 pub mod errors;
 pub mod format;
@@ -62,7 +63,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/packages/{id}", web::get().to(packages::latest))
             .route("/packages/{id}/{version}", web::get().to(packages::version))
             .route("/packages/{id}/{version}/License", web::get().to(packages::license))
-            .route("/packages/{id}/{version}/ReportAbuse", web::get().to(packages::report_abuse))
+            .route("/packages/{id}/{version}/ReportAbuse", web::get().to(contact::report_form))
+            .route("/packages/{id}/{version}/ReportAbuse", web::post().to(contact::report))
+            .route("/contact", web::get().to(contact::contact_form))
+            .route("/contact/send", web::post().to(contact::send))
             .route("/users/account/ForgotPassword", web::get().to(email_links::forgot_form))
             .route("/users/account/ForgotPassword", web::post().to(email_links::forgot))
             .route("/account/reset-password", web::get().to(email_links::reset_form))

@@ -1,5 +1,5 @@
-//! Package pages: `/packages/{id}`, `/packages/{id}/{version}`, its `/License` and
-//! `/ReportAbuse` pages.
+//! Package pages: `/packages/{id}`, `/packages/{id}/{version}` and its `/License` page
+//! (`/ReportAbuse` is in `contact.rs`).
 use super::layout::{self, default_icon, Layout};
 use super::package_view::{LicenseView, PackageView};
 use super::viewer::Account;
@@ -25,15 +25,6 @@ struct LicensePage {
     version: String,
     package_url: String,
     text: String,
-}
-
-#[derive(Template)]
-#[template(path = "report_abuse.html")]
-struct ReportAbusePage {
-    layout: Layout,
-    id: String,
-    version: String,
-    package_url: String,
 }
 
 async fn package_page(
@@ -86,24 +77,5 @@ pub async fn license(
         id: v.package_id.clone(),
         version: v.version_normalized.clone(),
         text,
-    })
-}
-
-/// The `ReportAbuseUriTemplate` target. The form arrives with the contact endpoint of accounts;
-/// for now the page names the package and says whom to tell.
-pub async fn report_abuse(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, AppError> {
-    let (id, version) = path.into_inner();
-    let st = state.get_ref().clone();
-    let page = blocking(move || package_details::select(&st, &id, Some(&version), Viewer::anonymous())).await?;
-    let v = page.version();
-    layout::render(&ReportAbusePage {
-        layout: Layout::new(&state, &req, format!("Report {} {}", v.package_id, v.version_normalized)),
-        package_url: state.urls.portal_package_version(&v.package_id, &v.version_normalized),
-        id: v.package_id.clone(),
-        version: v.version_normalized.clone(),
     })
 }
