@@ -9,6 +9,7 @@ mod forms;
 mod keys_owners;
 mod listings;
 mod package_page;
+mod settings;
 mod site;
 mod upload;
 mod viewer;

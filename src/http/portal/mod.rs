@@ -19,6 +19,7 @@ pub mod packages;
 pub mod profiles;
 pub mod readme;
 pub mod search;
+pub mod settings;
 pub mod signin;
 pub mod snippets;
 pub mod upload;
@@ -73,6 +74,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/account/reset-password", web::post().to(email_links::reset))
             .route("/account/confirm-email", web::get().to(email_links::confirm_form))
             .route("/account/confirm-email", web::post().to(email_links::confirm))
+            .route("/account", web::get().to(settings::page))
+            .route("/account/password", web::post().to(settings::change_password))
+            .route("/account/email", web::post().to(settings::change_email))
+            .route("/account/confirm-email/resend", web::post().to(settings::resend_confirmation))
             .route("/account/apikeys", web::get().to(apikeys::list))
             .route("/account/apikeys", web::post().to(apikeys::create))
             .route("/account/apikeys/{key}/regenerate", web::post().to(apikeys::regenerate))
