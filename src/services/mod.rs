@@ -1,6 +1,7 @@
 //! Use cases. Services decide (who may push, what a push stores, what a feed shows); they never
 //! build HTTP responses. Blocking work is theirs to run off the async executor.
 pub mod accounts;
+pub mod admin_overview;
 pub mod audit;
 pub mod downloads;
 pub mod email_links;

@@ -3,6 +3,7 @@
 use crate::helpers::TestApp;
 
 mod accounts;
+mod admin;
 mod contact;
 mod email_links;
 mod forms;

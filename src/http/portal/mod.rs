@@ -1,5 +1,6 @@
 //! The browser portal: server-rendered HTML pages (askama templates in `web/templates/`) with
 //! nuget.org's URLs, one file per area. Handlers call one service and fill a template.
+pub mod admin;
 pub mod apikeys;
 pub mod assets;
 pub mod cards;
@@ -74,6 +75,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/account/reset-password", web::post().to(email_links::reset))
             .route("/account/confirm-email", web::get().to(email_links::confirm_form))
             .route("/account/confirm-email", web::post().to(email_links::confirm))
+            .route("/admin", web::get().to(admin::page))
+            // The emailed "new support request" link (`UrlGenerator::admin_support`).
+            .route("/admin/support", web::get().to(admin::page))
+            .route("/admin/users/{username}", web::post().to(admin::update_user))
+            .route("/admin/support/{request}", web::post().to(admin::support_action))
             .route("/account", web::get().to(settings::page))
             .route("/account/password", web::post().to(settings::change_password))
             .route("/account/email", web::post().to(settings::change_email))
