@@ -5,6 +5,7 @@
 //! mail scanners open links and would otherwise use the token up.
 use super::forms::Errors;
 use super::layout::{self, Layout};
+use super::viewer;
 use crate::error::AppError;
 use crate::http::auth::client_ip;
 use crate::services::{blocking, email_links};
@@ -58,10 +59,20 @@ pub struct LinkForm {
     username: String,
     #[serde(default)]
     new_password: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// The forgot-password form, bound to the pre-session cookie like sign-in.
+fn forgot_page(state: &AppState, req: &HttpRequest, errors: Errors, typed: String) -> Result<HttpResponse, AppError> {
+    let mut p = page(state, req, "Forgot your password?", "forgot");
+    let (layout, cookie) = viewer::signed_out(state, req, p.layout);
+    p = LinkPage { layout, typed, errors, ..p };
+    viewer::with_cookie(render(&p)?, cookie)
 }
 
 pub async fn forgot_form(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    render(&page(&state, &req, "Forgot your password?", "forgot"))
+    forgot_page(&state, &req, Errors::default(), String::new())
 }
 
 pub async fn forgot(
@@ -69,11 +80,10 @@ pub async fn forgot(
     state: web::Data<AppState>,
     form: web::Form<LinkForm>,
 ) -> Result<HttpResponse, AppError> {
+    viewer::check_pre_session(&state, &req, &form.csrf)?;
     let name = form.username.trim().to_owned();
     if name.is_empty() {
-        let mut p = page(&state, &req, "Forgot your password?", "forgot");
-        p.errors = Errors::field("username", "Enter your username or email address.");
-        return render(&p);
+        return forgot_page(&state, &req, Errors::field("username", "Enter your username or email address."), name);
     }
     let (st, ip) = (state.get_ref().clone(), client_ip(&req));
     blocking(move || email_links::request_password_reset(&st, &name, ip.as_deref())).await?;

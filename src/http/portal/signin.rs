@@ -2,7 +2,7 @@
 //! (`/users/account/LogOff`, POST only). Rules and messages are the accounts services'.
 use super::forms::{self, Errors};
 use super::layout::{self, Layout};
-use super::viewer::Account;
+use super::viewer::{self, Account};
 use crate::error::AppError;
 use crate::http::auth::client_ip;
 use crate::http::session::{removal_cookie, session_cookie};
@@ -41,6 +41,8 @@ pub struct SignInForm {
     password: String,
     #[serde(default, rename = "returnUrl")]
     return_url: String,
+    #[serde(default)]
+    csrf: String,
 }
 
 #[derive(Deserialize, Default)]
@@ -53,6 +55,8 @@ pub struct RegisterForm {
     password: String,
     #[serde(default, rename = "returnUrl")]
     return_url: String,
+    #[serde(default)]
+    csrf: String,
 }
 
 #[derive(Deserialize)]
@@ -69,16 +73,9 @@ fn sign_in_page(
 ) -> Result<HttpResponse, AppError> {
     let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let register_url = state.urls.portal_register(&form.return_url);
-    layout::render_status(
-        status,
-        &SignInPage {
-            layout: Layout::new(state, req, "Sign in").current("signin"),
-            form,
-            errors,
-            register_url,
-            forgot_url: super::email_links::forgot_url(state),
-        },
-    )
+    let (layout, cookie) = viewer::signed_out(state, req, Layout::new(state, req, "Sign in").current("signin"));
+    let page = SignInPage { layout, form, errors, register_url, forgot_url: super::email_links::forgot_url(state) };
+    viewer::with_cookie(layout::render_status(status, &page)?, cookie)
 }
 
 pub async fn sign_in_form(
@@ -98,6 +95,7 @@ pub async fn sign_in(
     state: web::Data<AppState>,
     form: web::Form<SignInForm>,
 ) -> Result<HttpResponse, AppError> {
+    viewer::check_pre_session(&state, &req, &form.csrf)?;
     let mut form = form.into_inner();
     form.return_url = forms::local_return(&state, Some(&form.return_url));
     if form.username.trim().is_empty() {
@@ -122,10 +120,8 @@ fn register_page(
 ) -> Result<HttpResponse, AppError> {
     let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let sign_in_url = state.urls.portal_sign_in(&form.return_url);
-    layout::render_status(
-        status,
-        &RegisterPage { layout: Layout::new(state, req, "Register"), form, errors, sign_in_url },
-    )
+    let (layout, cookie) = viewer::signed_out(state, req, Layout::new(state, req, "Register"));
+    viewer::with_cookie(layout::render_status(status, &RegisterPage { layout, form, errors, sign_in_url })?, cookie)
 }
 
 pub async fn register_form(
@@ -143,6 +139,7 @@ pub async fn register(
     state: web::Data<AppState>,
     form: web::Form<RegisterForm>,
 ) -> Result<HttpResponse, AppError> {
+    viewer::check_pre_session(&state, &req, &form.csrf)?;
     let mut form = form.into_inner();
     form.return_url = forms::local_return(&state, Some(&form.return_url));
     let st = state.get_ref().clone();

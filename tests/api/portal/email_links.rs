@@ -1,12 +1,12 @@
 //! The pages that emailed links open: confirm email, forgot and reset password.
-use super::forms::{field_error, get_page, hidden, post_form};
+use super::forms::{anon, field_error, get_page, hidden, post_as, post_form};
 use crate::helpers::{link_token, spawn_app};
 
 #[test]
 fn confirm_email_page_confirms_with_a_button_press() {
     let app = spawn_app();
     let fields = [("username", "newbie"), ("email", "newbie@example.com"), ("password", "a-good-password")];
-    post_form(&app, "/users/account/Register", None, None, &fields);
+    post_as(&app, "/users/account/Register", &anon(&app, "/users/account/Register"), &fields);
     let token = link_token(&app.wait_for_mail("newbie@example.com"), "/account/confirm-email");
     let page = get_page(&app, &format!("/account/confirm-email?token={token}"), None).text().unwrap();
     assert_eq!(hidden(&page, "token"), token);
@@ -28,11 +28,23 @@ fn confirm_email_page_confirms_with_a_button_press() {
 fn forgot_and_reset_password_through_the_pages() {
     let app = spawn_app();
     app.create_user("alice", false);
-    let r = post_form(&app, "/users/account/ForgotPassword", None, None, &[("username", "")]);
+    let r = post_as(
+        &app,
+        "/users/account/ForgotPassword",
+        &anon(&app, "/users/account/ForgotPassword"),
+        &[("username", "")],
+    );
     assert_eq!(r.status(), 400);
     assert!(r.text().unwrap().contains(&field_error("username", "Enter your username or email address.")));
     for name in ["alice", "nobody"] {
-        let body = post_form(&app, "/users/account/ForgotPassword", None, None, &[("username", name)]).text().unwrap();
+        let body = post_as(
+            &app,
+            "/users/account/ForgotPassword",
+            &anon(&app, "/users/account/ForgotPassword"),
+            &[("username", name)],
+        )
+        .text()
+        .unwrap();
         assert!(body.contains("If an account matches, a password reset link was sent"), "{name}");
     }
     let email: String = app

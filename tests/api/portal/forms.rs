@@ -67,3 +67,19 @@ pub fn escaped(message: &str) -> String {
         .replace('<', "&lt;")
         .replace('>', "&gt;")
 }
+
+/// A signed-out browser that opened the form at `path`: its pre-session cookie and the form's
+/// hidden token (sign in, register and forgot password are bound to them).
+pub fn anon(app: &TestApp, path: &str) -> Session {
+    let r = get_page(app, path, None);
+    let cookie = r
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("galley_form="))
+        .map(|v| v.split(';').next().unwrap().to_owned())
+        .expect("a pre-session cookie");
+    let body = r.text().unwrap();
+    Session { cookie, csrf: hidden(&body, "csrf") }
+}
