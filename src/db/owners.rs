@@ -107,3 +107,30 @@ pub fn invitation_for(conn: &Connection, package_key: i64, invitee_id: i64) -> R
 pub fn delete_invitation(conn: &Connection, id: i64) -> Result<bool, DbError> {
     Ok(conn.execute("DELETE FROM owner_invitations WHERE id = ?1", [id])? == 1)
 }
+
+/// Pending invitations addressed to `invitee_id`, with their package's id: the "Manage my
+/// packages" list.
+pub fn invitations_to(conn: &Connection, invitee_id: i64) -> Result<Vec<(String, InvitationRow)>, DbError> {
+    let sql = format!(
+        "SELECT p.package_id, x.* FROM ({INVITATION_SELECT}) x JOIN packages p ON p.id = x.package_key
+         WHERE x.invitee_id = ?1 ORDER BY p.id_lower"
+    );
+    let mut stmt = conn.prepare(&sql)?;
+    let rows = stmt
+        .query_map([invitee_id], |r| {
+            Ok((
+                r.get(0)?,
+                InvitationRow {
+                    id: r.get(1)?,
+                    package_key: r.get(2)?,
+                    invitee_id: r.get(3)?,
+                    invitee: r.get(4)?,
+                    inviter: r.get(5)?,
+                    created_at: r.get(6)?,
+                    expires_at: r.get(7)?,
+                },
+            ))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}

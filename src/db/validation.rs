@@ -152,3 +152,27 @@ pub fn admin_recipients(conn: &Connection) -> Result<Vec<Recipient>, DbError> {
 pub fn user_recipient(conn: &Connection, user_id: i64) -> Result<Vec<Recipient>, DbError> {
     recipients(conn, "SELECT username, email FROM users WHERE id = ?1 AND is_disabled = 0", [user_id])
 }
+
+/// A version that is not served, with why: the admin page's "scan results" list.
+pub struct HeldVersion {
+    pub package_id: String,
+    pub version: String,
+    pub status: String,
+    pub reason: Option<String>,
+}
+
+/// Versions that failed validation, are quarantined or still wait for their scan, newest first.
+pub fn held_versions(conn: &Connection, limit: u32) -> Result<Vec<HeldVersion>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT p.package_id, v.version_normalized, v.status, v.status_reason
+         FROM package_versions v JOIN packages p ON p.id = v.package_key
+         WHERE v.status IN ('failed', 'quarantined', 'validating')
+         ORDER BY v.id DESC LIMIT ?1",
+    )?;
+    let rows = stmt
+        .query_map([limit], |r| {
+            Ok(HeldVersion { package_id: r.get(0)?, version: r.get(1)?, status: r.get(2)?, reason: r.get(3)? })
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(rows)
+}

@@ -8,7 +8,8 @@
 //! cookie (top-level form posts), but it cannot add a custom header without a CORS preflight,
 //! which Galley never grants, and it cannot read the token. A request whose header is missing or
 //! wrong is refused with 403 (or treated as signed out where signing in is optional, as on
-//! `/contact`). HTML forms of the portal will send the same token as a hidden field.
+//! `/contact`). HTML forms of the portal send the same token as the hidden field `csrf`, checked in
+//! one place: `http::portal::viewer::Account::check_csrf`.
 use crate::error::AppError;
 use crate::services::sessions::{self, Session};
 use crate::services::{blocking, sessions::SignedIn};

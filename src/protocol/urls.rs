@@ -170,6 +170,10 @@ impl UrlGenerator {
             _ => absolute.to_owned(),
         }
     }
+    /// A portal path (`/account/apikeys`) under the proxy prefix.
+    pub fn site_path_of(&self, path: &str) -> String {
+        format!("{}{path}", self.site_prefix())
+    }
     pub fn portal_home(&self) -> String {
         format!("{}/", self.site_prefix())
     }
@@ -200,6 +204,9 @@ impl UrlGenerator {
     }
     pub fn portal_upload(&self) -> String {
         format!("{}/packages/manage/upload", self.site_prefix())
+    }
+    pub fn portal_register(&self, return_url: &str) -> String {
+        format!("{}/users/account/Register?returnUrl={}", self.site_prefix(), encode(return_url))
     }
     pub fn portal_sign_in(&self, return_url: &str) -> String {
         format!("{}/users/account/LogOn?returnUrl={}", self.site_prefix(), encode(return_url))

@@ -253,3 +253,15 @@ pub fn authenticate(state: &AppState, conn: &Connection, secret: &str) -> Result
     api_keys::touch(conn, key.id)?;
     Ok(principal)
 }
+
+/// Package ids (lowercase) the user's keys may be limited to on the key form: the packages the
+/// user and its organizations own.
+pub fn selectable_packages(conn: &Connection, p: &Principal) -> Result<Vec<String>, AppError> {
+    let mut ids = Vec::new();
+    for owner in &p.acts_for {
+        ids.extend(crate::db::packages::owned_by(conn, *owner)?);
+    }
+    ids.sort();
+    ids.dedup();
+    Ok(ids)
+}

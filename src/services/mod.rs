@@ -1,6 +1,7 @@
 //! Use cases. Services decide (who may push, what a push stores, what a feed shows); they never
 //! build HTTP responses. Blocking work is theirs to run off the async executor.
 pub mod accounts;
+pub mod admin_overview;
 pub mod audit;
 pub mod downloads;
 pub mod email_links;
@@ -11,6 +12,7 @@ pub mod keys;
 pub mod lifecycle;
 pub mod login_limiter;
 pub mod maintenance;
+pub mod my_packages;
 pub mod notify;
 pub mod orgs;
 pub mod owners;
@@ -23,6 +25,7 @@ pub mod rescan;
 pub mod search;
 pub mod sessions;
 pub mod support;
+pub mod uploads;
 pub mod validation;
 
 /// Runs blocking work (SQLite, zip, bcrypt, file I/O) on tokio's blocking pool.

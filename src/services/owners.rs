@@ -141,6 +141,53 @@ pub fn answer(
     let invitation = owners::invitation_by_hash(&conn, &token::hash(presented))?
         .filter(|i| i.package_key == pkg.key)
         .ok_or_else(|| AppError::NotFound(INVALID_INVITATION.into()))?;
+    settle(&mut conn, p, &pkg, &invitation, answer, ip)
+}
+
+/// Answers the pending invitation of the signed-in account (or an organization it administers)
+/// from "Manage my packages", as nuget.org lets invitees do without the emailed link: being
+/// signed in as the invitee is what the link proves.
+pub fn answer_pending(
+    state: &AppState,
+    p: &Principal,
+    package_id: &str,
+    invitee: &str,
+    answer: Answer,
+    ip: Option<&str>,
+) -> Result<OwnersView, AppError> {
+    let mut conn = state.conn()?;
+    let pkg = package(&conn, package_id)?;
+    let account = accounts::find_account(&conn, invitee)?;
+    let invitation = owners::invitation_for(&conn, pkg.key, account.id)?
+        .ok_or_else(|| AppError::NotFound(INVALID_INVITATION.into()))?;
+    settle(&mut conn, p, &pkg, &invitation, answer, ip)
+}
+
+/// Pending invitations to the account and the organizations it administers, by package id.
+pub fn pending_for(conn: &Connection, p: &Principal) -> Result<Vec<(String, PendingView)>, AppError> {
+    let mut all = Vec::new();
+    for id in &p.manages {
+        for (package_id, i) in owners::invitations_to(conn, *id)? {
+            let view = PendingView {
+                username: i.invitee,
+                invited_by: i.inviter,
+                created_at: i.created_at,
+                expires_at: i.expires_at,
+            };
+            all.push((package_id, view));
+        }
+    }
+    Ok(all)
+}
+
+fn settle(
+    conn: &mut db::Conn,
+    p: &Principal,
+    pkg: &packages::PackageRow,
+    invitation: &owners::InvitationRow,
+    answer: Answer,
+    ip: Option<&str>,
+) -> Result<OwnersView, AppError> {
     if !may_answer_invitation(p, invitation.invitee_id) {
         return Err(AppError::Forbidden(
             "This invitation was sent to another account; sign in as that account to answer it.".into(),
@@ -154,7 +201,7 @@ pub fn answer(
             pkg.package_id
         )));
     }
-    db::write(&mut conn, |tx| {
+    db::write(conn, |tx| {
         // Deleting first makes the link single-use even when two answers race.
         if !owners::delete_invitation(tx, invitation.id)? {
             return Ok(Err(AppError::NotFound(INVALID_INVITATION.into())));
@@ -166,8 +213,8 @@ pub fn answer(
         Ok(Ok(()))
     })??;
     let action = if answer == Answer::Accept { "owner.accept" } else { "owner.decline" };
-    audit::record(&conn, p, ip, action, Some(&pkg.package_id), Some(&invitation.invitee))?;
-    list(&conn, Some(p), &pkg.package_id)
+    audit::record(conn, p, ip, action, Some(&pkg.package_id), Some(&invitation.invitee))?;
+    list(conn, Some(p), &pkg.package_id)
 }
 
 /// Cancels a pending invitation (any owner may).

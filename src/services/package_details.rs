@@ -1,5 +1,6 @@
 //! What a package page shows: which version a URL selects, which versions a viewer may see, the
 //! README and license texts, and whether search has the package.
+use super::permissions::{authorize, PackageAction, Principal};
 use crate::db::{self, records::PackageRecord};
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
@@ -15,6 +16,18 @@ pub struct Viewer {
 impl Viewer {
     pub fn anonymous() -> Self {
         Self::default()
+    }
+
+    /// Owners of the package (directly or through an organization) and administrators see
+    /// hidden versions; the rule is the one that lets them read the package's audit log.
+    pub fn of(conn: &rusqlite::Connection, who: Option<&Principal>, id: &str) -> Result<Self, AppError> {
+        let Some(p) = who else { return Ok(Self::anonymous()) };
+        let owners = match db::packages::find(conn, &id.to_ascii_lowercase())? {
+            Some(pkg) => db::packages::owner_ids(conn, pkg.key)?,
+            None => return Ok(Self::anonymous()),
+        };
+        let sees_hidden = authorize(p, PackageAction::ReadAudit, id, Some(&owners)).is_ok();
+        Ok(Self { sees_hidden })
     }
 }
 

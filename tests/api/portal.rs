@@ -2,9 +2,18 @@
 //! search paging and sorting, and HTML error pages.
 use crate::helpers::TestApp;
 
+mod accounts;
+mod admin;
+mod contact;
+mod email_links;
+mod forms;
+mod keys_owners;
 mod listings;
 mod package_page;
+mod settings;
 mod site;
+mod upload;
+mod viewer;
 
 struct Page {
     status: u16,

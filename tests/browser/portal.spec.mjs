@@ -70,9 +70,9 @@ async function open(pathAndQuery) {
 
 const cardIds = () => t.page.locator(".card-title > a").allTextContents();
 
-// Each case is one line of the report. Account flows (register → sign in → create an API key →
-// upload through the page → invite an owner → accept from the outbox link → Manage my packages)
-// slot in after "setup" once accounts reach the portal, replacing the CLI user and key.
+// Each case is one line of the report. The account flows (register → sign in → create an API key
+// → upload through the page → invite an owner → accept from the outbox link → Manage my packages)
+// come after the public pages (which count setup's packages) and before the final checks.
 const cases = [
   {
     name: "setup: server starts, CLI creates a user and an API key, packages are pushed over HTTP",
@@ -214,6 +214,122 @@ const cases = [
       await shot("package-dark");
       expectEqual(await t.page.evaluate(() => getComputedStyle(document.body).backgroundColor), "rgb(13, 17, 23)", "dark background");
       await t.page.emulateMedia({ colorScheme: "light" });
+    },
+  },
+  // Account flows, in order: each case leaves the browser where the next one starts.
+  {
+    name: "register through the page signs the new account in",
+    async run() {
+      expectEqual(await open("/users/account/Register"), 200, "status");
+      await t.page.locator("#f-username").fill("carol");
+      await t.page.locator("#f-email").fill("carol@example.com");
+      await t.page.locator("#f-password").fill("carol-password-1");
+      await shot("register");
+      await Promise.all([t.page.waitForURL(t.server.base + "/"), t.page.locator("main button[type=submit]").click()]);
+      expectEqual(await t.page.locator(".account-menu summary").textContent(), "carol", "header shows the account");
+    },
+  },
+  {
+    name: "sign out, then a page that needs an account leads through sign-in and back",
+    async run() {
+      await t.page.locator(".account-menu summary").click();
+      await shot("account-menu");
+      await Promise.all([t.page.waitForURL(t.server.base + "/"), t.page.getByRole("button", { name: "Sign out" }).click()]);
+      expectEqual(await t.page.locator(".account-menu").count(), 0, "signed out");
+      await open("/packages/manage/upload");
+      expect(t.page.url().includes("/users/account/LogOn?returnUrl=%2Fpackages%2Fmanage%2Fupload"), `at ${t.page.url()}`);
+      await t.page.locator("#f-username").fill("carol");
+      await t.page.locator("#f-password").fill("wrong-password");
+      await t.page.locator("main button[type=submit]").click();
+      await t.page.locator("#f-password-error").waitFor();
+      await shot("sign-in-error");
+      expectEqual(await t.page.locator("#f-username").inputValue(), "carol", "keeps what was typed");
+      await t.page.locator("#f-password").fill("carol-password-1");
+      await Promise.all([t.page.waitForURL(/\/packages\/manage\/upload$/), t.page.locator("main button[type=submit]").click()]);
+    },
+  },
+  {
+    name: "create an API key, read it from the page and copy it",
+    async run() {
+      expectEqual(await open("/account/apikeys"), 200, "status");
+      await t.page.locator("#f-description").fill("browser key");
+      await t.page.locator("input[name=scopes][value=push]").check();
+      await t.page.locator("#f-globs").fill("Browser.*");
+      await t.page.getByRole("button", { name: "Create" }).click();
+      const key = (await t.page.locator("#new-api-key").textContent()).trim();
+      await shot("api-key-created");
+      expect(key.length > 20, `key: ${key}`);
+      await t.page.locator("button[data-copy=new-api-key]").click();
+      expectEqual(await t.page.evaluate(() => navigator.clipboard.readText()), key, "clipboard");
+      await t.server.push(key, nupkg({ id: "Browser.Keyed", version: "1.0.0", description: "Pushed with the key from the page." }));
+      t.carolKey = key;
+    },
+  },
+  {
+    name: "upload a package through the page and verify its details",
+    async run() {
+      expectEqual(await open("/packages/manage/upload"), 200, "status");
+      const bytes = nupkg({ id: "Browser.Uploaded", version: "2.0.0", description: "Uploaded from the browser.", tags: "uploaded", readme: "# Uploaded Readme\n\nSent by **the upload page**." });
+      await t.page.locator("#f-package").setInputFiles({ name: "Browser.Uploaded.2.0.0.nupkg", mimeType: "application/octet-stream", buffer: Buffer.from(bytes) });
+      await shot("upload");
+      await Promise.all([t.page.waitForURL(/\/packages\/manage\/upload\/verify\?upload=/), t.page.getByRole("button", { name: "Upload" }).click()]);
+      await shot("upload-verify");
+      expectEqual(await t.page.locator("#verify-id").textContent(), "Browser.Uploaded", "id");
+      expectEqual(await t.page.locator("#verify-version").textContent(), "2.0.0", "version");
+      await Promise.all([t.page.waitForURL(/\/packages\/Browser\.Uploaded$/), t.page.getByRole("button", { name: "Submit" }).click()]);
+    },
+  },
+  {
+    name: "the uploaded package is found by search and its page renders the README",
+    async run() {
+      await open("/packages?q=uploaded");
+      await shot("search-uploaded");
+      expect((await cardIds()).includes("Browser.Uploaded"), "in the results");
+      await t.page.locator(".card-title > a", { hasText: "Browser.Uploaded" }).click();
+      await t.page.waitForURL(/\/packages\/Browser\.Uploaded$/);
+      await t.page.locator(".readme h1, .readme h2", { hasText: "Uploaded Readme" }).first().waitFor({ timeout: 5000 });
+      await shot("package-uploaded");
+    },
+  },
+  {
+    name: "invite a second user as owner: pending approval",
+    async run() {
+      t.server.cli(["user", "add", "dave", "--email", "dave@example.com", "--password-stdin"], "dave-password-1\n");
+      expectEqual(await open("/packages/Browser.Uploaded/owners"), 200, "status");
+      await t.page.locator("#f-username").fill("nobody");
+      await t.page.getByRole("button", { name: "Invite" }).click();
+      await t.page.locator("#f-username-error").waitFor();
+      await t.page.locator("#f-username").fill("dave");
+      await t.page.getByRole("button", { name: "Invite" }).click();
+      await t.page.locator("#owners", { hasText: "pending approval" }).waitFor();
+      await shot("owners");
+    },
+  },
+  {
+    name: "the second user accepts through the link in the outbox and sees the package",
+    async run() {
+      const outbox = path.join(t.server.dataDir, "outbox");
+      let link = null;
+      for (let i = 0; i < 50 && !link; i++) {
+        for (const f of fs.existsSync(outbox) ? fs.readdirSync(outbox) : []) {
+          const text = fs.readFileSync(path.join(outbox, f), "utf8");
+          const m = text.includes("To: dave@example.com") && text.match(/https?:\/\/\S+\/owners\/confirm\?token=\S+/);
+          if (m) link = m[0];
+        }
+        if (!link) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(link, "no invitation in the outbox");
+      await t.page.locator(".account-menu summary").click();
+      await Promise.all([t.page.waitForURL(t.server.base + "/"), t.page.getByRole("button", { name: "Sign out" }).click()]);
+      await t.page.goto(link);
+      expect(t.page.url().includes("/users/account/LogOn"), `sign in first: ${t.page.url()}`);
+      await t.page.locator("#f-username").fill("dave");
+      await t.page.locator("#f-password").fill("dave-password-1");
+      await Promise.all([t.page.waitForURL(/\/owners\/confirm\?token=/), t.page.locator("main button[type=submit]").click()]);
+      await shot("owner-confirm");
+      await Promise.all([t.page.waitForURL(/\/account\/packages$/), t.page.getByRole("button", { name: "Accept" }).click()]);
+      await shot("manage-packages");
+      expect((await t.page.locator("#my-packages .card-title > a").allTextContents()).includes("Browser.Uploaded"), "listed under Manage my packages");
     },
   },
   {

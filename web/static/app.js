@@ -118,6 +118,46 @@
     });
   }
 
-  function init() { initCopy(); initTabs(); initFilters(); initAutocomplete(); }
+  // Upload: drop a file on the zone, and send it with XHR to show progress. The server answers
+  // with a redirect to the verify page (followed: responseURL) or the form with its error.
+  function initUpload() {
+    document.querySelectorAll("form[data-upload]").forEach(function (form) {
+      var input = form.querySelector("input[type=file]");
+      var zone = form.querySelector("[data-dropzone]");
+      var bar = form.querySelector("progress");
+      if (zone && input) {
+        ["dragenter", "dragover"].forEach(function (n) {
+          zone.addEventListener(n, function (e) { e.preventDefault(); zone.classList.add("over"); });
+        });
+        ["dragleave", "drop"].forEach(function (n) {
+          zone.addEventListener(n, function () { zone.classList.remove("over"); });
+        });
+        zone.addEventListener("drop", function (e) {
+          e.preventDefault();
+          if (e.dataTransfer && e.dataTransfer.files.length) { input.files = e.dataTransfer.files; announce("File chosen: " + input.files[0].name); }
+        });
+      }
+      form.addEventListener("submit", function (e) {
+        if (!window.XMLHttpRequest || !window.FormData) { return; }
+        e.preventDefault();
+        var xhr = new XMLHttpRequest();
+        xhr.open("POST", form.action || window.location.href);
+        if (bar) { bar.hidden = false; bar.value = 0; }
+        xhr.upload.addEventListener("progress", function (ev) {
+          if (bar && ev.lengthComputable) { bar.value = Math.round(ev.loaded * 100 / ev.total); }
+        });
+        xhr.addEventListener("load", function () {
+          if (xhr.status < 300) { window.location.assign(xhr.responseURL); return; }
+          var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+          var main = doc.getElementById("main");
+          if (main) { document.getElementById("main").replaceWith(document.adoptNode(main)); initUpload(); announce("The upload failed"); }
+        });
+        xhr.addEventListener("error", function () { announce("The upload failed; check the connection and try again"); });
+        xhr.send(new FormData(form));
+      });
+    });
+  }
+
+  function init() { initCopy(); initTabs(); initFilters(); initAutocomplete(); initUpload(); }
   if (document.readyState === "loading") { document.addEventListener("DOMContentLoaded", init); } else { init(); }
 })();

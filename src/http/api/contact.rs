@@ -11,6 +11,8 @@ use actix_web::{web, Either, HttpRequest, HttpResponse};
 
 pub fn resource() -> actix_web::Resource {
     web::resource("/contact")
+        // POST only: GET /contact falls through to the portal's contact page.
+        .guard(actix_web::guard::Post())
         .app_data(json_config())
         .app_data(
             web::FormConfig::default()

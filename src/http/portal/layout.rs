@@ -1,5 +1,6 @@
 //! The base layout every page extends (header, search box, navigation, footer) and rendering.
 use super::assets;
+use super::viewer::Account;
 use crate::error::AppError;
 use crate::state::AppState;
 use actix_web::http::{header, StatusCode};
@@ -21,9 +22,21 @@ pub struct Layout {
     pub q: String,
     /// Which navigation link is the current page: "packages", "upload", "signin" or "".
     pub current: &'static str,
-    /// The signed-in account's name. Always `None` until sessions come to the portal; the header
-    /// then shows the name instead of "Sign in".
+    /// The signed-in account's name; the header then shows its menu instead of "Sign in".
     pub account: Option<String>,
+    pub is_admin: bool,
+    /// The session's CSRF token for the forms of the page (the header's sign-out button too).
+    pub csrf: String,
+    pub menu: Menu,
+}
+
+/// The signed-in user's menu.
+pub struct Menu {
+    pub packages: String,
+    pub keys: String,
+    pub account: String,
+    pub admin: String,
+    pub sign_out: String,
 }
 
 impl Layout {
@@ -32,6 +45,7 @@ impl Layout {
         // The address the visitor sees, proxy prefix included, to come back to after signing in.
         let path = req.uri().path_and_query().map_or_else(|| req.path().to_owned(), ToString::to_string);
         let here = format!("{}{path}", urls.site_prefix());
+        let signed_in = Account::of(req);
         Self {
             title: title.into(),
             css: urls.portal_static(assets::hashed("app.css")),
@@ -44,7 +58,16 @@ impl Layout {
             autocomplete_url: urls.portal_autocomplete(),
             q: String::new(),
             current: "",
-            account: None,
+            account: signed_in.as_ref().map(|a| a.session.user.username.clone()),
+            is_admin: signed_in.as_ref().is_some_and(|a| a.session.user.is_admin),
+            csrf: signed_in.map(|a| a.session.csrf_token).unwrap_or_default(),
+            menu: Menu {
+                packages: urls.site_path_of("/account/packages"),
+                keys: urls.site_path_of("/account/apikeys"),
+                account: urls.site_path_of("/account"),
+                admin: urls.site_path_of("/admin"),
+                sign_out: urls.site_path_of("/users/account/LogOff"),
+            },
         }
     }
 

@@ -1,7 +1,8 @@
-//! Package pages: `/packages/{id}`, `/packages/{id}/{version}`, its `/License` and
-//! `/ReportAbuse` pages.
+//! Package pages: `/packages/{id}`, `/packages/{id}/{version}` and its `/License` page
+//! (`/ReportAbuse` is in `contact.rs`).
 use super::layout::{self, default_icon, Layout};
 use super::package_view::{LicenseView, PackageView};
+use super::viewer::Account;
 use crate::error::AppError;
 use crate::services::blocking;
 use crate::services::package_details::{self, Viewer};
@@ -26,25 +27,19 @@ struct LicensePage {
     text: String,
 }
 
-#[derive(Template)]
-#[template(path = "report_abuse.html")]
-struct ReportAbusePage {
-    layout: Layout,
-    id: String,
-    version: String,
-    package_url: String,
-}
-
 async fn package_page(
     req: &HttpRequest,
     state: &AppState,
     id: String,
     version: Option<String>,
 ) -> Result<HttpResponse, AppError> {
-    // Sessions will decide this; until then nobody sees hidden versions.
-    let viewer = Viewer::anonymous();
+    let who = Account::of(req).map(|a| a.session.principal);
     let st = state.clone();
-    let details = blocking(move || package_details::details(&st, &id, version.as_deref(), viewer)).await?;
+    let (details, viewer) = blocking(move || {
+        let viewer = Viewer::of(&*st.conn()?, who.as_ref(), &id)?;
+        Ok((package_details::details(&st, &id, version.as_deref(), viewer)?, viewer))
+    })
+    .await?;
     let view = PackageView::new(&state.urls, &details, viewer, &default_icon(state));
     let title = format!("{} {}", view.id, view.version);
     layout::render(&PackagePage { layout: Layout::new(state, req, title).current("packages"), p: view })
@@ -82,24 +77,5 @@ pub async fn license(
         id: v.package_id.clone(),
         version: v.version_normalized.clone(),
         text,
-    })
-}
-
-/// The `ReportAbuseUriTemplate` target. The form arrives with the contact endpoint of accounts;
-/// for now the page names the package and says whom to tell.
-pub async fn report_abuse(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, AppError> {
-    let (id, version) = path.into_inner();
-    let st = state.get_ref().clone();
-    let page = blocking(move || package_details::select(&st, &id, Some(&version), Viewer::anonymous())).await?;
-    let v = page.version();
-    layout::render(&ReportAbusePage {
-        layout: Layout::new(&state, &req, format!("Report {} {}", v.package_id, v.version_normalized)),
-        package_url: state.urls.portal_package_version(&v.package_id, &v.version_normalized),
-        id: v.package_id.clone(),
-        version: v.version_normalized.clone(),
     })
 }

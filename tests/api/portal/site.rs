@@ -97,10 +97,12 @@ fn unknown_packages_versions_and_pages_answer_the_404_page() {
 #[test]
 fn navigation_pages_render() {
     let app = spawn_app();
-    let upload = html(&app, "/packages/manage/upload");
+    app.create_user("alice", false);
+    let s = app.sign_in("alice");
+    let upload = super::forms::get_page(&app, "/packages/manage/upload", Some(&s)).text().unwrap();
     assert_contains(
         &upload,
-        &[r#"<a href="/packages/manage/upload" aria-current="page">Upload</a>"#, "dotnet nuget push"],
+        &[r#"<a href="/packages/manage/upload" aria-current="page">Upload</a>"#, r#"name="package" type="file""#],
     );
     let sign_in = html(&app, "/users/account/LogOn?returnUrl=%2F");
     assert_contains(&sign_in, &["<h1>Sign in</h1>"]);

@@ -1,0 +1,86 @@
+//! The admin page (`/admin`, administrators only): server status, users (disable, enable, make
+//! admin), open support requests (close, invite, add owner), held versions and the audit log.
+//! Every action posts to `/admin/...` and comes back here; the services check the role again.
+use super::forms::{self, Pairs};
+use super::layout::{self, Layout};
+use super::viewer::Account;
+use crate::error::AppError;
+use crate::http::auth::client_ip;
+use crate::services::admin_overview::{self, Overview};
+use crate::services::{accounts, blocking, support};
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "admin.html")]
+struct AdminPage {
+    layout: Layout,
+    o: Overview,
+    base: String,
+}
+
+fn require_admin(account: &Account) -> Result<(), AppError> {
+    if account.session.user.is_admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Only administrators may see this page.".into()))
+    }
+}
+
+fn back(state: &AppState) -> HttpResponse {
+    forms::see_other(&state.urls.site_path_of("/admin"))
+}
+
+pub async fn page(req: HttpRequest, state: web::Data<AppState>, account: Account) -> Result<HttpResponse, AppError> {
+    require_admin(&account)?;
+    let (st, principal) = (state.get_ref().clone(), account.session.principal.clone());
+    let o = blocking(move || admin_overview::overview(&*st.conn()?, &principal)).await?;
+    layout::render(&AdminPage {
+        layout: Layout::new(&state, &req, "Administration"),
+        o,
+        base: state.urls.site_path_of("/admin"),
+    })
+}
+
+/// `action` = disable | enable | make-admin | remove-admin.
+pub async fn update_user(
+    state: web::Data<AppState>,
+    account: Account,
+    path: web::Path<String>,
+    form: web::Form<Pairs>,
+) -> Result<HttpResponse, AppError> {
+    account.check_csrf(&state, form.get("csrf"))?;
+    let (is_admin, is_disabled) = match form.get("action") {
+        "disable" => (None, Some(true)),
+        "enable" => (None, Some(false)),
+        "make-admin" => (Some(true), None),
+        "remove-admin" => (Some(false), None),
+        other => return Err(AppError::BadRequest(format!("'{other}' is not an action on accounts."))),
+    };
+    let (st, principal, username) = (state.get_ref().clone(), account.session.principal.clone(), path.into_inner());
+    blocking(move || accounts::update_by_admin(&*st.conn()?, &principal, &username, is_admin, is_disabled)).await?;
+    Ok(back(&state))
+}
+
+/// `action` = close | invite | add-owner, on support request `{request}`.
+pub async fn support_action(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    account: Account,
+    path: web::Path<i64>,
+    form: web::Form<Pairs>,
+) -> Result<HttpResponse, AppError> {
+    account.check_csrf(&state, form.get("csrf"))?;
+    let (st, p, ip, id) =
+        (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req), path.into_inner());
+    let action = form.get("action").to_owned();
+    blocking(move || match action.as_str() {
+        "close" => support::close(&*st.conn()?, &p, id, None, ip.as_deref()).map(drop),
+        "invite" => support::invite(&st, &p, id, None, ip.as_deref()).map(drop),
+        "add-owner" => support::add_owner(&mut st.conn()?, &p, id, None, ip.as_deref()).map(drop),
+        other => Err(AppError::BadRequest(format!("'{other}' is not an action on support requests."))),
+    })
+    .await?;
+    Ok(back(&state))
+}

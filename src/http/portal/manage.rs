@@ -1,0 +1,76 @@
+//! "Manage my packages" (`/account/packages`): owned packages with per-version unlist/relist, and
+//! pending ownership invitations to accept or decline.
+use super::forms::{self, Pairs};
+use super::layout::{self, Layout};
+use super::viewer::Account;
+use crate::error::AppError;
+use crate::http::auth::client_ip;
+use crate::services::blocking;
+use crate::services::lifecycle::{self, Change};
+use crate::services::my_packages::{self, MyPackages};
+use crate::services::owners::{self, Answer};
+use crate::state::AppState;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+
+#[derive(Template)]
+#[template(path = "manage.html")]
+struct ManagePage {
+    layout: Layout,
+    mine: MyPackages,
+    base: String,
+}
+
+impl ManagePage {
+    fn package_url(&self, id: &str) -> String {
+        format!("{}/packages/{id}", self.base)
+    }
+}
+
+fn here(state: &AppState) -> String {
+    state.urls.site_path_of("/account/packages")
+}
+
+pub async fn page(req: HttpRequest, state: web::Data<AppState>, account: Account) -> Result<HttpResponse, AppError> {
+    let st = state.get_ref().clone();
+    let principal = account.session.principal.clone();
+    let mine = blocking(move || my_packages::list(&*st.conn()?, &principal)).await?;
+    layout::render(&ManagePage {
+        layout: Layout::new(&state, &req, "Manage my packages"),
+        mine,
+        base: state.urls.site_prefix().to_owned(),
+    })
+}
+
+/// Unlist or relist one version (`listed=true|false`), through the same service as the CLI.
+pub async fn set_listed(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    account: Account,
+    path: web::Path<(String, String)>,
+    form: web::Form<Pairs>,
+) -> Result<HttpResponse, AppError> {
+    account.check_csrf(&state, form.get("csrf"))?;
+    let change = if form.get("listed") == "true" { Change::Relist } else { Change::Unlist };
+    let (id, version) = path.into_inner();
+    let (st, principal, ip) = (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req));
+    blocking(move || lifecycle::apply(&st, &principal, &id, &version, change, ip.as_deref())).await?;
+    Ok(forms::see_other(&here(&state)))
+}
+
+/// Accept or decline an invitation listed on the page (`answer=accept|decline`).
+pub async fn answer(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    account: Account,
+    path: web::Path<String>,
+    form: web::Form<Pairs>,
+) -> Result<HttpResponse, AppError> {
+    account.check_csrf(&state, form.get("csrf"))?;
+    let answer = if form.get("answer") == "accept" { Answer::Accept } else { Answer::Decline };
+    let invitee = form.get("invitee").to_owned();
+    let id = path.into_inner();
+    let (st, principal, ip) = (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req));
+    blocking(move || owners::answer_pending(&st, &principal, &id, &invitee, answer, ip.as_deref())).await?;
+    Ok(forms::see_other(&here(&state)))
+}

@@ -1,0 +1,208 @@
+//! Upload from the browser (`/packages/manage/upload`): receive the file → "verify details" →
+//! Submit publishes through `publish::publish_file` (the CLI push's rules, messages and scanning),
+//! Cancel discards. The held file lives in `services::uploads`, bound to the session.
+use super::forms::{self, Errors};
+use super::layout::{self, Layout};
+use super::viewer::Account;
+use crate::error::AppError;
+use crate::http::auth::client_ip;
+use crate::services::blocking;
+use crate::services::publish::{self, PushOutcome};
+use crate::services::uploads::{self, Preview};
+use crate::state::AppState;
+use actix_multipart::Multipart;
+use actix_web::http::StatusCode;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use futures_util::StreamExt;
+use serde::Deserialize;
+use std::io::Write;
+
+#[derive(Template)]
+#[template(path = "upload.html")]
+struct UploadPage {
+    layout: Layout,
+    errors: Errors,
+    max_mb: u64,
+}
+
+#[derive(Template)]
+#[template(path = "upload_verify.html")]
+struct VerifyPage {
+    layout: Layout,
+    errors: Errors,
+    upload: String,
+    p: Preview,
+    submit_url: String,
+    cancel_url: String,
+}
+
+fn upload_page(state: &AppState, req: &HttpRequest, errors: Errors) -> Result<HttpResponse, AppError> {
+    let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let page = UploadPage {
+        layout: Layout::new(state, req, "Upload a package").current("upload"),
+        errors,
+        max_mb: state.config.publish.max_package_mb,
+    };
+    layout::render_status(status, &page)
+}
+
+pub async fn form(req: HttpRequest, state: web::Data<AppState>, _account: Account) -> Result<HttpResponse, AppError> {
+    upload_page(&state, &req, Errors::default())
+}
+
+/// Reads the multipart form: the `csrf` field must come (and match) before the `package` file is
+/// written anywhere.
+async fn receive(
+    state: &AppState,
+    account: &Account,
+    mut multipart: Multipart,
+) -> Result<Option<tempfile::NamedTempFile>, AppError> {
+    let malformed = |e: actix_multipart::MultipartError| AppError::BadRequest(format!("The upload is malformed: {e}."));
+    let mut csrf = String::new();
+    while let Some(field) = multipart.next().await {
+        let mut field = field.map_err(malformed)?;
+        match field.name().unwrap_or_default() {
+            "csrf" => {
+                while let Some(chunk) = field.next().await {
+                    csrf.push_str(&String::from_utf8_lossy(&chunk.map_err(malformed)?));
+                }
+            }
+            "package" => {
+                account.check_csrf(state, &csrf)?;
+                let dir = state.config.data_dir.join("tmp");
+                std::fs::create_dir_all(&dir)?;
+                let mut file = tempfile::NamedTempFile::new_in(&dir)?;
+                let mut written = 0u64;
+                while let Some(chunk) = field.next().await {
+                    let chunk = chunk.map_err(malformed)?;
+                    written += chunk.len() as u64;
+                    if written > state.config.max_package_bytes() {
+                        return Err(publish::too_large(state));
+                    }
+                    file.write_all(&chunk)?;
+                }
+                return Ok((written > 0).then_some(file));
+            }
+            _ => {}
+        }
+    }
+    account.check_csrf(state, &csrf)?;
+    Ok(None)
+}
+
+pub async fn receive_upload(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    account: Account,
+    multipart: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let file = match receive(&state, &account, multipart).await {
+        Ok(Some(file)) => file,
+        Ok(None) => return upload_page(&state, &req, Errors::field("package", "Choose a .nupkg file to upload.")),
+        Err(e @ AppError::Forbidden(_)) => return Err(e),
+        Err(e) => return upload_page(&state, &req, Errors::field("package", Errors::from_refusal(e, &[])?.form)),
+    };
+    let st = state.get_ref().clone();
+    let session_id = account.session.id;
+    // Check it now, so a broken package is reported on the upload page and never held.
+    let held = blocking(move || {
+        publish::inspect(&st, file.path())?;
+        uploads::hold(&st, session_id, file)
+    })
+    .await;
+    match held {
+        Ok(token) => Ok(forms::see_other(&verify_url(&state, &token))),
+        Err(e) => upload_page(&state, &req, Errors::field("package", Errors::from_refusal(e, &[])?.form)),
+    }
+}
+
+fn verify_url(state: &AppState, token: &str) -> String {
+    format!("{}?upload={token}", state.urls.site_path_of("/packages/manage/upload/verify"))
+}
+
+#[derive(Deserialize)]
+pub struct UploadQuery {
+    #[serde(default)]
+    upload: String,
+}
+
+async fn verify_page(
+    state: &AppState,
+    req: &HttpRequest,
+    account: &Account,
+    token: String,
+    errors: Errors,
+) -> Result<HttpResponse, AppError> {
+    let st = state.clone();
+    let (session_id, principal, t) = (account.session.id, account.session.principal.clone(), token.clone());
+    let preview = blocking(move || uploads::preview(&st, &principal, &uploads::held(&st, session_id, &t)?)).await?;
+    let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let page = VerifyPage {
+        layout: Layout::new(state, req, "Verify package details").current("upload"),
+        errors,
+        upload: token,
+        p: preview,
+        submit_url: state.urls.site_path_of("/packages/manage/upload/submit"),
+        cancel_url: state.urls.site_path_of("/packages/manage/upload/cancel"),
+    };
+    layout::render_status(status, &page)
+}
+
+pub async fn verify(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    account: Account,
+    q: web::Query<UploadQuery>,
+) -> Result<HttpResponse, AppError> {
+    verify_page(&state, &req, &account, q.into_inner().upload, Errors::default()).await
+}
+
+#[derive(Deserialize)]
+pub struct HeldForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    upload: String,
+}
+
+/// Publishes the held upload; a refusal (same message as the CLI push) is shown on the verify page.
+pub async fn submit(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    account: Account,
+    form: web::Form<HeldForm>,
+) -> Result<HttpResponse, AppError> {
+    account.check_csrf(&state, &form.csrf)?;
+    let HeldForm { upload, .. } = form.into_inner();
+    let st = state.get_ref().clone();
+    let (session_id, principal, t, ip) =
+        (account.session.id, account.session.principal.clone(), upload.clone(), client_ip(&req));
+    let outcome = blocking(move || {
+        let path = uploads::held(&st, session_id, &t)?;
+        let outcome = publish::publish_file(&st, &principal, &path, ip.as_deref())?;
+        uploads::discard(&path)?;
+        Ok(outcome)
+    })
+    .await;
+    match outcome {
+        Ok(PushOutcome::Published(p)) => Ok(forms::see_other(&state.urls.portal_package(&p.id))),
+        // Waiting for its scan: the version page tells its owners so.
+        Ok(PushOutcome::Accepted(p, _)) => Ok(forms::see_other(&state.urls.portal_package_version(&p.id, &p.version))),
+        Err(e @ AppError::NotFound(_)) => Err(e),
+        Err(e) => verify_page(&state, &req, &account, upload, Errors::from_refusal(e, &[])?).await,
+    }
+}
+
+pub async fn cancel(
+    state: web::Data<AppState>,
+    account: Account,
+    form: web::Form<HeldForm>,
+) -> Result<HttpResponse, AppError> {
+    account.check_csrf(&state, &form.csrf)?;
+    let st = state.get_ref().clone();
+    let session_id = account.session.id;
+    let upload = form.into_inner().upload;
+    blocking(move || uploads::held(&st, session_id, &upload).and_then(|p| uploads::discard(&p))).await?;
+    Ok(forms::see_other(&state.urls.portal_upload()))
+}
