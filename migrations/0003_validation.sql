@@ -4,4 +4,7 @@
 ALTER TABLE package_versions ADD COLUMN scanned_at TEXT;
 ALTER TABLE package_versions ADD COLUMN scan_attempts INTEGER NOT NULL DEFAULT 0;
 ALTER TABLE package_versions ADD COLUMN next_scan_at TEXT;
-CREATE INDEX package_versions_status ON package_versions(status, next_scan_at);
+-- Partial, over the (few) validating versions: only the retry job's query can use it. A full index on status
+-- would tempt the planner into scanning every available version for per-id queries that also
+-- filter on status (seen: the search reindex of one id became a scan of the whole table).
+CREATE INDEX package_versions_validating ON package_versions(id) WHERE status = 'validating';
