@@ -17,13 +17,21 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let listen = state.config.listen.clone();
     let scheduler = crate::jobs::start(&state).await?;
-    // Render the ids a crash left between commit and render, in the background so start-up
-    // stays instant.
+    // Render the ids a crash left between commit and render (or every id, when the last run
+    // may have left torn documents), in the background so start-up stays instant.
     let repair = state.clone();
-    tokio::task::spawn_blocking(move || match repair.docs.render_stale(&repair.db) {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(ids = n, "re-rendered stale feed documents"),
-        Err(e) => tracing::error!(error = %e, "rendering feed documents failed"),
+    tokio::task::spawn_blocking(move || {
+        let rendered = if repair.docs.needs_full_render() {
+            tracing::info!("the last run did not flush its feed documents to disk: rendering every id again");
+            repair.docs.repair_all(&repair.db)
+        } else {
+            repair.docs.render_stale(&repair.db)
+        };
+        match rendered {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(ids = n, "rendered feed documents"),
+            Err(e) => tracing::error!(error = %e, "rendering feed documents failed"),
+        }
     });
     let app_state = state.clone();
     let server = HttpServer::new(move || {

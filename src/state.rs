@@ -42,7 +42,7 @@ impl AppState {
         let db = crate::db::open(&config.database_path())?;
         let store = Arc::new(crate::store::FsStore::new(config.packages_dir())?);
         let urls = UrlGenerator::new(&config.public_base_url());
-        let docs = Arc::new(FeedDocs::new(config.cache_dir(), urls.clone())?);
+        let docs = Arc::new(FeedDocs::new(config.cache_dir(), urls.clone(), &config.cache)?);
         let server_key = load_or_create_server_key(&config.secret_path())?;
         let mail = crate::services::notify::start_postman(&config, db.clone())?;
         let window = std::time::Duration::from_mins(u64::from(config.accounts.login_window_minutes));
@@ -73,6 +73,7 @@ impl AppState {
 
     /// Lets queued mail go out before a one-shot command exits.
     pub fn finish(&self) {
+        self.docs.close();
         if !self.mail.flush(std::time::Duration::from_mins(1)) {
             tracing::warn!("some queued mail was not sent before exit; see the mail log");
         }

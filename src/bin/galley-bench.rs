@@ -246,6 +246,7 @@ fn main() {
             config.accounts.bcrypt_cost = 4;
             let state = AppState::open(config).unwrap();
             generate(&state, ids, versions_per_id, threads, content_bytes);
+            state.finish();
         }
         Command::Push { url, key, count, concurrency, content_bytes, prefix } => {
             push_bench(&url, &key, count, concurrency, content_bytes, &prefix);

@@ -53,6 +53,32 @@ mod tests {
         assert_eq!(v, latest_version());
     }
 
+    /// Version 4 moved the visibility bits out of the FTS table: an index built by version 3 keeps
+    /// answering the same queries.
+    #[test]
+    fn moving_search_visibility_keeps_existing_index_rows() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        for (number, sql) in migrations().into_iter().filter(|(n, _)| *n <= 3) {
+            conn.execute_batch(&sql).unwrap();
+            conn.pragma_update(None, "user_version", number).unwrap();
+        }
+        conn.execute_batch(
+            "INSERT INTO packages (id, package_id, id_lower, created_at) VALUES (7, 'Acme.Json', 'acme.json', 'now');
+             INSERT INTO package_search (rowid, package_id, id_parts, title, summary, description, tags, authors, owners, visibility)
+             VALUES (7, 'Acme.Json', 'Acme Json', NULL, NULL, 'A serializer', 'json', 'Acme', 'alice', 15);",
+        )
+        .unwrap();
+        run(&mut conn).unwrap();
+        let visibility: i64 =
+            conn.query_row("SELECT search_visibility FROM packages WHERE id = 7", [], |r| r.get(0)).unwrap();
+        assert_eq!(visibility, 15);
+        let found: i64 = conn
+            .query_row("SELECT rowid FROM package_search WHERE package_search MATCH 'serializer'", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(found, 7);
+        assert_eq!(crate::db::search::generation(&conn).unwrap(), 0);
+    }
+
     #[test]
     fn refuses_a_newer_database() {
         let mut conn = Connection::open_in_memory().unwrap();

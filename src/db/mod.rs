@@ -48,7 +48,7 @@ pub fn now_text() -> String {
 }
 
 /// Runs a short write transaction that takes the write lock up front, so concurrent writers queue
-/// on `busy_timeout` instead of failing with `SQLITE_BUSY` on lock upgrade.
+/// on the busy handler (see `pool.rs`) instead of failing with `SQLITE_BUSY` on lock upgrade.
 pub fn write<T>(
     conn: &mut Conn,
     f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, DbError>,

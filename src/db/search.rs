@@ -24,7 +24,7 @@ pub fn id_parts(id: &str) -> String {
     words.join(" ")
 }
 
-/// Bits of `package_search.visibility`: which client views see at least one listed version.
+/// Bits of `packages.search_visibility`: which client views see at least one listed version.
 pub mod visibility {
     pub const STABLE_SEMVER1: i64 = 1;
     pub const ANY_SEMVER1: i64 = 2;
@@ -74,6 +74,7 @@ struct SearchText {
 /// Called inside the transaction of every change, so search never lags the feed.
 pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbError> {
     conn.execute("DELETE FROM package_search WHERE rowid = ?1", [package_key])?;
+    bump_generation(conn)?;
     let mut stmt = conn.prepare_cached(
         "SELECT p.package_id, v.version_full, v.title, v.summary, v.description, v.tags, v.authors, v.is_prerelease, v.is_semver2
          FROM package_versions v JOIN packages p ON p.id = v.package_key
@@ -95,6 +96,7 @@ pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbErro
         })?
         .collect::<Result<_, _>>()?;
     let bits = rows.iter().fold(0, |bits, row| bits | visibility::of_version(row.is_prerelease, row.is_semver2));
+    conn.execute("UPDATE packages SET search_visibility = ?2 WHERE id = ?1", [package_key, bits])?;
     let newest =
         rows.into_iter().max_by_cached_key(|row| crate::domain::version::NuGetVersion::parse(&row.version).ok());
     let Some(SearchText { package_id, title, summary, description, tags, authors, .. }) = newest else {
@@ -102,8 +104,8 @@ pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbErro
     };
     let owners = super::packages::owner_names(conn, package_key)?.join(" ");
     conn.execute(
-        "INSERT INTO package_search (rowid, package_id, id_parts, title, summary, description, tags, authors, owners, visibility)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        "INSERT INTO package_search (rowid, package_id, id_parts, title, summary, description, tags, authors, owners)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         rusqlite::params![
             package_key,
             package_id,
@@ -113,8 +115,7 @@ pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbErro
             description,
             tags,
             authors,
-            owners,
-            bits
+            owners
         ],
     )?;
     Ok(())
@@ -126,6 +127,18 @@ trait MaxByCachedKey: Iterator + Sized {
     }
 }
 impl<I: Iterator> MaxByCachedKey for I {}
+
+/// Marks every cached search answer out of date. Runs inside the transaction of the change, so
+/// no reader can see the new data under the old generation.
+pub fn bump_generation(conn: &Connection) -> Result<(), DbError> {
+    conn.prepare_cached("UPDATE search_generation SET value = value + 1 WHERE id = 1")?.execute([])?;
+    Ok(())
+}
+
+/// The generation search answers computed now belong to (see `bump_generation`).
+pub fn generation(conn: &Connection) -> Result<i64, DbError> {
+    Ok(conn.prepare_cached("SELECT value FROM search_generation WHERE id = 1")?.query_row([], |r| r.get(0))?)
+}
 
 /// Rebuilds the whole index; returns how many packages had a row that differed (drift repaired).
 pub fn rebuild_all(conn: &Connection) -> Result<usize, DbError> {
@@ -154,7 +167,7 @@ pub fn rebuild_all(conn: &Connection) -> Result<usize, DbError> {
 pub fn search(conn: &Connection, q: &ParsedQuery) -> Result<(usize, Vec<String>), DbError> {
     let mut args: Vec<Box<dyn ToSql>> = Vec::new();
     let mut conditions =
-        vec![format!("s.visibility & {} != 0", visibility::required(q.include_prerelease, q.include_semver2))];
+        vec![format!("p.search_visibility & {} != 0", visibility::required(q.include_prerelease, q.include_semver2))];
     if let Some(t) = &q.package_type {
         args.push(Box::new(format!("%\"name\":\"{}\"%", t.to_ascii_lowercase())));
         let n = args.len();
@@ -190,7 +203,9 @@ pub fn search(conn: &Connection, q: &ParsedQuery) -> Result<(usize, Vec<String>)
     let where_clause = conditions.join(" AND ");
     // The count uses exactly the arguments of the WHERE clause; ordering and paging come after.
     let count_args = args.len();
-    let from = "package_search s JOIN packages p ON p.id = s.rowid";
+    // Without words to match, the visibility bits in `packages` decide alone (an id with no listed
+    // version has none set), so the browse listing never touches the text index.
+    let from = if fts.is_some() { "package_search s JOIN packages p ON p.id = s.rowid" } else { "packages p" };
     let order = match q.sort {
         SortOrder::Relevance if fts.is_some() => {
             args.push(Box::new(q.raw_lower.clone()));
@@ -226,20 +241,18 @@ pub fn autocomplete_ids(
     prerelease: bool,
     semver2: bool,
 ) -> Result<(usize, Vec<String>), DbError> {
-    let visible = format!("s.visibility & {} != 0", visibility::required(prerelease, semver2));
+    let visible = format!("search_visibility & {} != 0", visibility::required(prerelease, semver2));
     // A range on the unique index instead of LIKE (which cannot use it): '~' sorts after every
     // character an id may contain.
     let low = prefix.to_ascii_lowercase();
     let high = format!("{low}~");
     let total: i64 = conn
-        .prepare_cached(&format!(
-            "SELECT count(*) FROM packages p JOIN package_search s ON s.rowid = p.id WHERE p.id_lower >= ?1 AND p.id_lower < ?2 AND {visible}"
-        ))?
+        .prepare_cached(&format!("SELECT count(*) FROM packages WHERE id_lower >= ?1 AND id_lower < ?2 AND {visible}"))?
         .query_row([&low, &high], |r| r.get(0))?;
     let sql = format!(
-        "SELECT p.package_id FROM packages p JOIN package_search s ON s.rowid = p.id
-         WHERE p.id_lower >= ?1 AND p.id_lower < ?2 AND {visible}
-         ORDER BY p.total_downloads DESC, p.id_lower LIMIT ?3 OFFSET ?4"
+        "SELECT package_id FROM packages
+         WHERE id_lower >= ?1 AND id_lower < ?2 AND {visible}
+         ORDER BY total_downloads DESC, id_lower LIMIT ?3 OFFSET ?4"
     );
     let ids = conn
         .prepare_cached(&sql)?

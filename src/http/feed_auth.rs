@@ -42,12 +42,14 @@ pub async fn require_feed_credentials(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().map(|d| d.get_ref().clone()) else {
+    // Cloned only for a guarded request: this runs before every restore request.
+    let state = req
+        .app_data::<web::Data<AppState>>()
+        .filter(|d| d.config.feed.require_auth && (is_feed_read(&req) || is_portal_page(&req)))
+        .cloned();
+    let Some(state) = state else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
-    if !state.config.feed.require_auth || !(is_feed_read(&req) || is_portal_page(&req)) {
-        return Ok(next.call(req).await?.map_into_boxed_body());
-    }
     let refuse = |req: ServiceRequest, e: &crate::error::AppError| req.into_response(e.error_response());
     let Some((user, password)) = basic_credentials(&req) else {
         return Ok(refuse(req, &feed_access::unauthorized()));

@@ -34,6 +34,8 @@ impl DownloadCounter {
                 crate::db::packages::add_downloads(tx, id, version, *n)?;
                 total += n;
             }
+            // Search answers show download counts and rank by them.
+            crate::db::search::bump_generation(tx)?;
             Ok(total)
         })?;
         self.epoch.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -5,11 +5,17 @@
 //!
 //! A generation folder is complete before the `CURRENT` pointer file is atomically replaced, so a
 //! reader sees either the old documents or the new ones, never a mix.
+//!
+//! The documents are derived from the database, so they are written without an fsync each (two
+//! per push cost a sixth of the push rate). What an fsync would guard against, a power loss
+//! leaving a pointer to files whose data never reached the disk, is caught instead: a process
+//! that renders removes the `.flushed` marker when it starts and writes it back after a `syncfs`
+//! when it ends cleanly; a server that finds no marker re-renders every id in the background.
+use crate::config::CacheConfig;
 use crate::db::records::PackageRecord;
 use crate::error::AppError;
 use crate::protocol::urls::{Hive, UrlGenerator};
 use crate::protocol::v3;
-use crate::store::fs::write_atomic;
 use actix_web::web::Bytes;
 use flate2::{write::GzEncoder, Compression};
 use serde::{Deserialize, Serialize};
@@ -66,11 +72,6 @@ struct Loaded {
 /// (`galley rescan` from a shell) is seen.
 const RECHECK_MS: u64 = 1000;
 
-/// Bytes of rendered documents kept in memory (they are immutable per generation).
-const DOCUMENT_CACHE_BYTES: u64 = 64 * 1024 * 1024;
-const ANSWER_CACHE_BYTES: u64 = 32 * 1024 * 1024;
-const FILE_CACHE_BYTES: u64 = 32 * 1024 * 1024;
-
 /// An immutable file in memory and its strong validator.
 #[derive(Clone)]
 pub struct CachedFile {
@@ -87,8 +88,9 @@ impl quick_cache::Weighter<PathBuf, CachedFile> for FileWeight {
     }
 }
 
-/// What a cached answer depends on: a new generation of the id (any change of it) or a new
-/// download-count epoch makes a different key, so a cached answer is never stale.
+/// What a cached answer depends on: a new generation (of the id's documents for per-id answers,
+/// of the search index for search answers) or a new download-count epoch makes a different key,
+/// so a cached answer is never stale.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct AnswerKey {
     pub kind: &'static str,
@@ -104,32 +106,74 @@ pub struct FeedDocs {
     sets: RwLock<HashMap<String, Arc<Loaded>>>,
     started: Instant,
     documents: quick_cache::sync::Cache<PathBuf, Bytes, DocumentWeight>,
-    /// Answers rendered per request elsewhere (v2 `FindPackagesById`), keyed by what they
-    /// depend on: the id's generation and the download-count epoch (see `AnswerKey`).
+    /// Answers rendered per request elsewhere (v2 `FindPackagesById`, v3 search and
+    /// autocomplete), keyed by what they depend on (see `AnswerKey`).
     answers: quick_cache::sync::Cache<AnswerKey, Bytes, AnswerWeight>,
     /// Small published package files (immutable), with their strong ETag.
     files: quick_cache::sync::Cache<PathBuf, CachedFile, FileWeight>,
     /// Striped locks: two refreshes of one id must not interleave, or the one that read the
     /// database first could publish its older view last.
     refresh_locks: Vec<Mutex<()>>,
+    /// The `.flushed` marker was there when this process opened the folder.
+    flushed_at_open: bool,
+    /// Every id was re-rendered by this process (after a start without the marker).
+    repaired: std::sync::atomic::AtomicBool,
 }
 
 const META: &str = "meta.json";
 const CURRENT: &str = "CURRENT";
+/// Present while every rendered file is known to be on disk (see the module comment). Ids never
+/// start with a dot, so it cannot collide with an id's folder.
+const FLUSHED: &str = ".flushed";
 
 impl FeedDocs {
-    pub fn new(root: PathBuf, urls: UrlGenerator) -> std::io::Result<Self> {
+    pub fn new(root: PathBuf, urls: UrlGenerator, sizes: &CacheConfig) -> std::io::Result<Self> {
+        // A new folder holds nothing that could be torn.
+        let is_new = !root.exists();
         std::fs::create_dir_all(&root)?;
+        // From here on this process may write documents that are not on disk yet.
+        let flushed_at_open = std::fs::remove_file(root.join(FLUSHED)).is_ok() || is_new;
         Ok(Self {
             root,
             urls,
             sets: RwLock::new(HashMap::new()),
             started: Instant::now(),
-            documents: quick_cache::sync::Cache::with_weighter(4096, DOCUMENT_CACHE_BYTES, DocumentWeight),
-            answers: quick_cache::sync::Cache::with_weighter(1024, ANSWER_CACHE_BYTES, AnswerWeight),
-            files: quick_cache::sync::Cache::with_weighter(1024, FILE_CACHE_BYTES, FileWeight),
+            documents: bounded_cache(sizes.documents_mb, 2048, DocumentWeight),
+            answers: bounded_cache(sizes.answers_mb, 2048, AnswerWeight),
+            files: bounded_cache(sizes.packages_mb, 128, FileWeight),
             refresh_locks: (0..64).map(|_| Mutex::new(())).collect(),
+            flushed_at_open,
+            repaired: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// True when the last process that rendered documents did not end cleanly (a crash, a power
+    /// loss): some documents may be torn, so every id should be rendered again.
+    pub fn needs_full_render(&self) -> bool {
+        !self.flushed_at_open
+    }
+
+    /// Re-renders every id and records that the documents are whole again.
+    pub fn repair_all(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
+        let n = self.render_all(pool)?;
+        self.repaired.store(true, Ordering::Relaxed);
+        Ok(n)
+    }
+
+    /// Flushes every rendered document to disk and, when they were whole at start (or were all
+    /// rendered again since), writes the marker that spares the next start a full render.
+    pub fn close(&self) {
+        let flushed =
+            std::fs::File::open(&self.root).and_then(|dir| rustix::fs::syncfs(&dir).map_err(std::io::Error::from));
+        if let Err(e) = flushed {
+            tracing::warn!(error = %e, "flushing the rendered feed documents failed");
+            return;
+        }
+        if self.flushed_at_open || self.repaired.load(Ordering::Relaxed) {
+            if let Err(e) = crate::store::fs::write_atomic(&self.root.join(FLUSHED), b"") {
+                tracing::warn!(error = %e, "writing the feed documents' flushed marker failed");
+            }
+        }
     }
 
     /// The current documents of an id, or `None` when it has no available version.
@@ -274,8 +318,8 @@ impl FeedDocs {
                 write_json(&set.registration(hive, &v.version_lower), &leaf, hive.gzipped())?;
             }
         }
-        write_atomic(&dir.join(META), &serde_json::to_vec(&set).map_err(AppError::internal)?)?;
-        write_atomic(&id_dir.join(CURRENT), generation.as_bytes())?;
+        replace_file(&dir.join(META), &serde_json::to_vec(&set).map_err(AppError::internal)?)?;
+        replace_file(&id_dir.join(CURRENT), generation.as_bytes())?;
         set.dir = dir;
         set.pointer = pointer_time(&id_dir);
         self.remember(id_lower, Arc::new(set));
@@ -302,6 +346,18 @@ impl FeedDocs {
         }
         Ok(ids.len())
     }
+}
+
+/// A cache of at most `mb` MB; `items_per_mb` is the expected count, which `quick_cache` uses to size
+/// its tables (an estimate, not a limit).
+fn bounded_cache<K, V, W>(mb: u64, items_per_mb: usize, weighter: W) -> quick_cache::sync::Cache<K, V, W>
+where
+    K: Eq + std::hash::Hash + Clone,
+    V: Clone,
+    W: quick_cache::Weighter<K, V> + Clone,
+{
+    let items = usize::try_from(mb).unwrap_or(usize::MAX).saturating_mul(items_per_mb).clamp(16, 1 << 20);
+    quick_cache::sync::Cache::with_weighter(items, CacheConfig::bytes(mb), weighter)
 }
 
 fn pointer_time(id_dir: &Path) -> Option<SystemTime> {
@@ -351,6 +407,14 @@ fn write_json<T: Serialize>(path: &Path, value: &T, gzip: bool) -> Result<(), Ap
 
 /// Deletes generation folders other than `keep`. A reader that already opened an old file keeps
 /// reading it (the inode lives until closed).
+fn replace_file(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let dir = target.parent().ok_or_else(|| std::io::Error::other("target has no parent"))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
+    tmp.persist(target).map_err(|e| e.error)?;
+    Ok(())
+}
+
 fn remove_old_generations(id_dir: &Path, keep: Option<&str>) {
     let Ok(entries) = std::fs::read_dir(id_dir) else {
         return;
@@ -361,5 +425,41 @@ fn remove_old_generations(id_dir: &Path, keep: Option<&str>) {
         if entry.path().is_dir() && Some(name.as_ref()) != keep {
             let _ = std::fs::remove_dir_all(entry.path());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn open(root: &Path) -> FeedDocs {
+        FeedDocs::new(root.to_owned(), UrlGenerator::new("http://localhost"), &CacheConfig::default()).unwrap()
+    }
+
+    #[test]
+    fn only_a_clean_end_spares_the_next_start_a_full_render() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("cache");
+        // A new folder has nothing torn in it.
+        let first = open(&root);
+        assert!(!first.needs_full_render());
+        first.close();
+        assert!(root.join(FLUSHED).exists());
+
+        // A process that stops without closing (a crash) leaves no marker behind.
+        let crashed = open(&root);
+        assert!(!root.join(FLUSHED).exists(), "the marker goes while documents may be unflushed");
+        drop(crashed);
+        let after_crash = open(&root);
+        assert!(after_crash.needs_full_render());
+
+        // Closing without having re-rendered everything keeps the need for it...
+        after_crash.close();
+        assert!(open(&root).needs_full_render());
+        // ...and a full render clears it.
+        let repairing = open(&root);
+        repairing.repaired.store(true, Ordering::Relaxed);
+        repairing.close();
+        assert!(!open(&root).needs_full_render());
     }
 }

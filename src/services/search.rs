@@ -3,7 +3,9 @@ use crate::db;
 use crate::error::AppError;
 use crate::protocol::v3::{self, AutocompleteResponse, SearchResponse};
 use crate::search::query::{ParsedQuery, SortOrder};
+use crate::services::feed_docs::AnswerKey;
 use crate::state::AppState;
+use actix_web::web::Bytes;
 
 pub const MAX_TAKE: usize = 1000;
 
@@ -18,7 +20,59 @@ pub struct SearchParams {
     pub sort: SortOrder,
 }
 
+impl SearchParams {
+    /// Everything that selects an answer, as one cache key.
+    fn cache_variant(&self) -> String {
+        format!(
+            "{}\u{0}{}\u{0}{}\u{0}{}\u{0}{}\u{0}{:?}\u{0}{:?}",
+            self.q, self.skip, self.take, self.prerelease, self.semver2, self.package_type, self.sort
+        )
+    }
+}
+
+/// The v3 search answer as JSON, from the answer cache unless the index changed since.
+pub fn search_json(state: &AppState, p: &SearchParams) -> Result<Bytes, AppError> {
+    cached_json(state, "search", p.cache_variant(), |conn| search_on(conn, state, p))
+}
+
+/// The v3 autocomplete answer as JSON: ids by prefix, or the versions of `id`; cached like search.
+pub fn autocomplete_json(state: &AppState, p: &SearchParams, id: Option<&str>) -> Result<Bytes, AppError> {
+    let variant = format!("{}\u{0}{:?}", p.cache_variant(), id);
+    cached_json(state, "autocomplete", variant, |conn| match id {
+        Some(id) => autocomplete_versions(conn, id, p.prerelease, p.semver2),
+        None => autocomplete_ids(conn, p),
+    })
+}
+
+/// Serves an answer computed from the search index from the answer cache, keyed by the search
+/// generation every change bumps in its own transaction (also one made by another process).
+fn cached_json<T: serde::Serialize>(
+    state: &AppState,
+    kind: &'static str,
+    variant: String,
+    compute: impl FnOnce(&rusqlite::Connection) -> Result<T, AppError>,
+) -> Result<Bytes, AppError> {
+    let mut conn = state.conn()?;
+    // One read transaction: the generation and the answer come from the same snapshot, so an
+    // answer is never filed under a generation its data is older or newer than.
+    let snapshot = conn.transaction().map_err(crate::db::DbError::from)?;
+    let generation = db::search::generation(&snapshot)?;
+    let key =
+        AnswerKey { kind, id_lower: String::new(), generation: generation.to_string(), variant, downloads_epoch: 0 };
+    if let Some(bytes) = state.docs.cached_answer(&key) {
+        return Ok(bytes);
+    }
+    let bytes = Bytes::from(serde_json::to_vec(&compute(&snapshot)?).map_err(AppError::internal)?);
+    state.docs.cache_answer(key, bytes.clone());
+    Ok(bytes)
+}
+
+/// Blocking: call from a blocking thread. Uncached (the portal renders its own page from it).
 pub fn search(state: &AppState, p: &SearchParams) -> Result<SearchResponse, AppError> {
+    search_on(&*state.conn()?, state, p)
+}
+
+fn search_on(conn: &rusqlite::Connection, state: &AppState, p: &SearchParams) -> Result<SearchResponse, AppError> {
     let mut query = ParsedQuery::parse(&p.q);
     query.skip = p.skip;
     query.take = p.take.min(MAX_TAKE);
@@ -26,33 +80,30 @@ pub fn search(state: &AppState, p: &SearchParams) -> Result<SearchResponse, AppE
     query.include_semver2 = p.semver2;
     query.package_type = p.package_type.clone().filter(|t| !t.is_empty());
     query.sort = p.sort;
-    let conn = state.conn()?;
-    let (total_hits, ids) = db::search::search(&conn, &query)?;
+    let (total_hits, ids) = db::search::search(conn, &query)?;
     let mut data = Vec::with_capacity(ids.len());
     for id in ids {
-        if let Some(package) = db::packages::load_summary(&conn, &id)? {
+        if let Some(package) = db::packages::load_summary(conn, &id)? {
             data.extend(v3::search_result(&state.urls, &package, p.prerelease, p.semver2));
         }
     }
     Ok(SearchResponse { total_hits, data })
 }
 
-pub fn autocomplete_ids(state: &AppState, p: &SearchParams) -> Result<AutocompleteResponse, AppError> {
-    let conn = state.conn()?;
+fn autocomplete_ids(conn: &rusqlite::Connection, p: &SearchParams) -> Result<AutocompleteResponse, AppError> {
     let (total, ids) =
-        db::search::autocomplete_ids(&conn, p.q.trim(), p.skip, p.take.min(MAX_TAKE), p.prerelease, p.semver2)?;
+        db::search::autocomplete_ids(conn, p.q.trim(), p.skip, p.take.min(MAX_TAKE), p.prerelease, p.semver2)?;
     Ok(AutocompleteResponse { total_hits: Some(total), data: ids })
 }
 
 /// Listed versions of an id under the flags (autocomplete `?id=`).
-pub fn autocomplete_versions(
-    state: &AppState,
+fn autocomplete_versions(
+    conn: &rusqlite::Connection,
     id: &str,
     prerelease: bool,
     semver2: bool,
 ) -> Result<AutocompleteResponse, AppError> {
-    let conn = state.conn()?;
-    let versions = db::packages::load(&conn, &id.to_ascii_lowercase())?
+    let versions = db::packages::load(conn, &id.to_ascii_lowercase())?
         .map(|p| {
             p.available()
                 .filter(|v| v.listed && (prerelease || !v.is_prerelease) && (semver2 || !v.is_semver2))

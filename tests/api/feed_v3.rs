@@ -308,6 +308,49 @@ fn search_ranks_an_exact_id_first_and_supports_field_syntax() {
     assert_eq!(app.get("/v3/query?q=%22json%20OR%20NEAR(a*").status(), 200);
 }
 
+/// Search and autocomplete answers are cached per search generation: every change that alters an
+/// answer (push, unlist, a download-count flush, an owner added by another process) shows at once.
+#[test]
+fn cached_search_answers_follow_every_change() {
+    let app = spawn_app();
+    let (_, key) = app.user_with_key("alice");
+    app.create_user("bob", false);
+    let hits = |app: &TestApp| {
+        let r = app.get_json("/v3/query?q=cachetest");
+        r["data"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+    };
+    let autocomplete = |app: &TestApp| app.get_json("/v3/autocomplete?q=cache")["data"].clone();
+    app.push_ok(&key, "Cache.One", "1.0.0");
+    assert_eq!(app.push(Some(&key), &nupkg_extra("Cache.Two", "1.0.0", "<tags>cachetest</tags>")).status(), 201);
+    assert_eq!(hits(&app), ["Cache.Two"]);
+    assert_eq!(hits(&app), ["Cache.Two"], "asked twice: the second answer comes from the cache");
+    assert_eq!(autocomplete(&app), json!(["Cache.One", "Cache.Two"]));
+
+    assert_eq!(app.push(Some(&key), &nupkg_extra("Cache.Three", "1.0.0", "<tags>cachetest</tags>")).status(), 201);
+    let mut found = hits(&app);
+    found.sort();
+    assert_eq!(found, ["Cache.Three", "Cache.Two"], "a push shows in a query answered before it");
+    assert_eq!(autocomplete(&app), json!(["Cache.One", "Cache.Three", "Cache.Two"]));
+
+    assert_eq!(app.delete(&key, "Cache.Three", "1.0.0").status(), 204);
+    assert_eq!(hits(&app), ["Cache.Two"], "an unlisted package leaves the cached answer");
+    assert_eq!(autocomplete(&app), json!(["Cache.One", "Cache.Two"]));
+
+    assert_eq!(app.get("/v3/flatcontainer/cache.two/1.0.0/cache.two.1.0.0.nupkg").status(), 200);
+    app.state.downloads.flush(&app.state.db).unwrap();
+    assert_eq!(app.get_json("/v3/query?q=cachetest")["data"][0]["totalDownloads"], 1);
+
+    // Another process (the CLI) changes the owners: the running server's cached answer follows.
+    let out = crate::helpers::galley_command()
+        .args(["owner", "add", "Cache.Two", "bob", "--data-dir"])
+        .arg(&app.state.config.data_dir)
+        .env("GALLEY_LOG", "error")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(app.get_json("/v3/query?q=cachetest")["data"][0]["owners"], json!(["alice", "bob"]));
+}
+
 #[test]
 fn search_rejects_malformed_parameters() {
     let app = spawn_app();

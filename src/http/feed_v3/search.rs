@@ -3,6 +3,7 @@ use crate::error::AppError;
 use crate::services::blocking;
 use crate::services::search::{self, SearchParams, MAX_TAKE};
 use crate::state::AppState;
+use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
 use std::collections::HashMap;
 
@@ -54,18 +55,14 @@ fn params(q: &HashMap<String, String>) -> Result<SearchParams, AppError> {
 pub async fn query(state: web::Data<AppState>, q: Query) -> Result<HttpResponse, AppError> {
     let params = params(&q)?;
     let state = state.get_ref().clone();
-    let response = blocking(move || search::search(&state, &params)).await?;
-    Ok(HttpResponse::Ok().json(response))
+    let json = blocking(move || search::search_json(&state, &params)).await?;
+    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(json))
 }
 
 pub async fn autocomplete(state: web::Data<AppState>, q: Query) -> Result<HttpResponse, AppError> {
     let params = params(&q)?;
     let id = q.get("id").cloned();
     let state = state.get_ref().clone();
-    let response = blocking(move || match id {
-        Some(id) => search::autocomplete_versions(&state, &id, params.prerelease, params.semver2),
-        None => search::autocomplete_ids(&state, &params),
-    })
-    .await?;
-    Ok(HttpResponse::Ok().json(response))
+    let json = blocking(move || search::autocomplete_json(&state, &params, id.as_deref())).await?;
+    Ok(HttpResponse::Ok().content_type(ContentType::json()).body(json))
 }
