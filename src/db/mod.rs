@@ -49,6 +49,21 @@ pub fn now_text() -> String {
 
 /// Runs a short write transaction that takes the write lock up front, so concurrent writers queue
 /// on the busy handler (see `pool.rs`) instead of failing with `SQLITE_BUSY` on lock upgrade.
+/// A write whose commit must survive a power loss, not only a crash of Galley: a publication the
+/// client is told succeeded, an unlist, relist or delete. The WAL is fsynced at this commit (which
+/// also makes every earlier commit durable); other writes (sessions, download counts, render
+/// bookkeeping) commit with `synchronous = NORMAL`, which survives a crash of the process.
+pub fn write_durable<T>(
+    conn: &mut Conn,
+    f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, DbError>,
+) -> Result<T, DbError> {
+    conn.pragma_update(None, "synchronous", "FULL")?;
+    let result = write(conn, f);
+    // Pooled connections are shared: always back to the pool's setting.
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    result
+}
+
 pub fn write<T>(
     conn: &mut Conn,
     f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, DbError>,

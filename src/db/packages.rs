@@ -25,16 +25,12 @@ pub fn find_or_create(conn: &Connection, package_id: &str, owner_id: Option<i64>
         return Ok((row.key, false));
     }
     let now = super::now_text();
-    conn.execute(
-        "INSERT INTO packages (package_id, id_lower, created_at) VALUES (?1, ?2, ?3)",
-        params![package_id, id_lower, now],
-    )?;
+    conn.prepare_cached("INSERT INTO packages (package_id, id_lower, created_at) VALUES (?1, ?2, ?3)")?
+        .execute(params![package_id, id_lower, now])?;
     let key = conn.last_insert_rowid();
     if let Some(owner_id) = owner_id {
-        conn.execute(
-            "INSERT INTO package_owners (package_key, user_id, added_at) VALUES (?1, ?2, ?3)",
-            params![key, owner_id, now],
-        )?;
+        conn.prepare_cached("INSERT INTO package_owners (package_key, user_id, added_at) VALUES (?1, ?2, ?3)")?
+            .execute(params![key, owner_id, now])?;
     }
     Ok((key, true))
 }
@@ -95,8 +91,7 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> Result<i64, DbEr
     let framework_assemblies = serde_json::to_string(&n.framework_assemblies).unwrap_or_else(|_| "[]".into());
     let repo = n.repository.as_ref();
     let now = super::now_text();
-    conn.execute(
-        "INSERT INTO package_versions (
+    conn.prepare_cached("INSERT INTO package_versions (
             package_key, version_original, version_normalized, version_lower, version_full, is_prerelease, is_semver2,
             title, authors, nuspec_owners, description, summary, release_notes, copyright, language, tags,
             project_url, icon_url, icon_file, readme_file, license_url, license_expression, license_file,
@@ -104,8 +99,7 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> Result<i64, DbEr
             repository_type, repository_url, repository_branch, repository_commit, package_types, framework_assemblies,
             hash_sha512, size, status, pushed_by, created_at, published_at, last_edited_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,
-                 ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?37, ?37)",
-        params![
+                 ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?37, ?37)")?.execute(params![
             v.package_key,
             version.original(),
             version.normalized(),
@@ -143,8 +137,7 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> Result<i64, DbEr
             v.status,
             v.pushed_by,
             now,
-        ],
-    )?;
+        ])?;
     let version_key = conn.last_insert_rowid();
     let mut dep = conn.prepare_cached(
         "INSERT INTO package_dependencies (version_key, group_index, target_framework, dependency_id, version_range, include_assets, exclude_assets)
@@ -180,7 +173,7 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> Result<i64, DbEr
 /// Records that an id changed, in the change's own transaction: its search row is rebuilt now and
 /// its feed documents are marked for rendering (see `docs_changes` in the schema).
 pub fn record_change(conn: &Connection, package_key: i64) -> Result<(), DbError> {
-    conn.execute("UPDATE packages SET docs_changes = docs_changes + 1 WHERE id = ?1", [package_key])?;
+    conn.prepare_cached("UPDATE packages SET docs_changes = docs_changes + 1 WHERE id = ?1")?.execute([package_key])?;
     super::search::reindex_package(conn, package_key)
 }
 
@@ -193,10 +186,8 @@ pub fn docs_changes(conn: &Connection, id_lower: &str) -> Result<i64, DbError> {
 }
 
 pub fn mark_rendered(conn: &Connection, id_lower: &str, changes: i64) -> Result<(), DbError> {
-    conn.execute(
-        "UPDATE packages SET docs_rendered = ?2 WHERE id_lower = ?1 AND docs_rendered < ?2",
-        rusqlite::params![id_lower, changes],
-    )?;
+    conn.prepare_cached("UPDATE packages SET docs_rendered = ?2 WHERE id_lower = ?1 AND docs_rendered < ?2")?
+        .execute(rusqlite::params![id_lower, changes])?;
     Ok(())
 }
 
@@ -209,11 +200,12 @@ pub fn ids_with_stale_docs(conn: &Connection) -> Result<Vec<String>, DbError> {
 }
 
 pub fn set_listed(conn: &Connection, package_key: i64, version_lower: &str, listed: bool) -> Result<bool, DbError> {
-    let n = conn.execute(
-        "UPDATE package_versions SET listed = ?3, last_edited_at = ?4
+    let n = conn
+        .prepare_cached(
+            "UPDATE package_versions SET listed = ?3, last_edited_at = ?4
          WHERE package_key = ?1 AND version_lower = ?2 AND status != 'deleted'",
-        params![package_key, version_lower, listed, super::now_text()],
-    )?;
+        )?
+        .execute(params![package_key, version_lower, listed, super::now_text()])?;
     Ok(n == 1)
 }
 
@@ -224,26 +216,25 @@ pub fn set_status(
     status: &str,
     reason: Option<&str>,
 ) -> Result<bool, DbError> {
-    let n = conn.execute(
-        "UPDATE package_versions SET status = ?3, status_reason = ?4, last_edited_at = ?5
+    let n = conn
+        .prepare_cached(
+            "UPDATE package_versions SET status = ?3, status_reason = ?4, last_edited_at = ?5
          WHERE package_key = ?1 AND version_lower = ?2",
-        params![package_key, version_lower, status, reason, super::now_text()],
-    )?;
+        )?
+        .execute(params![package_key, version_lower, status, reason, super::now_text()])?;
     Ok(n == 1)
 }
 
 /// Adds batched download counts to the version and package totals.
 pub fn add_downloads(conn: &Connection, id_lower: &str, version_lower: &str, count: u64) -> Result<(), DbError> {
     let count = i64::try_from(count).unwrap_or(i64::MAX);
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE package_versions SET downloads = downloads + ?3
          WHERE version_lower = ?2 AND package_key = (SELECT id FROM packages WHERE id_lower = ?1)",
-        params![id_lower, version_lower, count],
-    )?;
-    conn.execute(
-        "UPDATE packages SET total_downloads = total_downloads + ?2 WHERE id_lower = ?1",
-        params![id_lower, count],
-    )?;
+    )?
+    .execute(params![id_lower, version_lower, count])?;
+    conn.prepare_cached("UPDATE packages SET total_downloads = total_downloads + ?2 WHERE id_lower = ?1")?
+        .execute(params![id_lower, count])?;
     Ok(())
 }
 

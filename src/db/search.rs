@@ -73,7 +73,7 @@ struct SearchText {
 /// Re-indexes one package from its newest available listed version; removes it when it has none.
 /// Called inside the transaction of every change, so search never lags the feed.
 pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbError> {
-    conn.execute("DELETE FROM package_search WHERE rowid = ?1", [package_key])?;
+    conn.prepare_cached("DELETE FROM package_search WHERE rowid = ?1")?.execute([package_key])?;
     bump_generation(conn)?;
     let mut stmt = conn.prepare_cached(
         "SELECT p.package_id, v.version_full, v.title, v.summary, v.description, v.tags, v.authors, v.is_prerelease, v.is_semver2
@@ -96,28 +96,28 @@ pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbErro
         })?
         .collect::<Result<_, _>>()?;
     let bits = rows.iter().fold(0, |bits, row| bits | visibility::of_version(row.is_prerelease, row.is_semver2));
-    conn.execute("UPDATE packages SET search_visibility = ?2 WHERE id = ?1", [package_key, bits])?;
+    conn.prepare_cached("UPDATE packages SET search_visibility = ?2 WHERE id = ?1")?.execute([package_key, bits])?;
     let newest =
         rows.into_iter().max_by_cached_key(|row| crate::domain::version::NuGetVersion::parse(&row.version).ok());
     let Some(SearchText { package_id, title, summary, description, tags, authors, .. }) = newest else {
         return Ok(());
     };
     let owners = super::packages::owner_names(conn, package_key)?.join(" ");
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO package_search (rowid, package_id, id_parts, title, summary, description, tags, authors, owners)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-        rusqlite::params![
-            package_key,
-            package_id,
-            id_parts(&package_id),
-            title,
-            summary,
-            description,
-            tags,
-            authors,
-            owners
-        ],
-    )?;
+    )?
+    .execute(rusqlite::params![
+        package_key,
+        package_id,
+        id_parts(&package_id),
+        title,
+        summary,
+        description,
+        tags,
+        authors,
+        owners
+    ])?;
     Ok(())
 }
 
@@ -148,7 +148,7 @@ pub fn rebuild_all(conn: &Connection) -> Result<usize, DbError> {
         .collect::<Result<_, _>>()?;
     let keys: Vec<i64> =
         conn.prepare("SELECT id FROM packages")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    conn.execute("DELETE FROM package_search", [])?;
+    conn.prepare_cached("DELETE FROM package_search")?.execute([])?;
     for key in keys {
         reindex_package(conn, key)?;
     }

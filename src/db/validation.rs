@@ -63,11 +63,12 @@ pub fn available(conn: &Connection, id_lower: Option<&str>) -> Result<Vec<ScanTa
 /// Takes a validating version for one scan until `until`, so the retry job and a background scan
 /// (or two processes) never scan it at once. False when someone else holds it or it moved on.
 pub fn claim(conn: &Connection, version_key: i64, now: DateTime<Utc>, until: DateTime<Utc>) -> Result<bool, DbError> {
-    let n = conn.execute(
-        "UPDATE package_versions SET next_scan_at = ?3
+    let n = conn
+        .prepare_cached(
+            "UPDATE package_versions SET next_scan_at = ?3
          WHERE id = ?1 AND status = 'validating' AND (next_scan_at IS NULL OR next_scan_at <= ?2)",
-        params![version_key, time_text(now), time_text(until)],
-    )?;
+        )?
+        .execute(params![version_key, time_text(now), time_text(until)])?;
     Ok(n == 1)
 }
 
@@ -79,48 +80,48 @@ pub fn schedule_retry(
     next: DateTime<Utc>,
     reason: &str,
 ) -> Result<(), DbError> {
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE package_versions SET scan_attempts = ?2, next_scan_at = ?3, status_reason = ?4
          WHERE id = ?1 AND status = 'validating'",
-        params![version_key, attempts, time_text(next), reason],
-    )?;
+    )?
+    .execute(params![version_key, attempts, time_text(next), reason])?;
     Ok(())
 }
 
 /// Publishes a validating version: the moment it becomes visible is its publication time.
 pub fn mark_available(conn: &Connection, version_key: i64) -> Result<bool, DbError> {
     let now = super::now_text();
-    let n = conn.execute(
-        "UPDATE package_versions SET status = 'available', status_reason = NULL, scanned_at = ?2, next_scan_at = NULL,
+    let n = conn.prepare_cached("UPDATE package_versions SET status = 'available', status_reason = NULL, scanned_at = ?2, next_scan_at = NULL,
              published_at = ?2, last_edited_at = ?2
-         WHERE id = ?1 AND status = 'validating'",
-        params![version_key, now],
-    )?;
+         WHERE id = ?1 AND status = 'validating'")?.execute(params![version_key, now])?;
     Ok(n == 1)
 }
 
 /// Moves a version from one status to another (validating → failed, available → quarantined);
 /// false when it was no longer in `from`.
 pub fn change_status(conn: &Connection, version_key: i64, from: &str, to: &str, reason: &str) -> Result<bool, DbError> {
-    let n = conn.execute(
-        "UPDATE package_versions SET status = ?3, status_reason = ?4, next_scan_at = NULL, last_edited_at = ?5
+    let n = conn
+        .prepare_cached(
+            "UPDATE package_versions SET status = ?3, status_reason = ?4, next_scan_at = NULL, last_edited_at = ?5
          WHERE id = ?1 AND status = ?2",
-        params![version_key, from, to, reason, super::now_text()],
-    )?;
+        )?
+        .execute(params![version_key, from, to, reason, super::now_text()])?;
     Ok(n == 1)
 }
 
 pub fn record_clean_scan(conn: &Connection, version_key: i64) -> Result<(), DbError> {
-    conn.execute("UPDATE package_versions SET scanned_at = ?2 WHERE id = ?1", params![version_key, super::now_text()])?;
+    conn.prepare_cached("UPDATE package_versions SET scanned_at = ?2 WHERE id = ?1")?
+        .execute(params![version_key, super::now_text()])?;
     Ok(())
 }
 
 /// Removes a version that failed validation so its number can be pushed again: it was never served.
 pub fn delete_failed(conn: &Connection, package_key: i64, version_lower: &str) -> Result<bool, DbError> {
-    let n = conn.execute(
-        "DELETE FROM package_versions WHERE package_key = ?1 AND version_lower = ?2 AND status = 'failed'",
-        params![package_key, version_lower],
-    )?;
+    let n = conn
+        .prepare_cached(
+            "DELETE FROM package_versions WHERE package_key = ?1 AND version_lower = ?2 AND status = 'failed'",
+        )?
+        .execute(params![package_key, version_lower])?;
     Ok(n == 1)
 }
 

@@ -249,8 +249,11 @@ pub fn authenticate(state: &AppState, conn: &Connection, secret: &str) -> Result
         .map_err(|e| AppError::internal(anyhow::anyhow!("API key {} has bad patterns: {e}", key.id)))?;
     let grant = KeyGrant { key_id: key.id, scopes, globs };
     let principal = principals::for_key(conn, &creator, &owner, grant, &state.config.accounts)?;
-    // Recording last use is a write per push; pushes are rare next to reads, so this stays cheap.
-    api_keys::touch(conn, key.id)?;
+    // "Last used" is shown to the minute; recording it at most once a minute spares a CI job
+    // that pushes many packages one write transaction per push.
+    if last_use_is_stale(key.last_used_at.as_deref()) {
+        api_keys::touch(conn, key.id)?;
+    }
     Ok(principal)
 }
 
@@ -264,4 +267,27 @@ pub fn selectable_packages(conn: &Connection, p: &Principal) -> Result<Vec<Strin
     ids.sort();
     ids.dedup();
     Ok(ids)
+}
+
+/// True when a key's recorded last use is missing or more than a minute old.
+fn last_use_is_stale(last_used_at: Option<&str>) -> bool {
+    let Some(recorded) = last_used_at.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) else {
+        return true;
+    };
+    chrono::Utc::now().signed_duration_since(recorded) >= chrono::Duration::minutes(1)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::last_use_is_stale;
+
+    #[test]
+    fn last_use_is_recorded_at_most_once_a_minute() {
+        let now = chrono::Utc::now();
+        let text = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        assert!(last_use_is_stale(None));
+        assert!(!last_use_is_stale(Some(&text(now - chrono::Duration::seconds(10)))));
+        assert!(last_use_is_stale(Some(&text(now - chrono::Duration::seconds(61)))));
+        assert!(last_use_is_stale(Some("not a time")));
+    }
 }

@@ -47,7 +47,7 @@ pub fn apply(
     let id_lower = id.to_ascii_lowercase();
     let version_lower = version.lower_normalized();
     let mut conn = state.conn()?;
-    let result = db::write(&mut conn, |tx| {
+    let result = db::write_durable(&mut conn, |tx| {
         let Some(package) = packages::find(tx, &id_lower)? else {
             return Ok(Err(not_found()));
         };

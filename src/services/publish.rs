@@ -191,7 +191,7 @@ fn commit(
     };
     let mut conn = state.conn()?;
     let committed = extras.and_then(|()| {
-        db::write(&mut conn, |tx| {
+        db::write_durable(&mut conn, |tx| {
             let existing = packages::find(tx, &id_lower)?;
             let owners = existing.as_ref().map(|p| packages::owner_ids(tx, p.key)).transpose()?;
             if let Err(denied) = authorize(principal, PackageAction::Push, id, owners.as_deref()) {
