@@ -245,8 +245,10 @@ def restore_suite(g, nginx_base, root, key, label):
     big = ensure_sized_package(g, key, "Bench.Big2m", 2_000_000)
     flat = [f"/v3/flatcontainer/{i}/index.json" for i in ids]
     reg = [f"/v3/registration/{i}/index.json" for i in ids]
+    # The hive NuGet clients since 4.3 read (RegistrationsBaseUrl/3.6.0): gzip bytes, sent as stored.
+    reg_gz = [f"/v3/registration-gz-semver2/{i}/index.json" for i in ids]
     fpbi = [f"/api/v2/FindPackagesById()?id='{i}'&semVerLevel=2.0.0" for i in ids]
-    mirror(g, root, flat + reg + [small, big])
+    mirror(g, root, flat + reg + reg_gz + [small, big])
     v2_ok = True
     try:
         mirror(g, root, fpbi, rename=lambda p: "/fpbi/'" + re.search(r"id='([^']+)'", p).group(1) + "'.xml")
@@ -254,7 +256,7 @@ def restore_suite(g, nginx_base, root, key, label):
         v2_ok = False
         log(f"  v2 FindPackagesById not measured: {e}")
     scenarios = [("flat-container index.json", flat), ("50 KB .nupkg", [small]), ("2 MB .nupkg", [big]),
-                 ("registration index", reg)]
+                 ("registration index", reg), ("registration index, gz-semver2 hive", reg_gz)]
     if v2_ok:
         scenarios.append(("v2 FindPackagesById", fpbi))
     rows = []
