@@ -140,27 +140,43 @@ pub fn generation(conn: &Connection) -> Result<i64, DbError> {
     Ok(conn.prepare_cached("SELECT value FROM search_generation WHERE id = 1")?.query_row([], |r| r.get(0))?)
 }
 
-/// Rebuilds the whole index; returns how many packages had a row that differed (drift repaired).
-pub fn rebuild_all(conn: &Connection) -> Result<usize, DbError> {
-    let before: Vec<(i64, String)> = conn
-        .prepare("SELECT rowid, package_id || '|' || coalesce(description, '') || '|' || tags || '|' || owners FROM package_search")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    let keys: Vec<i64> =
-        conn.prepare("SELECT id FROM packages")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    conn.prepare_cached("DELETE FROM package_search")?.execute([])?;
-    for key in keys {
+/// The ids of every package, for rebuilding the index in batches.
+pub fn all_package_keys(conn: &Connection) -> Result<Vec<i64>, DbError> {
+    let keys =
+        conn.prepare("SELECT id FROM packages ORDER BY id")?.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(keys)
+}
+
+/// Rebuilds the index rows of these packages from the database; returns how many differed
+/// (drift repaired). Meant for a batch of ids per transaction, so a rebuild of a large feed never
+/// holds the write lock for long.
+pub fn rebuild_packages(conn: &Connection, keys: &[i64]) -> Result<usize, DbError> {
+    let mut changed = 0;
+    for &key in keys {
+        let before = indexed_text(conn, key)?;
         reindex_package(conn, key)?;
+        if indexed_text(conn, key)? != before {
+            changed += 1;
+        }
     }
-    let after: Vec<(i64, String)> = conn
-        .prepare("SELECT rowid, package_id || '|' || coalesce(description, '') || '|' || tags || '|' || owners FROM package_search")?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<Result<_, _>>()?;
-    let before: std::collections::HashMap<i64, String> = before.into_iter().collect();
-    let after_map: std::collections::HashMap<i64, String> = after.into_iter().collect();
-    let changed = after_map.iter().filter(|(k, v)| before.get(k) != Some(v)).count()
-        + before.keys().filter(|k| !after_map.contains_key(k)).count();
     Ok(changed)
+}
+
+/// Removes index rows whose package is gone; returns how many.
+pub fn remove_orphans(conn: &Connection) -> Result<usize, DbError> {
+    let n =
+        conn.prepare_cached("DELETE FROM package_search WHERE rowid NOT IN (SELECT id FROM packages)")?.execute([])?;
+    Ok(n)
+}
+
+/// What the index holds for a package, to compare before and after a rebuild.
+fn indexed_text(conn: &Connection, key: i64) -> Result<Option<String>, DbError> {
+    use rusqlite::OptionalExtension;
+    let mut stmt = conn.prepare_cached(
+        "SELECT s.package_id || '|' || coalesce(s.description, '') || '|' || s.tags || '|' || s.owners || '|' || p.search_visibility
+         FROM package_search s JOIN packages p ON p.id = s.rowid WHERE s.rowid = ?1",
+    )?;
+    Ok(stmt.query_row([key], |r| r.get(0)).optional()?)
 }
 
 /// Ids (lowercase) matching the query, best first, and the total number of matches.

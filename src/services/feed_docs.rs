@@ -155,7 +155,7 @@ impl FeedDocs {
 
     /// Re-renders every id and records that the documents are whole again.
     pub fn repair_all(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
-        let n = self.render_all(pool)?;
+        let n = self.render_every_id(pool, true)?;
         self.repaired.store(true, Ordering::Relaxed);
         Ok(n)
     }
@@ -263,6 +263,10 @@ impl FeedDocs {
     /// Reads the id from the database and re-renders its documents. Called after every committed
     /// change of the id, before the change is reported as done.
     pub fn refresh(&self, conn: &rusqlite::Connection, id_lower: &str) -> Result<(), AppError> {
+        self.refresh_with(conn, id_lower, false)
+    }
+
+    fn refresh_with(&self, conn: &rusqlite::Connection, id_lower: &str, force: bool) -> Result<(), AppError> {
         let stripe = id_lower.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b)))
             % self.refresh_locks.len();
         let _guard = self.refresh_locks[stripe]
@@ -271,14 +275,19 @@ impl FeedDocs {
         // Read the change count first: a change committed after it makes the id stale again.
         let changes = crate::db::packages::docs_changes(conn, id_lower)?;
         let package = crate::db::packages::load(conn, id_lower)?;
-        self.render(id_lower, package.as_ref())?;
+        self.render(id_lower, package.as_ref(), force)?;
         crate::db::packages::mark_rendered(conn, id_lower, changes)?;
         Ok(())
     }
 
     /// Renders every document of the package (or removes them when nothing is available) and
     /// switches readers over to them.
-    fn render(&self, id_lower: &str, package: Option<&PackageRecord>) -> Result<(), AppError> {
+    ///
+    /// A generation is named by the hash of its documents: rendering an id whose documents did not
+    /// change (the hourly reindex job, a download-count flush) writes nothing and keeps the ETag,
+    /// so clients' cached copies stay valid. `force` rewrites them anyway (repair after an unclean
+    /// stop, when files on disk may be torn although their name is right).
+    fn render(&self, id_lower: &str, package: Option<&PackageRecord>, force: bool) -> Result<(), AppError> {
         let id_dir = self.root.join(id_lower);
         let available = package.filter(|p| p.available().next().is_some());
         let Some(package) = available else {
@@ -289,51 +298,92 @@ impl FeedDocs {
             remove_old_generations(&id_dir, None);
             return Ok(());
         };
-        let generation = format!("{:x}", chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default());
-        let dir = id_dir.join(&generation);
         let mut set = DocSet {
-            generation: generation.clone(),
+            generation: String::new(),
             versions: package.available().map(|v| v.version_lower.clone()).collect(),
             readmes: package.available().filter(|v| v.readme_file.is_some()).map(|v| v.version_lower.clone()).collect(),
             icons: package.available().filter(|v| v.icon_file.is_some()).map(|v| v.version_lower.clone()).collect(),
-            dir: dir.clone(),
+            dir: PathBuf::new(),
             pointer: None,
         };
-        std::fs::create_dir_all(&dir)?;
-        write_json(&set.flat_index(), &v3::flat_index(package), false)?;
+        let documents = self.documents_of(package)?;
+        let hash = content_hash(&documents, &set);
+        let current = std::fs::read_to_string(id_dir.join(CURRENT)).ok().map(|g| g.trim().to_owned());
+        if let Some(current) = current.filter(|g| !force && g.split('-').next() == Some(hash.as_str())) {
+            if id_dir.join(&current).join(META).exists() {
+                if self.lookup(id_lower).is_none_or(|loaded| loaded.generation != current) {
+                    // Loaded from disk on the next lookup.
+                    if let Ok(mut sets) = self.sets.write() {
+                        sets.remove(id_lower);
+                    }
+                }
+                return Ok(());
+            }
+        }
+        // A folder of that name may be left from an earlier render (a crash, or documents that
+        // were current before): never rewrite a folder readers may be using.
+        let generation = if id_dir.join(&hash).exists() {
+            format!("{hash}-{:x}", chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default())
+        } else {
+            hash
+        };
+        let dir = id_dir.join(&generation);
+        set.generation.clone_from(&generation);
+        set.dir.clone_from(&dir);
         for hive in Hive::ALL {
             std::fs::create_dir_all(dir.join(hive.path()))?;
-            let Some((index, pages)) = v3::registration(&self.urls, hive, package) else {
-                continue;
-            };
-            write_json(&set.registration(hive, "index"), &index, hive.gzipped())?;
-            for page in &pages {
-                write_json(
-                    &set.registration(hive, &format!("page-{}-{}", page.lower, page.upper)),
-                    page,
-                    hive.gzipped(),
-                )?;
-            }
-            for v in v3::hive_versions(package, hive) {
-                let leaf = v3::registration_leaf_document(&self.urls, hive, package, v);
-                write_json(&set.registration(hive, &v.version_lower), &leaf, hive.gzipped())?;
-            }
+        }
+        // The whole generation folder becomes visible at once through CURRENT; plain writes suffice.
+        for (name, bytes) in &documents {
+            std::fs::write(dir.join(name), bytes)?;
         }
         replace_file(&dir.join(META), &serde_json::to_vec(&set).map_err(AppError::internal)?)?;
         replace_file(&id_dir.join(CURRENT), generation.as_bytes())?;
-        set.dir = dir;
         set.pointer = pointer_time(&id_dir);
         self.remember(id_lower, Arc::new(set));
         remove_old_generations(&id_dir, Some(&generation));
         Ok(())
     }
 
-    /// Re-renders every id from the database (`galley reindex`).
+    /// Every document of the id, by its path inside a generation folder.
+    fn documents_of(&self, package: &PackageRecord) -> Result<Vec<(PathBuf, Vec<u8>)>, AppError> {
+        let rel = DocSet {
+            generation: String::new(),
+            versions: HashSet::new(),
+            readmes: HashSet::new(),
+            icons: HashSet::new(),
+            dir: PathBuf::new(),
+            pointer: None,
+        };
+        let mut documents = vec![(rel.flat_index(), encode_json(&v3::flat_index(package), false)?)];
+        for hive in Hive::ALL {
+            let Some((index, pages)) = v3::registration(&self.urls, hive, package) else {
+                continue;
+            };
+            documents.push((rel.registration(hive, "index"), encode_json(&index, hive.gzipped())?));
+            for page in &pages {
+                let name = format!("page-{}-{}", page.lower, page.upper);
+                documents.push((rel.registration(hive, &name), encode_json(page, hive.gzipped())?));
+            }
+            for v in v3::hive_versions(package, hive) {
+                let leaf = v3::registration_leaf_document(&self.urls, hive, package, v);
+                documents.push((rel.registration(hive, &v.version_lower), encode_json(&leaf, hive.gzipped())?));
+            }
+        }
+        Ok(documents)
+    }
+
+    /// Re-renders every id from the database (`galley reindex`); ids whose documents did not
+    /// change keep them as they are.
     pub fn render_all(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
+        self.render_every_id(pool, false)
+    }
+
+    fn render_every_id(&self, pool: &crate::db::Pool, force: bool) -> Result<usize, AppError> {
         let conn = pool.get()?;
         let ids = crate::db::packages::all_ids(&conn)?;
         for id in &ids {
-            self.refresh(&conn, id)?;
+            self.refresh_with(&conn, id, force)?;
         }
         Ok(ids.len())
     }
@@ -389,25 +439,38 @@ fn is_safe_name(s: &str) -> bool {
     !s.is_empty() && s != "." && s != ".." && !s.contains(['/', '\\', '\0'])
 }
 
-fn write_json<T: Serialize>(path: &Path, value: &T, gzip: bool) -> Result<(), AppError> {
+fn encode_json<T: Serialize>(value: &T, gzip: bool) -> Result<Vec<u8>, AppError> {
     let json = serde_json::to_vec(value).map_err(AppError::internal)?;
-    let bytes = if gzip {
-        // Fast level: rendered on every push, and level 1 compresses a registration index within 10% of
-        // level 6 (5,044 → 848 vs 775 bytes).
-        let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
-        enc.write_all(&json)?;
-        enc.finish()?
-    } else {
-        json
-    };
-    // The whole generation folder becomes visible at once through CURRENT; plain writes suffice.
-    // (`render` creates the folders.)
-    std::fs::write(path, bytes)?;
-    Ok(())
+    if !gzip {
+        return Ok(json);
+    }
+    // Fast level: rendered on every push, and level 1 compresses a registration index within 10% of
+    // level 6 (5,044 → 848 vs 775 bytes). The gzip header carries no time: same input, same bytes.
+    let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
+    enc.write_all(&json)?;
+    Ok(enc.finish()?)
 }
 
-/// Deletes generation folders other than `keep`. A reader that already opened an old file keeps
-/// reading it (the inode lives until closed).
+/// Names a generation by what it serves: the documents and the versions whose files are served.
+fn content_hash(documents: &[(PathBuf, Vec<u8>)], set: &DocSet) -> String {
+    let mut hasher = sha2::Sha256::new();
+    for (name, bytes) in documents {
+        hasher.update(name.as_os_str().as_encoded_bytes());
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    for (label, list) in [("versions", &set.versions), ("readmes", &set.readmes), ("icons", &set.icons)] {
+        let mut sorted: Vec<&String> = list.iter().collect();
+        sorted.sort();
+        hasher.update(label.as_bytes());
+        for v in sorted {
+            hasher.update(v.as_bytes());
+            hasher.update([0]);
+        }
+    }
+    hex::encode(&hasher.finalize()[..8])
+}
+
 fn replace_file(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = target.parent().ok_or_else(|| std::io::Error::other("target has no parent"))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;

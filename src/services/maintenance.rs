@@ -22,9 +22,18 @@ impl std::fmt::Display for ReindexReport {
     }
 }
 
-/// The reindex job: search index from the database in one transaction, then every id's documents.
+/// Ids per transaction of a search-index rebuild: pushes wait for the write lock a few ms at most.
+const REINDEX_BATCH: usize = 200;
+
+/// The reindex job: the search index from the database, a batch of ids per transaction, then
+/// every id's documents (rewritten only where they changed).
 pub fn reindex(state: &AppState) -> Result<ReindexReport, AppError> {
-    let drift = db::write(&mut state.conn()?, |tx| db::search::rebuild_all(tx))?;
+    let mut conn = state.conn()?;
+    let keys = db::search::all_package_keys(&conn)?;
+    let mut drift = db::write(&mut conn, |tx| db::search::remove_orphans(tx))?;
+    for batch in keys.chunks(REINDEX_BATCH) {
+        drift += db::write(&mut conn, |tx| db::search::rebuild_packages(tx, batch))?;
+    }
     if drift > 0 {
         tracing::warn!(drift, "the search index had drifted from the database; repaired");
     }

@@ -351,6 +351,34 @@ fn cached_search_answers_follow_every_change() {
     assert_eq!(app.get_json("/v3/query?q=cachetest")["data"][0]["owners"], json!(["alice", "bob"]));
 }
 
+/// Documents are named by their content: re-rendering unchanged documents (the hourly reindex
+/// job) keeps their ETag, so clients' cached copies stay valid; any change gives a new one.
+#[test]
+fn document_etags_change_with_the_content_only() {
+    let app = spawn_app();
+    let (_, key) = app.user_with_key("alice");
+    app.push_ok(&key, "Acme.Core", "1.0.0");
+    let etag = |path: &str| app.get(path).headers()["etag"].to_str().unwrap().to_owned();
+    let registration = "/v3/registration-gz-semver2/acme.core/index.json";
+    let flat = "/v3/flatcontainer/acme.core/index.json";
+    let (first_registration, first_flat) = (etag(registration), etag(flat));
+
+    galley::services::maintenance::reindex(&app.state).unwrap();
+    assert_eq!(etag(registration), first_registration, "re-rendered without a change");
+    assert_eq!(etag(flat), first_flat);
+
+    assert_eq!(app.delete(&key, "Acme.Core", "1.0.0").status(), 204);
+    let unlisted = etag(registration);
+    assert_ne!(unlisted, first_registration, "unlisting changes the registration");
+    let r = app.client.get(app.url(registration)).header("If-None-Match", &first_registration).send().unwrap();
+    assert_eq!(r.status(), 200, "a client holding the old document gets the new one");
+
+    assert_eq!(app.relist(&key, "Acme.Core", "1.0.0").status(), 204);
+    assert_eq!(etag(registration), first_registration, "the same documents as before the unlist");
+    let r = app.client.get(app.url(registration)).header("If-None-Match", &first_registration).send().unwrap();
+    assert_eq!(r.status(), 304);
+}
+
 #[test]
 fn search_rejects_malformed_parameters() {
     let app = spawn_app();
