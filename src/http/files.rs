@@ -20,6 +20,7 @@ pub fn not_found() -> AppError {
 pub async fn serve_document(
     req: &HttpRequest,
     docs: &FeedDocs,
+    id_lower: &str,
     set: &DocSet,
     path: &Path,
     gzipped: bool,
@@ -31,9 +32,19 @@ pub async fn serve_document(
             .insert_header((header::CACHE_CONTROL, DOCUMENT_CACHE))
             .finish());
     }
-    let bytes = match docs.read(path).await {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
+    let (etag, bytes) = match docs.read(path).await {
+        Ok(bytes) => (etag, bytes),
+        // The id changed between the lookup and this read and its old generation is gone:
+        // answer from the new one (or 404 when the document is not part of it).
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let fresh = docs.lookup(id_lower).filter(|f| f.generation != set.generation).ok_or_else(not_found)?;
+            let inside = path.strip_prefix(&set.dir).map_err(|_| not_found())?;
+            match docs.read(&fresh.dir.join(inside)).await {
+                Ok(bytes) => (fresh.etag(), bytes),
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
+                Err(e) => return Err(e.into()),
+            }
+        }
         Err(e) => return Err(e.into()),
     };
     let mut response = HttpResponse::Ok();

@@ -379,6 +379,42 @@ fn document_etags_change_with_the_content_only() {
     assert_eq!(r.status(), 304);
 }
 
+/// A restore that looked an id up just before a push to it switched readers over (and removed
+/// the old generation folder) still gets the id's documents: the new ones, with their ETag.
+#[test]
+fn a_document_read_after_its_generation_is_gone_answers_from_the_new_one() {
+    use galley::protocol::urls::Hive;
+    let app = spawn_app();
+    let (_, key) = app.user_with_key("alice");
+    app.push_ok(&key, "Busy.Lib", "1.0.0");
+    let before = app.state.docs.lookup("busy.lib").unwrap();
+    app.push_ok(&key, "Busy.Lib", "1.0.1");
+    let after = app.state.docs.lookup("busy.lib").unwrap();
+    assert_ne!(before.generation, after.generation);
+    assert!(!before.dir.exists(), "the old generation folder is gone");
+
+    let serve = |name: &str| {
+        let req = actix_web::test::TestRequest::default().to_http_request();
+        let path = before.registration(Hive::Legacy, name);
+        actix_web::rt::System::new().block_on(galley::http::files::serve_document(
+            &req,
+            &app.state.docs,
+            "busy.lib",
+            &before,
+            &path,
+            false,
+        ))
+    };
+    let response = serve("index").unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers().get("etag").unwrap().to_str().unwrap(), after.etag());
+    let body = actix_web::rt::System::new().block_on(actix_web::body::to_bytes(response.into_body())).unwrap();
+    let index: Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(index["items"][0]["upper"], "1.0.1");
+    // A document the new generation does not have is a 404, not an error.
+    assert_eq!(serve("1.0.9").unwrap_err().to_string(), "The requested resource does not exist.");
+}
+
 #[test]
 fn search_rejects_malformed_parameters() {
     let app = spawn_app();

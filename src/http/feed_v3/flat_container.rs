@@ -10,8 +10,9 @@ pub async fn versions(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let set = state.docs.lookup(&path.to_ascii_lowercase()).ok_or_else(not_found)?;
-    files::serve_document(&req, &state.docs, &set, &set.flat_index(), false).await
+    let id_lower = path.to_ascii_lowercase();
+    let set = state.docs.lookup(&id_lower).ok_or_else(not_found)?;
+    files::serve_document(&req, &state.docs, &id_lower, &set, &set.flat_index(), false).await
 }
 
 /// `{id}/{version}/{id}.{version}.nupkg`, `{id}/{version}/{id}.nuspec`, `.../readme`, `.../icon`.

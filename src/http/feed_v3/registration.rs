@@ -17,8 +17,9 @@ pub async fn index(
 ) -> Result<HttpResponse, AppError> {
     let (hive_name, id) = path.into_inner();
     let hive = hive(&hive_name)?;
-    let set = state.docs.lookup(&id.to_ascii_lowercase()).ok_or_else(not_found)?;
-    files::serve_document(&req, &state.docs, &set, &set.registration(hive, "index"), hive.gzipped()).await
+    let id_lower = id.to_ascii_lowercase();
+    let set = state.docs.lookup(&id_lower).ok_or_else(not_found)?;
+    files::serve_document(&req, &state.docs, &id_lower, &set, &set.registration(hive, "index"), hive.gzipped()).await
 }
 
 pub async fn page(
@@ -28,7 +29,8 @@ pub async fn page(
 ) -> Result<HttpResponse, AppError> {
     let (hive_name, id, lower, upper) = path.into_inner();
     let hive = hive(&hive_name)?;
-    let set = state.docs.lookup(&id.to_ascii_lowercase()).ok_or_else(not_found)?;
+    let id_lower = id.to_ascii_lowercase();
+    let set = state.docs.lookup(&id_lower).ok_or_else(not_found)?;
     let (lower, upper) = (lower.to_ascii_lowercase(), upper.to_ascii_lowercase());
     if !set.versions.contains(&lower) || !set.versions.contains(&upper) {
         return Err(not_found());
@@ -36,6 +38,7 @@ pub async fn page(
     files::serve_document(
         &req,
         &state.docs,
+        &id_lower,
         &set,
         &set.registration(hive, &format!("page-{lower}-{upper}")),
         hive.gzipped(),
@@ -52,9 +55,11 @@ pub async fn leaf(
     let hive = hive(&hive_name)?;
     let version = leaf.strip_suffix(".json").ok_or_else(not_found)?;
     let version_lower = NuGetVersion::parse(version).map_err(|_| not_found())?.lower_normalized();
-    let set = state.docs.lookup(&id.to_ascii_lowercase()).ok_or_else(not_found)?;
+    let id_lower = id.to_ascii_lowercase();
+    let set = state.docs.lookup(&id_lower).ok_or_else(not_found)?;
     if !set.versions.contains(&version_lower) {
         return Err(not_found());
     }
-    files::serve_document(&req, &state.docs, &set, &set.registration(hive, &version_lower), hive.gzipped()).await
+    files::serve_document(&req, &state.docs, &id_lower, &set, &set.registration(hive, &version_lower), hive.gzipped())
+        .await
 }
