@@ -47,8 +47,6 @@ pub fn now_text() -> String {
     chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
-/// Runs a short write transaction that takes the write lock up front, so concurrent writers queue
-/// on the busy handler (see `pool.rs`) instead of failing with `SQLITE_BUSY` on lock upgrade.
 /// A write whose commit must survive a power loss, not only a crash of Galley: a publication the
 /// client is told succeeded, an unlist, relist or delete. The WAL is fsynced at this commit (which
 /// also makes every earlier commit durable); other writes (sessions, download counts, render
@@ -59,11 +57,15 @@ pub fn write_durable<T>(
 ) -> Result<T, DbError> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     let result = write(conn, f);
-    // Pooled connections are shared: always back to the pool's setting.
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    result
+    // Pooled connections are shared: always back to the pool's setting, whatever the outcome.
+    let restored = conn.pragma_update(None, "synchronous", "NORMAL");
+    let value = result?;
+    restored?;
+    Ok(value)
 }
 
+/// Runs a short write transaction that takes the write lock up front, so concurrent writers queue
+/// on the busy handler (see `pool.rs`) instead of failing with `SQLITE_BUSY` on lock upgrade.
 pub fn write<T>(
     conn: &mut Conn,
     f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, DbError>,
@@ -72,4 +74,30 @@ pub fn write<T>(
     let value = f(&tx)?;
     tx.commit()?;
     Ok(value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn synchronous(conn: &rusqlite::Connection) -> i64 {
+        conn.query_row("PRAGMA synchronous", [], |r| r.get(0)).unwrap()
+    }
+
+    /// A durable write commits with `synchronous = FULL` (2) and leaves the pooled connection at
+    /// `NORMAL` (1) again, also when the write fails.
+    #[test]
+    fn durable_writes_restore_the_pool_setting() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = open(&dir.path().join("galley.db")).unwrap();
+        let mut conn = pool.get().unwrap();
+        assert_eq!(synchronous(&conn), 1);
+        let inside = write_durable(&mut conn, |tx| Ok(synchronous(tx))).unwrap();
+        assert_eq!(inside, 2);
+        assert_eq!(synchronous(&conn), 1);
+        let failed: Result<(), DbError> =
+            write_durable(&mut conn, |tx| Ok(tx.execute("INSERT INTO no_such_table VALUES (1)", []).map(|_| ())?));
+        assert!(failed.is_err());
+        assert_eq!(synchronous(&conn), 1);
+    }
 }

@@ -118,6 +118,8 @@ pub struct FeedDocs {
     flushed_at_open: bool,
     /// Every id was re-rendered by this process (after a start without the marker).
     repaired: std::sync::atomic::AtomicBool,
+    /// This process wrote documents (most one-shot commands never do).
+    wrote: std::sync::atomic::AtomicBool,
 }
 
 const META: &str = "meta.json";
@@ -144,6 +146,7 @@ impl FeedDocs {
             refresh_locks: (0..64).map(|_| Mutex::new(())).collect(),
             flushed_at_open,
             repaired: std::sync::atomic::AtomicBool::new(false),
+            wrote: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -163,11 +166,13 @@ impl FeedDocs {
     /// Flushes every rendered document to disk and, when they were whole at start (or were all
     /// rendered again since), writes the marker that spares the next start a full render.
     pub fn close(&self) {
-        let flushed =
-            std::fs::File::open(&self.root).and_then(|dir| rustix::fs::syncfs(&dir).map_err(std::io::Error::from));
-        if let Err(e) = flushed {
-            tracing::warn!(error = %e, "flushing the rendered feed documents failed");
-            return;
+        if self.wrote.load(Ordering::Relaxed) {
+            let flushed =
+                std::fs::File::open(&self.root).and_then(|dir| rustix::fs::syncfs(&dir).map_err(std::io::Error::from));
+            if let Err(e) = flushed {
+                tracing::warn!(error = %e, "flushing the rendered feed documents failed");
+                return;
+            }
         }
         if self.flushed_at_open || self.repaired.load(Ordering::Relaxed) {
             if let Err(e) = crate::store::fs::write_atomic(&self.root.join(FLUSHED), b"") {
@@ -294,6 +299,7 @@ impl FeedDocs {
             if let Ok(mut sets) = self.sets.write() {
                 sets.remove(id_lower);
             }
+            self.wrote.store(true, Ordering::Relaxed);
             let _ = std::fs::remove_file(id_dir.join(CURRENT));
             remove_old_generations(&id_dir, None);
             return Ok(());
@@ -328,6 +334,7 @@ impl FeedDocs {
             hash
         };
         let dir = id_dir.join(&generation);
+        self.wrote.store(true, Ordering::Relaxed);
         set.generation.clone_from(&generation);
         set.dir.clone_from(&dir);
         for hive in Hive::ALL {
