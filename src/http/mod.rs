@@ -15,14 +15,13 @@ use actix_web::web;
 
 /// The one table of routes, shared by `galley serve` and the tests.
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    // Routes are tried in order and each pattern with a `{segment}` is a regex match: the v3
-    // scope (most restore traffic) comes first, behind one prefix comparison.
+    // Routes are tried in order and each pattern with a `{segment}` is a regex match: the feeds
+    // (restore traffic) come first, each behind one prefix comparison. The v2 scope takes GET and
+    // HEAD only; publishing under `/api/v2` falls through to the publish routes.
     cfg.service(feed_v3::scope())
+        .service(feed_v2::scope())
         .route("/health", web::get().to(health::health))
         .configure(publish::configure)
-        // After the publish routes (method-guarded): GET/HEAD downloads, then the OData feed.
-        .service(feed_v2::download::resources())
-        .service(feed_v2::scope())
         .configure(api::configure)
         // Last: the portal's scope claims every path the others did not.
         .configure(portal::configure);

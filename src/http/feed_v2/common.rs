@@ -76,7 +76,8 @@ pub fn render_feed(
     v2_atom::feed(urls, &head, &page.entries).map_err(AppError::internal)
 }
 
-pub fn feed_response(body: Vec<u8>) -> HttpResponse {
+pub fn feed_response(body: impl Into<actix_web::web::Bytes>) -> HttpResponse {
+    let body: actix_web::web::Bytes = body.into();
     HttpResponse::Ok().content_type(FEED_CONTENT_TYPE).body(body)
 }
 

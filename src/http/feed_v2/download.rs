@@ -12,10 +12,11 @@ fn read_only(paths: [&str; 2]) -> Resource {
     web::resource(paths.map(str::to_owned).to_vec()).guard(guard::Any(guard::Get()).or(guard::Head()))
 }
 
+/// Mounted inside the v2 scope (`/api/v2`), before its OData routes.
 pub fn resources() -> Vec<Resource> {
     vec![
-        read_only(["/api/v2/package/{id}/{version}", "/api/v2/package/{id}/{version}/"]).to(by_version),
-        read_only(["/api/v2/package/{id}", "/api/v2/package/{id}/"]).to(latest),
+        read_only(["/package/{id}/{version}", "/package/{id}/{version}/"]).to(by_version),
+        read_only(["/package/{id}", "/package/{id}/"]).to(latest),
     ]
 }
 

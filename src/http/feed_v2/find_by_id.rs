@@ -18,7 +18,7 @@ pub async fn list(state: AppState, request: V2Request) -> Result<HttpResponse, A
     let id = request.string("id")?;
     let key = cache_key(&state, &id, &request);
     if let Some(bytes) = key.as_ref().and_then(|k| state.docs.cached_answer(k)) {
-        return Ok(feed_response(bytes.to_vec()));
+        return Ok(feed_response(bytes));
     }
     let source = Source::FindPackagesById { id };
     let rendering = state.clone();
@@ -27,8 +27,9 @@ pub async fn list(state: AppState, request: V2Request) -> Result<HttpResponse, A
         render_feed(&rendering, &request, "FindPackagesById", "FindPackagesById()", &page)
     })
     .await?;
+    let body = Bytes::from(body);
     if let Some(key) = key {
-        state.docs.cache_answer(key, Bytes::from(body.clone()));
+        state.docs.cache_answer(key, body.clone());
     }
     Ok(feed_response(body))
 }

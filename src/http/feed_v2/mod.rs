@@ -13,13 +13,16 @@ pub mod updates;
 use crate::error::AppError;
 use crate::protocol::odata_query::Resource;
 use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{guard, web, HttpRequest, HttpResponse};
 use common::{bad, V2Request};
 
-/// Push, delete and relist at `/api/v2/` and `/api/v2/{id}/{version}` (where nuget.exe sends them
-/// for a `<base>/api/v2/` source) are `http::publish` routes, mounted before this scope.
+/// Reads only: the scope is guarded to GET and HEAD, so a PUT, DELETE or POST under `/api/v2`
+/// (push, delete and relist, where nuget.exe sends them for a `<base>/api/v2/` source) passes it
+/// by and reaches the `http::publish` routes mounted after it.
 pub fn scope() -> actix_web::Scope {
     web::scope("/api/v2")
+        .guard(guard::Any(guard::Get()).or(guard::Head()))
+        .service(download::resources())
         .route("", web::get().to(service_doc::service_document))
         .route("/", web::get().to(service_doc::service_document))
         .route("/{resource}", web::get().to(resource))
