@@ -51,14 +51,24 @@ impl DocSet {
     }
 
     pub fn flat_index(&self) -> PathBuf {
-        self.dir.join("flat.json")
+        self.dir.join(flat_index_name())
     }
 
     /// Registration documents: `index`, `page-{lower}-{upper}` or a version; gzip hives end `.json.gz`.
     pub fn registration(&self, hive: Hive, name: &str) -> PathBuf {
-        let ext = if hive.gzipped() { "json.gz" } else { "json" };
-        self.dir.join(hive.path()).join(format!("{name}.{ext}"))
+        self.dir.join(registration_name(hive, name))
     }
+}
+
+/// Where the flat-container index lies inside a generation folder.
+fn flat_index_name() -> PathBuf {
+    PathBuf::from("flat.json")
+}
+
+/// Where a registration document lies inside a generation folder.
+fn registration_name(hive: Hive, name: &str) -> PathBuf {
+    let ext = if hive.gzipped() { "json.gz" } else { "json" };
+    Path::new(hive.path()).join(format!("{name}.{ext}"))
 }
 
 /// A loaded set and when its pointer was last compared with the disk.
@@ -354,27 +364,19 @@ impl FeedDocs {
 
     /// Every document of the id, by its path inside a generation folder.
     fn documents_of(&self, package: &PackageRecord) -> Result<Vec<(PathBuf, Vec<u8>)>, AppError> {
-        let rel = DocSet {
-            generation: String::new(),
-            versions: HashSet::new(),
-            readmes: HashSet::new(),
-            icons: HashSet::new(),
-            dir: PathBuf::new(),
-            pointer: None,
-        };
-        let mut documents = vec![(rel.flat_index(), encode_json(&v3::flat_index(package), false)?)];
+        let mut documents = vec![(flat_index_name(), encode_json(&v3::flat_index(package), false)?)];
         for hive in Hive::ALL {
             let Some((index, pages)) = v3::registration(&self.urls, hive, package) else {
                 continue;
             };
-            documents.push((rel.registration(hive, "index"), encode_json(&index, hive.gzipped())?));
+            documents.push((registration_name(hive, "index"), encode_json(&index, hive.gzipped())?));
             for page in &pages {
                 let name = format!("page-{}-{}", page.lower, page.upper);
-                documents.push((rel.registration(hive, &name), encode_json(page, hive.gzipped())?));
+                documents.push((registration_name(hive, &name), encode_json(page, hive.gzipped())?));
             }
             for v in v3::hive_versions(package, hive) {
                 let leaf = v3::registration_leaf_document(&self.urls, hive, package, v);
-                documents.push((rel.registration(hive, &v.version_lower), encode_json(&leaf, hive.gzipped())?));
+                documents.push((registration_name(hive, &v.version_lower), encode_json(&leaf, hive.gzipped())?));
             }
         }
         Ok(documents)
