@@ -9,3 +9,4 @@ pub mod signature;
 pub mod token;
 pub mod version;
 pub mod version_range;
+pub mod web_url;

@@ -1,14 +1,18 @@
 //! Owns reading a `.nuspec` manifest (raw bytes) into a typed, validated [`Nuspec`] model.
 //!
 //! The schema namespace changed across NuGet releases (2010/07 … 2013/05, or none at all),
-//! so elements and attributes are matched by their local name only. DTDs are refused
+//! so elements and attributes are matched by their local name only. Content in any other
+//! namespace (an XHTML `<script>`, an SVG element) and processing instructions such as
+//! `xml-stylesheet` are refused: the nuspec is served back to browsers, and a manifest has no use
+//! for them. The URLs a client or the portal turns into links must be absolute http(s). DTDs are refused
 //! outright and only the five predefined XML entities plus numeric character references
 //! are expanded, which closes off entity-expansion ("billion laughs") and external-entity
 //! tricks without having to reason about them.
 // "NuGet", "SemVer" and "UTF-8" in prose are product names, not code to backtick.
 
 use quick_xml::events::{BytesRef, BytesStart, Event};
-use quick_xml::Reader;
+use quick_xml::name::{Namespace, ResolveResult};
+use quick_xml::NsReader;
 use serde::Serialize;
 
 use crate::domain::id::{IdError, PackageId};
@@ -140,6 +144,15 @@ pub enum NuspecError {
     InvalidDependencyRange { id: String, range: String },
     #[error("the <license> element has an unknown type '{0}'; use 'expression' or 'file'")]
     InvalidLicense(String),
+    #[error(
+        "the .nuspec file contains <{element}> in the namespace '{namespace}'; only the nuspec schema \
+         namespaces are allowed"
+    )]
+    ForeignNamespace { element: String, namespace: String },
+    #[error("the .nuspec file contains the processing instruction <?{0}?>, which is not allowed")]
+    ProcessingInstruction(String),
+    #[error("the <{field}> '{value}' is not an absolute http or https URL")]
+    InvalidUrl { field: &'static str, value: String },
 }
 
 impl Nuspec {
@@ -197,11 +210,11 @@ fn from_metadata(m: &Element) -> Result<Nuspec, NuspecError> {
         copyright: m.child_text("copyright"),
         language: m.child_text("language"),
         tags,
-        project_url: m.child_text("projectUrl"),
-        icon_url: m.child_text("iconUrl"),
+        project_url: web_url(m, "projectUrl")?,
+        icon_url: web_url(m, "iconUrl")?,
         icon: m.child_text("icon"),
         readme: m.child_text("readme"),
-        license_url: m.child_text("licenseUrl"),
+        license_url: web_url(m, "licenseUrl")?,
         license: parse_license(m)?,
         require_license_acceptance: m.child_bool("requireLicenseAcceptance"),
         development_dependency: m.child_bool("developmentDependency"),
@@ -218,6 +231,15 @@ fn from_metadata(m: &Element) -> Result<Nuspec, NuspecError> {
         framework_assemblies: parse_framework_assemblies(m),
         framework_references: parse_framework_references(m),
     })
+}
+
+/// nuget.org accepts only absolute http(s) URLs in these elements; anything else (`javascript:`,
+/// `data:`, `file:`, a relative path) would be passed on to every client and page as a link.
+fn web_url(m: &Element, field: &'static str) -> Result<Option<String>, NuspecError> {
+    match m.child_text(field) {
+        Some(value) if crate::domain::web_url::parse(&value).is_none() => Err(NuspecError::InvalidUrl { field, value }),
+        other => Ok(other),
+    }
 }
 
 fn parse_license(m: &Element) -> Result<Option<License>, NuspecError> {
@@ -404,6 +426,49 @@ fn start_element(start: &BytesStart<'_>) -> Result<Element, NuspecError> {
     Ok(Element { name: local_name(start.local_name().as_ref())?, attrs, ..Element::default() })
 }
 
+/// `http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd` and its older dated siblings.
+fn is_nuspec_namespace(ns: &[u8]) -> bool {
+    ns.starts_with(b"http://schemas.microsoft.com/packaging/") && ns.ends_with(b"/nuspec.xsd")
+}
+
+/// Elements must be unqualified or in a nuspec schema namespace.
+fn check_element_namespace(ns: &ResolveResult<'_>, start: &BytesStart<'_>) -> Result<(), NuspecError> {
+    let foreign = |namespace: &[u8]| NuspecError::ForeignNamespace {
+        element: String::from_utf8_lossy(start.name().as_ref()).into_owned(),
+        namespace: String::from_utf8_lossy(namespace).into_owned(),
+    };
+    match ns {
+        ResolveResult::Unbound => Ok(()),
+        ResolveResult::Bound(Namespace(uri)) if is_nuspec_namespace(uri) => Ok(()),
+        ResolveResult::Bound(Namespace(uri)) => Err(foreign(uri)),
+        ResolveResult::Unknown(prefix) => Err(NuspecError::Xml(format!(
+            "the namespace prefix '{}' is not declared",
+            String::from_utf8_lossy(prefix)
+        ))),
+    }
+}
+
+/// Attributes may also be `xml:…` or `xsi:…` (schema locations written by editors).
+fn check_attribute_namespaces(reader: &NsReader<&[u8]>, start: &BytesStart<'_>) -> Result<(), NuspecError> {
+    const ALLOWED: [&[u8]; 2] = [b"http://www.w3.org/XML/1998/namespace", b"http://www.w3.org/2001/XMLSchema-instance"];
+    for attr in start.attributes() {
+        let attr = attr.map_err(xml_err)?;
+        let key = attr.key.as_ref();
+        if key == b"xmlns" || key.starts_with(b"xmlns:") || key.starts_with(b"xml:") {
+            continue;
+        }
+        if let (ResolveResult::Bound(Namespace(uri)), _) = reader.resolve_attribute(attr.key) {
+            if !is_nuspec_namespace(uri) && !ALLOWED.contains(&uri) {
+                return Err(NuspecError::ForeignNamespace {
+                    element: String::from_utf8_lossy(key).into_owned(),
+                    namespace: String::from_utf8_lossy(uri).into_owned(),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
 fn resolve_reference(r: &BytesRef<'_>) -> Result<char, NuspecError> {
     if let Some(c) = r.resolve_char_ref().map_err(xml_err)? {
         return Ok(c);
@@ -419,9 +484,9 @@ fn resolve_reference(r: &BytesRef<'_>) -> Result<char, NuspecError> {
     }
 }
 
-/// Builds the element tree, enforcing the DTD ban, entity policy and nesting cap.
+/// Builds the element tree, enforcing the DTD ban, namespace rule, entity policy and nesting cap.
 fn parse_tree(text: &str) -> Result<Element, NuspecError> {
-    let mut reader = Reader::from_str(text);
+    let mut reader = NsReader::from_str(text);
     reader.config_mut().check_end_names = true;
     let mut stack: Vec<Element> = Vec::new();
     let mut root: Option<Element> = None;
@@ -437,14 +502,19 @@ fn parse_tree(text: &str) -> Result<Element, NuspecError> {
     };
 
     loop {
-        match reader.read_event().map_err(xml_err)? {
+        let (ns, event) = reader.read_resolved_event().map_err(xml_err)?;
+        match event {
             Event::DocType(_) => return Err(NuspecError::Dtd),
             Event::Start(s) => {
                 open(&stack, &root)?;
+                check_element_namespace(&ns, &s)?;
+                check_attribute_namespaces(&reader, &s)?;
                 stack.push(start_element(&s)?);
             }
             Event::Empty(s) => {
                 open(&stack, &root)?;
+                check_element_namespace(&ns, &s)?;
+                check_attribute_namespaces(&reader, &s)?;
                 let el = start_element(&s)?;
                 match stack.last_mut() {
                     Some(parent) => parent.children.push(el),
@@ -483,7 +553,10 @@ fn parse_tree(text: &str) -> Result<Element, NuspecError> {
                     .text
                     .push(c);
             }
-            Event::Comment(_) | Event::Decl(_) | Event::PI(_) => {}
+            Event::PI(pi) => {
+                return Err(NuspecError::ProcessingInstruction(String::from_utf8_lossy(pi.target()).into_owned()))
+            }
+            Event::Comment(_) | Event::Decl(_) => {}
             Event::Eof => {
                 if !stack.is_empty() {
                     return Err(NuspecError::Xml("the document ends before all elements are closed".to_owned()));
@@ -674,7 +747,7 @@ mod tests {
 
     #[test]
     fn prefixed_elements_match_by_local_name() {
-        let xml = r#"<n:package xmlns:n="urn:x"><n:metadata n:minClientVersion="2.12">
+        let xml = r#"<n:package xmlns:n="http://schemas.microsoft.com/packaging/2011/08/nuspec.xsd"><n:metadata n:minClientVersion="2.12">
             <n:id>A</n:id><n:version>1.0</n:version><n:authors>x</n:authors>
             <n:description>d</n:description></n:metadata></n:package>"#;
         let n = parse(xml).unwrap();
@@ -806,7 +879,7 @@ mod tests {
 
     #[test]
     fn error_no_metadata() {
-        let e = err(r#"<package xmlns="urn:x"><files/></package>"#);
+        let e = err(r#"<package><files/></package>"#);
         assert_eq!(e.to_string(), "the .nuspec file has no <metadata> element");
     }
 
@@ -880,5 +953,60 @@ mod tests {
         let deep = "<a>".repeat(10_000);
         let e = err(&format!("<package>{deep}"));
         assert!(e.to_string().contains("nested more than 64"), "{e}");
+    }
+
+    #[test]
+    fn error_xhtml_script_after_metadata() {
+        let xml = format!(
+            r#"<package xmlns="{NS_2013_05}"><metadata><id>A</id><version>1.0</version><authors>x</authors>
+            <description>d</description></metadata>
+            <h:script xmlns:h="http://www.w3.org/1999/xhtml">alert(1)</h:script></package>"#
+        );
+        assert_eq!(
+            err(&xml).to_string(),
+            "the .nuspec file contains <h:script> in the namespace 'http://www.w3.org/1999/xhtml'; only the \
+             nuspec schema namespaces are allowed"
+        );
+    }
+
+    #[test]
+    fn error_foreign_default_namespace_and_svg_inside_metadata() {
+        let xhtml_root = "<package xmlns=\"http://www.w3.org/1999/xhtml\"><metadata/></package>";
+        assert!(matches!(err(xhtml_root), NuspecError::ForeignNamespace { .. }));
+        let svg = with_required(r#"<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>"#);
+        assert!(matches!(err(&svg), NuspecError::ForeignNamespace { ref element, .. } if element == "svg"));
+        let attr = with_required(r#"<tags xmlns:h="http://www.w3.org/1999/xhtml" h:onclick="x">a</tags>"#);
+        assert!(matches!(err(&attr), NuspecError::ForeignNamespace { .. }));
+    }
+
+    #[test]
+    fn schema_location_attributes_are_allowed() {
+        let xml = format!(
+            r#"<package xmlns="{NS_2013_05}" xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"
+               xsi:schemaLocation="{NS_2013_05} nuspec.xsd"><metadata><id>A</id><version>1.0</version>
+               <authors>x</authors><description>d</description></metadata></package>"#
+        );
+        assert_eq!(parse(&xml).unwrap().id.as_str(), "A");
+    }
+
+    #[test]
+    fn error_stylesheet_processing_instruction() {
+        let xml = format!("<?xml-stylesheet type=\"text/xsl\" href=\"x.xsl\"?>{}", with_required(""));
+        assert_eq!(
+            err(&xml).to_string(),
+            "the .nuspec file contains the processing instruction <?xml-stylesheet?>, which is not allowed"
+        );
+    }
+
+    #[test]
+    fn error_urls_that_are_not_absolute_http() {
+        for field in ["projectUrl", "iconUrl", "licenseUrl"] {
+            for bad in ["javascript:alert(1)", "data:text/html,x", "file:///etc/passwd", "/relative"] {
+                let e = err(&with_required(&format!("<{field}>{bad}</{field}>")));
+                assert_eq!(e.to_string(), format!("the <{field}> '{bad}' is not an absolute http or https URL"));
+            }
+            let ok = parse(&with_required(&format!("<{field}>https://example.com/x</{field}>"))).unwrap();
+            assert!(ok.project_url.or(ok.icon_url).or(ok.license_url).is_some());
+        }
     }
 }

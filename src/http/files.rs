@@ -1,4 +1,9 @@
 //! Serving rendered documents and package files: strong `ETags`, 304s, ranges, no SQL.
+//!
+//! Bytes that came from a package are untrusted: [`PackageContent`] decides, in one place, the
+//! headers of every response that carries them, so a browser never renders them as active
+//! content on the portal's origin (a nuspec with an XHTML `<script>`, an SVG "icon", HTML in a
+//! README).
 use crate::error::AppError;
 use crate::services::feed_docs::{CachedFile, DocSet, FeedDocs};
 use crate::state::AppState;
@@ -11,6 +16,72 @@ use std::path::Path;
 pub const DOCUMENT_CACHE: &str = "public, no-cache";
 /// A published .nupkg never changes.
 pub const PACKAGE_CACHE: &str = "public, max-age=31536000, immutable";
+
+/// What kind of package bytes a response carries; each kind has one safe set of headers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PackageContent {
+    /// A `.nupkg` (or future symbol file): always a download.
+    Package,
+    /// The nuspec, a README or a license file: shown as plain text, never parsed as markup.
+    Text,
+    /// An icon, typed by its sniffed raster format (never SVG); anything else is a download.
+    Icon(IconFormat),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IconFormat {
+    Png,
+    Jpeg,
+    Gif,
+    Webp,
+    Unknown,
+}
+
+impl IconFormat {
+    /// Icons are PNG or JPEG by nuget.org's rules (GIF and WebP also display); the bytes decide,
+    /// never the file name or what the package claims.
+    pub fn sniff(head: &[u8]) -> Self {
+        if head.starts_with(b"\x89PNG\r\n\x1a\n") {
+            Self::Png
+        } else if head.starts_with(b"\xFF\xD8\xFF") {
+            Self::Jpeg
+        } else if head.starts_with(b"GIF87a") || head.starts_with(b"GIF89a") {
+            Self::Gif
+        } else if head.len() >= 12 && head.starts_with(b"RIFF") && &head[8..12] == b"WEBP" {
+            Self::Webp
+        } else {
+            Self::Unknown
+        }
+    }
+}
+
+/// Sandboxed, nothing may load: even if a browser decided to render the bytes, no script runs and
+/// the document gets a unique opaque origin (no cookies, no same-origin requests).
+pub const PACKAGE_CONTENT_POLICY: &str = "sandbox; default-src 'none'; frame-ancestors 'none'";
+
+impl PackageContent {
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::Package | Self::Icon(IconFormat::Unknown) => "application/octet-stream",
+            Self::Text => "text/plain; charset=utf-8",
+            Self::Icon(IconFormat::Png) => "image/png",
+            Self::Icon(IconFormat::Jpeg) => "image/jpeg",
+            Self::Icon(IconFormat::Gif) => "image/gif",
+            Self::Icon(IconFormat::Webp) => "image/webp",
+        }
+    }
+
+    /// Sets the type and the protective headers on any response carrying these bytes (200, 206,
+    /// 304 and 416 alike, so a cached answer cannot lose them).
+    pub fn apply(self, headers: &mut actix_web::http::header::HeaderMap) {
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(self.content_type()));
+        headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+        headers.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(PACKAGE_CONTENT_POLICY));
+        if matches!(self, Self::Package | Self::Icon(IconFormat::Unknown)) {
+            headers.insert(header::CONTENT_DISPOSITION, HeaderValue::from_static("attachment"));
+        }
+    }
+}
 
 pub fn not_found() -> AppError {
     AppError::NotFound("The requested resource does not exist.".into())
@@ -67,11 +138,11 @@ fn if_none_match(req: &HttpRequest, etag: &str) -> bool {
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"))
 }
 
-/// Streams a stored file with range support and a long-lived cache header.
+/// Streams a stored package file with range support and a long-lived cache header.
 pub fn serve_file(
     req: &HttpRequest,
     path: &Path,
-    content_type: &str,
+    content: PackageContent,
     cache: &'static str,
 ) -> Result<HttpResponse, AppError> {
     let file = match NamedFile::open(path) {
@@ -79,13 +150,9 @@ pub fn serve_file(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
         Err(e) => return Err(e.into()),
     };
-    let mime: mime_guess::mime::Mime = content_type.parse().unwrap_or(mime_guess::mime::APPLICATION_OCTET_STREAM);
-    let mut response = file
-        .set_content_type(mime)
-        .disable_content_disposition()
-        .use_last_modified(true)
-        .use_etag(true)
-        .into_response(req);
+    let mut response =
+        file.disable_content_disposition().use_last_modified(true).use_etag(true).into_response(req);
+    content.apply(response.headers_mut());
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     Ok(response)
 }
@@ -95,7 +162,13 @@ pub fn serve_file(
 const IN_MEMORY_PACKAGE_BYTES: u64 = 256 * 1024;
 
 /// Answers with an immutable file held in memory: strong ETag and 304, one byte range, HEAD.
-fn serve_bytes(req: &HttpRequest, file: &CachedFile, content_type: &'static str, cache: &'static str) -> HttpResponse {
+fn serve_bytes(req: &HttpRequest, file: &CachedFile, content: PackageContent, cache: &'static str) -> HttpResponse {
+    let mut response = serve_cached(req, file, cache);
+    content.apply(response.headers_mut());
+    response
+}
+
+fn serve_cached(req: &HttpRequest, file: &CachedFile, cache: &'static str) -> HttpResponse {
     if if_none_match(req, &file.etag) {
         return HttpResponse::NotModified()
             .insert_header((header::ETAG, file.etag.clone()))
@@ -105,7 +178,6 @@ fn serve_bytes(req: &HttpRequest, file: &CachedFile, content_type: &'static str,
     let len = file.bytes.len() as u64;
     let mut response = HttpResponse::Ok();
     response
-        .content_type(content_type)
         .insert_header((header::ETAG, file.etag.clone()))
         .insert_header((header::CACHE_CONTROL, cache))
         .insert_header((header::ACCEPT_RANGES, "bytes"));
@@ -151,8 +223,8 @@ pub async fn serve_package(
         },
     };
     let response = match cached {
-        Some(file) => serve_bytes(req, &file, "application/octet-stream", PACKAGE_CACHE),
-        None => serve_file(req, &path, "application/octet-stream", PACKAGE_CACHE)?,
+        Some(file) => serve_bytes(req, &file, PackageContent::Package, PACKAGE_CACHE),
+        None => serve_file(req, &path, PackageContent::Package, PACKAGE_CACHE)?,
     };
     if req.method() == actix_web::http::Method::GET && response.status().is_success() {
         state.downloads.record(id_lower, version_lower);

@@ -1,7 +1,7 @@
 //! PackageBaseAddress/3.0.0: version lists and package files, served from rendered documents.
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
-use crate::http::files::{self, not_found, PACKAGE_CACHE};
+use crate::http::files::{self, not_found, IconFormat, PackageContent, PACKAGE_CACHE};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -36,31 +36,28 @@ pub async fn file(
         return files::serve_file(
             &req,
             &state.store.nuspec_path(&id_lower, &version_lower),
-            "application/xml",
+            PackageContent::Text,
             PACKAGE_CACHE,
         );
     }
     if file_lower == "readme" && set.readmes.contains(&version_lower) {
         let path = state.store.extra_path(&id_lower, &version_lower, "readme");
-        return files::serve_file(&req, &path, "text/markdown; charset=utf-8", PACKAGE_CACHE);
+        return files::serve_file(&req, &path, PackageContent::Text, PACKAGE_CACHE);
     }
     if file_lower == "icon" && set.icons.contains(&version_lower) {
         let path = state.store.extra_path(&id_lower, &version_lower, "icon");
-        let head = std::fs::read(&path).map(|b| b.into_iter().take(8).collect::<Vec<u8>>()).unwrap_or_default();
-        return files::serve_file(&req, &path, icon_type(&head), PACKAGE_CACHE);
+        let format = IconFormat::sniff(&read_head(&path).await);
+        return files::serve_file(&req, &path, PackageContent::Icon(format), PACKAGE_CACHE);
     }
     Err(not_found())
 }
 
-/// Icons are PNG or JPEG by nuget.org's rules; the bytes say which.
-fn icon_type(head: &[u8]) -> &'static str {
-    if head.starts_with(b"\x89PNG") {
-        "image/png"
-    } else if head.starts_with(b"\xFF\xD8") {
-        "image/jpeg"
-    } else if head.starts_with(b"GIF8") {
-        "image/gif"
-    } else {
-        "application/octet-stream"
+/// The first bytes of a stored file (empty when it cannot be read: then `serve_file` answers).
+async fn read_head(path: &std::path::Path) -> Vec<u8> {
+    use tokio::io::AsyncReadExt;
+    let mut head = Vec::with_capacity(16);
+    if let Ok(file) = tokio::fs::File::open(path).await {
+        let _ = file.take(16).read_to_end(&mut head).await;
     }
+    head
 }

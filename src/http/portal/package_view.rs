@@ -82,11 +82,7 @@ pub fn status_message(status: &str) -> Option<&'static str> {
 
 /// Only http(s) links from a nuspec become links; anything else (`javascript:`) is dropped.
 fn web_link(url: Option<&String>) -> Option<String> {
-    url.filter(|u| {
-        let lower = u.trim().to_ascii_lowercase();
-        lower.starts_with("https://") || lower.starts_with("http://")
-    })
-    .cloned()
+    url.and_then(|u| crate::domain::web_url::parse(u)).map(String::from)
 }
 
 /// `[1.0.0, 2.0.0)` → `>= 1.0.0 && < 2.0.0`, as nuget.org prints ranges.
