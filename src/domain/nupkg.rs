@@ -3,8 +3,10 @@
 //! (readme, icon, license) the manifest points at.
 //!
 //! Everything here treats the archive as hostile: paths are checked before any name is
-//! trusted, declared sizes are checked before anything is decompressed, and the bytes that
-//! are decompressed are counted, because a zip can under-declare its sizes.
+//! trusted, declared sizes are checked before anything is decompressed, and then every entry
+//! is inflated (to nowhere) and its bytes counted, because a zip can under-declare its sizes:
+//! a package that a client would expand past the limit is refused whatever its headers say,
+//! and a corrupt entry (bad CRC, unreadable method) is found at push, not at restore.
 // "NuGet", "SemVer" and "UTF-8" in prose are product names, not code to backtick.
 
 use std::collections::HashMap;
@@ -62,6 +64,11 @@ pub enum PackageError {
     TooManyEntries(usize),
     #[error("the package expands to more than {0} bytes")]
     TooLargeExpanded(u64),
+    #[error(
+        "the package's entry '{0}' cannot be decompressed: it is corrupt or uses a compression method NuGet \
+         clients cannot read"
+    )]
+    UnreadableEntry(String),
     #[error("the .nuspec file is larger than {0} bytes")]
     NuspecTooLarge(u64),
     #[error("the package's file named by <{element}> ('{path}') is missing")]
@@ -151,6 +158,9 @@ pub fn read_package<R: Read + Seek>(reader: R, limits: &NupkgLimits) -> Result<P
         _ => None,
     };
     let license_file = fetch("license", license_path)?;
+    for (index, name) in &files {
+        reader.inflate(*index, name)?;
+    }
 
     let nuspec_file_name = zip.name_for_index(nuspec_index).unwrap_or_default().to_owned();
     Ok(PackageArchive { nuspec, nuspec_bytes, nuspec_file_name, entries, readme, icon, license_file, is_signed })
@@ -216,6 +226,25 @@ impl<R: Read + Seek> BudgetedReader<'_, R> {
         self.declared_sizes[index] = actual;
         self.cache.insert(index, bytes.clone());
         Ok(bytes)
+    }
+
+    /// Decompresses entry `index` without keeping it, counting what it really expands to.
+    fn inflate(&mut self, index: usize, name: &str) -> Result<(), PackageError> {
+        if self.cache.contains_key(&index) {
+            return Ok(());
+        }
+        let declared = self.declared_sizes[index];
+        let budget = self.limit - (self.expanded - declared);
+        let unreadable = || PackageError::UnreadableEntry(name.to_owned());
+        let entry = self.zip.by_index(index).map_err(|_| unreadable())?;
+        let actual = std::io::copy(&mut entry.take(budget.saturating_add(1)), &mut std::io::sink())
+            .map_err(|_| unreadable())?;
+        if actual > budget {
+            return Err(PackageError::TooLargeExpanded(self.limit));
+        }
+        self.expanded = self.expanded - declared + actual;
+        self.declared_sizes[index] = actual;
+        Ok(())
     }
 }
 
@@ -569,6 +598,39 @@ mod tests {
         let e = read_with(&bytes, &limits).unwrap_err();
         assert!(matches!(e, PackageError::TooLargeExpanded(50_000)), "{e:?}");
         assert_eq!(e.to_string(), "the package expands to more than 50000 bytes");
+    }
+
+    #[test]
+    fn error_unreferenced_entry_lying_about_its_size() {
+        // A zip bomb whose header claims 1,000 bytes: nothing in the manifest points at it, so
+        // only inflating every entry at push reveals it.
+        let mut bytes = nupkg_bytes(&minimal_nuspec("Foo", "1.0.0"), &[("content/zeros.bin", &vec![0; 200_000])]);
+        assert!(bytes.len() < 2_000);
+        patch_declared_size(&mut bytes, "content/zeros.bin", 1_000);
+        let limits = NupkgLimits { max_uncompressed_bytes: 50_000, ..NupkgLimits::default() };
+        let e = read_with(&bytes, &limits).unwrap_err();
+        assert_eq!(e.to_string(), "the package expands to more than 50000 bytes");
+        // Under the limit, the same lie is harmless and the package reads.
+        let roomy = NupkgLimits { max_uncompressed_bytes: 300_000, ..NupkgLimits::default() };
+        assert!(read_with(&bytes, &roomy).is_ok());
+    }
+
+    #[test]
+    fn error_corrupt_entry() {
+        // The recorded CRC-32 no longer matches the content: only a full read notices.
+        let mut bytes = nupkg_bytes(&minimal_nuspec("Foo", "1.0.0"), &[("lib/a.txt", b"hello hello hello hello")]);
+        let name = b"lib/a.txt";
+        for (sig, crc_at, name_at) in [(b"PK\x03\x04", 14, 30), (b"PK\x01\x02", 16, 46)] {
+            let at = (0..bytes.len() - name_at - name.len())
+                .find(|&i| &bytes[i..i + 4] == sig && &bytes[i + name_at..i + name_at + name.len()] == name)
+                .expect("header of lib/a.txt");
+            bytes[at + crc_at] ^= 0xFF;
+        }
+        assert_eq!(
+            err(&bytes).to_string(),
+            "the package's entry 'lib/a.txt' cannot be decompressed: it is corrupt or uses a compression method \
+             NuGet clients cannot read"
+        );
     }
 
     #[test]
