@@ -81,14 +81,9 @@ pub fn see_other_with(location: &str, cookie: Cookie<'static>) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location.to_owned())).cookie(cookie).finish()
 }
 
-/// A `returnUrl` is followed only when it stays on this site (a path, not `//host` or a scheme).
+/// A `returnUrl` is followed only when it stays on this site (the rule: `web_url::local_path`).
 pub fn local_return(state: &AppState, return_url: Option<&str>) -> String {
-    match return_url {
-        Some(u) if u.starts_with('/') && !u.starts_with("//") && !u.starts_with("/\\") && !u.contains(['\r', '\n']) => {
-            u.to_owned()
-        }
-        _ => state.urls.portal_home(),
-    }
+    return_url.and_then(crate::domain::web_url::local_path).unwrap_or_else(|| state.urls.portal_home())
 }
 
 /// Where a signed-out visitor goes: the sign-in page, returning to this page (GET) or to the page
