@@ -13,6 +13,7 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Public URL clients use to reach Galley (scheme, host, optional path prefix). Empty = `http://{listen}`.
     pub base_url: String,
+    pub server: ServerConfig,
     pub publish: PublishConfig,
     pub feed: FeedConfig,
     pub accounts: AccountsConfig,
@@ -29,6 +30,27 @@ pub enum DeleteMode {
     Unlist,
     /// Admins' DELETE removes the files; the id+version stays reserved forever.
     Hard,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Reverse proxies (addresses or CIDR ranges) whose `X-Forwarded-For` / `Forwarded` headers name
+    /// the client. Empty = the TCP peer is the client and those headers are ignored.
+    pub trusted_proxies: Vec<String>,
+}
+
+impl ServerConfig {
+    /// The parsed ranges (`validate` has refused anything unparsable).
+    pub fn trusted_proxy_nets(&self) -> Vec<ipnet::IpNet> {
+        self.trusted_proxies.iter().filter_map(|p| parse_net(p)).collect()
+    }
+}
+
+/// `10.0.0.0/8`, `::1/128`, or a bare address (a range of one).
+fn parse_net(text: &str) -> Option<ipnet::IpNet> {
+    let text = text.trim();
+    text.parse::<ipnet::IpNet>().ok().or_else(|| text.parse::<std::net::IpAddr>().ok().map(ipnet::IpNet::from))
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -54,6 +76,10 @@ pub struct FeedConfig {
 pub struct AccountsConfig {
     pub bcrypt_cost: u32,
     pub allow_registration: bool,
+    /// With `[feed] require_auth`, self-registration stays off unless this is also true.
+    pub private_feed_registration: bool,
+    /// Self-registered accounts start disabled until an administrator enables (approves) them.
+    pub require_approval: bool,
     pub require_confirmed_email: bool,
     pub api_key_default_days: u32,
     /// Lifetime of a sign-in session.
@@ -64,7 +90,8 @@ pub struct AccountsConfig {
     pub password_reset_hours: u32,
     /// Lifetime of an emailed owner invitation.
     pub owner_invitation_days: u32,
-    /// Failed sign-ins allowed per account and per client address within the window.
+    /// Failed credential checks allowed per account and client address within the window; an
+    /// account takes 5 times as many from all addresses, an address 20 times as many for all accounts.
     pub login_max_failures: u32,
     pub login_window_minutes: u32,
 }
@@ -141,6 +168,7 @@ impl Default for Config {
             listen: "127.0.0.1:5000".into(),
             data_dir: PathBuf::from("./galley-data"),
             base_url: String::new(),
+            server: ServerConfig::default(),
             publish: PublishConfig::default(),
             feed: FeedConfig::default(),
             accounts: AccountsConfig::default(),
@@ -170,6 +198,8 @@ impl Default for AccountsConfig {
         Self {
             bcrypt_cost: 12,
             allow_registration: true,
+            private_feed_registration: false,
+            require_approval: false,
             require_confirmed_email: false,
             api_key_default_days: 365,
             session_days: 14,
@@ -351,6 +381,11 @@ impl Config {
             return Err(ConfigError::Invalid(format!(
                 "base_url = '{}' must start with http:// or https://",
                 self.base_url
+            )));
+        }
+        if let Some(bad) = self.server.trusted_proxies.iter().find(|p| parse_net(p).is_none()) {
+            return Err(ConfigError::Invalid(format!(
+                "[server] trusted_proxies: '{bad}' is not an address or CIDR range like 10.0.0.0/8"
             )));
         }
         if self.publish.max_package_mb == 0 {

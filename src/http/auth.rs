@@ -23,7 +23,7 @@ pub async fn api_key_principal(req: &HttpRequest, state: &AppState) -> Result<Pr
     blocking(move || keys::authenticate(&state, &*state.conn()?, &key)).await
 }
 
-/// The client address for the audit log (the peer; a proxy's forwarded header is not trusted).
+/// The client address for rate limits and the audit log (see `client_address` for the proxy rule).
 pub fn client_ip(req: &HttpRequest) -> Option<String> {
-    req.peer_addr().map(|a| a.ip().to_string())
+    super::client_address::of(req).map(|ip| ip.to_string())
 }
