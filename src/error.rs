@@ -25,8 +25,9 @@ pub enum AppError {
     Gone(String),
     #[error("{0}")]
     TooLarge(String),
-    #[error("{0}")]
-    TooManyRequests(String),
+    /// Sent with `Retry-After`.
+    #[error("{message}")]
+    TooManyRequests { message: String, retry_after_seconds: u64 },
     /// Something broke on our side; the detail is logged, the client sees a generic sentence.
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
@@ -106,7 +107,7 @@ impl ResponseError for AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
+            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -119,6 +120,9 @@ impl ResponseError for AppError {
         let mut builder = HttpResponse::build(self.status_code());
         if let AppError::Unauthorized { basic_realm: true, .. } = self {
             builder.insert_header(("WWW-Authenticate", "Basic realm=\"Galley\""));
+        }
+        if let AppError::TooManyRequests { retry_after_seconds, .. } = self {
+            builder.insert_header(("Retry-After", retry_after_seconds.to_string()));
         }
         builder.content_type("text/plain; charset=utf-8");
         let mut response = builder.body(message.clone());

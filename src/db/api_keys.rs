@@ -103,6 +103,7 @@ pub fn regenerate(
          WHERE id = ?1 AND revoked_at IS NULL",
         params![id, prefix, key_hash, expires_at, super::now_text()],
     )?;
+    super::credential_epoch::bump(conn)?;
     Ok(n == 1)
 }
 
@@ -112,5 +113,6 @@ pub fn revoke_by_id(conn: &Connection, id: i64) -> Result<bool, DbError> {
         "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
         params![id, super::now_text()],
     )?;
+    super::credential_epoch::bump(conn)?;
     Ok(n == 1)
 }

@@ -2,6 +2,7 @@
 //! inside `web::block`/`spawn_blocking`.
 pub mod api_keys;
 pub mod audit;
+pub mod credential_epoch;
 pub mod email_tokens;
 pub mod expired;
 pub mod feed_v2;

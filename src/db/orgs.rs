@@ -27,7 +27,9 @@ pub fn upsert_member(conn: &Connection, org_id: i64, user_id: i64, role: &str) -
 }
 
 pub fn remove_member(conn: &Connection, org_id: i64, user_id: i64) -> Result<bool, DbError> {
-    Ok(conn.execute("DELETE FROM org_members WHERE org_id = ?1 AND user_id = ?2", params![org_id, user_id])? == 1)
+    let removed = conn.execute("DELETE FROM org_members WHERE org_id = ?1 AND user_id = ?2", params![org_id, user_id])?;
+    super::credential_epoch::bump(conn)?;
+    Ok(removed == 1)
 }
 
 pub fn role_of(conn: &Connection, org_id: i64, user_id: i64) -> Result<Option<String>, DbError> {

@@ -13,10 +13,13 @@ pub struct UserRow {
     pub is_organization: bool,
     pub email_confirmed: bool,
     pub created_at: String,
+    /// Registered through the portal or the API rather than created by an administrator.
+    pub self_registered: bool,
 }
 
 const COLUMNS: &str =
-    "id, username, email, password_hash, is_admin, is_disabled, is_organization, email_confirmed, created_at";
+    "id, username, email, password_hash, is_admin, is_disabled, is_organization, email_confirmed, created_at, \
+     self_registered";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
     Ok(UserRow {
@@ -29,6 +32,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<UserRow> {
         is_organization: r.get(6)?,
         email_confirmed: r.get(7)?,
         created_at: r.get(8)?,
+        self_registered: r.get(9)?,
     })
 }
 
@@ -38,13 +42,23 @@ pub struct NewUser<'a> {
     pub password_hash: Option<&'a str>,
     pub is_admin: bool,
     pub is_organization: bool,
+    pub self_registered: bool,
 }
 
 pub fn insert(conn: &Connection, user: &NewUser<'_>) -> Result<i64, DbError> {
     conn.execute(
-        "INSERT INTO users (username, username_lower, email, email_lower, password_hash, is_admin, is_organization, created_at)
-         VALUES (?1, lower(?1), ?2, lower(?2), ?3, ?4, ?5, ?6)",
-        params![user.username, user.email, user.password_hash, user.is_admin, user.is_organization, super::now_text()],
+        "INSERT INTO users (username, username_lower, email, email_lower, password_hash, is_admin, is_organization,
+                            created_at, self_registered)
+         VALUES (?1, lower(?1), ?2, lower(?2), ?3, ?4, ?5, ?6, ?7)",
+        params![
+            user.username,
+            user.email,
+            user.password_hash,
+            user.is_admin,
+            user.is_organization,
+            super::now_text(),
+            user.self_registered
+        ],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -73,7 +87,7 @@ pub fn set_admin(conn: &Connection, id: i64, admin: bool) -> Result<(), DbError>
 
 pub fn set_disabled(conn: &Connection, id: i64, disabled: bool) -> Result<(), DbError> {
     conn.execute("UPDATE users SET is_disabled = ?2 WHERE id = ?1", params![id, disabled])?;
-    Ok(())
+    super::credential_epoch::bump(conn)
 }
 
 /// Finds an account by username or email address (sign-in accepts either).
@@ -91,7 +105,7 @@ pub fn by_email(conn: &Connection, email: &str) -> Result<Option<UserRow>, DbErr
 
 pub fn set_password_hash(conn: &Connection, id: i64, hash: &str) -> Result<(), DbError> {
     conn.execute("UPDATE users SET password_hash = ?2 WHERE id = ?1", params![id, hash])?;
-    Ok(())
+    super::credential_epoch::bump(conn)
 }
 
 /// Sets the (confirmed) email address; a UNIQUE violation means another account has it.

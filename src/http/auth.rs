@@ -20,7 +20,18 @@ pub async fn api_key_principal(req: &HttpRequest, state: &AppState) -> Result<Pr
         })?
         .to_owned();
     let state = state.clone();
-    blocking(move || keys::authenticate(&state, &*state.conn()?, &key)).await
+    let ip = client_ip(req);
+    blocking(move || {
+        // Guessing keys counts against the caller's address like guessing passwords does.
+        let attempt = state.logins.attempt(None, ip.as_deref());
+        state.logins.refuse_if_exhausted(&attempt)?;
+        let outcome = keys::authenticate(&state, &*state.conn()?, &key);
+        if outcome.is_err() {
+            state.logins.record_failure(&attempt, std::time::Instant::now());
+        }
+        outcome
+    })
+    .await
 }
 
 /// The client address for rate limits and the audit log (see `client_address` for the proxy rule).

@@ -1,5 +1,8 @@
 //! Guards the read routes of a private feed with HTTP Basic credentials (`[feed] require_auth`),
 //! answering 401 with `WWW-Authenticate: Basic` so `packageSourceCredentials` in NuGet.Config work.
+//! In private mode every JSON API route needs credentials too (a session or Basic), except the few
+//! that exist to obtain them (`ANONYMOUS_API`): nothing, not even which ids exist, is visible to an
+//! anonymous caller.
 use crate::services::{blocking, feed_access};
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
@@ -26,6 +29,31 @@ fn is_portal_page(req: &ServiceRequest) -> bool {
     !["/api/", "/v3/", "/static/"].iter().any(|p| path.starts_with(p)) && path != "/health"
 }
 
+/// The JSON API routes an anonymous caller needs in order to get credentials at all.
+pub const ANONYMOUS_API: [&str; 5] = [
+    "/api/account/signin",
+    "/api/account/register",
+    "/api/account/password-reset",
+    "/api/account/password-reset/complete",
+    "/api/account/confirm-email",
+];
+
+/// `/api/…` outside the publish routes (authorized by their API key) and `ANONYMOUS_API`.
+fn is_private_api(req: &ServiceRequest) -> bool {
+    let path = req.path().trim_end_matches('/');
+    path.starts_with("/api/") && !path.starts_with("/api/v2") && !ANONYMOUS_API.contains(&path)
+}
+
+/// A session cookie that resolves to a live session (checked here, not left to the handler,
+/// because some handlers also answer anonymous callers on a public feed).
+async fn has_session(req: &ServiceRequest, state: &AppState) -> Result<bool, crate::error::AppError> {
+    let Some(token) = req.cookie(crate::http::session::COOKIE).map(|c| c.value().to_owned()) else {
+        return Ok(false);
+    };
+    let state = state.clone();
+    blocking(move || Ok(crate::services::sessions::resolve(&state, &*state.conn()?, &token)?.is_some())).await
+}
+
 fn basic_credentials(req: &ServiceRequest) -> Option<(String, String)> {
     let header = req.headers().get(actix_web::http::header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, encoded) = header.split_once(' ')?;
@@ -45,17 +73,31 @@ pub async fn require_feed_credentials(
     // Cloned only for a guarded request: this runs before every restore request.
     let state = req
         .app_data::<web::Data<AppState>>()
-        .filter(|d| d.config.feed.require_auth && (is_feed_read(&req) || is_portal_page(&req)))
+        .filter(|d| d.config.feed.require_auth && (is_feed_read(&req) || is_portal_page(&req) || is_private_api(&req)))
         .cloned();
     let Some(state) = state else {
         return Ok(next.call(req).await?.map_into_boxed_body());
     };
     let refuse = |req: ServiceRequest, e: &crate::error::AppError| req.into_response(e.error_response());
+    if state.feed_access.stored_epoch_due() {
+        let st = state.get_ref().clone();
+        if let Err(e) = blocking(move || feed_access::refresh_stored_epoch(&st)).await {
+            return Ok(refuse(req, &e));
+        }
+    }
+    if is_private_api(&req) {
+        match has_session(&req, &state).await {
+            Ok(true) => return Ok(next.call(req).await?.map_into_boxed_body()),
+            Ok(false) => {}
+            Err(e) => return Ok(refuse(req, &e)),
+        }
+    }
     let Some((user, password)) = basic_credentials(&req) else {
         return Ok(refuse(req, &feed_access::unauthorized()));
     };
     if !feed_access::is_remembered(&state, &user, &password) {
-        if let Err(e) = blocking(move || feed_access::verify(&state, &user, &password)).await {
+        let ip = crate::http::auth::client_ip(req.request());
+        if let Err(e) = blocking(move || feed_access::verify(&state, &user, &password, ip.as_deref())).await {
             return Ok(refuse(req, &e));
         }
     }

@@ -131,6 +131,10 @@ impl UrlGenerator {
     pub fn confirm_email(&self, token: &str) -> String {
         format!("{}/account/confirm-email?token={token}", self.base)
     }
+    /// Absolute, for mail: where a forgotten password is reset.
+    pub fn forgot_password(&self) -> String {
+        format!("{}/users/account/ForgotPassword", self.base)
+    }
     pub fn reset_password(&self, token: &str) -> String {
         format!("{}/account/reset-password?token={token}", self.base)
     }

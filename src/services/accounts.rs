@@ -17,8 +17,21 @@ pub struct NewAccount<'a> {
 }
 
 pub const TAKEN: &str = "That username or email address is already registered.";
+/// Usernames are public (profile pages), so saying one is taken reveals nothing; email addresses
+/// are not, so registration never says an address is taken.
+pub const USERNAME_TAKEN: &str = "That username is already taken; choose another.";
 
+/// An account an administrator creates (CLI, admin API): vouched for, no confirmation needed to read.
 pub fn create_user(conn: &Connection, account: &NewAccount<'_>, bcrypt_cost: u32) -> Result<i64, AppError> {
+    insert_account(conn, account, bcrypt_cost, false)
+}
+
+fn insert_account(
+    conn: &Connection,
+    account: &NewAccount<'_>,
+    bcrypt_cost: u32,
+    self_registered: bool,
+) -> Result<i64, AppError> {
     password::check_username(account.username).map_err(AppError::bad_input)?;
     password::check_email(account.email).map_err(AppError::bad_input)?;
     password::check_strength(account.password).map_err(AppError::bad_input)?;
@@ -29,6 +42,7 @@ pub fn create_user(conn: &Connection, account: &NewAccount<'_>, bcrypt_cost: u32
         password_hash: Some(&hash),
         is_admin: account.is_admin,
         is_organization: false,
+        self_registered,
     };
     match users::insert(conn, &new) {
         Ok(id) => Ok(id),
@@ -42,22 +56,68 @@ pub struct Registered {
     pub username: String,
     pub email: String,
     pub email_confirmed: bool,
+    /// `[accounts] require_approval`: the account stays disabled until an administrator enables it.
+    pub awaiting_approval: bool,
 }
 
-/// Self-service registration (`[accounts] allow_registration`); sends the confirmation email.
+/// Whether visitors may register: `[accounts] allow_registration`, and on a private feed also
+/// `private_feed_registration` (a private feed must not hand out read access to anyone who asks).
+pub fn registration_open(config: &crate::config::Config) -> bool {
+    config.accounts.allow_registration && (!config.feed.require_auth || config.accounts.private_feed_registration)
+}
+
+/// Self-service registration; sends the confirmation email. The answer is the same whether or
+/// not the email address already has an account: when it has, nothing is created and its owner
+/// is told by mail instead (as nuget.org does), so registration cannot probe for addresses.
 pub fn register(state: &AppState, account: &NewAccount<'_>, ip: Option<&str>) -> Result<Registered, AppError> {
-    if !state.config.accounts.allow_registration {
+    if !registration_open(&state.config) {
         return Err(AppError::Forbidden(
             "Registration is closed on this server; ask an administrator for an account.".into(),
         ));
     }
-    let account = NewAccount { is_admin: false, ..*account };
+    password::check_username(account.username).map_err(AppError::bad_input)?;
+    password::check_email(account.email).map_err(AppError::bad_input)?;
+    password::check_strength(account.password).map_err(AppError::bad_input)?;
+    let awaiting_approval = state.config.accounts.require_approval;
+    let answer = Registered {
+        username: account.username.to_owned(),
+        email: account.email.to_owned(),
+        email_confirmed: false,
+        awaiting_approval,
+    };
     let conn = state.conn()?;
-    let id = create_user(&conn, &account, state.config.accounts.bcrypt_cost)?;
+    if users::by_name(&conn, account.username)?.is_some() {
+        return Err(AppError::Conflict(USERNAME_TAKEN.into()));
+    }
+    if let Some(existing) = users::by_email(&conn, account.email)? {
+        // The same bcrypt work as a real registration, so the answer takes as long.
+        bcrypt::hash(account.password, state.config.accounts.bcrypt_cost).map_err(AppError::internal)?;
+        if !existing.is_organization {
+            let message = crate::mail::templates::address_in_use::render(
+                &existing.email,
+                &existing.username,
+                account.username,
+                &state.urls.forgot_password(),
+            );
+            super::notify::send(&conn, &state.mail, "address-in-use", message)?;
+        }
+        let actor = Principal { username: account.username.to_owned(), ..Principal::default() };
+        audit::record(&conn, &actor, ip, "account.register.address_in_use", None, Some(&existing.username))?;
+        return Ok(answer);
+    }
+    let account = NewAccount { is_admin: false, ..*account };
+    let id = match insert_account(&conn, &account, state.config.accounts.bcrypt_cost, true) {
+        // A race with another registration: only the name can still be the conflict worth naming.
+        Err(AppError::Conflict(_)) => return Err(AppError::Conflict(USERNAME_TAKEN.into())),
+        other => other?,
+    };
+    if awaiting_approval {
+        users::set_disabled(&conn, id, true)?;
+    }
     let actor = Principal { account_id: Some(id), username: account.username.to_owned(), ..Principal::default() };
     audit::record(&conn, &actor, ip, "account.register", None, None)?;
     email_links::send_confirmation(state, &conn, id, account.email)?;
-    Ok(Registered { username: account.username.to_owned(), email: account.email.to_owned(), email_confirmed: false })
+    Ok(answer)
 }
 
 /// A bcrypt hash verified when the user is unknown, so that a wrong username costs the same
@@ -94,12 +154,10 @@ pub fn change_password(
     let conn = state.conn()?;
     let user = users::by_id(&conn, p.account_id.unwrap_or_default())?
         .ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
-    let keys = super::login_limiter::LoginLimiter::keys(&user.username, ip);
-    if let Err(wait) = state.logins.check(&keys, std::time::Instant::now()) {
-        return Err(super::sessions::too_many(wait));
-    }
+    let attempt = state.logins.attempt(Some(&user.username), ip);
+    state.logins.refuse_if_exhausted(&attempt)?;
     if verify_password(&conn, &user.username, current, state.config.accounts.bcrypt_cost)?.is_none() {
-        state.logins.record_failure(&keys, std::time::Instant::now());
+        state.logins.record_failure(&attempt, std::time::Instant::now());
         return Err(AppError::Forbidden("The current password is incorrect.".into()));
     }
     set_password(state, &conn, user.id, new)?;

@@ -41,7 +41,7 @@ fn redeem(
         return Err(invalid());
     }
     if DateTime::parse_from_rfc3339(&row.expires_at).map_or(true, |t| t <= Utc::now()) {
-        return Err(AppError::BadRequest(format!("This {what} link has expired; request a new one.")));
+        return Err(AppError::Gone(format!("This {what} link has expired; request a new one.")));
     }
     Ok(row)
 }
@@ -118,8 +118,24 @@ pub fn request_email_change(
     audit::record(&conn, p, ip, "account.email.change", None, Some(new_email))
 }
 
-/// Emails a reset link when the name or address belongs to an account; says nothing either way.
+/// Emails a reset link when the name or address belongs to an account; says nothing either way,
+/// and takes the same time either way: the lookup and the mail happen after the answer, on the
+/// blocking pool, so a known address cannot be told from an unknown one by the response time.
 pub fn request_password_reset(state: &AppState, name_or_email: &str, ip: Option<&str>) -> Result<(), AppError> {
+    let (state, name_or_email, ip) = (state.clone(), name_or_email.to_owned(), ip.map(str::to_owned));
+    let work = move || {
+        if let Err(e) = send_password_reset(&state, &name_or_email, ip.as_deref()) {
+            tracing::error!(error = %e, "a password reset request failed");
+        }
+    };
+    match tokio::runtime::Handle::try_current() {
+        Ok(runtime) => drop(runtime.spawn_blocking(work)),
+        Err(_) => work(),
+    }
+    Ok(())
+}
+
+fn send_password_reset(state: &AppState, name_or_email: &str, ip: Option<&str>) -> Result<(), AppError> {
     let conn = state.conn()?;
     let Some(user) =
         users::by_name_or_email(&conn, name_or_email.trim())?.filter(|u| !u.is_organization && !u.is_disabled)
@@ -161,7 +177,7 @@ pub fn complete_password_reset(
     })??;
     let user =
         users::by_id(&conn, row.user_id)?.ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
-    state.logins.reset(&super::login_limiter::LoginLimiter::keys(&user.username, None)[0]);
+    state.logins.forget_account(&user.username);
     let actor = Principal { account_id: Some(user.id), username: user.username, ..Principal::default() };
     audit::record(&conn, &actor, ip, "account.reset", None, None)
 }

@@ -1,5 +1,13 @@
-//! Counts failed sign-ins per account and per client address, in memory (a restart forgets
-//! them, which is acceptable for a brute-force brake). Times are passed in, so tests need no clock.
+//! Counts failed credential checks (sign-in, password checks, Basic credentials on a private feed,
+//! API keys), in memory (a restart forgets them, which is acceptable for a brute-force brake).
+//! Times are passed in, so tests need no clock.
+//!
+//! Three budgets, so that guessing is slow but nobody is locked out by someone else: one account
+//! from one address gets `max` failures per window; one account from all addresses together gets
+//! 5 × `max` (a distributed guess at one password); one address for all accounts gets 20 × `max`
+//! (a spray of many names). Ten wrong passwords for one account therefore lock only that account
+//! from that address, not every account behind the same proxy or NAT.
+use crate::error::AppError;
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -7,6 +15,8 @@ use std::time::{Duration, Instant};
 /// Above this many tracked keys, stale ones are dropped so a flood of distinct names cannot grow
 /// memory without bound.
 const PRUNE_ABOVE: usize = 10_000;
+const ACCOUNT_FACTOR: usize = 5;
+const ADDRESS_FACTOR: usize = 20;
 
 pub struct LoginLimiter {
     max_failures: usize,
@@ -14,28 +24,39 @@ pub struct LoginLimiter {
     failures: Mutex<HashMap<String, VecDeque<Instant>>>,
 }
 
+/// The budgets one credential check counts against.
+pub struct Attempt {
+    buckets: Vec<(String, usize)>,
+}
+
 impl LoginLimiter {
     pub fn new(max_failures: u32, window: Duration) -> Self {
         Self { max_failures: max_failures.max(1) as usize, window, failures: Mutex::default() }
     }
 
-    /// The keys a sign-in attempt counts against: the account name (lowercase) and the address.
-    pub fn keys(account: &str, ip: Option<&str>) -> Vec<String> {
-        let mut keys = vec![format!("account:{}", account.trim().to_lowercase())];
-        if let Some(ip) = ip {
-            keys.push(format!("ip:{ip}"));
+    /// The budgets of a check of `account` (a name or email, compared lowercase; `None` when the
+    /// credential names no account, as an API key does) from `ip`.
+    pub fn attempt(&self, account: Option<&str>, ip: Option<&str>) -> Attempt {
+        let max = self.max_failures;
+        let mut buckets = Vec::with_capacity(3);
+        if let Some(account) = account.map(|a| a.trim().to_lowercase()) {
+            buckets.push((format!("account-ip:{account}\u{0}{}", ip.unwrap_or("-")), max));
+            buckets.push((format!("account:{account}"), max * ACCOUNT_FACTOR));
         }
-        keys
+        if let Some(ip) = ip {
+            buckets.push((format!("ip:{ip}"), max * ADDRESS_FACTOR));
+        }
+        Attempt { buckets }
     }
 
-    /// `Err(wait)` when any key has used up its failures; `wait` is until the oldest one expires.
-    pub fn check(&self, keys: &[String], now: Instant) -> Result<(), Duration> {
+    /// `Err(wait)` when any budget is used up; `wait` is until the oldest failure in it expires.
+    pub fn check(&self, attempt: &Attempt, now: Instant) -> Result<(), Duration> {
         let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut wait = None;
-        for key in keys {
+        for (key, limit) in &attempt.buckets {
             if let Some(times) = map.get_mut(key) {
                 Self::expire(times, now, self.window);
-                if times.len() >= self.max_failures {
+                if times.len() >= *limit {
                     let oldest = times.front().copied().unwrap_or(now);
                     let until = self.window.saturating_sub(now.saturating_duration_since(oldest));
                     wait = Some(wait.map_or(until, |w: Duration| w.max(until)));
@@ -45,28 +66,47 @@ impl LoginLimiter {
         wait.map_or(Ok(()), Err)
     }
 
-    pub fn record_failure(&self, keys: &[String], now: Instant) {
+    /// `check` as the error every credential path answers with: 429 and `Retry-After`.
+    pub fn refuse_if_exhausted(&self, attempt: &Attempt) -> Result<(), AppError> {
+        self.check(attempt, Instant::now()).map_err(too_many)
+    }
+
+    pub fn record_failure(&self, attempt: &Attempt, now: Instant) {
         let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if map.len() > PRUNE_ABOVE {
             let window = self.window;
             map.retain(|_, times| times.back().is_some_and(|t| now.saturating_duration_since(*t) < window));
         }
-        for key in keys {
+        for (key, _) in &attempt.buckets {
             let times = map.entry(key.clone()).or_default();
             Self::expire(times, now, self.window);
             times.push_back(now);
         }
     }
 
-    /// Forgets an account's failures after it signed in or reset its password.
-    pub fn reset(&self, key: &str) {
-        self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner).remove(key);
+    /// Forgets an account's failures (from every address) after it signed in or reset its password.
+    pub fn forget_account(&self, account: &str) {
+        let account = account.trim().to_lowercase();
+        let (whole, per_ip) = (format!("account:{account}"), format!("account-ip:{account}\u{0}"));
+        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        map.retain(|key, _| *key != whole && !key.starts_with(&per_ip));
     }
 
     fn expire(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
         while times.front().is_some_and(|t| now.saturating_duration_since(*t) >= window) {
             times.pop_front();
         }
+    }
+}
+
+/// 429 with the wait in words and in `Retry-After`.
+pub fn too_many(wait: Duration) -> AppError {
+    let seconds = wait.as_secs().max(1);
+    let minutes = seconds.div_ceil(60);
+    let unit = if minutes == 1 { "minute" } else { "minutes" };
+    AppError::TooManyRequests {
+        message: format!("Too many failed sign-in attempts; try again in {minutes} {unit}."),
+        retry_after_seconds: seconds,
     }
 }
 
@@ -77,29 +117,55 @@ mod tests {
     #[test]
     fn blocks_after_max_failures_until_the_window_passes() {
         let limiter = LoginLimiter::new(3, Duration::from_mins(15));
-        let keys = LoginLimiter::keys("Alice", Some("10.0.0.1"));
+        let attempt = limiter.attempt(Some("Alice"), Some("10.0.0.1"));
         let t0 = Instant::now();
         for i in 0..3 {
-            assert!(limiter.check(&keys, t0).is_ok(), "attempt {i}");
-            limiter.record_failure(&keys, t0);
+            assert!(limiter.check(&attempt, t0).is_ok(), "attempt {i}");
+            limiter.record_failure(&attempt, t0);
         }
-        let wait = limiter.check(&keys, t0 + Duration::from_mins(1)).unwrap_err();
+        let wait = limiter.check(&attempt, t0 + Duration::from_mins(1)).unwrap_err();
         assert_eq!(wait, Duration::from_mins(14));
-        assert!(limiter.check(&keys, t0 + Duration::from_mins(15)).is_ok());
+        assert!(limiter.check(&attempt, t0 + Duration::from_mins(15)).is_ok());
     }
 
     #[test]
-    fn counts_per_account_and_per_address() {
+    fn one_account_failing_does_not_lock_the_address_for_others() {
         let limiter = LoginLimiter::new(2, Duration::from_mins(15));
         let t0 = Instant::now();
-        limiter.record_failure(&LoginLimiter::keys("a", Some("1.1.1.1")), t0);
-        limiter.record_failure(&LoginLimiter::keys("b", Some("1.1.1.1")), t0);
-        // The address is used up, even for a third name; the names alone are not.
-        assert!(limiter.check(&LoginLimiter::keys("c", Some("1.1.1.1")), t0).is_err());
-        assert!(limiter.check(&LoginLimiter::keys("a", Some("2.2.2.2")), t0).is_ok());
-        limiter.record_failure(&LoginLimiter::keys("A", Some("3.3.3.3")), t0);
-        assert!(limiter.check(&LoginLimiter::keys("a", Some("4.4.4.4")), t0).is_err());
-        limiter.reset("account:a");
-        assert!(limiter.check(&LoginLimiter::keys("a", Some("4.4.4.4")), t0).is_ok());
+        let ip = Some("1.1.1.1");
+        limiter.record_failure(&limiter.attempt(Some("a"), ip), t0);
+        limiter.record_failure(&limiter.attempt(Some("A"), ip), t0);
+        // a is locked from this address, b (same address) and a (elsewhere) are not.
+        assert!(limiter.check(&limiter.attempt(Some("a"), ip), t0).is_err());
+        assert!(limiter.check(&limiter.attempt(Some("b"), ip), t0).is_ok());
+        assert!(limiter.check(&limiter.attempt(Some("a"), Some("2.2.2.2")), t0).is_ok());
+        limiter.forget_account("A");
+        assert!(limiter.check(&limiter.attempt(Some("a"), ip), t0).is_ok());
+    }
+
+    #[test]
+    fn an_account_has_a_budget_across_addresses_and_an_address_across_accounts() {
+        let limiter = LoginLimiter::new(2, Duration::from_mins(15));
+        let t0 = Instant::now();
+        // 5 × 2 failures for one account from ten addresses lock it everywhere.
+        for i in 0..10 {
+            limiter.record_failure(&limiter.attempt(Some("victim"), Some(&format!("10.0.0.{i}"))), t0);
+        }
+        assert!(limiter.check(&limiter.attempt(Some("victim"), Some("10.9.9.9")), t0).is_err());
+        // 20 × 2 failures from one address, each for another name, lock that address.
+        for i in 0..40 {
+            limiter.record_failure(&limiter.attempt(Some(&format!("user{i}")), Some("6.6.6.6")), t0);
+        }
+        assert!(limiter.check(&limiter.attempt(Some("someone-else"), Some("6.6.6.6")), t0).is_err());
+        assert!(limiter.check(&limiter.attempt(None, Some("6.6.6.6")), t0).is_err());
+        assert!(limiter.check(&limiter.attempt(Some("someone-else"), Some("7.7.7.7")), t0).is_ok());
+    }
+
+    #[test]
+    fn the_refusal_says_when_to_retry() {
+        let e = too_many(Duration::from_secs(61));
+        assert_eq!(e.to_string(), "Too many failed sign-in attempts; try again in 2 minutes.");
+        assert!(matches!(e, AppError::TooManyRequests { retry_after_seconds: 61, .. }));
+        assert_eq!(too_many(Duration::ZERO).to_string(), "Too many failed sign-in attempts; try again in 1 minute.");
     }
 }

@@ -48,7 +48,14 @@ pub fn create(
         .ok_or_else(|| AppError::Forbidden("Sign in to create an organization.".into()))?;
     password::check_username(name).map_err(|e| AppError::bad_input(e.replacen("username", "organization name", 1)))?;
     password::check_email(email).map_err(AppError::bad_input)?;
-    let new = users::NewUser { username: name, email, password_hash: None, is_admin: false, is_organization: true };
+    let new = users::NewUser {
+        username: name,
+        email,
+        password_hash: None,
+        is_admin: false,
+        is_organization: true,
+        self_registered: false,
+    };
     let org_id = match users::insert(conn, &new) {
         Ok(id) => id,
         Err(e) if e.is_unique_violation() => {

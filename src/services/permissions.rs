@@ -119,9 +119,12 @@ fn check_key(
         (PackageAction::ManageOwners | PackageAction::ReadAudit, _) => false,
     };
     if !scope_ok {
+        let has_push_version = grant.scopes.contains(&Scope::PushVersion);
         let what = match (action, owners) {
-            (PackageAction::Push, None) => "push new package ids (it has only the push-version scope)",
-            (PackageAction::Push, Some(_)) => "push packages (it lacks the push scope)",
+            (PackageAction::Push, None) if has_push_version => {
+                "push new package ids (it has only the push-version scope)"
+            }
+            (PackageAction::Push, _) => "push packages (it lacks the push scope)",
             (PackageAction::Unlist, _) => "unlist or relist packages (it lacks the unlist scope)",
             (PackageAction::ManageOwners | PackageAction::ReadAudit, _) => {
                 "manage owners or read audit logs; sign in instead"
@@ -213,6 +216,15 @@ mod tests {
             "This API key is not allowed to push new package ids (it has only the push-version scope)."
         );
         assert!(authorize(&p, PackageAction::Push, "Mine", Some(&[1])).is_ok());
+    }
+
+    #[test]
+    fn unlist_only_key_is_told_it_lacks_the_push_scope() {
+        let p = with_key(1, &[Scope::Unlist], &[]);
+        for owners in [None, Some(&[1][..])] {
+            let err = authorize(&p, PackageAction::Push, "New.Id", owners).unwrap_err();
+            assert_eq!(err.to_string(), "This API key is not allowed to push packages (it lacks the push scope).");
+        }
     }
 
     #[test]

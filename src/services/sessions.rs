@@ -2,7 +2,6 @@
 //! an expiry. A CSRF token is derived from the session token with the server key, so it is bound
 //! to the session without being stored (see `http::session` for how requests must carry it).
 use super::accounts::{self, Profile};
-use super::login_limiter::LoginLimiter;
 use super::permissions::Principal;
 use super::{audit, principals};
 use crate::db::{self, sessions, users};
@@ -19,11 +18,6 @@ use std::time::Instant;
 /// password or a disabled account.
 pub const BAD_CREDENTIALS: &str = "The username or password is incorrect.";
 
-pub fn too_many(wait: std::time::Duration) -> AppError {
-    let minutes = wait.as_secs().div_ceil(60).max(1);
-    let unit = if minutes == 1 { "minute" } else { "minutes" };
-    AppError::TooManyRequests(format!("Too many failed sign-in attempts; try again in {minutes} {unit}."))
-}
 
 pub struct SignedIn {
     /// The cookie value; only its hash is stored.
@@ -43,18 +37,16 @@ pub struct Session {
 }
 
 pub fn sign_in(state: &AppState, name: &str, password: &str, ip: Option<&str>) -> Result<SignedIn, AppError> {
-    let keys = LoginLimiter::keys(name, ip);
-    if let Err(wait) = state.logins.check(&keys, Instant::now()) {
-        return Err(too_many(wait));
-    }
+    let attempt = state.logins.attempt(Some(name), ip);
+    state.logins.refuse_if_exhausted(&attempt)?;
     let conn = state.conn()?;
     let Some(user) = accounts::verify_password(&conn, name, password, state.config.accounts.bcrypt_cost)? else {
-        state.logins.record_failure(&keys, Instant::now());
+        state.logins.record_failure(&attempt, Instant::now());
         let attempt = Principal { username: name.chars().take(64).collect(), ..Principal::default() };
         audit::record(&conn, &attempt, ip, "signin.failed", None, None)?;
         return Err(AppError::Unauthorized { message: BAD_CREDENTIALS.into(), basic_realm: false });
     };
-    state.logins.reset(&keys[0]);
+    state.logins.forget_account(name);
     let days = state.config.accounts.session_days;
     let session_token = token::generate();
     let expires_at = (Utc::now() + Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
@@ -125,15 +117,4 @@ mod tests {
         assert!(!csrf_matches(b"server", "session-a", "not base64!"));
     }
 
-    #[test]
-    fn waiting_time_is_rounded_up_to_minutes() {
-        assert_eq!(
-            too_many(std::time::Duration::from_secs(61)).to_string(),
-            "Too many failed sign-in attempts; try again in 2 minutes."
-        );
-        assert_eq!(
-            too_many(std::time::Duration::ZERO).to_string(),
-            "Too many failed sign-in attempts; try again in 1 minute."
-        );
-    }
 }

@@ -211,7 +211,7 @@ fn password_reset_by_emailed_single_use_expiring_link() {
         None,
         json!({ "token": token, "new_password": "another secret" }),
     ));
-    assert_eq!((s, text.as_str()), (400, "This password reset link has expired; request a new one."));
+    assert_eq!((s, text.as_str()), (410, "This password reset link has expired; request a new one."));
 }
 
 #[test]

@@ -159,6 +159,28 @@ pub async fn confirm(
 }
 
 /// After a successful form elsewhere, e.g. the sign-in page's "Forgot your password?" link.
+/// After registering: the same page whether or not the address already had an account (see
+/// `accounts::register`), so the visitor signs in next rather than being signed in here.
+pub fn registered(
+    state: &AppState,
+    req: &HttpRequest,
+    registered: &crate::services::accounts::Registered,
+    return_url: &str,
+) -> Result<HttpResponse, AppError> {
+    let mut p = page(state, req, "Check your email", "done");
+    p.message = if registered.awaiting_approval {
+        format!(
+            "We sent a link to {} to confirm the address. An administrator must approve the account {} before \
+             you can sign in.",
+            registered.email, registered.username
+        )
+    } else {
+        format!("We sent a link to {} to confirm the address. Sign in as {} to continue.", registered.email, registered.username)
+    };
+    p.sign_in_url = state.urls.portal_sign_in(return_url);
+    render(&p)
+}
+
 pub fn forgot_url(state: &AppState) -> String {
     state.urls.site_path_of("/users/account/ForgotPassword")
 }

@@ -151,12 +151,11 @@ pub async fn register(
     );
     let outcome = blocking(move || {
         let account = NewAccount { username: &username, email: &email, password: &password, is_admin: false };
-        accounts::register(&st, &account, ip.as_deref())?;
-        sessions::sign_in(&st, &username, &password, ip.as_deref())
+        accounts::register(&st, &account, ip.as_deref())
     })
     .await;
     match outcome {
-        Ok(signed_in) => Ok(forms::see_other_with(&form.return_url, session_cookie(&state, &signed_in))),
+        Ok(registered) => super::email_links::registered(&state, &req, &registered, &form.return_url),
         Err(e) => {
             let errors = Errors::from_refusal(e, &["username", "email", "password"])?;
             register_page(&state, &req, form, errors)

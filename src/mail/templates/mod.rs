@@ -1,5 +1,6 @@
 //! The text of every email Galley sends, one file per kind. Plain `format!` until the portal's
 //! templates arrive; every link is built by the caller from the one URL generator.
+pub mod address_in_use;
 pub mod confirm_email;
 pub mod owner_invitation;
 pub mod reset_password;

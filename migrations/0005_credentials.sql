@@ -1,0 +1,13 @@
+-- Self-registered accounts must confirm their email address before they may read a private
+-- feed; accounts an administrator created are vouched for by that administrator.
+ALTER TABLE users ADD COLUMN self_registered INTEGER NOT NULL DEFAULT 0;
+
+-- Bumped in the same transaction as every change that withdraws a credential (an API key
+-- deleted or regenerated, a password changed, an account disabled, a member leaving an
+-- organization), so that caches of verified credentials, in this process or another one, can
+-- tell that what they remember may be stale.
+CREATE TABLE credential_epoch (
+    id    INTEGER PRIMARY KEY CHECK (id = 1),
+    value INTEGER NOT NULL
+);
+INSERT INTO credential_epoch (id, value) VALUES (1, 0);

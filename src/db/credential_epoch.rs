@@ -1,0 +1,26 @@
+//! A counter of withdrawn credentials (see `migrations/0005_credentials.sql`). Every function in
+//! `db/` that withdraws a credential calls [`bump`], so no service can forget to: the stored value
+//! tells other processes (a `galley apikey revoke` next to the server), the in-process counter
+//! tells this one at once.
+use super::DbError;
+use rusqlite::Connection;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+static LOCAL: AtomicU64 = AtomicU64::new(0);
+
+pub fn bump(conn: &Connection) -> Result<(), DbError> {
+    conn.execute("UPDATE credential_epoch SET value = value + 1 WHERE id = 1", [])?;
+    LOCAL.fetch_add(1, Ordering::SeqCst);
+    Ok(())
+}
+
+/// Changes whenever this process withdrew a credential.
+pub fn local() -> u64 {
+    LOCAL.load(Ordering::SeqCst)
+}
+
+/// Changes whenever any process withdrew a credential.
+pub fn stored(conn: &Connection) -> Result<u64, DbError> {
+    let value: i64 = conn.query_row("SELECT value FROM credential_epoch WHERE id = 1", [], |r| r.get(0))?;
+    Ok(u64::try_from(value).unwrap_or_default())
+}
