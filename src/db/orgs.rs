@@ -27,7 +27,8 @@ pub fn upsert_member(conn: &Connection, org_id: i64, user_id: i64, role: &str) -
 }
 
 pub fn remove_member(conn: &Connection, org_id: i64, user_id: i64) -> Result<bool, DbError> {
-    let removed = conn.execute("DELETE FROM org_members WHERE org_id = ?1 AND user_id = ?2", params![org_id, user_id])?;
+    let removed =
+        conn.execute("DELETE FROM org_members WHERE org_id = ?1 AND user_id = ?2", params![org_id, user_id])?;
     super::credential_epoch::bump(conn)?;
     Ok(removed == 1)
 }

@@ -237,8 +237,8 @@ impl<R: Read + Seek> BudgetedReader<'_, R> {
         let budget = self.limit - (self.expanded - declared);
         let unreadable = || PackageError::UnreadableEntry(name.to_owned());
         let entry = self.zip.by_index(index).map_err(|_| unreadable())?;
-        let actual = std::io::copy(&mut entry.take(budget.saturating_add(1)), &mut std::io::sink())
-            .map_err(|_| unreadable())?;
+        let actual =
+            std::io::copy(&mut entry.take(budget.saturating_add(1)), &mut std::io::sink()).map_err(|_| unreadable())?;
         if actual > budget {
             return Err(PackageError::TooLargeExpanded(self.limit));
         }

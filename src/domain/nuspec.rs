@@ -441,10 +441,9 @@ fn check_element_namespace(ns: &ResolveResult<'_>, start: &BytesStart<'_>) -> Re
         ResolveResult::Unbound => Ok(()),
         ResolveResult::Bound(Namespace(uri)) if is_nuspec_namespace(uri) => Ok(()),
         ResolveResult::Bound(Namespace(uri)) => Err(foreign(uri)),
-        ResolveResult::Unknown(prefix) => Err(NuspecError::Xml(format!(
-            "the namespace prefix '{}' is not declared",
-            String::from_utf8_lossy(prefix)
-        ))),
+        ResolveResult::Unknown(prefix) => {
+            Err(NuspecError::Xml(format!("the namespace prefix '{}' is not declared", String::from_utf8_lossy(prefix))))
+        }
     }
 }
 
@@ -879,7 +878,7 @@ mod tests {
 
     #[test]
     fn error_no_metadata() {
-        let e = err(r#"<package><files/></package>"#);
+        let e = err(r"<package><files/></package>");
         assert_eq!(e.to_string(), "the .nuspec file has no <metadata> element");
     }
 

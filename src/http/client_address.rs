@@ -86,12 +86,15 @@ mod tests {
         map
     }
 
+    /// (TCP peer, headers, expected client address)
+    type Case = (std::net::IpAddr, &'static [(&'static str, &'static str)], &'static str);
+
     #[test]
     fn forwarded_headers_count_only_from_trusted_proxies() {
         let proxy: std::net::IpAddr = "127.0.0.1".parse().unwrap();
         let stranger: std::net::IpAddr = "203.0.113.9".parse().unwrap();
         let trusted = vec!["127.0.0.1/32".parse().unwrap(), "10.0.0.0/8".parse().unwrap()];
-        let cases: &[(std::net::IpAddr, &[(&'static str, &'static str)], &str)] = &[
+        let cases: &[Case] = &[
             // No proxies configured for this peer: headers are ignored.
             (stranger, &[("x-forwarded-for", "198.51.100.1")], "203.0.113.9"),
             (proxy, &[], "127.0.0.1"),

@@ -150,8 +150,7 @@ pub fn serve_file(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
         Err(e) => return Err(e.into()),
     };
-    let mut response =
-        file.disable_content_disposition().use_last_modified(true).use_etag(true).into_response(req);
+    let mut response = file.disable_content_disposition().use_last_modified(true).use_etag(true).into_response(req);
     content.apply(response.headers_mut());
     response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
     Ok(response)

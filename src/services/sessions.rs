@@ -18,7 +18,6 @@ use std::time::Instant;
 /// password or a disabled account.
 pub const BAD_CREDENTIALS: &str = "The username or password is incorrect.";
 
-
 pub struct SignedIn {
     /// The cookie value; only its hash is stored.
     pub token: String,
@@ -116,5 +115,4 @@ mod tests {
         assert!(!csrf_matches(b"other", "session-a", &t));
         assert!(!csrf_matches(b"server", "session-a", "not base64!"));
     }
-
 }

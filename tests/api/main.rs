@@ -18,5 +18,6 @@ mod portal;
 mod push;
 mod recovery;
 mod scan;
+mod security;
 mod sessions;
 mod smtp_sink;

@@ -175,7 +175,10 @@ pub fn registered(
             registered.email, registered.username
         )
     } else {
-        format!("We sent a link to {} to confirm the address. Sign in as {} to continue.", registered.email, registered.username)
+        format!(
+            "We sent a link to {} to confirm the address. Sign in as {} to continue.",
+            registered.email, registered.username
+        )
     };
     p.sign_in_url = state.urls.portal_sign_in(return_url);
     render(&p)

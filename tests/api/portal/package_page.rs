@@ -178,7 +178,9 @@ fn license_file_report_abuse_and_unsafe_links() {
             &nuspec(
                 "Acme.Lic",
                 "1.0.0",
-                r#"<license type="file">LICENSE.txt</license><projectUrl>javascript:alert(1)</projectUrl>"#,
+                // Push refuses such a projectUrl; a repository URL may be scp-style (`git@host:repo`),
+                // so it is accepted and only an http(s) one becomes a link.
+                r#"<license type="file">LICENSE.txt</license><repository type="git" url="javascript:alert(1)" />"#,
             ),
             "Acme.Lic",
             &[("LICENSE.txt", b"Acme <Proprietary> License"), ("lib/net6.0/_._", b"")],
@@ -186,7 +188,7 @@ fn license_file_report_abuse_and_unsafe_links() {
     );
     let body = html(&app, "/packages/Acme.Lic");
     assert_contains(&body, &[r#"<a href="/packages/Acme.Lic/1.0.0/License">License file</a>"#]);
-    assert_lacks(&body, &["javascript:", "Project website"]);
+    assert_lacks(&body, &["javascript:", "Source repository"]);
     let license = html(&app, "/packages/Acme.Lic/1.0.0/License");
     assert_contains(
         &license,
