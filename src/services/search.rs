@@ -8,6 +8,18 @@ use crate::state::AppState;
 use actix_web::web::Bytes;
 
 pub const MAX_TAKE: usize = 1000;
+/// Longer search text is never a real query; refusing it says why instead of scanning for it.
+pub const MAX_QUERY_CHARS: usize = 1000;
+
+/// The search text, or a 400 that says it is too long (the one rule for v3, v2 and the portal).
+pub fn checked_query(q: String) -> Result<String, AppError> {
+    if q.chars().count() > MAX_QUERY_CHARS {
+        return Err(AppError::BadRequest(format!(
+            "The search query is longer than {MAX_QUERY_CHARS} characters; shorten it."
+        )));
+    }
+    Ok(q)
+}
 
 #[derive(Debug, Clone, Default)]
 pub struct SearchParams {

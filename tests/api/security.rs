@@ -309,3 +309,17 @@ fn an_unlist_only_key_pushing_is_told_it_lacks_the_push_scope() {
         (403, "This API key is not allowed to push packages (it lacks the push scope).")
     );
 }
+
+#[test]
+fn an_overlong_search_query_is_refused_with_a_reason() {
+    let app = spawn_app();
+    let long = "a".repeat(20_000);
+    for path in
+        [format!("/v3/query?q={long}"), format!("/api/v2/Search()?searchTerm='{long}'"), format!("/packages?q={long}")]
+    {
+        let (status, text) = status_text(app.get(&path));
+        assert_eq!(status, 400, "{}", &path[..20]);
+        assert!(text.contains("The search query is longer than 1000 characters; shorten it."), "{}", &path[..20]);
+    }
+    assert_eq!(app.get(&format!("/v3/query?q={}", "a".repeat(1000))).status(), 200);
+}

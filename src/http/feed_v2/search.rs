@@ -8,7 +8,8 @@ use crate::state::AppState;
 use actix_web::HttpResponse;
 
 fn source(request: &V2Request) -> Result<Source, AppError> {
-    Ok(Source::Search { term: request.string("searchTerm")?, include_prerelease: request.flag("includePrerelease")? })
+    let term = crate::services::search::checked_query(request.string("searchTerm")?)?;
+    Ok(Source::Search { term, include_prerelease: request.flag("includePrerelease")? })
 }
 
 pub async fn list(state: AppState, request: V2Request) -> Result<HttpResponse, AppError> {

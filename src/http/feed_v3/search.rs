@@ -42,7 +42,7 @@ fn params(q: &HashMap<String, String>) -> Result<SearchParams, AppError> {
         return Err(AppError::BadRequest(format!("The 'take' parameter must be at most {MAX_TAKE}.")));
     }
     Ok(SearchParams {
-        q: q.get("q").cloned().unwrap_or_default(),
+        q: search::checked_query(q.get("q").cloned().unwrap_or_default())?,
         skip: number(q, "skip", 0)?,
         take,
         prerelease: flag(q, "prerelease")?,

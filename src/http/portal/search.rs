@@ -104,7 +104,7 @@ struct SearchPage {
 pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let query = PageQuery::parse(req.query_string())?;
     let params = SearchParams {
-        q: query.q.clone(),
+        q: crate::services::search::checked_query(query.q.clone())?,
         skip: (query.page - 1).saturating_mul(PAGE_SIZE),
         take: PAGE_SIZE,
         prerelease: query.prerelease,
