@@ -5,6 +5,7 @@ mod helpers;
 
 mod accounts;
 mod apikeys;
+mod authz_matrix;
 mod clamd;
 mod cli;
 mod feed_auth;

@@ -11,8 +11,17 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-pub fn scope() -> actix_web::Scope {
+pub fn scope() -> actix_web::Scope<
+    impl actix_web::dev::ServiceFactory<
+        actix_web::dev::ServiceRequest,
+        Config = (),
+        Response = actix_web::dev::ServiceResponse<actix_web::body::BoxBody>,
+        Error = actix_web::Error,
+        InitError = (),
+    >,
+> {
     web::scope("/api/admin")
+        .wrap(actix_web::middleware::from_fn(crate::http::session::require_admin))
         .app_data(json_config())
         .route("/support", web::get().to(list_support))
         .route("/support/{request}/add-owner", web::post().to(support_add_owner))
