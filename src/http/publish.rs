@@ -1,11 +1,11 @@
 //! PackagePublish/2.0.0 (`/api/v2/package`): push, delete (unlist) and relist, shared by v2 and v3.
 use crate::error::AppError;
 use crate::http::auth::{api_key_principal, client_ip};
+use crate::http::intake;
 use crate::services::lifecycle::{self, Change};
 use crate::services::publish::{PushOutcome, Waiting};
 use crate::services::{blocking, publish};
 use crate::state::AppState;
-use crate::http::intake;
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// Mounts push, delete and relist. nuget.exe builds these URLs from the source it is given:

@@ -20,3 +20,4 @@ mod recovery;
 mod scan;
 mod sessions;
 mod smtp_sink;
+mod upload_intake;

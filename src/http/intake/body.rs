@@ -75,7 +75,7 @@ mod tests {
     use super::*;
     use futures_util::stream;
 
-    const LIMITS: Limits = Limits { idle: Duration::from_secs(5), total: Duration::from_secs(60), max_bytes: 10 };
+    const LIMITS: Limits = Limits { idle: Duration::from_secs(5), total: Duration::from_mins(1), max_bytes: 10 };
 
     fn big() -> String {
         "big".into()
@@ -83,7 +83,8 @@ mod tests {
 
     #[tokio::test]
     async fn chunks_pass_through_until_the_cap() {
-        let chunks: Vec<Result<Bytes, String>> = vec![Ok(Bytes::from_static(b"12345")), Ok(Bytes::from_static(b"678901"))];
+        let chunks: Vec<Result<Bytes, String>> =
+            vec![Ok(Bytes::from_static(b"12345")), Ok(Bytes::from_static(b"678901"))];
         let mut body = Body::new(stream::iter(chunks), LIMITS, big());
         assert_eq!(body.next_chunk().await.unwrap().unwrap(), "12345");
         assert!(matches!(body.next_chunk().await, Err(AppError::TooLarge(_))));
@@ -107,7 +108,7 @@ mod tests {
 
     #[tokio::test]
     async fn the_total_timeout_wins_when_it_comes_first() {
-        let limits = Limits { idle: Duration::from_secs(60), total: Duration::from_millis(20), max_bytes: 10 };
+        let limits = Limits { idle: Duration::from_mins(1), total: Duration::from_millis(20), max_bytes: 10 };
         let mut body = Body::new(stream::pending::<Result<Bytes, String>>(), limits, big());
         let e = body.next_chunk().await.unwrap_err();
         assert!(matches!(e, AppError::Timeout(_)));

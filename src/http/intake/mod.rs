@@ -20,8 +20,13 @@ use tempfile::NamedTempFile;
 const FRAMING_ALLOWANCE: u64 = 64 * 1024;
 
 /// Non-multipart bodies taken as the package itself.
-const RAW_TYPES: [&str; 5] =
-    ["application/octet-stream", "application/zip", "application/x-zip-compressed", "application/x-nupkg", "binary/octet-stream"];
+const RAW_TYPES: [&str; 5] = [
+    "application/octet-stream",
+    "application/zip",
+    "application/x-zip-compressed",
+    "application/x-nupkg",
+    "binary/octet-stream",
+];
 
 pub type Form = Multipart<web::Payload>;
 
@@ -42,7 +47,10 @@ async fn spool(state: &AppState) -> Result<Spool, AppError> {
 /// The request's media type, refusing a malformed Content-Type.
 fn media_type(req: &HttpRequest) -> Result<Option<mime::Mime>, AppError> {
     req.mime_type().map_err(|_| {
-        let raw = req.headers().get(actix_web::http::header::CONTENT_TYPE).map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
+        let raw = req
+            .headers()
+            .get(actix_web::http::header::CONTENT_TYPE)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
         AppError::BadRequest(format!("The Content-Type '{}' is not a media type.", raw.unwrap_or_default()))
     })
 }

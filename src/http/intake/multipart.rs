@@ -130,7 +130,10 @@ where
             from = avail.len().saturating_sub(self.delimiter.len());
             if !self.fill().await? {
                 return Err(bad(if self.received_any {
-                    format!("The multipart upload has no boundary line '--{}' (the boundary its Content-Type names).", self.boundary)
+                    format!(
+                        "The multipart upload has no boundary line '--{}' (the boundary its Content-Type names).",
+                        self.boundary
+                    )
                 } else {
                     "The upload is empty: the request has no body.".to_owned()
                 }));
@@ -276,9 +279,8 @@ fn parse_headers(block: &[u8]) -> Part {
         let (name, value) = (&line[..colon], &line[colon + 1..]);
         name.trim_ascii().eq_ignore_ascii_case(b"content-disposition").then_some(value.trim_ascii())
     });
-    let parsed = disposition
-        .and_then(|v| HeaderValue::from_bytes(v).ok())
-        .and_then(|v| ContentDisposition::from_raw(&v).ok());
+    let parsed =
+        disposition.and_then(|v| HeaderValue::from_bytes(v).ok()).and_then(|v| ContentDisposition::from_raw(&v).ok());
     parsed.map_or_else(Part::default, |cd| Part {
         name: cd.get_name().map(str::to_owned),
         filename: cd.get_filename().map(str::to_owned),

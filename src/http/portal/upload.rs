@@ -162,9 +162,11 @@ pub async fn submit(
         (account.session.id, account.session.principal.clone(), upload.clone(), client_ip(&req));
     let outcome = blocking(move || {
         let path = uploads::held(&st, session_id, &t)?;
-        let outcome = publish::publish_file(&st, &principal, &path, ip.as_deref())?;
+        // Published or refused, the held file has served its purpose: a refusal (an existing
+        // version, an id owned by others, a failed scan) would refuse the same file again.
+        let outcome = publish::publish_file(&st, &principal, &path, ip.as_deref());
         uploads::discard(&path)?;
-        Ok(outcome)
+        outcome
     })
     .await;
     match outcome {
@@ -172,7 +174,7 @@ pub async fn submit(
         // Waiting for its scan: the version page tells its owners so.
         Ok(PushOutcome::Accepted(p, _)) => Ok(forms::see_other(&state.urls.portal_package_version(&p.id, &p.version))),
         Err(e @ AppError::NotFound(_)) => Err(e),
-        Err(e) => verify_page(&state, &req, &account, upload, Errors::from_refusal(e, &[])?).await,
+        Err(e) => upload_page(&state, &req, Errors::from_refusal(e, &[])?),
     }
 }
 

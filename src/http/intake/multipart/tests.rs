@@ -8,7 +8,7 @@ const B: &str = "---------------------------8df4ed0804e9558";
 
 fn reader(body: &[u8], chunk: usize) -> Multipart<impl Stream<Item = Result<Bytes, String>> + Unpin> {
     let chunks: Vec<Result<Bytes, String>> = body.chunks(chunk.max(1)).map(|c| Ok(Bytes::copy_from_slice(c))).collect();
-    let limits = Limits { idle: Duration::from_secs(60), total: Duration::from_secs(60), max_bytes: 1 << 20 };
+    let limits = Limits { idle: Duration::from_mins(1), total: Duration::from_mins(1), max_bytes: 1 << 20 };
     Multipart::new(Body::new(stream::iter(chunks), limits, "too large".into()), B)
 }
 
@@ -57,7 +57,8 @@ async fn nuget_2_8_7_framing_lf_before_the_closing_delimiter_and_nothing_after()
 #[tokio::test]
 async fn rfc_7578_crlf_framing_with_a_text_field_preamble_and_epilogue() {
     let body = [
-        format!("preamble\r\n--{B}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok\r\n--{B}  \r\n").as_bytes(),
+        format!("preamble\r\n--{B}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok\r\n--{B}  \r\n")
+            .as_bytes(),
         b"content-disposition: form-data; name=\"package\"; filename=\"caf\xc3\xa9.nupkg\"\r\n\r\n",
         DATA,
         format!("\r\n--{B}--\r\nepilogue").as_bytes(),
@@ -72,7 +73,10 @@ async fn rfc_7578_crlf_framing_with_a_text_field_preamble_and_epilogue() {
 #[tokio::test]
 async fn lf_everywhere_and_empty_or_nameless_parts() {
     let body = format!("--{B}\nContent-Disposition: form-data; name=\"a\"\n\n\n--{B}\n\nx\n--{B}--\n");
-    assert_eq!(both(body.as_bytes()).await, Ok(vec![(Some("a".into()), None, Vec::new()), (None, None, b"x".to_vec())]));
+    assert_eq!(
+        both(body.as_bytes()).await,
+        Ok(vec![(Some("a".into()), None, Vec::new()), (None, None, b"x".to_vec())])
+    );
 }
 
 #[tokio::test]
@@ -83,7 +87,9 @@ async fn a_closing_delimiter_alone_has_no_parts() {
 #[tokio::test]
 async fn each_framing_fault_is_named() {
     let head = format!("--{B}\r\nContent-Disposition: form-data; name=\"package\"; filename=\"p\"\r\n\r\n");
-    let many: String = (0..17).map(|i| format!("--{B}\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\nv\r\n")).collect();
+    let one = |i: usize| format!("--{B}\r\nContent-Disposition: form-data; name=\"f{i}\"\r\n\r\nv\r\n");
+    let many: Vec<String> = (0..17).map(one).collect();
+    let many = many.concat();
     let cases: Vec<(Vec<u8>, String)> = vec![
         (Vec::new(), "The upload is empty: the request has no body.".into()),
         (
@@ -98,7 +104,10 @@ async fn each_framing_fault_is_named() {
             format!("{head}PK truncated").into_bytes(),
             format!("The multipart upload ends inside the part 'package' before its closing delimiter '--{B}--'."),
         ),
-        (format!("--{B}\r\nContent-Disposition: form").into_bytes(), "The multipart upload ends inside a part's headers.".into()),
+        (
+            format!("--{B}\r\nContent-Disposition: form").into_bytes(),
+            "The multipart upload ends inside a part's headers.".into(),
+        ),
         (
             format!("--{B}\r\nX: {}\r\n\r\n", "y".repeat(MAX_PART_HEADERS)).into_bytes(),
             "A part of the multipart upload has headers longer than 16 KiB.".into(),
