@@ -215,3 +215,30 @@ fn a_trickling_upload_is_refused_with_408_after_the_total_timeout() {
     assert_eq!(app.stored(), (0, 0, 0));
     assert_eq!(tmp_files(&app), 0);
 }
+
+#[test]
+fn a_stalled_portal_upload_is_reported_on_the_page_and_leaves_nothing() {
+    let app = spawn_app_with(|c| c.publish.upload_idle_timeout_seconds = 1);
+    app.create_user("alice", false);
+    let s = app.sign_in("alice");
+    let b = "xyz";
+    let body = format!(
+        "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\n{}\r\n--{b}\r\n\
+         Content-Disposition: form-data; name=\"package\"; filename=\"p.nupkg\"\r\n\r\nPK",
+        s.csrf
+    );
+    let head = format!(
+        "POST /packages/manage/upload HTTP/1.1\r\nHost: x\r\nCookie: {}\r\nConnection: close\r\n\
+         Content-Type: multipart/form-data; boundary={b}\r\nContent-Length: {}\r\n\r\n",
+        s.cookie,
+        body.len() + 1000
+    );
+    let mut stream = connect(&app);
+    stream.write_all(format!("{head}{body}").as_bytes()).unwrap();
+    let (status, page) = read_answer(&mut stream);
+    assert_eq!(status, 400);
+    let message = "The upload stalled: no data arrived for 1 seconds; send the package again.";
+    assert!(page.contains(&format!(r#"<p class="field-error" id="f-package-error">{message}</p>"#)), "{page}");
+    assert_eq!(app.count("SELECT COUNT(*) FROM package_versions"), 0);
+    assert_eq!(tmp_files(&app), 0);
+}
