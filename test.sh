@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test Galley has. On a fresh Debian machine it first installs what the tests need
-# (mono and nuget.exe 5.8 for the real-client tests, clamav-daemon for the real-clamd test,
+# (mono, nuget.exe 5.8 and Debian's nuget 2.8.7 for the real-client tests, clamav-daemon for the real-clamd test,
 # chromium and playwright-core for the browser tests);
 # later runs skip what is already there.
 set -euo pipefail
@@ -13,6 +13,9 @@ step "installing test dependencies (only what is missing)"
 missing=()
 command -v mono >/dev/null 2>&1 || missing+=(mono-runtime mono-devel ca-certificates-mono)
 command -v curl >/dev/null 2>&1 || missing+=(curl)
+# The second real client: Debian's NuGet 2.8.7 (tests/clients/run.py, group nuget2); `script` gives its `list` a terminal.
+command -v nuget >/dev/null 2>&1 || missing+=(nuget)
+command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 # Real-clamd test (tests/scan/clamd_setup.md); it writes its own signatures, no download needed.
 [ -x /usr/sbin/clamd ] || command -v clamd >/dev/null 2>&1 || missing+=(clamav-daemon)
 # Browser tests drive Debian's Chromium with Playwright (playwright-core, installed by tests/browser/run.sh).
@@ -37,7 +40,7 @@ cargo clippy --all-targets --quiet -- -D warnings
 step "unit and in-process integration tests"
 GALLEY_REQUIRE_CLAMD=1 cargo test --quiet
 
-step "real nuget.exe client against a running server"
+step "real NuGet clients (nuget.exe 5.8, Debian's nuget 2.8.7) against a running server"
 cargo build --quiet --bin galley
 GALLEY_BIN="$root/target/debug/galley" bash tests/clients/run.sh
 

@@ -60,6 +60,10 @@ pub struct PublishConfig {
     pub max_entries: usize,
     pub max_expanded_mb: u64,
     pub delete_mode: DeleteMode,
+    /// An upload whose body sends nothing for this long is refused with 408.
+    pub upload_idle_timeout_seconds: u64,
+    /// An upload whose body takes longer than this in all is refused with 408.
+    pub upload_total_timeout_seconds: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -183,7 +187,14 @@ impl Default for Config {
 impl Default for PublishConfig {
     fn default() -> Self {
         // nuget.org's upload limit is 250 MB.
-        Self { max_package_mb: 250, max_entries: 20_000, max_expanded_mb: 1024, delete_mode: DeleteMode::Unlist }
+        Self {
+            max_package_mb: 250,
+            max_entries: 20_000,
+            max_expanded_mb: 1024,
+            delete_mode: DeleteMode::Unlist,
+            upload_idle_timeout_seconds: 30,
+            upload_total_timeout_seconds: 600,
+        }
     }
 }
 
@@ -390,6 +401,11 @@ impl Config {
         }
         if self.publish.max_package_mb == 0 {
             return Err(ConfigError::Invalid("[publish] max_package_mb must be at least 1".into()));
+        }
+        if self.publish.upload_idle_timeout_seconds == 0 || self.publish.upload_total_timeout_seconds == 0 {
+            return Err(ConfigError::Invalid(
+                "[publish] upload_idle_timeout_seconds and upload_total_timeout_seconds must be at least 1".into(),
+            ));
         }
         if !(4..=31).contains(&self.accounts.bcrypt_cost) {
             return Err(ConfigError::Invalid("[accounts] bcrypt_cost must be between 4 and 31".into()));

@@ -25,6 +25,9 @@ pub enum AppError {
     Gone(String),
     #[error("{0}")]
     TooLarge(String),
+    /// The client sent the request body too slowly (an upload's idle or total timeout).
+    #[error("{0}")]
+    Timeout(String),
     /// Sent with `Retry-After`.
     #[error("{message}")]
     TooManyRequests { message: String, retry_after_seconds: u64 },
@@ -107,6 +110,7 @@ impl ResponseError for AppError {
             AppError::Conflict(_) => StatusCode::CONFLICT,
             AppError::Gone(_) => StatusCode::GONE,
             AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }

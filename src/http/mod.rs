@@ -7,6 +7,7 @@ pub mod feed_v2;
 pub mod feed_v3;
 pub mod files;
 pub mod health;
+pub mod intake;
 pub mod portal;
 pub mod publish;
 pub mod request_log;

@@ -1,14 +1,12 @@
 //! PackagePublish/2.0.0 (`/api/v2/package`): push, delete (unlist) and relist, shared by v2 and v3.
 use crate::error::AppError;
 use crate::http::auth::{api_key_principal, client_ip};
+use crate::http::intake;
 use crate::services::lifecycle::{self, Change};
 use crate::services::publish::{PushOutcome, Waiting};
 use crate::services::{blocking, publish};
 use crate::state::AppState;
-use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
-use futures_util::StreamExt;
-use std::io::Write;
 
 /// Mounts push, delete and relist. nuget.exe builds these URLs from the source it is given:
 /// `-Source {base}/` → `{base}/api/v2/package/…`, `-Source {base}/api/v2/package` → as given, and
@@ -22,59 +20,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     }
 }
 
-/// Receives the upload into a temp file under the data dir, refusing it once over the limit.
-async fn receive(
-    req: &HttpRequest,
-    payload: web::Payload,
-    state: &AppState,
-) -> Result<tempfile::NamedTempFile, AppError> {
-    let limit = state.config.max_package_bytes();
-    let tmp_dir = state.config.data_dir.join("tmp");
-    std::fs::create_dir_all(&tmp_dir)?;
-    let mut file = tempfile::NamedTempFile::new_in(&tmp_dir)?;
-    let mut written: u64 = 0;
-    let mut write = |chunk: &[u8]| -> Result<(), AppError> {
-        written += chunk.len() as u64;
-        if written > limit {
-            return Err(publish::too_large(state));
-        }
-        file.write_all(chunk)?;
-        Ok(())
-    };
-    let is_multipart = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.to_ascii_lowercase().starts_with("multipart/"));
-    if is_multipart {
-        let mut multipart = Multipart::new(req.headers(), payload);
-        // The package is the first part; clients send exactly one.
-        let mut field = match multipart.next().await {
-            Some(Ok(field)) => field,
-            Some(Err(e)) => return Err(AppError::BadRequest(format!("The multipart upload is malformed: {e}."))),
-            None => return Err(AppError::BadRequest("The upload contains no package.".into())),
-        };
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk.map_err(|e| AppError::BadRequest(format!("The multipart upload is malformed: {e}.")))?;
-            write(&chunk)?;
-        }
-    } else {
-        let mut payload = payload;
-        while let Some(chunk) = payload.next().await {
-            let chunk = chunk.map_err(|e| AppError::BadRequest(format!("The upload could not be read: {e}.")))?;
-            write(&chunk)?;
-        }
-    }
-    if written == 0 {
-        return Err(AppError::BadRequest("The upload contains no package.".into()));
-    }
-    Ok(file)
-}
-
 async fn push(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     // Authenticate before reading the body, so a bad key costs no upload.
     let principal = api_key_principal(&req, &state).await?;
-    let file = receive(&req, payload, &state).await?;
+    let file = intake::push_body(&req, payload, &state).await?;
     let state = state.get_ref().clone();
     let ip = client_ip(&req);
     let outcome = blocking(move || publish::publish_file(&state, &principal, file.path(), ip.as_deref())).await?;

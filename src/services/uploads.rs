@@ -23,7 +23,7 @@ pub struct Preview {
 }
 
 fn session_dir(state: &AppState, session_id: i64) -> PathBuf {
-    state.config.data_dir.join("tmp").join("portal-uploads").join(session_id.to_string())
+    state.config.tmp_dir().join("portal-uploads").join(session_id.to_string())
 }
 
 /// Moves a received upload into the session's holding place; returns its token.

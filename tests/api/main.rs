@@ -22,3 +22,4 @@ mod scan;
 mod security;
 mod sessions;
 mod smtp_sink;
+mod upload_intake;

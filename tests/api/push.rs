@@ -214,7 +214,7 @@ fn empty_and_oversized_uploads_are_refused() {
     let (_, key) = app.user_with_key("alice");
     let r = app.push(Some(&key), b"");
     assert_eq!(r.status(), 400);
-    assert_eq!(r.text().unwrap(), "The upload contains no package.");
+    assert_eq!(r.text().unwrap(), "The upload contains no package: its file part 'package' is empty.");
     let r = app.push(Some(&key), &vec![0u8; 1024 * 1024 + 10]);
     assert_eq!(r.status(), 413);
     assert_eq!(r.text().unwrap(), "The package is larger than the server's limit of 1 MB.");

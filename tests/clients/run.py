@@ -1,10 +1,14 @@
 #!/usr/bin/env python3
-"""Real-client compatibility test: nuget.exe 5.8 (under mono) against a running Galley.
+"""Real-client compatibility test: every NuGet client that runs here, against a running Galley:
+nuget.exe 5.8 (under mono) and Debian's `nuget` package (NuGet 2.8.7, also on mono).
 
 Starts `galley serve` on a free loopback port with a temp data dir, creates users and
 API keys with the galley CLI, packs fixtures from tests/fixtures/clients/ with the real
-`nuget pack`, then runs nuget.exe push / setApiKey / search / list / install / delete
-against the v3 source ({base}/v3/index.json) and the v2 source ({base}/api/v2/).
+`nuget pack`, then runs nuget.exe push / setApiKey / search / list / install / restore /
+delete against the v3 source ({base}/v3/index.json) and the v2 source ({base}/api/v2/),
+NuGet 2.8.7 push / list / install / delete against the v2 source (group `nuget2`), and
+nuget.exe against a second, private server (`[feed] require_auth = true`) whose
+credentials `nuget sources add -UserName -Password` stores in NuGet.Config (group `private`).
 
 Output: one `PASS name` / `FAIL name: why` line per case, then `N passed, M failed`.
 Exit status: 0 when all selected cases pass, 1 when one fails, 2 when setup is impossible.
@@ -14,8 +18,9 @@ Environment:
   GALLEY_BIN        galley binary (default: <repo>/target/debug/galley)
   GALLEY_SERVE_ARGS extra arguments for `galley serve` (shell-split)
   NUGET_EXE         nuget.exe (default: searched under <repo>/**/node_modules/nuget-exe and /tmp/nugetexe)
+  NUGET2            Debian's nuget 2.8.7 launcher (default: nuget on PATH)
   MONO              mono executable (default: mono)
-  CASES             comma-separated filter: a group (`v3`, `v2`) or case-name prefixes
+  CASES             comma-separated filter: a group (`v3`, `v2`, `nuget2`, `private`) or case-name prefixes
   NUGET_CMD_TIMEOUT seconds per nuget.exe command (default 240)
   CLIENT_TESTS_VERBOSE=1  also print the nuget output and server lines of failing cases
   KEEP_TMP=1        keep the temp work dir (printed at the end)
@@ -25,7 +30,7 @@ packageSources start with <clear />, HOME/XDG dirs, the global packages folder, 
 http cache and TMPDIR all point into the temp dir, proxies are unset, and every
 command passes -Source explicitly.
 
-Nothing here installs mono or nuget.exe; CI does (see the top-level test script).
+Nothing here installs mono, nuget.exe or Debian's nuget; CI does (see the top-level test script).
 """
 import atexit
 import base64
@@ -79,19 +84,23 @@ class SetupError(Exception):
 
 # --------------------------------------------------------------------------- process control
 
-SERVER = {"proc": None, "work": None}
+SERVER = {"proc": None, "others": [], "work": None}
 
 
-def stop_server():
-    proc = SERVER["proc"]
+def stop_process(proc):
     if proc is None or proc.poll() is not None:
         return
-    proc.terminate()  # by PID: the one process this script started
+    proc.terminate()  # by PID: a process this script started
     try:
         proc.wait(timeout=10)
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait(timeout=10)
+
+
+def stop_server():
+    for proc in [SERVER["proc"]] + SERVER["others"]:
+        stop_process(proc)
 
 
 def cleanup():
@@ -202,7 +211,8 @@ def search_hits(out):
     return hits
 
 
-ANSI = re.compile(r"\x1b\[[0-9;]*m")
+# Colours, and the terminal queries mono's console writes when it runs under a pseudo-terminal.
+ANSI = re.compile(r"\x1b(\[[0-9;?]*[A-Za-z]|[=>])")
 
 ERROR_HINTS = ("response status code", "unable to", "error", "failed", "forbidden", "unauthorized",
                "conflict", "already exists", "not found", "warning", "exception", "refused")
@@ -303,6 +313,8 @@ class Run:
         if not exe or not os.path.isfile(exe):
             raise SetupError("nuget.exe not found: set NUGET_EXE (CI: npm install --prefix <dir> nuget-exe@5.8.0)")
         self.nuget_exe = os.path.abspath(exe)
+        # Debian's nuget 2.8.7: only the `nuget2` group needs it; its cases fail (not the run) without it.
+        self.nuget2 = shutil.which(os.environ.get("NUGET2", "nuget"))
 
     # ---- nuget.exe
 
@@ -357,8 +369,8 @@ class Run:
 
     # ---- galley CLI
 
-    def galley_cli(self, args, stdin=None, log=None):
-        cmd = [self.galley] + args + ["--data-dir", self.data_dir]
+    def galley_cli(self, args, stdin=None, log=None, data_dir=None):
+        cmd = [self.galley] + args + ["--data-dir", data_dir or self.data_dir]
         p = subprocess.run(cmd, input=stdin, capture_output=True, text=True, timeout=120, cwd=self.work,
                            env=galley_env())
         if log:
@@ -370,26 +382,51 @@ class Run:
     # ---- server
 
     def start_server(self):
-        os.makedirs(self.data_dir, exist_ok=True)
+        SERVER["proc"] = self.launch(self.port, self.data_dir, {})
+
+    def launch(self, port, data_dir, env_extra):
+        """Starts `galley serve` on port over data_dir (output into the server log); returns once /health answers."""
+        os.makedirs(data_dir, exist_ok=True)
         extra = shlex.split(os.environ.get("GALLEY_SERVE_ARGS", ""))
-        cmd = [self.galley, "serve", "--listen", "127.0.0.1:%d" % self.port, "--data-dir", self.data_dir] + extra
-        self.server_out = open(self.server_log, "ab")
-        self.server_out.write(("$ %s\n" % " ".join(shlex.quote(a) for a in cmd)).encode())
+        cmd = [self.galley, "serve", "--listen", "127.0.0.1:%d" % port, "--data-dir", data_dir] + extra
+        if not getattr(self, "server_out", None):
+            self.server_out = open(self.server_log, "ab")
+        self.server_out.write(("$ %s %s\n" % (" ".join("%s=%s" % kv for kv in env_extra.items()),
+                                              " ".join(shlex.quote(a) for a in cmd))).encode())
         self.server_out.flush()
-        SERVER["proc"] = subprocess.Popen(cmd, stdout=self.server_out, stderr=subprocess.STDOUT,
-                                          stdin=subprocess.DEVNULL, cwd=self.work, env=galley_env())
+        proc = subprocess.Popen(cmd, stdout=self.server_out, stderr=subprocess.STDOUT,
+                                stdin=subprocess.DEVNULL, cwd=self.work, env=dict(galley_env(), **env_extra))
         deadline = time.time() + float(os.environ.get("GALLEY_START_TIMEOUT", "30"))
         last = ""
         while time.time() < deadline:
-            if SERVER["proc"].poll() is not None:
+            if proc.poll() is not None:
                 raise SetupError("galley serve exited with %d before answering /health; tail of %s: %s" % (
-                    SERVER["proc"].returncode, self.server_log, short(self.server_tail(), 600)))
-            status, _, body = http("GET", self.base + "/health", timeout=2)
+                    proc.returncode, self.server_log, short(self.server_tail(), 600)))
+            status, _, body = http("GET", "http://127.0.0.1:%d/health" % port, timeout=2)
             if status == 200:
-                return
+                return proc
             last = "%s %s" % (status, short(body, 100))
             time.sleep(0.25)
+        stop_process(proc)
         raise SetupError("GET /health did not answer 200 within the timeout (last: %s)" % last)
+
+    def private_feed(self):
+        """A second server with `[feed] require_auth = true` holding Priv.Core 1.0.0; started on first use."""
+        if "private" not in self.state:
+            port = free_port()
+            data_dir = os.path.join(self.work, "private-data")
+            SERVER["others"].append(self.launch(port, data_dir, {"GALLEY_FEED__REQUIRE_AUTH": "true"}))
+            log = os.path.join(LOG_DIR, "setup-private.log")
+            p = self.galley_cli(["user", "add", "alice", "--email", "alice@example.com", "--password-stdin"],
+                                stdin=PASSWORD + "\n", log=log, data_dir=data_dir)
+            k = self.galley_cli(["apikey", "create", "--user", "alice", "--name", "ci"], log=log, data_dir=data_dir)
+            if p.returncode != 0 or k.returncode != 0:
+                raise Fail("setting up the private server's user and key failed (see %s)" % log)
+            base = "http://127.0.0.1:%d" % port
+            self.state["private"] = {"base": base, "v3": base + "/v3/index.json", "v2": base + "/api/v2/",
+                                     "key": k.stdout.split()[-1]}
+            self.put_package(base + "/api/v2/package", self.pkg("Priv.Core", "1.0.0"), self.state["private"]["key"])
+        return self.state["private"]
 
     def server_tail(self, n=4000):
         try:
@@ -442,7 +479,9 @@ class Run:
         log = os.path.join(LOG_DIR, "setup-pack.log")
         # The v2 group uses its own ids (same fixtures, ids renamed) so deleting a version
         # in one group does not change what the other group's installs resolve.
-        renames = {"Legacy": {"Acme.Core": "Legacy.Core", "Acme.App": "Legacy.App"}}
+        renames = {"Legacy": {"Acme.Core": "Legacy.Core", "Acme.App": "Legacy.App"},
+                   "Deb": {"Acme.Core": "Deb.Core", "Acme.App": "Deb.App"},
+                   "Priv": {"Acme.Core": "Priv.Core"}}
         plan = [
             ("Acme.Core.nuspec", None, ["1.0.0", "1.1.0", "2.0.0-beta.1",
                                         "1.0.1", "1.0.2", "1.0.3", "1.0.4"]),  # 1.0.x: negative push cases
@@ -450,6 +489,10 @@ class Run:
             ("Other.Lib.nuspec", None, ["1.0.0", "0.9.0"]),  # 0.9.0: scope-denied push
             ("Acme.Core.nuspec", "Legacy", ["1.0.0", "1.1.0", "2.0.0-beta.1"]),
             ("Acme.App.nuspec", "Legacy", ["1.0.0"]),
+            # NuGet 2.8.7 knows SemVer 1.0 only: its prerelease label has no dots.
+            ("Acme.Core.nuspec", "Deb", ["1.0.0", "1.1.0", "2.0.0-beta"]),
+            ("Acme.App.nuspec", "Deb", ["1.0.0"]),
+            ("Acme.Core.nuspec", "Priv", ["1.0.0"]),
         ]
         case_dir = os.path.join(self.work, "pack")
         os.makedirs(case_dir, exist_ok=True)
@@ -500,6 +543,29 @@ class Run:
             f.write("$ %s\n[exit %d in %.1fs]\n%s\n\n" % (shown, rc, time.time() - start, out))
         return rc, out
 
+    def nuget2_raw(self, args, case_dir, log, tty=False):
+        """Debian's nuget 2.8.7. With tty, under a pseudo-terminal 200 columns wide: without a console
+        width its `list` prints blank lines without end."""
+        if not self.nuget2:
+            raise Fail("Debian's nuget (2.8.7) not found: apt-get install nuget (or set NUGET2)")
+        cmd = [self.nuget2] + args
+        if tty:
+            cmd = ["script", "-qec", "stty cols 200 rows 50; exec " + " ".join(shlex.quote(a) for a in cmd), "/dev/null"]
+        shown = " ".join(shlex.quote(a) for a in cmd)
+        for name, key in self.keys.items():
+            shown = shown.replace(key, "<key:%s>" % name)
+        start = time.time()
+        try:
+            p = subprocess.run(cmd, capture_output=True, timeout=CMD_TIMEOUT, cwd=case_dir, env=self.nuget_env(case_dir),
+                               stdin=subprocess.DEVNULL)
+            rc, out = p.returncode, (p.stdout + b"\n" + p.stderr).decode("utf-8", "replace")
+        except subprocess.TimeoutExpired as e:  # subprocess.run kills the child it started
+            rc, out = -1, "TIMEOUT after %ds\n%s" % (CMD_TIMEOUT, ((e.stdout or b"") + (e.stderr or b"")).decode("utf-8", "replace"))
+        out = ANSI.sub("", out).replace("\r", "")
+        with open(log, "a", encoding="utf-8") as f:
+            f.write("$ %s\n[exit %d in %.1fs]\n%s\n\n" % (shown, rc, time.time() - start, out))
+        return rc, out
+
     # ---- service index and preconditions
 
     def resource(self, kind, fallback):
@@ -531,20 +597,7 @@ class Run:
         if versions is not None and ver.lower() in versions:
             return
         publish = self.resource("PackagePublish", self.base + "/api/v2/package")
-        path = self.pkg(pid, ver)
-        boundary = uuid.uuid4().hex
-        with open(path, "rb") as f:
-            data = f.read()
-        body = (("--%s\r\nContent-Disposition: form-data; name=\"package\"; filename=\"package.nupkg\"\r\n"
-                 "Content-Type: application/octet-stream\r\n\r\n" % boundary).encode() + data
-                + ("\r\n--%s--\r\n" % boundary).encode())
-        status, _, resp = http("PUT", publish, body, {
-            "X-NuGet-ApiKey": self.keys[key], "X-NuGet-Protocol-Version": "4.1.0",
-            "Content-Type": "multipart/form-data; boundary=%s" % boundary})
-        self.note("precondition: PUT %s (%s %s) -> %s %s" % (publish, pid, ver, status, short(resp)))
-        if status not in (200, 201, 202, 409):
-            raise Fail("precondition: could not put %s %s on the server: PUT %s -> %s %s"
-                       % (pid, ver, publish, status, short(resp)))
+        status = self.put_package(publish, self.pkg(pid, ver), self.keys[key])
         # A server that validates/scans asynchronously answers 202: wait (bounded) until served.
         for _ in range(60):
             versions = self.flat_versions(pid)
@@ -553,6 +606,23 @@ class Run:
             time.sleep(0.25)
         raise Fail("precondition: %s %s was accepted (%s) but is not in the flat container index after 15s"
                    % (pid, ver, status))
+
+    def put_package(self, publish, path, key):
+        """PUT a .nupkg as nuget.exe does (plain HTTP); returns the status, raises Fail unless stored."""
+        boundary = uuid.uuid4().hex
+        with open(path, "rb") as f:
+            data = f.read()
+        body = (("--%s\r\nContent-Disposition: form-data; name=\"package\"; filename=\"package.nupkg\"\r\n"
+                 "Content-Type: application/octet-stream\r\n\r\n" % boundary).encode() + data
+                + ("\r\n--%s--\r\n" % boundary).encode())
+        status, _, resp = http("PUT", publish, body, {
+            "X-NuGet-ApiKey": key, "X-NuGet-Protocol-Version": "4.1.0",
+            "Content-Type": "multipart/form-data; boundary=%s" % boundary})
+        self.note("precondition: PUT %s (%s) -> %s %s" % (publish, os.path.basename(path), status, short(resp)))
+        if status not in (200, 201, 202, 409):
+            raise Fail("precondition: could not put %s on the server: PUT %s -> %s %s"
+                       % (os.path.basename(path), publish, status, short(resp)))
+        return status
 
     def ensure_deleted(self, pid, ver, flag):
         if self.state.get(flag):
@@ -612,6 +682,22 @@ class C:
             f.write("--- server log during this command\n%s\n" % self.last_server)
         self.last_output = out
         return rc, out
+
+    def nuget2(self, *args, tty=False):
+        """Debian's nuget 2.8.7 with -NonInteractive; see Run.nuget2_raw for tty."""
+        offset = self.run.server_offset()
+        rc, out = self.run.nuget2_raw(list(args) + ["-NonInteractive"], self.dir, self.log, tty=tty)
+        self.last_server = self.run.server_lines_since(offset)
+        with open(self.log, "a", encoding="utf-8") as f:
+            f.write("--- server log during this command\n%s\n" % self.last_server)
+        self.last_output = out
+        return rc, out
+
+    def local(self, path):
+        """A copy of path in the case directory, by its relative name: NuGet 2.8.7 on mono joins an
+        absolute package path to the working directory ("Could not find a part of the path")."""
+        shutil.copy(path, self.dir)
+        return os.path.basename(path)
 
     def key(self, name="alice"):
         return self.run.keys[name]
@@ -1020,6 +1106,178 @@ def _(c):
     c.installed(out_dir, [("Legacy.Core", "1.0.0")])
 
 
+@case("v2.push.skip-duplicate")
+def _(c):
+    seed(c, [("Legacy.Core", "1.0.0")])
+    rc, out = c.nuget("push", c.run.pkg("Legacy.Core", "1.0.0"), "-Source", c.run.v2, "-ApiKey", c.key(), "-SkipDuplicate")
+    c.ok(rc, out, "push -SkipDuplicate of an existing version to the v2 source")
+    if "already exists" not in out.lower():
+        raise Fail("push -SkipDuplicate succeeded without nuget reporting 'already exists': %s" % nuget_reason(out))
+
+
+@case("v2.search")
+def _(c):
+    """nuget search against a v2 source uses the OData Search() function."""
+    seed(c, LEGACY)
+    rc, out = c.nuget("search", "Legacy", "-Source", c.run.v2, config=False, detailed=False)
+    c.ok(rc, out, "search Legacy -Source {base}/api/v2/")
+    hits = search_hits(out)
+    want = {"legacy.core": "1.1.0", "legacy.app": "1.0.0"}
+    if any(hits.get(k) != v for k, v in want.items()):
+        raise Fail("search Legacy: expected %s, got %s" % (want, hits or nuget_reason(out)))
+
+
+def restore_case(name, source_attr, core, app):
+    @case(name)
+    def _(c):
+        """`nuget restore App.sln`: a solution whose project lists its packages in packages.config."""
+        seed(c, [(core, "1.0.0"), (core, "1.1.0"), (app, "1.0.0")])
+        sln = os.path.join(c.dir, "sln")
+        os.makedirs(os.path.join(sln, "App"), exist_ok=True)
+        with open(os.path.join(sln, "App.sln"), "w", encoding="utf-8") as f:
+            f.write("\nMicrosoft Visual Studio Solution File, Format Version 12.00\n# Visual Studio Version 16\n"
+                    'Project("{FAE04EC0-301F-11D3-BF4B-00C04F79EFBC}") = "App", "App\\App.csproj", '
+                    '"{6A5C7E3E-0B0A-4F43-9C5E-5C3E2D3A1B01}"\nEndProject\nGlobal\nEndGlobal\n')
+        with open(os.path.join(sln, "App", "App.csproj"), "w", encoding="utf-8") as f:
+            f.write('<?xml version="1.0" encoding="utf-8"?>\n<Project ToolsVersion="15.0" '
+                    'xmlns="http://schemas.microsoft.com/developer/msbuild/2003">\n  <PropertyGroup><OutputType>Library'
+                    '</OutputType><TargetFrameworkVersion>v4.7.2</TargetFrameworkVersion></PropertyGroup>\n</Project>\n')
+        with open(os.path.join(sln, "App", "packages.config"), "w", encoding="utf-8") as f:
+            f.write('<?xml version="1.0" encoding="utf-8"?>\n<packages>\n'
+                    '  <package id="%s" version="1.0.0" targetFramework="net472" />\n'
+                    '  <package id="%s" version="1.1.0" targetFramework="net472" />\n</packages>\n' % (app, core))
+        rc, out = c.nuget("restore", os.path.join(sln, "App.sln"), "-Source", getattr(c.run, source_attr),
+                          "-NoCache", "-DirectDownload")
+        c.ok(rc, out, "restore App.sln (packages.config)")
+        c.installed(os.path.join(sln, "packages"), [(app, "1.0.0"), (core, "1.1.0")], absent=[(core, "1.0.0")])
+
+
+restore_case("v3.restore.packages-config", "v3", "Acme.Core", "Acme.App")
+restore_case("v2.restore.packages-config", "v2", "Legacy.Core", "Legacy.App")
+
+
+# ---- Debian's nuget 2.8.7 (mono) against the v2 source: HTTP/1.0, LF-framed multipart push
+
+DEB = [("Deb.Core", "1.0.0"), ("Deb.Core", "1.1.0"), ("Deb.Core", "2.0.0-beta"), ("Deb.App", "1.0.0")]
+
+
+@case("nuget2.push.root")
+def _(c):
+    """-Source {base}/: NuGet 2.8.7 PUTs {base}/api/v2/package/ over HTTP/1.0, its multipart body ending
+    in LF before the closing delimiter (refused as malformed before issue 14)."""
+    rc, out = c.nuget2("push", c.local(c.run.pkg("Deb.Core", "1.0.0")), c.key(), "-Source", c.run.base + "/")
+    c.ok(rc, out, "nuget 2.8.7 push -Source {base}/")
+    if "1.0.0" not in (c.run.flat_versions("Deb.Core") or []):
+        raise Fail("push reported success but GET flatcontainer/deb.core/index.json does not list 1.0.0")
+
+
+@case("nuget2.push.feed")
+def _(c):
+    """-Source {base}/api/v2/ with the rest of the packages (a prerelease, one with a dependency)."""
+    for pid, ver in DEB[1:]:
+        rc, out = c.nuget2("push", c.local(c.run.pkg(pid, ver)), c.key(), "-Source", c.run.v2)
+        c.ok(rc, out, "nuget 2.8.7 push %s %s -Source {base}/api/v2/" % (pid, ver))
+
+
+@case("nuget2.push.duplicate")
+def _(c):
+    seed(c, [("Deb.Core", "1.0.0")])
+    rc, out = c.nuget2("push", c.local(c.run.pkg("Deb.Core", "1.0.0")), c.key(), "-Source", c.run.base + "/")
+    c.rejected(rc, out, "nuget 2.8.7 pushing an existing version", ["409", "Conflict", "already exists"])
+
+
+def nuget2_list_case(name, args, present, absent):
+    @case(name)
+    def _(c):
+        seed(c, DEB)
+        rc, out = c.nuget2("list", *args, "-Source", c.run.v2, tty=True)
+        c.ok(rc, out, "nuget 2.8.7 list %s" % " ".join(args))
+        c.listed(out, present, absent)
+
+
+nuget2_list_case("nuget2.list", ["-AllVersions", "-Prerelease"], DEB, [])
+nuget2_list_case("nuget2.search", ["Deb"], [("Deb.Core", "1.1.0"), ("Deb.App", "1.0.0")],
+                 [("Deb.Core", "1.0.0"), ("Deb.Core", "2.0.0-beta")])
+nuget2_list_case("nuget2.search.prerelease", ["Deb", "-Prerelease"], [("Deb.Core", "2.0.0-beta"), ("Deb.App", "1.0.0")],
+                 [("Deb.Core", "1.1.0")])
+
+
+@case("nuget2.install.dependency")
+def _(c):
+    """Deb.App 1.0.0 depends on Deb.Core [1.0.0, ): 2.8.7 also resolves the lowest applicable version."""
+    seed(c, DEB)
+    out_dir = c.outdir("app")
+    rc, out = c.nuget2("install", "Deb.App", "-Version", "1.0.0", "-Source", c.run.v2, "-OutputDirectory", out_dir, "-NoCache")
+    c.ok(rc, out, "nuget 2.8.7 install Deb.App -Version 1.0.0")
+    c.installed(out_dir, [("Deb.App", "1.0.0"), ("Deb.Core", "1.0.0")], absent=[("Deb.Core", "1.1.0")])
+
+
+@case("nuget2.install.latest")
+def _(c):
+    seed(c, DEB)
+    out_dir = c.outdir("latest")
+    rc, out = c.nuget2("install", "Deb.Core", "-Source", c.run.v2, "-OutputDirectory", out_dir, "-NoCache")
+    c.ok(rc, out, "nuget 2.8.7 install Deb.Core")
+    c.installed(out_dir, [("Deb.Core", "1.1.0")], absent=[("Deb.Core", "2.0.0-beta")])
+
+
+@case("nuget2.delete")
+def _(c):
+    seed(c, DEB)
+    rc, out = c.nuget2("delete", "Deb.Core", "1.0.0", c.key(), "-Source", c.run.base + "/")
+    c.ok(rc, out, "nuget 2.8.7 delete Deb.Core 1.0.0")
+    c.run.state["nuget2-deleted"] = True
+
+
+@case("nuget2.delete.hidden-from-list")
+def _(c):
+    seed(c, DEB)
+    c.run.ensure_deleted("Deb.Core", "1.0.0", "nuget2-deleted")
+    rc, out = c.nuget2("list", "Deb.Core", "-AllVersions", "-Prerelease", "-Source", c.run.v2, tty=True)
+    c.ok(rc, out, "nuget 2.8.7 list Deb.Core -AllVersions -Prerelease")
+    c.listed(out, [("Deb.Core", "1.1.0"), ("Deb.Core", "2.0.0-beta")], [("Deb.Core", "1.0.0")])
+
+
+# ---- nuget.exe 5.8 against a private server ([feed] require_auth = true)
+
+def private_source(c, kind):
+    """Stores the private feed with credentials in the case's NuGet.Config, as a user would."""
+    feed = c.run.private_feed()
+    rc, out = c.nuget("sources", "add", "-Name", "private", "-Source", feed[kind], "-UserName", "alice",
+                      "-Password", PASSWORD, detailed=False)
+    c.ok(rc, out, "sources add -Name private -UserName alice -Password ...")
+    with open(c.cfg, encoding="utf-8") as f:
+        cfg = f.read()
+    if "<packageSourceCredentials>" not in cfg or 'key="Username" value="alice"' not in cfg:
+        raise Fail("sources add did not store the credentials in NuGet.Config: %s" % short(cfg, 400))
+    return feed
+
+
+@case("private.anonymous-refused")
+def _(c):
+    feed = c.run.private_feed()
+    rc, out = c.nuget("install", "Priv.Core", "-Source", feed["v3"], "-OutputDirectory", c.outdir("anon"),
+                      "-NoCache", "-DirectDownload")
+    c.rejected(rc, out, "install from the private feed without credentials", ["401", "Unauthorized"])
+
+
+@case("private.v3.install")
+def _(c):
+    private_source(c, "v3")
+    out_dir = c.outdir("priv")
+    rc, out = c.nuget("install", "Priv.Core", "-Source", "private", "-OutputDirectory", out_dir, "-NoCache", "-DirectDownload")
+    c.ok(rc, out, "install Priv.Core -Source private (credentials from NuGet.Config)")
+    c.installed(out_dir, [("Priv.Core", "1.0.0")])
+
+
+@case("private.v2.list")
+def _(c):
+    private_source(c, "v2")
+    rc, out = c.nuget("list", "Priv", "-Source", "private", detailed=False)
+    c.ok(rc, out, "list Priv -Source private (credentials from NuGet.Config)")
+    c.listed(out, [("Priv.Core", "1.0.0")])
+
+
 # --------------------------------------------------------------------------- main
 
 def ordered_cases():
@@ -1030,7 +1288,7 @@ def ordered_cases():
         if ".delete" in name:
             return 3 if name.endswith(".delete") else 4
         return 1 if ".list" in name or ".search" in name else 2
-    groups = {"v3": 0, "v2": 1}
+    groups = {"v3": 0, "v2": 1, "nuget2": 2, "private": 3}
     return sorted(CASES, key=lambda nc: (groups[nc[0].split(".")[0]], phase(nc[0])))
 
 
@@ -1056,8 +1314,8 @@ def main():
     SERVER["work"] = run.work
     try:
         run.find_tools()
-        print("galley:   %s\nnuget:    %s (mono %s)\nserver:   %s\nlogs:     %s"
-              % (run.galley, run.nuget_exe, run.mono, run.base, LOG_DIR))
+        print("galley:   %s\nnuget:    %s (mono %s)\nnuget2:   %s\nserver:   %s\nlogs:     %s"
+              % (run.galley, run.nuget_exe, run.mono, run.nuget2 or "not found (apt-get install nuget)", run.base, LOG_DIR))
         run.prepare_home()
         run.start_server()
         run.create_users_and_keys()

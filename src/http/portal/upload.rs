@@ -6,17 +6,15 @@ use super::layout::{self, Layout};
 use super::viewer::Account;
 use crate::error::AppError;
 use crate::http::auth::client_ip;
+use crate::http::intake;
 use crate::services::blocking;
 use crate::services::publish::{self, PushOutcome};
 use crate::services::uploads::{self, Preview};
 use crate::state::AppState;
-use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
-use futures_util::StreamExt;
 use serde::Deserialize;
-use std::io::Write;
 
 #[derive(Template)]
 #[template(path = "upload.html")]
@@ -52,37 +50,21 @@ pub async fn form(req: HttpRequest, state: web::Data<AppState>, _account: Accoun
 }
 
 /// Reads the multipart form: the `csrf` field must come (and match) before the `package` file is
-/// written anywhere.
+/// written anywhere. `None` when the form has no `package` part.
 async fn receive(
+    req: &HttpRequest,
+    payload: web::Payload,
     state: &AppState,
     account: &Account,
-    mut multipart: Multipart,
 ) -> Result<Option<tempfile::NamedTempFile>, AppError> {
-    let malformed = |e: actix_multipart::MultipartError| AppError::BadRequest(format!("The upload is malformed: {e}."));
+    let mut form = intake::form(req, payload, state)?;
     let mut csrf = String::new();
-    while let Some(field) = multipart.next().await {
-        let mut field = field.map_err(malformed)?;
-        match field.name().unwrap_or_default() {
-            "csrf" => {
-                while let Some(chunk) = field.next().await {
-                    csrf.push_str(&String::from_utf8_lossy(&chunk.map_err(malformed)?));
-                }
-            }
+    while let Some(part) = form.next_part().await? {
+        match part.name.as_deref().unwrap_or_default() {
+            "csrf" => csrf = form.read_text(256).await?,
             "package" => {
                 account.check_csrf(state, &csrf)?;
-                let dir = state.config.data_dir.join("tmp");
-                std::fs::create_dir_all(&dir)?;
-                let mut file = tempfile::NamedTempFile::new_in(&dir)?;
-                let mut written = 0u64;
-                while let Some(chunk) = field.next().await {
-                    let chunk = chunk.map_err(malformed)?;
-                    written += chunk.len() as u64;
-                    if written > state.config.max_package_bytes() {
-                        return Err(publish::too_large(state));
-                    }
-                    file.write_all(&chunk)?;
-                }
-                return Ok((written > 0).then_some(file));
+                return intake::spool_part(&mut form, state).await;
             }
             _ => {}
         }
@@ -95,9 +77,9 @@ pub async fn receive_upload(
     req: HttpRequest,
     state: web::Data<AppState>,
     account: Account,
-    multipart: Multipart,
+    payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
-    let file = match receive(&state, &account, multipart).await {
+    let file = match receive(&req, payload, &state, &account).await {
         Ok(Some(file)) => file,
         Ok(None) => return upload_page(&state, &req, Errors::field("package", "Choose a .nupkg file to upload.")),
         Err(e @ AppError::Forbidden(_)) => return Err(e),
@@ -180,9 +162,11 @@ pub async fn submit(
         (account.session.id, account.session.principal.clone(), upload.clone(), client_ip(&req));
     let outcome = blocking(move || {
         let path = uploads::held(&st, session_id, &t)?;
-        let outcome = publish::publish_file(&st, &principal, &path, ip.as_deref())?;
+        // Published or refused, the held file has served its purpose: a refusal (an existing
+        // version, an id owned by others, a failed scan) would refuse the same file again.
+        let outcome = publish::publish_file(&st, &principal, &path, ip.as_deref());
         uploads::discard(&path)?;
-        Ok(outcome)
+        outcome
     })
     .await;
     match outcome {
@@ -190,7 +174,7 @@ pub async fn submit(
         // Waiting for its scan: the version page tells its owners so.
         Ok(PushOutcome::Accepted(p, _)) => Ok(forms::see_other(&state.urls.portal_package_version(&p.id, &p.version))),
         Err(e @ AppError::NotFound(_)) => Err(e),
-        Err(e) => verify_page(&state, &req, &account, upload, Errors::from_refusal(e, &[])?).await,
+        Err(e) => upload_page(&state, &req, Errors::from_refusal(e, &[])?),
     }
 }
 

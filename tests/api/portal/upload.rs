@@ -61,10 +61,18 @@ fn verify_page_warns_about_foreign_ids_and_existing_versions_and_submit_refuses(
     let (_, body) = uploaded(&app, &s, nupkg("Taken.Id", "1.0.0"));
     assert!(body.contains(&escaped("The id 'Taken.Id' is owned by someone else")), "{body}");
     assert!(body.contains(&escaped("Version 1.0.0 of 'Taken.Id' already exists and cannot be modified.")), "{body}");
-    let r = post_as(&app, "/packages/manage/upload/submit", &s, &[("upload", &hidden(&body, "upload"))]);
+    let token = hidden(&body, "upload");
+    let r = post_as(&app, "/packages/manage/upload/submit", &s, &[("upload", &token)]);
     assert_eq!(r.status(), 400);
-    assert!(r.text().unwrap().contains("form-error"));
+    let page = r.text().unwrap();
+    let refusal = "The package 'Taken.Id' is owned by another account; only its owners may push new versions of it.";
+    assert!(page.contains(&format!(r#"<p class="form-error" role="alert">{}</p>"#, escaped(refusal))), "{page}");
+    assert!(page.contains(r#"name="package" type="file""#), "the upload form is offered again: {page}");
     assert_eq!(app.count("SELECT COUNT(*) FROM package_versions"), 1);
+    assert_eq!(held_files(&app), 0, "a refused submit leaves nothing held");
+    assert_eq!(crate::upload_intake::tmp_files(&app), 0);
+    let again = post_as(&app, "/packages/manage/upload/submit", &s, &[("upload", &token)]);
+    assert_eq!(again.status(), 404);
 }
 
 #[test]
@@ -112,4 +120,37 @@ fn bad_uploads_are_reported_beside_the_file_field_and_nothing_is_held() {
     assert!(r.text().unwrap().contains(&field_error("package", "Choose a .nupkg file to upload.")));
     assert_eq!(upload(&app, &s, "forged", nupkg("Web.X", "1.0.0")).status(), 403);
     assert_eq!(held_files(&app), 0);
+    assert_eq!(crate::upload_intake::tmp_files(&app), 0);
+}
+
+#[test]
+fn oversize_wrong_type_and_file_less_uploads_say_so_and_leave_nothing() {
+    let app = crate::helpers::spawn_app_with(|c| c.publish.max_package_mb = 1);
+    app.create_user("alice", false);
+    let s = app.sign_in("alice");
+    let r = upload(&app, &s, &s.csrf, vec![0; 1024 * 1024 + 1]);
+    assert_eq!(r.status(), 400);
+    assert!(r
+        .text()
+        .unwrap()
+        .contains(&field_error("package", "The package is larger than the server&#39;s limit of 1 MB.")));
+    let form = Form::new().text("csrf", s.csrf.clone()).text("note", "no file here");
+    let r =
+        app.client.post(app.url("/packages/manage/upload")).header("Cookie", &s.cookie).multipart(form).send().unwrap();
+    assert_eq!(r.status(), 400);
+    assert!(r.text().unwrap().contains(&field_error("package", "Choose a .nupkg file to upload.")));
+    let r = app
+        .client
+        .post(app.url("/packages/manage/upload"))
+        .header("Cookie", &s.cookie)
+        .header("Content-Type", "application/octet-stream")
+        .body(nupkg("Web.Raw", "1.0.0"))
+        .send()
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let expected =
+        "The upload has Content-Type &#39;application/octet-stream&#39;; send the .nupkg as multipart/form-data.";
+    assert!(r.text().unwrap().contains(&field_error("package", expected)));
+    assert_eq!(app.count("SELECT COUNT(*) FROM package_versions"), 0);
+    assert_eq!(crate::upload_intake::tmp_files(&app), 0);
 }
