@@ -537,6 +537,30 @@ mod tests {
         assert_eq!(Config::from_toml(text).unwrap(), Config::default());
     }
 
+    /// Every key path of a TOML table, e.g. `publish.max_package_mb`.
+    fn key_paths(table: &toml::Table, prefix: &str, out: &mut Vec<String>) {
+        for (key, value) in table {
+            let path = format!("{prefix}{key}");
+            match value {
+                toml::Value::Table(inner) => key_paths(inner, &format!("{path}."), out),
+                _ => out.push(path),
+            }
+        }
+    }
+
+    #[test]
+    fn example_file_documents_every_key() {
+        // Parsing alone cannot catch a key missing from the example: serde's defaults fill it in.
+        let example: toml::Table = toml::from_str(include_str!("../config.example.toml")).unwrap();
+        let defaults = toml::Table::try_from(Config::default()).unwrap();
+        let (mut documented, mut known) = (Vec::new(), Vec::new());
+        key_paths(&example, "", &mut documented);
+        key_paths(&defaults, "", &mut known);
+        documented.sort();
+        known.sort();
+        assert_eq!(documented, known, "config.example.toml must show every key of Config");
+    }
+
     #[test]
     fn bad_value_names_the_key_and_line() {
         let err = Config::from_toml("listen = \"127.0.0.1:1\"\n[publish]\ndelete_mode = \"shred\"\n").unwrap_err();

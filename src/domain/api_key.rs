@@ -93,11 +93,8 @@ impl PackageGlobs {
         Ok(Self { patterns, set: Some(set) })
     }
 
-    /// Patterns are stored one per line.
-    pub fn from_stored(text: &str) -> Self {
-        Self::parse(&text.lines().collect::<Vec<_>>()).unwrap_or_default()
-    }
-
+    /// Patterns are stored one per line; `services::keys::authenticate` reads them back with
+    /// `parse`, failing closed (an unreadable row must never become a key for every id).
     pub fn to_stored(&self) -> String {
         self.patterns.join("\n")
     }
@@ -173,6 +170,7 @@ mod tests {
         assert!(!g.allows("Acme"));
         assert!(PackageGlobs::parse::<&str>(&[]).unwrap().allows("anything"));
         assert!(PackageGlobs::parse(&["a/b"]).is_err());
-        assert_eq!(PackageGlobs::from_stored(&g.to_stored()).patterns(), g.patterns());
+        let stored = g.to_stored();
+        assert_eq!(PackageGlobs::parse(&stored.lines().collect::<Vec<_>>()).unwrap().patterns(), g.patterns());
     }
 }
