@@ -1,5 +1,5 @@
-//! Session extractors for the JSON API (and later the portal): `SessionUser`, `AdminUser`, and
-//! the session cookie.
+//! Session extractors for the JSON API: `SessionUser`, `AdminUser`, the admin-only scope guard and
+//! the session cookie (the portal's own extractor is `http::portal::viewer::Account`).
 //!
 //! CSRF decision: the session cookie is `SameSite=Lax` and `HttpOnly`, and every request that
 //! changes something (POST, PUT, PATCH, DELETE) with that cookie must also carry the header

@@ -101,10 +101,11 @@ fn a_silent_daemon_times_out() {
         read_instream(&mut s, None);
         std::thread::sleep(Duration::from_millis(1500));
     });
-    let started = Instant::now();
     let ScanOutcome::Error(e) = scanner(address, 300).scan(&path) else { panic!("not an error") };
-    assert!(started.elapsed() < Duration::from_millis(1400), "{e}");
+    // The read's own timeout error, not the end of stream the daemon sends after 1.5 s: the
+    // timeout fired (no assertion on elapsed time, which a loaded machine makes flaky).
     assert!(e.contains("reading clamd's answer failed"), "{e}");
+    assert!(e.contains("timed out") || e.contains("temporarily unavailable"), "{e}");
     server.join().unwrap();
 }
 

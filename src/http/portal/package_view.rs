@@ -214,7 +214,6 @@ impl PackageView {
             repository_url: web_link(v.repository_url.as_ref()),
             size: format::size(v.size),
             hash: v.hash_sha512.clone(),
-            // Until the v2 download route lands, the flat container serves the same bytes.
             download_url: urls.site_path(&urls.package_content(&package.id_lower, &v.version_lower)),
             report_abuse_url: urls.portal_report_abuse(&package.package_id, &v.version_normalized),
         }
