@@ -155,7 +155,7 @@ const t = {
   dialogs: [],
   violations: [],
   external: [],
-  visited: { portal: 0, content: 0 },
+  visited: { portal: 0, content: 0, feed: 0 },
   downloads: 0,
 };
 const ID = "Xss.Everything";
@@ -329,6 +329,60 @@ const contentRoutes = () =>
     ];
   });
 
+/** Feed and API routes (hostile data inside, hostile input in paths and queries). */
+async function feedRoutes() {
+  const index = await (await fetch(`${t.server.base}/v3/index.json`)).json();
+  const registrations = [...new Set(index.resources.filter((r) => r["@type"].startsWith("RegistrationsBaseUrl")).map((r) => r["@id"]))];
+  const lower = ID.toLowerCase();
+  const routes = [
+    `/api/v2/Packages(Id='${ID}',Version='1.0.0')`,
+    `/api/v2/FindPackagesById()?id='${ID}'`,
+    `/api/v2/Search()?searchTerm='xss'&includePrerelease=true`,
+    `/api/v2/Packages()?$filter=Id eq '${ID}'`,
+    "/v3/query?q=xss&prerelease=true",
+    `/v3/flatcontainer/${lower}/index.json`,
+    `/api/packages/${ID}/owners`,
+    ...registrations.map((r) => `${r}${lower}/index.json`),
+  ];
+  for (const p of [PAYLOADS[0], PAYLOADS[1]]) {
+    const e = encodeURIComponent(p);
+    const q = encodeURIComponent(`'${p}'`);
+    routes.push(
+      `/api/v2/Packages(Id=${q},Version='1.0.0')`,
+      `/api/v2/FindPackagesById()?id=${q}`,
+      `/api/v2/Search()?searchTerm=${q}&$filter=${e}&$orderby=${e}&$skip=${e}`,
+      `/api/v2/Packages()?$filter=${e}`,
+      `/api/v2/${e}`,
+      `/api/v2/package/${e}/1.0.0`,
+      `/api/v2/package/${ID}/${e}`,
+      `/v3/query?q=${e}&skip=${e}&semVerLevel=${e}`,
+      `/v3/autocomplete?q=${e}&id=${e}`,
+      `/v3/flatcontainer/${e}/index.json`,
+      `/v3/flatcontainer/${lower}/${e}/${e}`,
+      `/v3/flatcontainer/${lower}/1.0.0/${e}`,
+      `/api/packages/${e}/owners`,
+      `/api/orgs/${e}`,
+      `/api/account?x=${e}`,
+      ...registrations.map((r) => `${r}${e}/index.json`),
+    );
+  }
+  return routes;
+}
+
+/** A feed or API answer may be JSON, XML or text, never a document that runs anything. */
+async function feed(route) {
+  const got = await navigate(route);
+  t.visited.feed++;
+  const flag = await flagSet();
+  expect(flag === null, `${route}: a payload ran (${flag})`);
+  expect(t.dialogs.length === 0, `${route}: dialog opened`);
+  if (got === "download") return;
+  const type = await t.page.evaluate(() => document.contentType);
+  expect(type !== "text/html" || new URL(t.page.url()).pathname === "/", `${route}: rendered as ${type} (status ${got})`);
+  const bad = await t.page.evaluate(unsafeMarkup);
+  expect(bad.length === 0, `${route}: active markup ${bad.join(" ")}`);
+}
+
 async function putPackage(key, bytes) {
   const form = new FormData();
   form.append("package", new Blob([bytes]), "package.nupkg");
@@ -469,6 +523,14 @@ const cases = [
     },
   },
   {
+    name: "feed and API routes (v2 Atom, v3 JSON) with hostile data and hostile input stay inert",
+    async run() {
+      for (const route of await feedRoutes()) await feed(route);
+      await signIn("root", "root-password-1");
+      for (const route of await feedRoutes()) await feed(route);
+    },
+  },
+  {
     name: "sign-in with a hostile returnUrl ends on this site",
     async run() {
       const forms = ["/%09/evil.example", "//evil.example", "/%5Cevil.example", "%09//evil.example", "https://evil.example/", "javascript:window.__xss=1", "/%2F%2Fevil.example", "%2F%09%2Fevil.example"];
@@ -500,7 +562,8 @@ const cases = [
     name: "no requests left this server",
     async run() {
       expect(t.external.length === 0, `external requests: ${t.external.join(", ")}`);
-      console.log(`# visited ${t.visited.portal} portal pages and ${t.visited.content} package-content routes (${t.downloads} downloads)`);
+      const v = t.visited;
+      console.log(`# visited ${v.portal} portal pages, ${v.content} package-content routes (${t.downloads} downloads), ${v.feed} feed/API routes`);
     },
   },
 ];
