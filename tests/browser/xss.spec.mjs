@@ -262,6 +262,12 @@ async function walkPortal(who) {
   await portal("/", { status: 200 });
   for (const p of PAYLOADS) await portal(`/packages?q=${encodeURIComponent(p)}`, { status: 200 });
   await portal(`/packages?q=xss&page=${encodeURIComponent(PAYLOADS[1])}&sortBy=${encodeURIComponent(PAYLOADS[0])}&prerelease=${encodeURIComponent(PAYLOADS[2])}`);
+  // Typed into the search box: the suggestions script and the search form handle the text.
+  await portal("/", { status: 200 });
+  await t.page.locator("#search-q").pressSequentially(PAYLOADS[1], { delay: 5 });
+  await Promise.all([t.page.waitForURL(/\/packages\?q=/), t.page.keyboard.press("Enter")]);
+  t.visited.portal++;
+  await checkPortal("search typed into the box");
   await portal("/packages?q=xss", { status: 200, shows: true });
   const cards = await t.page.locator(".card-title > a").allTextContents();
   expect(cards.includes(ID), `${who}: search lists ${cards}`);
@@ -294,7 +300,11 @@ async function walkPortal(who) {
   }
   await portal("/profiles/root", { status: 200, shows: true });
   await portal("/profiles/bob", { status: 200, shows: true });
-  if (who === "root") await portal("/admin/support", { status: 200, shows: true });
+  if (who === "root") {
+    await portal("/admin/support", { status: 200, shows: true });
+    // Lists eve's accepted address "<script>…</script>"@example.com.
+    await portal("/admin", { status: 200, shows: true });
+  }
   if (who === "bob") await portal("/account/apikeys", { status: 200, shows: true });
   for (const name of [PAYLOADS[0], PAYLOADS[1]]) await portal(`/profiles/${encodeURIComponent(name)}`);
   for (const route of ["/users/account/ForgotPassword", "/users/account/Register", "/users/account/LogOn"]) {
@@ -451,6 +461,24 @@ const cases = [
       t.page.on("console", (m) => {
         if (/CSP-VIOLATION|Content Security Policy|Refused to/i.test(m.text())) t.violations.push(m.text());
       });
+
+      // Registrations with hostile names and addresses: refused ones re-render the form with what
+      // was typed; an accepted one (a quoted local part is a valid address) reaches the admin page.
+      for (const [username, email] of [
+        [PAYLOADS[1], "eve@example.com"],
+        ["eve", `"<script>window.__xss=1</script>"@example.com`],
+        ["eve2", `"\"><img src=x onerror=window.__xss=1>"@example.com`],
+        ["eve3", PAYLOADS[1]],
+      ]) {
+        await portal("/users/account/Register", { status: 200 });
+        await t.page.locator("#f-username").fill(username);
+        await t.page.locator("#f-email").fill(email);
+        await t.page.locator("#f-password").fill("eve-password-1");
+        await Promise.all([t.page.waitForLoadState("load"), t.page.locator("main button[type=submit]").click()]);
+        await t.page.waitForLoadState("load");
+        t.visited.portal++;
+        await checkPortal(`register ${username} <${email}>`);
+      }
 
       // A support request whose message carries the payloads, for the admin page.
       await signIn("bob", "bob-password-1");
