@@ -561,7 +561,7 @@ const cases = [
   {
     name: "sign-in with a hostile returnUrl ends on this site",
     async run() {
-      const forms = ["/%09/evil.example", "//evil.example", "/%5Cevil.example", "%09//evil.example", "https://evil.example/", "javascript:window.__xss=1", "/%2F%2Fevil.example", "%2F%09%2Fevil.example"];
+      const forms = ["/%09/evil.example", "/%09%2Fevil.example", "/%0A/evil.example", "%20//evil.example", "//evil.example", "/%5Cevil.example", "%09//evil.example", "https://evil.example/", "javascript:window.__xss=1", "/%2F%2Fevil.example", "%2F%09%2Fevil.example"];
       for (const returnUrl of forms) {
         await t.context.clearCookies();
         await portal(`/users/account/LogOn?returnUrl=${returnUrl}`, { status: 200 });
@@ -571,6 +571,13 @@ const cases = [
         await t.page.waitForLoadState("load");
         expect(new URL(t.page.url()).origin === t.server.base, `returnUrl=${returnUrl} ended at ${t.page.url()}`);
         await checkPortal(`after sign-in with returnUrl=${returnUrl}`);
+      }
+      // Already signed in, the sign-in page redirects at once: by the same rule.
+      for (const returnUrl of forms) {
+        await navigate(`/users/account/LogOn?returnUrl=${returnUrl}`);
+        t.visited.portal++;
+        expect(new URL(t.page.url()).origin === t.server.base, `signed in, returnUrl=${returnUrl} went to ${t.page.url()}`);
+        await checkPortal(`signed in, returnUrl=${returnUrl}`);
       }
     },
   },
