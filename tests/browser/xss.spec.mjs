@@ -92,7 +92,7 @@ function hostilePackage(id, version, license = "expression") {
     <owners>${h}</owners>
     <description>${h}</description>
     <summary>${h}</summary>
-    <releaseNotes>${h}</releaseNotes>
+    <releaseNotes><![CDATA[${HOSTILE}]]></releaseNotes>
     <copyright>${h}</copyright>
     <language>${h}</language>
     <tags>${PAYLOADS.map(xml).join(" ")}</tags>
