@@ -41,7 +41,7 @@ step "real nuget.exe client against a running server"
 cargo build --quiet --bin galley
 GALLEY_BIN="$root/target/debug/galley" bash tests/clients/run.sh
 
-step "the portal in a real browser (Playwright + Chromium)"
+step "the portal in a real browser (Playwright + Chromium): flows, then the XSS walk"
 GALLEY_BIN="$root/target/debug/galley" sh tests/browser/run.sh
 
 step "all tests passed"
