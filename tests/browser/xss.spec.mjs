@@ -241,6 +241,7 @@ async function content(route) {
   expect(flag === null, `${route}: a payload ran (${flag})`);
   expect(t.dialogs.length === 0, `${route}: dialog opened`);
   const head = await fetch(t.server.base + route, { headers: t.cookieHeader ?? {} });
+  expect(head.status === 200, `${route}: fetch status ${head.status}`);
   expect(head.headers.get("x-content-type-options") === "nosniff", `${route}: no nosniff`);
   const type = head.headers.get("content-type") ?? "";
   expect(!/html|xml|svg|javascript/i.test(type), `${route}: served as ${type}`);
