@@ -218,13 +218,26 @@ const cases = [
   },
   // Account flows, in order: each case leaves the browser where the next one starts.
   {
-    name: "register through the page signs the new account in",
+    name: "register through the page, check your email, then sign in as the new account",
     async run() {
       expectEqual(await open("/users/account/Register"), 200, "status");
       await t.page.locator("#f-username").fill("carol");
       await t.page.locator("#f-email").fill("carol@example.com");
       await t.page.locator("#f-password").fill("carol-password-1");
       await shot("register");
+      await t.page.locator("main button[type=submit]").click();
+      // Registering no longer signs in: the page says where the confirmation link went.
+      await t.page.locator("h1", { hasText: "Check your email" }).waitFor({ timeout: 5000 });
+      await shot("register-check-email");
+      expectEqual(
+        await t.page.locator("main p[role=status]").textContent(),
+        "We sent a link to carol@example.com to confirm the address. Sign in as carol to continue.",
+        "message",
+      );
+      expectEqual(await t.page.locator(".account-menu").count(), 0, "not signed in yet");
+      await Promise.all([t.page.waitForURL(/\/users\/account\/LogOn/), t.page.locator("main").getByRole("link", { name: "Sign in" }).click()]);
+      await t.page.locator("#f-username").fill("carol");
+      await t.page.locator("#f-password").fill("carol-password-1");
       await Promise.all([t.page.waitForURL(t.server.base + "/"), t.page.locator("main button[type=submit]").click()]);
       expectEqual(await t.page.locator(".account-menu summary").textContent(), "carol", "header shows the account");
     },

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs the portal's browser test. Needs node and /usr/bin/chromium (the top-level test script
-# installs Debian's chromium); installs only playwright-core, under target/, when missing.
+# Runs the browser tests: the portal's flows, then the XSS walk over every page. Needs node and
+# /usr/bin/chromium (the top-level test script installs Debian's chromium); installs only
+# playwright-core, under target/, when missing.
 set -eu
 cd "$(dirname "$0")/../.."
 TOOLS=target/browser-tools
@@ -11,4 +12,8 @@ if [ -z "${GALLEY_BIN:-}" ]; then
     cargo build --quiet --bin galley
     GALLEY_BIN=target/debug/galley
 fi
-GALLEY_BIN="$GALLEY_BIN" node tests/browser/portal.spec.mjs
+# Both run even when the first fails, so one report shows every failure.
+status=0
+GALLEY_BIN="$GALLEY_BIN" node tests/browser/portal.spec.mjs || status=1
+GALLEY_BIN="$GALLEY_BIN" node tests/browser/xss.spec.mjs || status=1
+exit $status
