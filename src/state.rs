@@ -33,6 +33,10 @@ pub struct AppState {
     pub pending: Arc<Holding>,
     /// Infected packages kept by `[scan] keep_infected` (`<data-dir>/quarantine/`), never served.
     pub quarantine: Arc<Holding>,
+    /// The data folder this process opened: writes ask it whether they can land there.
+    pub disk: Arc<crate::store::guard::DataDirGuard>,
+    /// Id+versions being pushed now (see `services::in_flight`).
+    pub pushes: Arc<crate::services::in_flight::InFlight>,
 }
 
 impl AppState {
@@ -53,6 +57,11 @@ impl AppState {
         let notifier = Arc::new(crate::services::notify::MailNotifier::new(mail.clone(), db.clone()));
         let pending = Arc::new(Holding::new(config.pending_dir())?);
         let quarantine = Arc::new(Holding::new(config.quarantine_dir())?);
+        let disk = Arc::new(crate::store::guard::DataDirGuard::new(
+            &config.data_dir,
+            &config.database_path(),
+            config.storage.min_free_mb,
+        )?);
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -68,6 +77,8 @@ impl AppState {
             notifier,
             pending,
             quarantine,
+            disk,
+            pushes: Arc::default(),
         })
     }
 

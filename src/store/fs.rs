@@ -14,6 +14,10 @@ impl FsStore {
         Ok(Self { root })
     }
 
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Ids and versions reach here already parsed; this guard keeps a bug elsewhere from ever
     /// writing outside the store.
     fn version_dir(&self, id_lower: &str, version_lower: &str) -> PathBuf {
@@ -75,9 +79,21 @@ impl PackageStore for FsStore {
             }
             Err(e) => return Err(e),
         }
-        write_atomic(&self.nuspec_path(id_lower, version_lower), nuspec)?;
-        File::open(&dir)?.sync_all()?;
+        let finished = write_atomic(&self.nuspec_path(id_lower, version_lower), nuspec)
+            .and_then(|()| File::open(&dir)?.sync_all());
+        if let Err(e) = finished {
+            // All or nothing: a package file without its nuspec (a full disk) must not stay behind.
+            let _ = fs::remove_file(&target);
+            return Err(e);
+        }
         Ok(PutOutcome::Created)
+    }
+
+    fn move_aside(&self, id_lower: &str, version_lower: &str, lost_found: &Path) -> io::Result<PathBuf> {
+        let dest = super::sweep::lost_found_slot(lost_found, "packages", id_lower, version_lower);
+        fs::create_dir_all(dest.parent().ok_or_else(|| io::Error::other("no parent"))?)?;
+        fs::rename(self.version_dir(id_lower, version_lower), &dest)?;
+        Ok(dest)
     }
 
     fn nupkg_path(&self, id_lower: &str, version_lower: &str) -> PathBuf {
