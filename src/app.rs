@@ -31,8 +31,15 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
             let _ = tcp.set_nodelay(true);
         }
     })
-    .bind(&listen)?
-    .shutdown_timeout(10);
+    .bind(&listen);
+    let server = match server {
+        Ok(server) => server.shutdown_timeout(10),
+        Err(e) => {
+            // Nothing was rendered: put back the clean-stop marker opening the folder took.
+            state.docs.close();
+            return Err(e.into());
+        }
+    };
     let sweep = state.clone();
     // A failed sweep (a read-only data folder) must not keep the feeds from being served.
     match tokio::task::spawn_blocking(move || crate::services::recovery::sweep_at_start(&sweep)).await? {

@@ -202,6 +202,27 @@ mod tests {
     }
 
     #[test]
+    fn full_disks_and_held_locks_have_their_own_status() {
+        let full = AppError::from(std::io::Error::from_raw_os_error(28));
+        assert_eq!(full.status_code(), StatusCode::INSUFFICIENT_STORAGE);
+        assert_eq!(full.client_message(), DISK_FULL);
+        let sqlite =
+            |code| crate::db::DbError::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None));
+        assert_eq!(AppError::from(sqlite(rusqlite::ffi::SQLITE_FULL)).status_code(), StatusCode::INSUFFICIENT_STORAGE);
+        let busy = AppError::from(sqlite(rusqlite::ffi::SQLITE_BUSY));
+        assert_eq!(busy.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        let response = busy.error_response();
+        assert_eq!(response.headers().get("Retry-After").unwrap(), "5");
+        assert_eq!(busy.client_message(), DB_BUSY);
+        let read_only = AppError::from(std::io::Error::from_raw_os_error(30));
+        assert_eq!(read_only.status_code(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(
+            AppError::from(sqlite(rusqlite::ffi::SQLITE_CORRUPT)).status_code(),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+
+    #[test]
     fn reason_phrases_are_sanitised_and_interned() {
         let a = reason_phrase("bad\r\nthing").unwrap();
         assert_eq!(a, "bad??thing");

@@ -87,3 +87,33 @@ pub fn undo_push(conn: &Connection, package_key: i64, version_key: i64) -> Resul
     }
     Ok(())
 }
+
+/// A consistent copy of the whole database at one moment, written to `dest` (`VACUUM INTO`):
+/// a read transaction, so pushes go on while it runs.
+pub fn snapshot(conn: &Connection, dest: &std::path::Path) -> Result<(), DbError> {
+    let dest = dest.to_str().ok_or_else(|| DbError::Open(format!("{}: not UTF-8", dest.display())))?;
+    conn.execute("VACUUM INTO ?1", [dest])?;
+    Ok(())
+}
+
+/// `PRAGMA integrity_check`: "ok" or the first problems SQLite found.
+pub fn integrity(conn: &Connection) -> Result<String, DbError> {
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let lines: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(lines.join("; "))
+}
+
+/// The schema version the database is at.
+pub fn schema_version(conn: &Connection) -> Result<u32, DbError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// How far the search index has drifted from the database, without changing it: the rebuild
+/// runs in a transaction that is rolled back.
+pub fn search_drift(conn: &mut Connection) -> Result<usize, DbError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let keys = super::search::all_package_keys(&tx)?;
+    let drift = super::search::remove_orphans(&tx)? + super::search::rebuild_packages(&tx, &keys)?;
+    tx.rollback()?;
+    Ok(drift)
+}

@@ -187,33 +187,42 @@ impl FeedDocs {
         self.stopping.load(Ordering::Relaxed)
     }
 
-    /// Compares the rendered documents with the database: folders of ids with no available
-    /// version are removed at once (never serve what the database does not back); ids whose
-    /// documents are missing or list other versions are marked for rendering. Returns both counts.
-    pub fn check_against_database(&self, pool: &crate::db::Pool) -> Result<(usize, usize), AppError> {
-        let conn = pool.get()?;
-        let available = crate::db::recovery::available_by_id(&conn)?;
-        let mut removed = 0;
+    /// Compares the rendered documents with the database, changing nothing: the id folders no
+    /// available version backs, and the ids whose documents are missing or list other versions.
+    pub fn compare_with_database(&self, conn: &rusqlite::Connection) -> Result<(Vec<String>, Vec<String>), AppError> {
+        let available = crate::db::recovery::available_by_id(conn)?;
+        let mut unbacked = Vec::new();
         for entry in std::fs::read_dir(&self.root)?.flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || !entry.path().is_dir() || available.contains_key(&name) {
-                continue;
+            if !name.starts_with('.') && entry.path().is_dir() && !available.contains_key(&name) {
+                unbacked.push(name);
             }
-            if let Ok(mut sets) = self.sets.write() {
-                sets.remove(&name);
-            }
-            std::fs::remove_dir_all(entry.path())?;
-            self.wrote.store(true, Ordering::Relaxed);
-            removed += 1;
         }
         let mut stale: Vec<String> = available
             .iter()
             .filter(|(id, versions)| self.load_from_disk(id).is_none_or(|set| &set.versions != *versions))
             .map(|(id, _)| id.clone())
             .collect();
+        unbacked.sort();
         stale.sort();
+        Ok((unbacked, stale))
+    }
+
+    /// Puts the rendered documents in line with the database: folders of ids with no available
+    /// version are removed at once (never serve what the database does not back); ids whose
+    /// documents are missing or list other versions are marked for rendering. Returns both counts.
+    pub fn check_against_database(&self, pool: &crate::db::Pool) -> Result<(usize, usize), AppError> {
+        let conn = pool.get()?;
+        let (unbacked, stale) = self.compare_with_database(&conn)?;
+        for name in &unbacked {
+            if let Ok(mut sets) = self.sets.write() {
+                sets.remove(name);
+            }
+            std::fs::remove_dir_all(self.root.join(name))?;
+            self.wrote.store(true, Ordering::Relaxed);
+        }
         crate::db::recovery::mark_stale(&conn, &stale)?;
-        Ok((removed, stale.len()))
+        Ok((unbacked.len(), stale.len()))
     }
 
     /// Flushes every rendered document to disk and, when they were whole at start (or were all

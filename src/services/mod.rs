@@ -3,6 +3,8 @@
 pub mod accounts;
 pub mod admin_overview;
 pub mod audit;
+pub mod backup;
+pub mod check;
 pub mod downloads;
 pub mod email_links;
 pub mod feed_access;

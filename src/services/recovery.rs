@@ -69,9 +69,10 @@ pub fn remove_leftovers(state: &AppState, min_age: Duration) -> Result<(usize, L
 
 /// Runs once before the server takes requests, with nothing of this process in flight.
 pub fn sweep_at_start(state: &AppState) -> Result<StartReport, AppError> {
+    // Leftovers first: a version folder a crash left empty is removed, not kept in lost+found.
+    let (uploads, leftovers) = remove_leftovers(state, Duration::ZERO)?;
     let found = orphans(state)?;
     let orphans = move_orphans(state, &found)?;
-    let (uploads, leftovers) = remove_leftovers(state, Duration::ZERO)?;
     let (docs_removed, docs_stale) = state.docs.check_against_database(&state.db)?;
     Ok(StartReport { orphans, leftovers, uploads, docs_removed, docs_stale })
 }

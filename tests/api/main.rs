@@ -7,6 +7,7 @@ mod accounts;
 mod apikeys;
 mod clamd;
 mod cli;
+mod data_safety;
 mod feed_auth;
 mod feed_v2;
 mod feed_v3;
