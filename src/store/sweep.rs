@@ -37,7 +37,10 @@ pub fn version_folders(root: &Path) -> io::Result<Vec<(String, String)>> {
 }
 
 /// Version folders below `root` with no row in `backed`.
-pub fn orphans(root: &Path, backed: &HashSet<(String, String)>) -> io::Result<Vec<(String, String)>> {
+pub fn orphans<S: std::hash::BuildHasher>(
+    root: &Path,
+    backed: &HashSet<(String, String), S>,
+) -> io::Result<Vec<(String, String)>> {
     Ok(version_folders(root)?.into_iter().filter(|key| !backed.contains(key)).collect())
 }
 
@@ -142,6 +145,6 @@ mod tests {
         assert_eq!(version_folders(&root).unwrap(), [("a".into(), "1.0.0".into())]);
         // A minimum age spares what was just written.
         fs::write(root.join("a/1.0.0/.tmpNEW"), b"in flight").unwrap();
-        assert_eq!(remove_leftovers(&root, Duration::from_secs(3600), true).unwrap(), Leftovers::default());
+        assert_eq!(remove_leftovers(&root, Duration::from_hours(1), true).unwrap(), Leftovers::default());
     }
 }

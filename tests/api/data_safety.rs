@@ -94,7 +94,7 @@ fn purge_expired_removes_leftovers_older_than_an_hour() {
     let new = app.state.config.tmp_dir().join("upload-new");
     fs::write(&old, b"x").unwrap();
     fs::write(&new, b"y").unwrap();
-    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_hours(2);
     fs::File::options().write(true).open(&old).unwrap().set_modified(two_hours_ago).unwrap();
     let report = galley::services::maintenance::purge_expired(&app.state, chrono::Utc::now()).unwrap();
     assert_eq!(report.leftovers, [("upload temp files", 1), ("staging files", 0), ("empty folders", 0)]);
