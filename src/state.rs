@@ -62,6 +62,8 @@ impl AppState {
             &config.database_path(),
             config.storage.min_free_mb,
         )?);
+        // Best effort: a full or read-only disk must not keep the server from serving reads.
+        let _ = disk.keep_reserve();
         Ok(Self {
             config: Arc::new(config),
             db,

@@ -257,7 +257,12 @@ fn commit(
         // All or nothing: a version whose documents could not be written (a full disk) would be
         // listed but not downloadable, and its number taken. Take the push back instead.
         tracing::error!(id = %id, version = %version, error = %e, "rendering the feed documents failed; undoing the push");
-        match db::write(&mut conn, |tx| db::recovery::undo_push(tx, keys.0, keys.1)) {
+        let mut undone = db::write(&mut conn, |tx| db::recovery::undo_push(tx, keys.0, keys.1));
+        if undone.is_err() && state.disk.release_reserve() {
+            // The undo itself needs a little room in the write-ahead log.
+            undone = db::write(&mut conn, |tx| db::recovery::undo_push(tx, keys.0, keys.1));
+        }
+        match undone {
             Ok(()) => {
                 remove_files();
                 if let Err(again) = state.docs.refresh(&conn, &id_lower) {

@@ -65,9 +65,20 @@ impl PackageStore for FsStore {
         fs::create_dir_all(&dir)?;
         let target = self.nupkg_path(id_lower, version_lower);
         // Copy into the target folder first so the final link is on the same file system.
-        let mut staged = tempfile::NamedTempFile::new_in(&dir)?;
-        io::copy(&mut File::open(nupkg)?, staged.as_file_mut())?;
-        staged.as_file().sync_all()?;
+        let staged = tempfile::NamedTempFile::new_in(&dir).and_then(|mut staged| {
+            io::copy(&mut File::open(nupkg)?, staged.as_file_mut())?;
+            staged.as_file().sync_all()?;
+            Ok(staged)
+        });
+        let staged = match staged {
+            Ok(staged) => staged,
+            Err(e) => {
+                // A full disk: leave no empty folders behind (they fail only when not empty).
+                let _ = fs::remove_dir(&dir);
+                let _ = fs::remove_dir(self.root.join(id_lower));
+                return Err(e);
+            }
+        };
         match fs::hard_link(staged.path(), &target) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {

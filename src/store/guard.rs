@@ -20,7 +20,12 @@ pub struct DataDirGuard {
     dir_id: Identity,
     database_id: Identity,
     min_free_bytes: u64,
+    /// A file of `RESERVE_BYTES` kept in the data folder: deleting it frees room to take back a
+    /// committed push when the disk filled up under its documents (see `release_reserve`).
+    reserve: PathBuf,
 }
+
+const RESERVE_BYTES: usize = 2 * 1024 * 1024;
 
 /// The data folder as a writer sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -57,7 +62,32 @@ impl DataDirGuard {
             dir_id: identity(dir)?,
             database_id: identity(database)?,
             min_free_bytes: min_free_mb.saturating_mul(1024 * 1024),
+            reserve: dir.join("reserved-space"),
         })
+    }
+
+    /// Writes the reserve file when it is missing and the disk has room for it; true when it is
+    /// in place.
+    pub fn keep_reserve(&self) -> bool {
+        if self.reserve.exists() {
+            return true;
+        }
+        match crate::store::fs::write_atomic(&self.reserve, &vec![0u8; RESERVE_BYTES]) {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::debug!(error = %e, "no room for the reserve file yet");
+                false
+            }
+        }
+    }
+
+    /// Frees the reserve so an undo can be written on a full disk; true when there was one.
+    pub fn release_reserve(&self) -> bool {
+        let released = std::fs::remove_file(&self.reserve).is_ok();
+        if released {
+            tracing::warn!("released the data folder's reserved space to take back a push on a full disk");
+        }
+        released
     }
 
     pub fn min_free_bytes(&self) -> u64 {
@@ -92,12 +122,17 @@ impl DataDirGuard {
     /// Refuses a write of about `incoming` bytes that the data folder cannot take now.
     pub fn check_writable(&self, incoming: u64) -> Result<(), AppError> {
         match self.state() {
-            DiskState::Ok { free_bytes } if free_bytes >= self.min_free_bytes.saturating_add(incoming) => Ok(()),
+            // Without its reserve, a push whose documents fail could not be taken back.
+            DiskState::Ok { free_bytes }
+                if free_bytes >= self.min_free_bytes.saturating_add(incoming) && self.keep_reserve() =>
+            {
+                Ok(())
+            }
             DiskState::Ok { free_bytes } | DiskState::LowSpace { free_bytes } => {
                 tracing::error!(
                     free_mb = free_bytes / (1024 * 1024),
                     min_free_mb = self.min_free_bytes / (1024 * 1024),
-                    "the data folder is below [storage] min_free_mb; writes are refused"
+                    "too little free space in the data folder for this write ([storage] min_free_mb plus its size); refused"
                 );
                 Err(AppError::InsufficientStorage(crate::error::DISK_FULL.into()))
             }
