@@ -1,5 +1,6 @@
-//! `galley restore SRC --data-dir DIR`: a data folder from a backup, with its feed documents and
-//! search index rebuilt so the server serves everything from its first request.
+//! `galley restore SRC --data-dir DIR`: a data folder from a backup. The feed documents are not
+//! part of a backup: the server finds them missing at start and renders them with its own public
+//! URL, in the background.
 use super::{CliError, DataArgs};
 use crate::config::Overrides;
 use clap::Args;
@@ -23,12 +24,8 @@ pub fn run(args: &RestoreArgs) -> Result<(), CliError> {
     let report =
         crate::services::backup::restore(&args.src, &config, args.force, &|n| bar.set_length(n), &|| bar.inc(1))?;
     bar.finish_and_clear();
-    let state = super::open_state(&args.data)?;
-    let swept = crate::services::recovery::sweep_at_start(&state)?;
-    let rendered = crate::services::recovery::render_in_background(&state)?;
-    let reindexed = crate::services::maintenance::reindex(&state)?;
     println!(
-        "restored {} into {}: {report}; {swept}; {rendered} ids rendered; {reindexed}",
+        "restored {} into {}: database, {report}; feed documents are rendered when the server starts",
         args.src.display(),
         config.data_dir.display()
     );
