@@ -41,6 +41,9 @@ step "real nuget.exe client against a running server"
 cargo build --quiet --bin galley
 GALLEY_BIN="$root/target/debug/galley" bash tests/clients/run.sh
 
+step "crash and fault suite: SIGKILL loop, full disk, read-only data folder, backup during pushes"
+GALLEY_BIN="$root/target/debug/galley" python3 tests/faults/run.py
+
 step "the portal in a real browser (Playwright + Chromium)"
 GALLEY_BIN="$root/target/debug/galley" sh tests/browser/run.sh
 
