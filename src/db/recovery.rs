@@ -88,6 +88,17 @@ pub fn undo_push(conn: &Connection, package_key: i64, version_key: i64) -> Resul
     Ok(())
 }
 
+/// One connection of its own, outside any pool (whose background threads could still hold the
+/// file when a backup or restore moves on).
+pub fn open_plain(path: &std::path::Path) -> Result<Connection, DbError> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    Ok(conn)
+}
+
 /// A consistent copy of the whole database at one moment, written to `dest` (`VACUUM INTO`):
 /// a read transaction, so pushes go on while it runs.
 pub fn snapshot(conn: &Connection, dest: &std::path::Path) -> Result<(), DbError> {

@@ -96,8 +96,8 @@ fn copy_versions(from: &Config, to: &Config, versions: &[(String, String)], tick
 
 /// The id+versions whose files a backup must hold, from its own snapshot.
 fn versions_in(database: &Path) -> anyhow::Result<Vec<(String, String)>> {
-    let pool = db::open(database)?;
-    let mut versions: Vec<_> = db::recovery::versions_with_rows(&*pool.get()?)?.into_iter().collect();
+    let conn = db::recovery::open_plain(database)?;
+    let mut versions: Vec<_> = db::recovery::versions_with_rows(&conn)?.into_iter().collect();
     versions.sort();
     Ok(versions)
 }
@@ -108,8 +108,9 @@ pub fn backup(config: &Config, dest: &Path, start: &dyn Fn(u64), tick: &dyn Fn()
     anyhow::ensure!(is_empty_dir(dest)?, "{} is not empty; back up into a new or empty folder", dest.display());
     fs::create_dir_all(dest).with_context(|| format!("creating {}", dest.display()))?;
     let to = Config { data_dir: dest.to_owned(), ..config.clone() };
-    let source = db::open(&config.database_path())?;
-    db::recovery::snapshot(&*source.get()?, &to.database_path()).context("snapshot of the database")?;
+    let source = db::recovery::open_plain(&config.database_path())?;
+    db::recovery::snapshot(&source, &to.database_path()).context("snapshot of the database")?;
+    drop(source);
     let versions = versions_in(&to.database_path())?;
     start(versions.len() as u64);
     let report = copy_versions(config, &to, &versions, tick)?;
@@ -142,7 +143,7 @@ pub fn restore(
         }
     }
     fs::create_dir_all(target)?;
-    let integrity = db::recovery::integrity(&*db::open(&from.database_path())?.get()?)?;
+    let integrity = db::recovery::integrity(&db::recovery::open_plain(&from.database_path())?)?;
     anyhow::ensure!(integrity == "ok", "the backup's database is damaged: {integrity}");
     fs::copy(from.database_path(), config.database_path()).context("copying the database")?;
     fs::File::open(config.database_path())?.sync_all()?;

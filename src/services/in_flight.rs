@@ -17,8 +17,9 @@ impl InFlight {
     /// `None` when another push of the same id+version is under way.
     pub fn claim(&self, id_lower: &str, version_lower: &str) -> Option<Claim<'_>> {
         let key = (id_lower.to_owned(), version_lower.to_owned());
-        let mut set = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        set.insert(key.clone()).then_some(Claim { set: self, key })
+        let inserted = self.0.lock().unwrap_or_else(std::sync::PoisonError::into_inner).insert(key.clone());
+        // Lazily: a `Claim` built and dropped here would release the other push's claim.
+        inserted.then(|| Claim { set: self, key })
     }
 }
 
@@ -36,6 +37,8 @@ mod tests {
     fn one_claim_per_version_at_a_time() {
         let pushes = InFlight::default();
         let first = pushes.claim("a", "1.0.0").unwrap();
+        assert!(pushes.claim("a", "1.0.0").is_none());
+        // A refused claim leaves the holder's claim in place.
         assert!(pushes.claim("a", "1.0.0").is_none());
         assert!(pushes.claim("a", "2.0.0").is_some());
         drop(first);
