@@ -308,6 +308,7 @@ def part_kill(work):
     server.start(wait=False)
     server.wait_ready()
     term_seconds = server.stop()
+    swept += swept_count(server.lines_since_start())
     check(os.path.exists(os.path.join(data, "cache", ".flushed")),
           "SIGTERM during the post-crash re-render left no clean-stop marker")
     server.start()
@@ -339,12 +340,17 @@ def part_kill(work):
     p = galley(["check"], data)
     check(p.returncode == 0, "galley check after the kill loop: %s %s" % (p.stdout, p.stderr))
     lost_found = os.path.join(data, "lost+found")
+    in_lost_found = 0
+    for stamp in os.listdir(lost_found) if os.path.isdir(lost_found) else []:
+        for area in os.listdir(os.path.join(lost_found, stamp)):
+            for pid in os.listdir(os.path.join(lost_found, stamp, area)):
+                in_lost_found += len(os.listdir(os.path.join(lost_found, stamp, area, pid)))
     print("kill: %d SIGKILLs survived in %.0fs; %d acknowledged pushes verified byte for byte and by search; "
           "%d unacknowledged pushes re-pushed (%d accepted, %d had committed); %d orphan folders swept to lost+found "
-          "at start-up (%d entries there), 0 left; integrity_check %s; SIGTERM during the re-render exited in %.1fs "
+          "at start-up (%d version folders there), 0 left; integrity_check %s; SIGTERM during the re-render exited in %.1fs "
           "and kept the clean-stop marker; galley check clean"
           % (kills, time.monotonic() - began, len(pushers.acked), len(pushers.unknown), again_ok, again_committed,
-             swept, len(os.listdir(lost_found)) if os.path.isdir(lost_found) else 0, ok, term_seconds))
+             swept, in_lost_found, ok, term_seconds))
 
 
 def mount_tmpfs(path, size):
@@ -353,7 +359,7 @@ def mount_tmpfs(path, size):
 
 
 def umount(path):
-    subprocess.run(["umount", "-l", path], check=False)
+    subprocess.run(["umount", "-l", path], check=False, stderr=subprocess.DEVNULL)
 
 
 def part_full_disk(work):
