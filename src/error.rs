@@ -69,6 +69,11 @@ const READ_ONLY: &str =
     "The server cannot store anything now: its data folder is read-only. Try again after an administrator has fixed it.";
 
 impl AppError {
+    /// 503: another writer held the database longer than a request waits.
+    pub fn database_busy() -> Self {
+        AppError::Unavailable { message: DB_BUSY.into(), retry_after: 5 }
+    }
+
     /// 503 with a `Retry-After`: a condition an administrator or time will clear.
     pub fn unavailable(message: impl Into<String>) -> Self {
         AppError::Unavailable { message: message.into(), retry_after: 30 }
@@ -87,7 +92,7 @@ impl From<crate::db::DbError> for AppError {
             Some(ErrorCode::DiskFull) => disk_full(&e),
             Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
                 tracing::warn!(error = %e, "the database stayed locked longer than a request waits");
-                AppError::Unavailable { message: DB_BUSY.into(), retry_after: 5 }
+                AppError::database_busy()
             }
             Some(ErrorCode::ReadOnly) => {
                 tracing::error!(error = %e, "the database is read-only");

@@ -37,6 +37,8 @@ pub struct AppState {
     pub disk: Arc<crate::store::guard::DataDirGuard>,
     /// Id+versions being pushed now (see `services::in_flight`).
     pub pushes: Arc<crate::services::in_flight::InFlight>,
+    /// Taken by a push around its commit (see `services::publish::commit`).
+    pub commit_gate: Arc<crate::services::commit_gate::CommitGate>,
 }
 
 impl AppState {
@@ -81,6 +83,7 @@ impl AppState {
             quarantine,
             disk,
             pushes: Arc::default(),
+            commit_gate: Arc::default(),
         })
     }
 

@@ -5,6 +5,7 @@ pub mod admin_overview;
 pub mod audit;
 pub mod backup;
 pub mod check;
+pub mod commit_gate;
 pub mod downloads;
 pub mod email_links;
 pub mod feed_access;

@@ -189,7 +189,10 @@ fn commit(
         Placement::Store => store_extras(state, new.archive, &id_lower, &version_lower),
         Placement::Pending { .. } => Ok(()),
     };
+    // One push at a time waits for the write lock (see `commit_gate`); the others hold no connection.
+    let turn = state.commit_gate.enter(super::commit_gate::WAIT);
     let mut conn = state.conn()?;
+    let extras = if turn.is_some() { extras } else { Err(AppError::database_busy()) };
     let committed = extras.and_then(|()| {
         db::write_durable(&mut conn, |tx| {
             let existing = packages::find(tx, &id_lower)?;
@@ -236,6 +239,7 @@ fn commit(
         .map_err(AppError::from)
         .and_then(|r| r)
     });
+    drop(turn);
     let remove_files = || {
         let _ = match placement {
             Placement::Store => state.store.delete(&id_lower, &version_lower),

@@ -345,3 +345,44 @@ fn check_finds_damage_and_repair_fixes_what_the_database_can_rebuild() {
     assert_eq!(app.get("/v3/flatcontainer/other.lib/index.json").status(), 200);
     assert_eq!(app.get_json("/v3/query?q=other.lib")["totalHits"], 1);
 }
+
+#[test]
+fn a_held_write_lock_leaves_reads_alone_and_pushes_get_503() {
+    let app = spawn_app();
+    let (_, key) = app.user_with_key("alice");
+    app.push_ok(&key, "Acme.Core", "1.0.0");
+    // Another process holds the write lock (a long import, an sqlite3 shell).
+    let blocker = rusqlite::Connection::open(app.state.config.database_path()).unwrap();
+    blocker.execute_batch("BEGIN IMMEDIATE").unwrap();
+    let pushes: Vec<(u16, Option<String>, String)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..6)
+            .map(|i| {
+                let (app, key) = (&app, &key);
+                s.spawn(move || {
+                    let r = app.push(Some(key), &nupkg(&format!("Queued.Lib{i}"), "1.0.0"));
+                    let retry = r.headers().get("retry-after").map(|v| v.to_str().unwrap().to_owned());
+                    (r.status().as_u16(), retry, r.text().unwrap())
+                })
+            })
+            .collect();
+        // While the pushes wait for the lock, reads answer from their own connections.
+        for _ in 0..10 {
+            assert_eq!(app.get("/health").status(), 200);
+            assert_eq!(app.get_json("/v3/query?q=Acme.Core")["totalHits"], 1);
+        }
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    blocker.execute_batch("ROLLBACK").unwrap();
+    for push in &pushes {
+        assert_eq!(
+            push,
+            &(
+                503,
+                Some("5".to_owned()),
+                "The server's database is busy with another change; try again in a few seconds.".to_owned()
+            )
+        );
+    }
+    assert_eq!(app.stored(), (1, 1, 2), "nothing of the refused pushes was stored");
+    app.push_ok(&key, "Queued.Lib0", "1.0.0");
+}
