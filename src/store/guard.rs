@@ -167,8 +167,10 @@ mod tests {
         assert!(matches!(guard.state(), DiskState::Ok { .. }));
         guard.check_writable(1).unwrap();
 
-        std::fs::remove_file(&db).unwrap();
-        std::fs::write(&db, b"x").unwrap();
+        // Another file put in its place (written while the first exists, so never its inode).
+        let other = data.join("other.db");
+        std::fs::write(&other, b"x").unwrap();
+        std::fs::rename(&other, &db).unwrap();
         assert!(
             matches!(guard.state(), DiskState::Replaced(ref w) if w.contains("database file")),
             "{:?}",
