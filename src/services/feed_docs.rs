@@ -457,7 +457,10 @@ impl FeedDocs {
         let conn = pool.get()?;
         // Forced ids have docs_rendered = -1, below any change count: they are among the stale.
         let forced = crate::db::recovery::ids_forced(&conn)?;
-        let ids = crate::db::packages::ids_with_stale_docs(&conn)?;
+        let mut ids = crate::db::packages::ids_with_stale_docs(&conn)?;
+        // Ids whose documents lag a change first: those serve wrong answers until rendered; the
+        // forced ones are only suspected torn.
+        ids.sort_by_key(|id| forced.contains(id));
         let mut done = 0;
         for id in ids.iter().take_while(|_| !self.stopping()) {
             self.refresh_with(&conn, id, forced.contains(id))?;
