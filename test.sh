@@ -44,6 +44,9 @@ step "real NuGet clients (nuget.exe 5.8, Debian's nuget 2.8.7) against a running
 cargo build --quiet --bin galley
 GALLEY_BIN="$root/target/debug/galley" bash tests/clients/run.sh
 
+step "crash and fault suite: SIGKILL loop, full disk, read-only data folder, backup during pushes"
+GALLEY_BIN="$root/target/debug/galley" python3 tests/faults/run.py
+
 step "the portal in a real browser (Playwright + Chromium): flows, then the XSS walk"
 GALLEY_BIN="$root/target/debug/galley" sh tests/browser/run.sh
 

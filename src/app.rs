@@ -14,25 +14,12 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 }
 
 /// Runs the server until SIGTERM or Ctrl-C, then flushes pending download counts.
+///
+/// The port is bound first: a second server started by mistake fails before it touches the data
+/// folder (it would otherwise take the clean-stop marker with it). Then the start-up sweep runs,
+/// before any request is taken; rendering what it marked goes on in the background.
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let listen = state.config.listen.clone();
-    let scheduler = crate::jobs::start(&state).await?;
-    // Render the ids a crash left between commit and render (or every id, when the last run
-    // may have left torn documents), in the background so start-up stays instant.
-    let repair = state.clone();
-    tokio::task::spawn_blocking(move || {
-        let rendered = if repair.docs.needs_full_render() {
-            tracing::info!("the last run did not flush its feed documents to disk: rendering every id again");
-            repair.docs.repair_all(&repair.db)
-        } else {
-            repair.docs.render_stale(&repair.db)
-        };
-        match rendered {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(ids = n, "rendered feed documents"),
-            Err(e) => tracing::error!(error = %e, "rendering feed documents failed"),
-        }
-    });
     let app_state = state.clone();
     let server = HttpServer::new(move || {
         App::new().wrap(from_fn(http::request_log::log_request)).configure(configure(app_state.clone()))
@@ -44,11 +31,35 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
             let _ = tcp.set_nodelay(true);
         }
     })
-    .bind(&listen)?
-    .shutdown_timeout(10)
-    .run();
+    .bind(&listen);
+    let server = match server {
+        Ok(server) => server.shutdown_timeout(10),
+        Err(e) => {
+            // Nothing was rendered: put back the clean-stop marker opening the folder took.
+            state.docs.close();
+            return Err(e.into());
+        }
+    };
+    let sweep = state.clone();
+    // A failed sweep (a read-only data folder) must not keep the feeds from being served.
+    match tokio::task::spawn_blocking(move || crate::services::recovery::sweep_at_start(&sweep)).await? {
+        Ok(report) => tracing::info!(%report, "start-up sweep done"),
+        Err(e) => tracing::error!(error = %e, "the start-up sweep failed; serving anyway"),
+    }
+    let scheduler = crate::jobs::start(&state).await?;
+    let repair = state.clone();
+    let rendering =
+        tokio::task::spawn_blocking(move || match crate::services::recovery::render_in_background(&repair) {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(ids = n, "rendered feed documents"),
+            Err(e) => tracing::error!(error = %e, "rendering feed documents failed"),
+        });
+    let server = server.run();
     tracing::info!(listen = %listen, base_url = %state.urls.base(), data_dir = %state.config.data_dir.display(), mail = %state.mail.describe(), "galley is serving");
     server.await?;
+    // Background rendering stops after the id at hand; the rest stays marked for the next start.
+    state.docs.stop();
+    let _ = rendering.await;
     if let Some(mut scheduler) = scheduler {
         let _ = scheduler.shutdown().await;
     }

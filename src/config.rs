@@ -21,6 +21,7 @@ pub struct Config {
     pub scan: ScanConfig,
     pub jobs: JobsConfig,
     pub cache: CacheConfig,
+    pub storage: StorageConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -180,6 +181,7 @@ impl Default for Config {
             scan: ScanConfig::default(),
             jobs: JobsConfig::default(),
             cache: CacheConfig::default(),
+            storage: StorageConfig::default(),
         }
     }
 }
@@ -282,6 +284,21 @@ impl Default for CacheConfig {
 impl CacheConfig {
     pub fn bytes(mb: u64) -> u64 {
         mb.saturating_mul(1024 * 1024)
+    }
+}
+
+/// The data folder's disk.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageConfig {
+    /// Free space (MB) the data folder's file system must keep after a push: below it pushes
+    /// answer 507 and `/health` answers 503. 0 only refuses when a write actually fails.
+    pub min_free_mb: u64,
+}
+
+impl Default for StorageConfig {
+    fn default() -> Self {
+        Self { min_free_mb: 100 }
     }
 }
 
@@ -510,6 +527,10 @@ impl Config {
     /// Infected packages kept with `[scan] keep_infected`: never served.
     pub fn quarantine_dir(&self) -> PathBuf {
         self.data_dir.join("quarantine")
+    }
+    /// Where swept files without a database row are moved (`galley check --repair`, start-up).
+    pub fn lost_found_dir(&self) -> PathBuf {
+        self.data_dir.join("lost+found")
     }
     pub fn tmp_dir(&self) -> PathBuf {
         self.data_dir.join("tmp")

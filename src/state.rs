@@ -33,6 +33,12 @@ pub struct AppState {
     pub pending: Arc<Holding>,
     /// Infected packages kept by `[scan] keep_infected` (`<data-dir>/quarantine/`), never served.
     pub quarantine: Arc<Holding>,
+    /// The data folder this process opened: writes ask it whether they can land there.
+    pub disk: Arc<crate::store::guard::DataDirGuard>,
+    /// Id+versions being pushed now (see `services::in_flight`).
+    pub pushes: Arc<crate::services::in_flight::InFlight>,
+    /// Taken by a push around its commit (see `services::publish::commit`).
+    pub commit_gate: Arc<crate::services::commit_gate::CommitGate>,
 }
 
 impl AppState {
@@ -53,6 +59,13 @@ impl AppState {
         let notifier = Arc::new(crate::services::notify::MailNotifier::new(mail.clone(), db.clone()));
         let pending = Arc::new(Holding::new(config.pending_dir())?);
         let quarantine = Arc::new(Holding::new(config.quarantine_dir())?);
+        let disk = Arc::new(crate::store::guard::DataDirGuard::new(
+            &config.data_dir,
+            &config.database_path(),
+            config.storage.min_free_mb,
+        )?);
+        // Best effort: a full or read-only disk must not keep the server from serving reads.
+        let _ = disk.keep_reserve();
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -68,6 +81,9 @@ impl AppState {
             notifier,
             pending,
             quarantine,
+            disk,
+            pushes: Arc::default(),
+            commit_gate: Arc::default(),
         })
     }
 

@@ -1,9 +1,13 @@
 //! The command line: one file per sub-command. `galley` alone is `galley serve`.
 pub mod apikey;
+pub mod backup;
+pub mod check;
 pub mod import;
 pub mod job;
 pub mod owner;
+mod progress;
 pub mod rescan;
+pub mod restore;
 pub mod serve;
 pub mod user;
 
@@ -43,6 +47,12 @@ pub enum Command {
     Reindex(job::ReindexArgs),
     /// Run a scheduled job now: flush-downloads, rescan, reindex, purge-expired, retry-validating.
     Job(job::JobArgs),
+    /// Write a consistent backup of the data folder into DEST while the server runs.
+    Backup(backup::BackupArgs),
+    /// Fill a data folder from a backup (refuses a non-empty one unless --force).
+    Restore(restore::RestoreArgs),
+    /// Verify the data folder against the database; --repair fixes what can be rebuilt.
+    Check(check::CheckArgs),
 }
 
 /// Where the data lives; every command that touches data takes these.
@@ -106,6 +116,9 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Rescan(args) => rescan::run(&args),
         Command::Reindex(args) => job::reindex(&args),
         Command::Job(args) => job::run(&args),
+        Command::Backup(args) => backup::run(&args),
+        Command::Restore(args) => restore::run(&args),
+        Command::Check(args) => check::run(&args),
     }
 }
 

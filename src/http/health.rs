@@ -1,28 +1,52 @@
-//! `GET /health`: liveness and a summary for monitoring.
+//! `GET /health`: what monitoring needs to know. 503 when the server cannot accept pushes (the
+//! database does not answer, the data folder is read-only, full below `[storage] min_free_mb`,
+//! or was removed or replaced under the running server); reads may still work then.
 use crate::error::AppError;
 use crate::services::blocking;
 use crate::state::AppState;
+use crate::store::guard::DiskState;
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
 pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let state = state.get_ref().clone();
-    let counts = blocking(move || Ok(crate::db::packages::count_packages(&*state.conn()?)?)).await;
-    Ok(match counts {
-        Ok((packages, versions)) => HttpResponse::Ok().json(json!({
-            "status": "ok",
-            "version": env!("CARGO_PKG_VERSION"),
-            "database": "ok",
-            "packages": packages,
-            "versions": versions,
-        })),
-        Err(e) => {
-            tracing::error!(error = %e, "health check failed");
-            HttpResponse::ServiceUnavailable().json(json!({
-                "status": "unavailable",
-                "version": env!("CARGO_PKG_VERSION"),
-                "database": "error",
-            }))
+    let disk = state.disk.state();
+    let counts_state = state.clone();
+    let counts = blocking(move || Ok(crate::db::health::counts(&*counts_state.conn()?)?)).await;
+    let mut body = json!({
+        "version": env!("CARGO_PKG_VERSION"),
+        "data_dir": {
+            "status": disk.label(),
+            "min_free_mb": state.disk.min_free_bytes() / (1024 * 1024),
+        },
+        "scanner": state.scanner.describe(),
+        "mail": state.mail.describe(),
+    });
+    match &disk {
+        DiskState::Ok { free_bytes } | DiskState::LowSpace { free_bytes } => {
+            body["data_dir"]["free_mb"] = json!(free_bytes / (1024 * 1024));
         }
-    })
+        DiskState::Replaced(what) => body["data_dir"]["problem"] = json!(what),
+        DiskState::ReadOnly => {}
+    }
+    let database_ok = match counts {
+        Ok(c) => {
+            body["database"] = json!("ok");
+            body["packages"] = json!(c.packages);
+            body["versions"] = json!(c.versions);
+            body["validating"] = json!(c.validating);
+            body["mail_queue"] = json!({ "queued": c.mail_queued, "failed": c.mail_failed });
+            body["jobs"] = json!({ "documents_to_render": c.docs_pending });
+            true
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "health check: the database does not answer");
+            body["database"] = json!("error");
+            false
+        }
+    };
+    let accepts_pushes = database_ok && matches!(disk, DiskState::Ok { .. });
+    body["accepts_pushes"] = json!(accepts_pushes);
+    body["status"] = json!(if accepts_pushes { "ok" } else { "unavailable" });
+    Ok(if accepts_pushes { HttpResponse::Ok() } else { HttpResponse::ServiceUnavailable() }.json(body))
 }

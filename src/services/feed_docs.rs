@@ -130,6 +130,9 @@ pub struct FeedDocs {
     repaired: std::sync::atomic::AtomicBool,
     /// This process wrote documents (most one-shot commands never do).
     wrote: std::sync::atomic::AtomicBool,
+    /// Set at shutdown: background renders stop after the id at hand (the rest stays marked in
+    /// the database and is rendered at the next start).
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 const META: &str = "meta.json";
@@ -157,6 +160,7 @@ impl FeedDocs {
             flushed_at_open,
             repaired: std::sync::atomic::AtomicBool::new(false),
             wrote: std::sync::atomic::AtomicBool::new(false),
+            stopping: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -166,11 +170,59 @@ impl FeedDocs {
         !self.flushed_at_open
     }
 
-    /// Re-renders every id and records that the documents are whole again.
-    pub fn repair_all(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
-        let n = self.render_every_id(pool, true)?;
+    /// Records in the database that every id must be rendered again (forced), so the need
+    /// survives a stop half-way; `render_stale` then does the work and resumes after a restart.
+    pub fn mark_all_for_repair(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
+        let n = crate::db::recovery::force_render_all(&*pool.get()?)?;
         self.repaired.store(true, Ordering::Relaxed);
         Ok(n)
+    }
+
+    /// Asks background renders to stop after the id at hand (SIGTERM).
+    pub fn stop(&self) {
+        self.stopping.store(true, Ordering::Relaxed);
+    }
+
+    fn stopping(&self) -> bool {
+        self.stopping.load(Ordering::Relaxed)
+    }
+
+    /// Compares the rendered documents with the database, changing nothing: the id folders no
+    /// available version backs, and the ids whose documents are missing or list other versions.
+    pub fn compare_with_database(&self, conn: &rusqlite::Connection) -> Result<(Vec<String>, Vec<String>), AppError> {
+        let available = crate::db::recovery::available_by_id(conn)?;
+        let mut unbacked = Vec::new();
+        for entry in std::fs::read_dir(&self.root)?.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if !name.starts_with('.') && entry.path().is_dir() && !available.contains_key(&name) {
+                unbacked.push(name);
+            }
+        }
+        let mut stale: Vec<String> = available
+            .iter()
+            .filter(|(id, versions)| self.load_from_disk(id).is_none_or(|set| &set.versions != *versions))
+            .map(|(id, _)| id.clone())
+            .collect();
+        unbacked.sort();
+        stale.sort();
+        Ok((unbacked, stale))
+    }
+
+    /// Puts the rendered documents in line with the database: folders of ids with no available
+    /// version are removed at once (never serve what the database does not back); ids whose
+    /// documents are missing or list other versions are marked for rendering. Returns both counts.
+    pub fn check_against_database(&self, pool: &crate::db::Pool) -> Result<(usize, usize), AppError> {
+        let conn = pool.get()?;
+        let (unbacked, stale) = self.compare_with_database(&conn)?;
+        for name in &unbacked {
+            if let Ok(mut sets) = self.sets.write() {
+                sets.remove(name);
+            }
+            std::fs::remove_dir_all(self.root.join(name))?;
+            self.wrote.store(true, Ordering::Relaxed);
+        }
+        crate::db::recovery::mark_stale(&conn, &stale)?;
+        Ok((unbacked.len(), stale.len()))
     }
 
     /// Flushes every rendered document to disk and, when they were whole at start (or were all
@@ -391,20 +443,30 @@ impl FeedDocs {
     fn render_every_id(&self, pool: &crate::db::Pool, force: bool) -> Result<usize, AppError> {
         let conn = pool.get()?;
         let ids = crate::db::packages::all_ids(&conn)?;
-        for id in &ids {
+        let mut done = 0;
+        for id in ids.iter().take_while(|_| !self.stopping()) {
             self.refresh_with(&conn, id, force)?;
+            done += 1;
         }
-        Ok(ids.len())
+        Ok(done)
     }
 
-    /// Renders the ids whose documents lag their last change (start-up repair after a crash).
+    /// Renders the ids whose documents lag their last change or were marked for a forced render
+    /// (start-up repair after a crash); stops early at shutdown. Returns how many it rendered.
     pub fn render_stale(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
         let conn = pool.get()?;
-        let ids = crate::db::packages::ids_with_stale_docs(&conn)?;
-        for id in &ids {
-            self.refresh(&conn, id)?;
+        // Forced ids have docs_rendered = -1, below any change count: they are among the stale.
+        let forced = crate::db::recovery::ids_forced(&conn)?;
+        let mut ids = crate::db::packages::ids_with_stale_docs(&conn)?;
+        // Ids whose documents lag a change first: those serve wrong answers until rendered; the
+        // forced ones are only suspected torn.
+        ids.sort_by_key(|id| forced.contains(id));
+        let mut done = 0;
+        for id in ids.iter().take_while(|_| !self.stopping()) {
+            self.refresh_with(&conn, id, forced.contains(id))?;
+            done += 1;
         }
-        Ok(ids.len())
+        Ok(done)
     }
 }
 

@@ -42,17 +42,35 @@ pub fn reindex(state: &AppState) -> Result<ReindexReport, AppError> {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PurgeReport(pub Vec<(&'static str, usize)>);
+pub struct PurgeReport {
+    /// Expired rows deleted, per table.
+    pub rows: Vec<(&'static str, usize)>,
+    /// Leftover files and folders removed, per kind.
+    pub leftovers: Vec<(&'static str, usize)>,
+}
 
 impl std::fmt::Display for PurgeReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let parts: Vec<String> = self.0.iter().map(|(table, n)| format!("{n} {table}")).collect();
-        write!(f, "deleted expired rows: {}", parts.join(", "))
+        let list = |items: &[(&str, usize)]| {
+            items.iter().map(|(what, n)| format!("{n} {what}")).collect::<Vec<_>>().join(", ")
+        };
+        write!(f, "deleted expired rows: {}; removed leftovers: {}", list(&self.rows), list(&self.leftovers))
     }
 }
 
-/// The purge-expired job: rows whose expiry passed before `now`.
+/// Leftovers younger than this may belong to a write in flight and are kept.
+const LEFTOVER_AGE: std::time::Duration = std::time::Duration::from_hours(1);
+
+/// The purge-expired job: rows whose expiry passed before `now`, then files a crash or a full
+/// disk left behind (upload temp files, staging files, empty folders) older than an hour.
 pub fn purge_expired(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> Result<PurgeReport, AppError> {
     let now = db::validation::time_text(now);
-    Ok(PurgeReport(db::write(&mut state.conn()?, |tx| db::expired::purge(tx, &now))?))
+    let rows = db::write(&mut state.conn()?, |tx| db::expired::purge(tx, &now))?;
+    let (uploads, leftovers) = super::recovery::remove_leftovers(state, LEFTOVER_AGE)?;
+    let leftovers = vec![
+        ("upload temp files", uploads),
+        ("staging files", leftovers.temp_files),
+        ("empty folders", leftovers.empty_folders),
+    ];
+    Ok(PurgeReport { rows, leftovers })
 }

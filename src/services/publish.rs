@@ -118,6 +118,9 @@ pub fn publish_file(
         Some(_) => return Err(already_exists(&id, &version)),
     }
     drop(conn);
+    // From here to the end this push alone writes this id+version's files (see `in_flight`).
+    let _claim = state.pushes.claim(&id_lower, &version_lower).ok_or_else(|| already_exists(&id, &version))?;
+    state.disk.check_writable(size)?;
 
     let placement = match state.config.scan.mode {
         ScanMode::Async => Placement::Pending { scan_error: false },
@@ -176,10 +179,7 @@ fn commit(
     let nuspec = &new.archive.nuspec;
     let id_lower = nuspec.id.lower();
     let version_lower = nuspec.version.lower_normalized();
-    let put = match placement {
-        Placement::Store => state.store.put(&id_lower, &version_lower, path, &new.archive.nuspec_bytes)?,
-        Placement::Pending { .. } => state.pending.put_new(&id_lower, &version_lower, path)?,
-    };
+    let put = store_file(state, new, path, placement)?;
     let created = match put {
         PutOutcome::DifferentBytesExist => return Err(already_exists(id, version)),
         PutOutcome::SameBytesExisted => false,
@@ -189,7 +189,10 @@ fn commit(
         Placement::Store => store_extras(state, new.archive, &id_lower, &version_lower),
         Placement::Pending { .. } => Ok(()),
     };
+    // One push at a time waits for the write lock (see `commit_gate`); the others hold no connection.
+    let turn = state.commit_gate.enter(super::commit_gate::WAIT);
     let mut conn = state.conn()?;
+    let extras = if turn.is_some() { extras } else { Err(AppError::database_busy()) };
     let committed = extras.and_then(|()| {
         db::write_durable(&mut conn, |tx| {
             let existing = packages::find(tx, &id_lower)?;
@@ -231,24 +234,87 @@ fn commit(
                     detail: principal.key.as_ref().map(|k| format!("api key {}", k.key_id)).as_deref(),
                 },
             )?;
-            Ok(Ok(()))
+            Ok(Ok((package_key, version_key)))
         })
         .map_err(AppError::from)
         .and_then(|r| r)
     });
-    if let Err(e) = committed {
-        // Remove the files only if this push created them and no row points at them: a racing
-        // push of the same bytes may have committed while this one failed.
-        if created && packages::version_status(&conn, &id_lower, &version_lower)?.is_none() {
-            let _ = match placement {
-                Placement::Store => state.store.delete(&id_lower, &version_lower),
-                Placement::Pending { .. } => state.pending.remove(&id_lower, &version_lower),
-            };
+    drop(turn);
+    let remove_files = || {
+        let _ = match placement {
+            Placement::Store => state.store.delete(&id_lower, &version_lower),
+            Placement::Pending { .. } => state.pending.remove(&id_lower, &version_lower),
+        };
+    };
+    let keys = match committed {
+        Ok(keys) => keys,
+        Err(e) => {
+            // Remove the files only if this push created them and no row points at them: a racing
+            // push of the same bytes may have committed while this one failed.
+            if created && packages::version_status(&conn, &id_lower, &version_lower)?.is_none() {
+                remove_files();
+            }
+            return Err(e);
+        }
+    };
+    if let Err(e) = state.docs.refresh(&conn, &id_lower) {
+        // All or nothing: a version whose documents could not be written (a full disk) would be
+        // listed but not downloadable, and its number taken. Take the push back instead.
+        tracing::error!(id = %id, version = %version, error = %e, "rendering the feed documents failed; undoing the push");
+        let mut undone = db::write(&mut conn, |tx| db::recovery::undo_push(tx, keys.0, keys.1));
+        if undone.is_err() && state.disk.release_reserve() {
+            // The undo itself needs a little room in the write-ahead log.
+            undone = db::write(&mut conn, |tx| db::recovery::undo_push(tx, keys.0, keys.1));
+        }
+        match undone {
+            Ok(()) => {
+                remove_files();
+                if let Err(again) = state.docs.refresh(&conn, &id_lower) {
+                    tracing::warn!(id = %id, error = %again, "re-rendering after the undo failed; the id is rendered at the next start");
+                }
+            }
+            Err(undo) => {
+                tracing::error!(id = %id, version = %version, error = %undo, "undoing the push failed; its documents are rendered at the next start");
+            }
         }
         return Err(e);
     }
-    state.docs.refresh(&conn, &id_lower)?;
     Ok(())
+}
+
+/// Stores the upload where `placement` says. Files there that no row backs (left by a crash or a
+/// full disk) are not a version: they are moved aside and the upload stored in their place. The
+/// caller holds the id+version's claim, so no racing push of this process is about to commit them.
+fn store_file(
+    state: &AppState,
+    new: &NewPackage<'_>,
+    path: &Path,
+    placement: Placement,
+) -> Result<PutOutcome, AppError> {
+    let id_lower = new.archive.nuspec.id.lower();
+    let version_lower = new.archive.nuspec.version.lower_normalized();
+    let put = || match placement {
+        Placement::Store => state.store.put(&id_lower, &version_lower, path, &new.archive.nuspec_bytes),
+        Placement::Pending { .. } => state.pending.put_new(&id_lower, &version_lower, path),
+    };
+    let outcome = put()?;
+    if outcome == PutOutcome::Created {
+        return Ok(outcome);
+    }
+    if !matches!(
+        packages::version_status(&*state.conn()?, &id_lower, &version_lower)?.as_deref(),
+        None | Some("failed")
+    ) {
+        return Ok(outcome);
+    }
+    match placement {
+        Placement::Store => {
+            let dest = state.store.move_aside(&id_lower, &version_lower, &state.config.lost_found_dir())?;
+            tracing::warn!(id = %new.id, version = %new.version, dest = %dest.display(), "package files without a database row moved aside");
+        }
+        Placement::Pending { .. } => state.pending.remove(&id_lower, &version_lower)?,
+    }
+    Ok(put()?)
 }
 
 pub(crate) fn store_extras(

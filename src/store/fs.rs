@@ -14,6 +14,10 @@ impl FsStore {
         Ok(Self { root })
     }
 
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
     /// Ids and versions reach here already parsed; this guard keeps a bug elsewhere from ever
     /// writing outside the store.
     fn version_dir(&self, id_lower: &str, version_lower: &str) -> PathBuf {
@@ -61,9 +65,20 @@ impl PackageStore for FsStore {
         fs::create_dir_all(&dir)?;
         let target = self.nupkg_path(id_lower, version_lower);
         // Copy into the target folder first so the final link is on the same file system.
-        let mut staged = tempfile::NamedTempFile::new_in(&dir)?;
-        io::copy(&mut File::open(nupkg)?, staged.as_file_mut())?;
-        staged.as_file().sync_all()?;
+        let staged = tempfile::NamedTempFile::new_in(&dir).and_then(|mut staged| {
+            io::copy(&mut File::open(nupkg)?, staged.as_file_mut())?;
+            staged.as_file().sync_all()?;
+            Ok(staged)
+        });
+        let staged = match staged {
+            Ok(staged) => staged,
+            Err(e) => {
+                // A full disk: leave no empty folders behind (they fail only when not empty).
+                let _ = fs::remove_dir(&dir);
+                let _ = fs::remove_dir(self.root.join(id_lower));
+                return Err(e);
+            }
+        };
         match fs::hard_link(staged.path(), &target) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
@@ -75,9 +90,21 @@ impl PackageStore for FsStore {
             }
             Err(e) => return Err(e),
         }
-        write_atomic(&self.nuspec_path(id_lower, version_lower), nuspec)?;
-        File::open(&dir)?.sync_all()?;
+        let finished = write_atomic(&self.nuspec_path(id_lower, version_lower), nuspec)
+            .and_then(|()| File::open(&dir)?.sync_all());
+        if let Err(e) = finished {
+            // All or nothing: a package file without its nuspec (a full disk) must not stay behind.
+            let _ = fs::remove_file(&target);
+            return Err(e);
+        }
         Ok(PutOutcome::Created)
+    }
+
+    fn move_aside(&self, id_lower: &str, version_lower: &str, lost_found: &Path) -> io::Result<PathBuf> {
+        let dest = super::sweep::lost_found_slot(lost_found, "packages", id_lower, version_lower);
+        fs::create_dir_all(dest.parent().ok_or_else(|| io::Error::other("no parent"))?)?;
+        fs::rename(self.version_dir(id_lower, version_lower), &dest)?;
+        Ok(dest)
     }
 
     fn nupkg_path(&self, id_lower: &str, version_lower: &str) -> PathBuf {

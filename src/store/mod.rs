@@ -2,7 +2,9 @@
 //! place with create-new semantics, so a crash never leaves a half file at a served path and a
 //! racing second writer can never replace the first one's bytes.
 pub mod fs;
+pub mod guard;
 pub mod holding;
+pub mod sweep;
 
 pub use fs::FsStore;
 pub use holding::Holding;
@@ -29,4 +31,7 @@ pub trait PackageStore: Send + Sync {
     fn extra_path(&self, id_lower: &str, version_lower: &str, name: &str) -> PathBuf;
     /// Removes every file of id+version.
     fn delete(&self, id_lower: &str, version_lower: &str) -> std::io::Result<()>;
+    /// Moves the files of an id+version that no database row backs (a crash or a full disk left
+    /// them) below `lost_found`, so they neither decide a push nor get lost.
+    fn move_aside(&self, id_lower: &str, version_lower: &str, lost_found: &Path) -> std::io::Result<PathBuf>;
 }

@@ -130,7 +130,7 @@ fn purge_expired_deletes_only_expired_rows() {
     }
     assert_eq!(
         Job::PurgeExpired.run(&app.state).unwrap().unwrap(),
-        "deleted expired rows: 1 owner_invitations, 1 sessions, 0 email_tokens"
+        "deleted expired rows: 1 owner_invitations, 1 sessions, 0 email_tokens; removed leftovers: 0 upload temp files, 0 staging files, 0 empty folders"
     );
     let left: i64 = conn.query_row("SELECT count(*) FROM owner_invitations", [], |r| r.get(0)).unwrap();
     assert_eq!(left, 1);

@@ -8,6 +8,7 @@ mod apikeys;
 mod authz_matrix;
 mod clamd;
 mod cli;
+mod data_safety;
 mod feed_auth;
 mod feed_v2;
 mod feed_v3;

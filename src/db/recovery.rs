@@ -1,0 +1,130 @@
+//! What the start-up sweep, `galley check` and a failed push need to know or undo: which files a
+//! row backs, which ids must be rendered again, and how to take back a push whose documents could
+//! not be written.
+use super::DbError;
+use rusqlite::Connection;
+use std::collections::{HashMap, HashSet};
+
+/// Every id+version that has a row (any status but `failed`, whose number may be pushed again):
+/// the version folders of the package store these may keep.
+pub fn versions_with_rows(conn: &Connection) -> Result<HashSet<(String, String)>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT p.id_lower, v.version_lower FROM package_versions v JOIN packages p ON p.id = v.package_key
+         WHERE v.status <> 'failed'",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// The available versions of every id: what its rendered documents must list.
+pub fn available_by_id(conn: &Connection) -> Result<HashMap<String, HashSet<String>>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT p.id_lower, v.version_lower FROM package_versions v JOIN packages p ON p.id = v.package_key
+         WHERE v.status = 'available'",
+    )?;
+    let mut by_id: HashMap<String, HashSet<String>> = HashMap::new();
+    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
+        let (id, version) = row?;
+        by_id.entry(id).or_default().insert(version);
+    }
+    Ok(by_id)
+}
+
+/// Available versions with the hash and size their file must have (`galley check`).
+pub fn available_files(conn: &Connection) -> Result<Vec<(String, String, String, u64)>, DbError> {
+    let mut stmt = conn.prepare(
+        "SELECT p.id_lower, v.version_lower, v.hash_sha512, v.size FROM package_versions v
+         JOIN packages p ON p.id = v.package_key WHERE v.status = 'available' ORDER BY p.id_lower, v.version_lower",
+    )?;
+    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
+    Ok(rows)
+}
+
+/// Marks ids whose documents must be rendered again (found missing or stale on disk).
+pub fn mark_stale(conn: &Connection, ids: &[String]) -> Result<(), DbError> {
+    let mut stmt = conn.prepare_cached("UPDATE packages SET docs_changes = docs_changes + 1 WHERE id_lower = ?1")?;
+    for id in ids {
+        stmt.execute([id])?;
+    }
+    Ok(())
+}
+
+/// Marks every id for a forced render (files on disk may be torn although their names are right).
+/// Recorded in the database, so a render stopped half-way resumes at the next start.
+pub fn force_render_all(conn: &Connection) -> Result<usize, DbError> {
+    Ok(conn.execute("UPDATE packages SET docs_rendered = -1", [])?)
+}
+
+/// Ids marked by `force_render_all` and not rendered since.
+pub fn ids_forced(conn: &Connection) -> Result<HashSet<String>, DbError> {
+    let mut stmt = conn.prepare("SELECT id_lower FROM packages WHERE docs_rendered < 0")?;
+    let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(ids)
+}
+
+/// Takes back a committed push whose documents could not be written (a full disk): the version
+/// row, its dependencies and search text, its audit entry, and the package row when the push
+/// created it. Afterwards the id+version may be pushed again.
+pub fn undo_push(conn: &Connection, package_key: i64, version_key: i64) -> Result<(), DbError> {
+    let (id, version): (String, String) = conn.query_row(
+        "SELECT p.package_id, v.version_normalized FROM package_versions v JOIN packages p ON p.id = v.package_key
+         WHERE v.id = ?1",
+        [version_key],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    conn.execute("DELETE FROM package_versions WHERE id = ?1", [version_key])?;
+    conn.execute(
+        "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log WHERE action = 'package.push'
+         AND package_id = ?1 AND version = ?2)",
+        [&id, &version],
+    )?;
+    super::packages::record_change(conn, package_key)?;
+    let remaining: i64 =
+        conn.query_row("SELECT count(*) FROM package_versions WHERE package_key = ?1", [package_key], |r| r.get(0))?;
+    if remaining == 0 {
+        conn.execute("DELETE FROM package_search WHERE rowid = ?1", [package_key])?;
+        conn.execute("DELETE FROM packages WHERE id = ?1", [package_key])?;
+    }
+    Ok(())
+}
+
+/// One connection of its own, outside any pool (whose background threads could still hold the
+/// file when a backup or restore moves on).
+pub fn open_plain(path: &std::path::Path) -> Result<Connection, DbError> {
+    let conn = Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_WRITE | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?;
+    conn.busy_timeout(std::time::Duration::from_secs(30))?;
+    Ok(conn)
+}
+
+/// A consistent copy of the whole database at one moment, written to `dest` (`VACUUM INTO`):
+/// a read transaction, so pushes go on while it runs.
+pub fn snapshot(conn: &Connection, dest: &std::path::Path) -> Result<(), DbError> {
+    let dest = dest.to_str().ok_or_else(|| DbError::Open(format!("{}: not UTF-8", dest.display())))?;
+    conn.execute("VACUUM INTO ?1", [dest])?;
+    Ok(())
+}
+
+/// `PRAGMA integrity_check`: "ok" or the first problems SQLite found.
+pub fn integrity(conn: &Connection) -> Result<String, DbError> {
+    let mut stmt = conn.prepare("PRAGMA integrity_check")?;
+    let lines: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(lines.join("; "))
+}
+
+/// The schema version the database is at.
+pub fn schema_version(conn: &Connection) -> Result<u32, DbError> {
+    Ok(conn.query_row("PRAGMA user_version", [], |r| r.get(0))?)
+}
+
+/// How far the search index has drifted from the database, without changing it: the rebuild
+/// runs in a transaction that is rolled back.
+pub fn search_drift(conn: &mut Connection) -> Result<usize, DbError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    let keys = super::search::all_package_keys(&tx)?;
+    let drift = super::search::remove_orphans(&tx)? + super::search::rebuild_packages(&tx, &keys)?;
+    tx.rollback()?;
+    Ok(drift)
+}
