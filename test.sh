@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test Galley has. On a fresh Debian machine it first installs what the tests need
 # (mono and nuget.exe 5.8 for the real-client tests, clamav-daemon for the real-clamd test,
-# chromium and playwright-core for the browser tests);
+# chromium and playwright-core for the browser tests, cargo-fuzz for the fuzz run);
 # later runs skip what is already there.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -43,5 +43,8 @@ GALLEY_BIN="$root/target/debug/galley" bash tests/clients/run.sh
 
 step "the portal in a real browser (Playwright + Chromium)"
 GALLEY_BIN="$root/target/debug/galley" sh tests/browser/run.sh
+
+step "fuzzing every parser of untrusted input for a bounded time (fuzz/README.md)"
+bash fuzz/run.sh
 
 step "all tests passed"
