@@ -16,7 +16,7 @@ command -v cargo-fuzz >/dev/null 2>&1 || cargo install cargo-fuzz --locked
 # only nightly accepts. Only stable Rust is available here, so RUSTC_BOOTSTRAP=1 lets the stable
 # compiler accept them; it changes nothing else about the build, and it is set for this build only.
 export RUSTC_BOOTSTRAP=1
-cargo fuzz build --quiet
+cargo fuzz build
 
 bin="$root/fuzz/target/x86_64-unknown-linux-gnu/release"
 logs="$root/target/fuzz-logs"

@@ -50,8 +50,7 @@ fuzz_target!(|data: &[u8]| {
     let semver2 = odata_query::param(&params, "semVerLevel").is_some();
 
     if let Ok(plan) = plan(&source, &options) {
-        let query =
-            VersionQuery { semver2, fts: plan.fts.as_deref(), condition: &plan.condition, order: &plan.order };
+        let query = VersionQuery { semver2, fts: plan.fts.as_deref(), condition: &plan.condition, order: &plan.order };
         db::with(|conn| {
             feed_v2::count(conn, &query)?;
             feed_v2::select(conn, &query, options.skip, Some(20))
