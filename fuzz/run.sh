@@ -29,7 +29,7 @@ run() {
   mkdir -p "$root/target/fuzz-corpus/$target" "$root/fuzz/artifacts/$target"
   # -timeout: one input running this long is a hang. -rss_limit_mb (and the malloc limit it
   # implies): inputs of a few KB that make the process hold this much are a blow-up.
-  "$bin/$target" -max_total_time="$seconds" -print_final_stats=1 -timeout=10 -rss_limit_mb=1024 \
+  "$bin/$target" -max_total_time="$seconds" -print_final_stats=1 -timeout=30 -rss_limit_mb=1024 \
     -artifact_prefix="$root/fuzz/artifacts/$target/" \
     "$root/target/fuzz-corpus/$target" "$root/fuzz/corpus/$target" >"$logs/$target.log" 2>&1
   echo $? >"$logs/$target.status"
