@@ -73,7 +73,7 @@ const ARITHMETIC: [&str; 5] = ["add", "sub", "mul", "div", "mod"];
 const MAX_DEPTH: usize = 64;
 /// `and`/`or` chains build a tree as deep as they are long, which the nesting cap does not see:
 /// SQLite refuses expressions deeper than 1,000 (a 500), and evaluating one recurses. OData
-/// servers cap a `$filter` the same way (WebAPI's `MaxNodeCount`, 100 by default).
+/// servers cap a `$filter` the same way (ASP.NET Web API's `MaxNodeCount`, 100 by default).
 const MAX_OPERATORS: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
