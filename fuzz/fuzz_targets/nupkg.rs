@@ -119,18 +119,20 @@ fn build(package: &Package) -> Vec<u8> {
     if writer.start_file(nuspec_name, deflated).is_ok() {
         let _ = writer.write_all(nuspec.as_bytes());
     }
+    // Up to just past the package budget in all, so the limits are reached without spending the
+    // run on compressing megabytes.
+    let mut left: usize = 320 << 10;
     for entry in package.entries.iter().take(80) {
         let options = if entry.deflate { deflated } else { stored };
         if writer.start_file(entry.name.as_str(), options).is_err() {
             continue;
         }
-        // Up to just past the package budget, so the limits are reached without spending the
-        // run on compressing megabytes.
-        let cap = if entry.deflate { 300 << 10 } else { 8 << 10 };
+        let cap: usize = if entry.deflate { left } else { left.min(8 << 10) };
         let times = usize::from(entry.repeat).min(cap / entry.data.len().max(1));
         for _ in 0..=times {
             let _ = writer.write_all(&entry.data);
         }
+        left = left.saturating_sub((times + 1) * entry.data.len());
     }
     writer.finish().map(Cursor::into_inner).unwrap_or_default()
 }
