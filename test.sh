@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test Galley has. On a fresh Debian machine it first installs what the tests need
 # (mono, nuget.exe 5.8 and Debian's nuget 2.8.7 for the real-client tests, clamav-daemon for the real-clamd test,
-# chromium and playwright-core for the browser tests);
+# chromium and playwright-core for the browser tests, cargo-fuzz for the fuzz run);
 # later runs skip what is already there.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -40,8 +40,17 @@ cargo clippy --all-targets --quiet -- -D warnings
 step "unit and in-process integration tests"
 GALLEY_REQUIRE_CLAMD=1 cargo test --quiet
 
-step "real NuGet clients (nuget.exe 5.8, Debian's nuget 2.8.7) against a running server"
 cargo build --quiet --bin galley
+# The fuzz targets build (a separate, instrumented build of everything) while the next suites,
+# which mostly wait on clients, servers and the browser, run; the bounded fuzz run comes last.
+step "building the fuzz targets in the background (log: target/fuzz-build.log)"
+mkdir -p target
+# Its own process group (setsid), so that a failing suite's exit stops the whole build by its PID.
+setsid bash fuzz/run.sh build >target/fuzz-build.log 2>&1 &
+fuzz_build=$!
+trap 'kill -- -"$fuzz_build" 2>/dev/null || true' EXIT
+
+step "real NuGet clients (nuget.exe 5.8, Debian's nuget 2.8.7) against a running server"
 GALLEY_BIN="$root/target/debug/galley" bash tests/clients/run.sh
 
 step "crash and fault suite: SIGKILL loop, full disk, read-only data folder, backup during pushes"
@@ -49,5 +58,12 @@ GALLEY_BIN="$root/target/debug/galley" python3 tests/faults/run.py
 
 step "the portal in a real browser (Playwright + Chromium): flows, then the XSS walk"
 GALLEY_BIN="$root/target/debug/galley" sh tests/browser/run.sh
+
+step "fuzzing every parser of untrusted input for a bounded time (fuzz/README.md)"
+if ! wait "$fuzz_build"; then
+  tail -n 40 target/fuzz-build.log
+  exit 1
+fi
+bash fuzz/run.sh run
 
 step "all tests passed"

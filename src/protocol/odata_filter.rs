@@ -71,6 +71,10 @@ impl fmt::Display for FilterError {
 
 const ARITHMETIC: [&str; 5] = ["add", "sub", "mul", "div", "mod"];
 const MAX_DEPTH: usize = 64;
+/// `and`/`or` chains build a tree as deep as they are long, which the nesting cap does not see:
+/// SQLite refuses expressions deeper than 1,000 (a 500), and evaluating one recurses. OData
+/// servers cap a `$filter` the same way (ASP.NET Web API's `MaxNodeCount`, 100 by default).
+const MAX_OPERATORS: usize = 100;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Token {
@@ -182,6 +186,7 @@ struct Parser {
     next: usize,
     end: usize,
     depth: usize,
+    operators: usize,
 }
 
 impl Parser {
@@ -212,6 +217,16 @@ impl Parser {
         }
     }
 
+    /// Counts one `and`/`or` against [`MAX_OPERATORS`].
+    fn operator(&mut self) -> Result<(), FilterError> {
+        self.bump();
+        self.operators += 1;
+        if self.operators > MAX_OPERATORS {
+            return Err(invalid(format_args!("it joins more than {MAX_OPERATORS} conditions with 'and' or 'or'")));
+        }
+        Ok(())
+    }
+
     fn or(&mut self) -> Result<Expr, FilterError> {
         self.depth += 1;
         if self.depth > MAX_DEPTH {
@@ -219,7 +234,7 @@ impl Parser {
         }
         let mut left = self.and()?;
         while self.peek_word("or") {
-            self.bump();
+            self.operator()?;
             left = Expr::Or(Box::new(left), Box::new(self.and()?));
         }
         self.depth -= 1;
@@ -229,7 +244,7 @@ impl Parser {
     fn and(&mut self) -> Result<Expr, FilterError> {
         let mut left = self.comparison()?;
         while self.peek_word("and") {
-            self.bump();
+            self.operator()?;
             left = Expr::And(Box::new(left), Box::new(self.comparison()?));
         }
         Ok(left)
@@ -321,7 +336,7 @@ pub fn parse(input: &str) -> Result<Expr, FilterError> {
     if tokens.is_empty() {
         return Err(invalid("it is empty"));
     }
-    let mut parser = Parser { tokens, next: 0, end: input.chars().count(), depth: 0 };
+    let mut parser = Parser { tokens, next: 0, end: input.chars().count(), depth: 0, operators: 0 };
     let expr = parser.or()?;
     if let Some((position, token)) = parser.tokens.get(parser.next) {
         return Err(invalid(format_args!("unexpected {token} at position {position}")));
@@ -446,5 +461,17 @@ mod tests {
         assert_eq!(parse(&input).unwrap_err().0, "The $filter expression is not valid: it is nested too deeply.");
         let input = format!("{}IsLatestVersion", "not ".repeat(10_000));
         assert_eq!(parse(&input).unwrap_err().0, "The $filter expression is not valid: it is nested too deeply.");
+    }
+
+    /// Caught by the odata fuzz target (`fuzz/`): 1,100 `Listed` joined by `or` parsed, and SQLite then
+    /// refused the query ("Expression tree is too large (maximum depth 1000)"), a 500.
+    #[test]
+    fn long_and_or_chains_are_refused() {
+        let chain = |n: usize, op: &str| vec!["Listed"; n].join(op);
+        let refused = "The $filter expression is not valid: it joins more than 100 conditions with 'and' or 'or'.";
+        assert_eq!(parse(&chain(1_100, " or ")).unwrap_err().0, refused);
+        assert_eq!(parse(&chain(1_100, " and ")).unwrap_err().0, refused);
+        assert_eq!(parse(&format!("({}) or ({})", chain(52, " and "), chain(50, " or "))).unwrap_err().0, refused);
+        assert!(parse(&chain(101, " or ")).is_ok(), "100 operators are still fine");
     }
 }

@@ -233,8 +233,10 @@ fn property(option: &str, name: &str) -> Result<Property, QueryError> {
         .ok_or_else(|| QueryError(format!("The property '{name}' in {option} does not exist on V2FeedPackage.")))
 }
 
+/// Repeated properties are dropped (only the first can decide an order): SQLite refuses more
+/// than 2,000 ORDER BY terms, and `Id,Id,…` must not become a 500.
 fn parse_orderby(value: &str) -> Result<Vec<OrderItem>, QueryError> {
-    value
+    let mut items: Vec<OrderItem> = value
         .split(',')
         .map(|item| {
             let words: Vec<&str> = item.split_whitespace().collect();
@@ -257,7 +259,14 @@ fn parse_orderby(value: &str) -> Result<Vec<OrderItem>, QueryError> {
             }
             Ok(OrderItem { property: property("$orderby", words[0])?, descending })
         })
-        .collect()
+        .collect::<Result<_, _>>()?;
+    let mut seen = Vec::new();
+    items.retain(|item| {
+        let first = !seen.contains(&item.property);
+        seen.push(item.property);
+        first
+    });
+    Ok(items)
 }
 
 fn parse_select(value: &str) -> Result<Option<Vec<Property>>, QueryError> {
@@ -284,8 +293,10 @@ pub fn next_query(raw_query: &str, skip: usize, top: Option<usize>) -> String {
         .split('&')
         .filter(|pair| !pair.is_empty())
         .filter(|pair| {
-            let key = pair.split('=').next().unwrap_or_default().replace("%24", "$");
-            !matches!(key.as_str(), "$skip" | "$top" | "$skiptoken")
+            // Decoded exactly as the request's parameters were, so any spelling of `$skip`
+            // (`%24skip`, `$sk%69p`) is replaced rather than repeated.
+            let key = form_urlencoded::parse(pair.as_bytes()).next().map(|(k, _)| k).unwrap_or_default();
+            !matches!(key.as_ref(), "$skip" | "$top" | "$skiptoken")
         })
         .map(str::to_owned)
         .collect();
@@ -408,5 +419,29 @@ mod tests {
             "$filter=IsLatestVersion&searchTerm=%27a%27&semVerLevel=2.0.0&$skip=30&$top=10"
         );
         assert_eq!(next_query("", 100, None), "$skip=100");
+    }
+
+    /// Caught by the odata fuzz target (`fuzz/`): the link kept the encoded `$sk%69p=5`, so the next page
+    /// carried `$skip` twice and was refused with 400.
+    #[test]
+    fn next_links_replace_skip_however_it_was_encoded() {
+        assert_eq!(next_query("$sk%69p=5", 25, None), "$skip=25");
+        assert_eq!(next_query("%24top=5&%24skiptoken=x&id=%27a%27", 5, Some(1)), "id=%27a%27&$skip=5&$top=1");
+    }
+
+    /// Caught by the odata fuzz target (`fuzz/`): 2,100 `Id` items became 2,100 ORDER BY terms, which
+    /// SQLite refuses ("too many terms in ORDER BY clause"), a 500.
+    #[test]
+    fn repeated_orderby_properties_count_once() {
+        let o = QueryOptions::parse(&pairs(&[("$orderby", &vec!["Id"; 2_100].join(","))])).unwrap();
+        assert_eq!(o.orderby, vec![OrderItem { property: Property::Id, descending: false }]);
+        let o = QueryOptions::parse(&pairs(&[("$orderby", "Version desc, Id, version asc")])).unwrap();
+        assert_eq!(
+            o.orderby,
+            vec![
+                OrderItem { property: Property::Version, descending: true },
+                OrderItem { property: Property::Id, descending: false }
+            ]
+        );
     }
 }

@@ -43,10 +43,10 @@ pub struct FeedPage {
 }
 
 /// A listing's rows in database terms.
-struct Plan {
-    condition: Condition,
-    fts: Option<String>,
-    order: Vec<(OrderKey, bool)>,
+pub struct Plan {
+    pub condition: Condition,
+    pub fts: Option<String>,
+    pub order: Vec<(OrderKey, bool)>,
 }
 
 fn flag(column: BoolColumn) -> Condition {
@@ -57,7 +57,8 @@ fn not(c: Condition) -> Condition {
     Condition::Not(Box::new(c))
 }
 
-fn plan(source: &Source, options: &QueryOptions) -> Result<Plan, AppError> {
+/// What a listing selects and in which order; public for the OData fuzz target (`fuzz/`).
+pub fn plan(source: &Source, options: &QueryOptions) -> Result<Plan, AppError> {
     let mut conditions = Vec::new();
     if let Some(expr) = &options.filter {
         conditions.push(filter::condition(expr)?);
