@@ -4,37 +4,14 @@
 //
 // Prints one line per case and "N passed, M failed"; exits non-zero on any failure. Screenshots of
 // every page go to target/browser-screenshots/ (SCREENSHOT_DIR overrides).
-import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { nupkg } from "./nupkg.mjs";
+import { CHROMIUM_ARGS, chromium, chromiumBin, galleyBin, repo } from "./browser.mjs";
 import { GalleyServer } from "./server.mjs";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const tools = process.env.BROWSER_TOOLS ?? path.join(repo, "target/browser-tools");
-const { chromium } = createRequire(path.join(tools, "node_modules", "_"))("playwright-core");
 const screenshotDir = process.env.SCREENSHOT_DIR ?? path.join(repo, "target/browser-screenshots");
-const chromiumBin = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
-// Absolute: the server and the CLI run in a temp folder.
-const galleyBin = process.env.GALLEY_BIN && path.resolve(process.env.GALLEY_BIN);
-if (!galleyBin) {
-  console.error("Set GALLEY_BIN to the galley binary (e.g. target/debug/galley).");
-  process.exit(2);
-}
-
-// Without the background-networking flags Chromium calls home, and this machine's closed network
-// refuses those connections.
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 const README = `# Browser Demo
 

@@ -9,33 +9,13 @@
 // main frame: the flag is unset, no dialog opened, and (on portal pages) no CSP violation was
 // reported, since a violation means a payload reached the HTML unescaped and only the policy
 // stopped it. Prints one line per case and "N passed, M failed"; exits non-zero on any failure.
-import { createRequire } from "node:module";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { zip } from "./nupkg.mjs";
+import { CHROMIUM_ARGS, chromium, chromiumBin, galleyBin } from "./browser.mjs";
 import { GalleyServer } from "./server.mjs";
 
-const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const tools = process.env.BROWSER_TOOLS ?? path.join(repo, "target/browser-tools");
-const { chromium } = createRequire(path.join(tools, "node_modules", "_"))("playwright-core");
-const chromiumBin = process.env.CHROMIUM_BIN ?? "/usr/bin/chromium";
-const galleyBin = process.env.GALLEY_BIN && path.resolve(process.env.GALLEY_BIN);
-if (!galleyBin) {
-  console.error("Set GALLEY_BIN to the galley binary (e.g. target/debug/galley).");
-  process.exit(2);
-}
-
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 // Each one sets the flag if it ever runs; together they cover element, attribute, URL, template,
 // mutation and framing contexts.
