@@ -2,6 +2,7 @@
 // target/browser-tools, installed by run.sh), Debian's Chromium, the galley binary under test and
 // the flags that keep Chromium off the network.
 import { createRequire } from "node:module";
+import fs from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 
@@ -27,3 +28,33 @@ export const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
+
+/**
+ * Runs the cases in order, one line each, then tears down the shared browser context and server
+ * of `t` (whatever the cases got to), prints "N passed, M failed" and sets the exit code.
+ * `onFailure(n)` runs after the n-th case failed (a screenshot, say).
+ */
+export async function runCases(cases, t, onFailure = async () => {}) {
+  let passed = 0;
+  let failed = 0;
+  try {
+    for (const c of cases) {
+      try {
+        await c.run();
+        passed++;
+        console.log(`ok - ${c.name}`);
+      } catch (e) {
+        failed++;
+        console.log(`FAIL - ${c.name}: ${e.message.split("\n")[0]}`);
+        await onFailure(passed + failed).catch(() => {});
+      }
+    }
+  } finally {
+    if (t.context) await t.context.close().catch(() => {});
+    if (t.userDataDir) fs.rmSync(t.userDataDir, { recursive: true, force: true });
+    if (t.server) await t.server.stop();
+  }
+  console.log(`${passed} passed, ${failed} failed`);
+  process.exitCode = failed === 0 ? 0 : 1;
+  return failed;
+}

@@ -8,7 +8,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { nupkg } from "./nupkg.mjs";
-import { CHROMIUM_ARGS, chromium, chromiumBin, galleyBin, repo } from "./browser.mjs";
+import { CHROMIUM_ARGS, chromium, chromiumBin, galleyBin, repo, runCases } from "./browser.mjs";
 import { GalleyServer } from "./server.mjs";
 
 const screenshotDir = process.env.SCREENSHOT_DIR ?? path.join(repo, "target/browser-screenshots");
@@ -331,31 +331,9 @@ const cases = [
   },
 ];
 
-async function main() {
-  fs.rmSync(screenshotDir, { recursive: true, force: true });
-  fs.mkdirSync(screenshotDir, { recursive: true });
-  let passed = 0;
-  let failed = 0;
-  try {
-    for (const c of cases) {
-      try {
-        await c.run();
-        passed++;
-        console.log(`ok - ${c.name}`);
-      } catch (e) {
-        failed++;
-        console.log(`FAIL - ${c.name}: ${e.message.split("\n")[0]}`);
-        if (t.page) await shot(`failed-${passed + failed}`).catch(() => {});
-      }
-    }
-  } finally {
-    if (t.context) await t.context.close().catch(() => {});
-    if (t.userDataDir) fs.rmSync(t.userDataDir, { recursive: true, force: true });
-    if (t.server) await t.server.stop();
-  }
-  console.log(`${passed} passed, ${failed} failed`);
-  console.log(`screenshots: ${screenshotDir}`);
-  process.exitCode = failed === 0 ? 0 : 1;
-}
-
-await main();
+fs.rmSync(screenshotDir, { recursive: true, force: true });
+fs.mkdirSync(screenshotDir, { recursive: true });
+await runCases(cases, t, async (n) => {
+  if (t.page) await shot(`failed-${n}`);
+});
+console.log(`screenshots: ${screenshotDir}`);

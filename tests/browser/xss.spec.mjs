@@ -13,7 +13,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { zip } from "./nupkg.mjs";
-import { CHROMIUM_ARGS, chromium, chromiumBin, galleyBin } from "./browser.mjs";
+import { CHROMIUM_ARGS, chromium, chromiumBin, galleyBin, runCases } from "./browser.mjs";
 import { GalleyServer } from "./server.mjs";
 
 
@@ -587,27 +587,4 @@ const cases = [
   },
 ];
 
-async function main() {
-  let passed = 0;
-  let failed = 0;
-  try {
-    for (const c of cases) {
-      try {
-        await c.run();
-        passed++;
-        console.log(`ok - ${c.name}`);
-      } catch (e) {
-        failed++;
-        console.log(`FAIL - ${c.name}: ${e.message.split("\n")[0]}`);
-      }
-    }
-  } finally {
-    if (t.context) await t.context.close().catch(() => {});
-    if (t.userDataDir) fs.rmSync(t.userDataDir, { recursive: true, force: true });
-    if (t.server) await t.server.stop();
-  }
-  console.log(`${passed} passed, ${failed} failed`);
-  process.exitCode = failed === 0 ? 0 : 1;
-}
-
-await main();
+await runCases(cases, t);
