@@ -437,15 +437,11 @@ impl FeedDocs {
     /// Re-renders every id from the database (`galley reindex`); ids whose documents did not
     /// change keep them as they are.
     pub fn render_all(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
-        self.render_every_id(pool, false)
-    }
-
-    fn render_every_id(&self, pool: &crate::db::Pool, force: bool) -> Result<usize, AppError> {
         let conn = pool.get()?;
         let ids = crate::db::packages::all_ids(&conn)?;
         let mut done = 0;
         for id in ids.iter().take_while(|_| !self.stopping()) {
-            self.refresh_with(&conn, id, force)?;
+            self.refresh(&conn, id)?;
             done += 1;
         }
         Ok(done)

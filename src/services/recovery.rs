@@ -51,7 +51,7 @@ pub fn move_orphans(state: &AppState, found: &[(&'static str, String, String)]) 
     let lost_found = state.config.lost_found_dir();
     for (area, id, version) in found {
         let root = if *area == "packages" { state.config.packages_dir() } else { state.config.pending_dir() };
-        sweep::move_orphans(&root, area, &[(id.clone(), version.clone())], &lost_found)?;
+        sweep::move_orphan(&root, area, id, version, &lost_found)?;
         tracing::warn!(area, id = %id, version = %version, dest = %lost_found.display(), "moved package files no database row backs to lost+found");
     }
     Ok(found.len())

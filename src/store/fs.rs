@@ -14,10 +14,6 @@ impl FsStore {
         Ok(Self { root })
     }
 
-    pub fn root(&self) -> &Path {
-        &self.root
-    }
-
     /// Ids and versions reach here already parsed; this guard keeps a bug elsewhere from ever
     /// writing outside the store.
     fn version_dir(&self, id_lower: &str, version_lower: &str) -> PathBuf {
@@ -101,10 +97,13 @@ impl PackageStore for FsStore {
     }
 
     fn move_aside(&self, id_lower: &str, version_lower: &str, lost_found: &Path) -> io::Result<PathBuf> {
-        let dest = super::sweep::lost_found_slot(lost_found, "packages", id_lower, version_lower);
-        fs::create_dir_all(dest.parent().ok_or_else(|| io::Error::other("no parent"))?)?;
-        fs::rename(self.version_dir(id_lower, version_lower), &dest)?;
-        Ok(dest)
+        super::sweep::move_version(
+            &self.version_dir(id_lower, version_lower),
+            "packages",
+            id_lower,
+            version_lower,
+            lost_found,
+        )
     }
 
     fn nupkg_path(&self, id_lower: &str, version_lower: &str) -> PathBuf {

@@ -8,9 +8,23 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// A fresh place below `lost_found` for one version folder of `area` (packages, pending).
-pub fn lost_found_slot(lost_found: &Path, area: &str, id_lower: &str, version_lower: &str) -> PathBuf {
+fn lost_found_slot(lost_found: &Path, area: &str, id_lower: &str, version_lower: &str) -> PathBuf {
     let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.fZ");
     lost_found.join(format!("{stamp}")).join(area).join(id_lower).join(version_lower)
+}
+
+/// Moves one version folder of `area` below `lost_found`; returns where it went.
+pub fn move_version(
+    version_dir: &Path,
+    area: &str,
+    id_lower: &str,
+    version_lower: &str,
+    lost_found: &Path,
+) -> io::Result<PathBuf> {
+    let dest = lost_found_slot(lost_found, area, id_lower, version_lower);
+    fs::create_dir_all(dest.parent().ok_or_else(|| io::Error::other("no parent"))?)?;
+    fs::rename(version_dir, &dest)?;
+    Ok(dest)
 }
 
 /// The `{id}/{version}` folders below `root`, as (id, version) names.
@@ -44,15 +58,12 @@ pub fn orphans<S: std::hash::BuildHasher>(
     Ok(version_folders(root)?.into_iter().filter(|key| !backed.contains(key)).collect())
 }
 
-/// Moves the `orphans` of `root` (an area of the data folder) below `lost_found`.
-pub fn move_orphans(root: &Path, area: &str, orphans: &[(String, String)], lost_found: &Path) -> io::Result<usize> {
-    for (id, version) in orphans {
-        let dest = lost_found_slot(lost_found, area, id, version);
-        fs::create_dir_all(dest.parent().ok_or_else(|| io::Error::other("no parent"))?)?;
-        fs::rename(root.join(id).join(version), &dest)?;
-        let _ = fs::remove_dir(root.join(id));
-    }
-    Ok(orphans.len())
+/// Moves an orphan version folder of `root` (an area of the data folder) below `lost_found`, and
+/// its id folder too when that is left empty. Only with nothing in flight (start-up, `check`).
+pub fn move_orphan(root: &Path, area: &str, id: &str, version: &str, lost_found: &Path) -> io::Result<PathBuf> {
+    let dest = move_version(&root.join(id).join(version), area, id, version, lost_found)?;
+    let _ = fs::remove_dir(root.join(id));
+    Ok(dest)
 }
 
 /// What `remove_leftovers` removed.
@@ -138,7 +149,9 @@ mod tests {
         let lost = orphans(&root, &backed).unwrap();
         assert_eq!(lost, [("a".into(), "2.0.0".into()), ("b".into(), "1.0.0".into()), ("c".into(), "9.0.0".into())]);
         let lost_found = dir.path().join("lost+found");
-        assert_eq!(move_orphans(&root, "packages", &lost[..2], &lost_found).unwrap(), 2);
+        for (id, version) in &lost[..2] {
+            move_orphan(&root, "packages", id, version, &lost_found).unwrap();
+        }
         assert!(!root.join("b").exists());
         let left = remove_leftovers(&root, Duration::ZERO, true).unwrap();
         assert_eq!(left, Leftovers { temp_files: 1, empty_folders: 2 });
