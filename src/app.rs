@@ -1,4 +1,6 @@
 //! Builds the application: state, scheduler, HTTP server.
+mod build_state;
+
 use crate::http;
 use crate::state::AppState;
 use actix_web::middleware::from_fn;

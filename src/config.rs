@@ -4,6 +4,8 @@
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+pub mod clamd_address;
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -478,12 +480,10 @@ impl ScanConfig {
             return invalid("retry_base_seconds must be at least 1 and retry_max_seconds at least retry_base_seconds");
         }
         match self.scanner {
-            ScannerKind::Clamd if crate::scan::clamd::Address::parse(&self.clamd_address).is_none() => {
-                invalid(&format!(
-                    "clamd_address = '{}' must look like tcp://127.0.0.1:3310 or unix:/run/clamav/clamd.ctl",
-                    self.clamd_address
-                ))
-            }
+            ScannerKind::Clamd if clamd_address::Address::parse(&self.clamd_address).is_none() => invalid(&format!(
+                "clamd_address = '{}' must look like tcp://127.0.0.1:3310 or unix:/run/clamav/clamd.ctl",
+                self.clamd_address
+            )),
             ScannerKind::Command if self.command.first().is_none_or(|p| p.trim().is_empty()) => {
                 invalid("command must name a program, e.g. [\"clamscan\", \"--no-summary\", \"{path}\"]")
             }

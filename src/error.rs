@@ -1,11 +1,6 @@
-//! `AppError`: the one place that maps failures to status codes and client messages.
-//!
-//! The NuGet client prints the HTTP reason phrase of a failed push ("Response status code does not
-//! indicate success: 403 (...)"), so the message also goes into the reason phrase, as nuget.org does.
-use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, ResponseError};
-use std::collections::HashSet;
-use std::sync::{Mutex, OnceLock};
+//! `AppError`: what went wrong, in the words a client is told. Every layer returns it; only
+//! `http::error_response` turns it into a status code and a response, so nothing below `http`
+//! knows about HTTP. Failures of the database adapter become `AppError`s in `db::error_mapping`.
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -68,8 +63,8 @@ impl AppError {
 pub const DISK_FULL: &str =
     "The server is out of disk space, so nothing was stored. Try again after an administrator has freed space.";
 /// What a client is told when another writer held the database longer than a request may wait.
-const DB_BUSY: &str = "The server's database is busy with another change; try again in a few seconds.";
-const READ_ONLY: &str =
+pub(crate) const DB_BUSY: &str = "The server's database is busy with another change; try again in a few seconds.";
+pub(crate) const READ_ONLY: &str =
     "The server cannot store anything now: its data folder is read-only. Try again after an administrator has fixed it.";
 
 impl AppError {
@@ -84,30 +79,7 @@ impl AppError {
     }
 }
 
-impl From<crate::db::DbError> for AppError {
-    fn from(e: crate::db::DbError) -> Self {
-        use rusqlite::ffi::ErrorCode;
-        let code = match &e {
-            crate::db::DbError::Sqlite(rusqlite::Error::SqliteFailure(f, _)) => Some(f.code),
-            crate::db::DbError::Pool(_) => Some(ErrorCode::DatabaseBusy),
-            _ => None,
-        };
-        match code {
-            Some(ErrorCode::DiskFull) => disk_full(&e),
-            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => {
-                tracing::warn!(error = %e, "the database stayed locked longer than a request waits");
-                AppError::database_busy()
-            }
-            Some(ErrorCode::ReadOnly) => {
-                tracing::error!(error = %e, "the database is read-only");
-                AppError::unavailable(READ_ONLY)
-            }
-            _ => AppError::Internal(e.into()),
-        }
-    }
-}
-
-fn disk_full(e: &dyn std::fmt::Display) -> AppError {
+pub(crate) fn disk_full(e: &dyn std::fmt::Display) -> AppError {
     tracing::error!(error = %e, "the data folder's file system is full; the write was refused");
     AppError::InsufficientStorage(DISK_FULL.into())
 }
@@ -130,76 +102,9 @@ impl From<std::io::Error> for AppError {
     }
 }
 
-impl From<r2d2::Error> for AppError {
-    fn from(e: r2d2::Error) -> Self {
-        AppError::from(crate::db::DbError::Pool(e))
-    }
-}
-
 impl From<tokio::task::JoinError> for AppError {
     fn from(e: tokio::task::JoinError) -> Self {
         AppError::Internal(e.into())
-    }
-}
-
-/// Reason phrases must be `'static` in actix; distinct messages are interned once and bounded in
-/// number so a stream of distinct errors cannot grow memory without limit.
-fn reason_phrase(message: &str) -> Option<&'static str> {
-    const MAX_INTERNED: usize = 4096;
-    static INTERNED: OnceLock<Mutex<HashSet<&'static str>>> = OnceLock::new();
-    let clean: String =
-        message.chars().map(|c| if c.is_ascii_graphic() || c == ' ' { c } else { '?' }).take(400).collect();
-    let mut set = INTERNED.get_or_init(Default::default).lock().ok()?;
-    if let Some(existing) = set.get(clean.as_str()) {
-        return Some(existing);
-    }
-    if set.len() >= MAX_INTERNED {
-        return None;
-    }
-    let leaked: &'static str = Box::leak(clean.into_boxed_str());
-    set.insert(leaked);
-    Some(leaked)
-}
-
-impl ResponseError for AppError {
-    fn status_code(&self) -> StatusCode {
-        match self {
-            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
-            AppError::Unauthorized { .. } => StatusCode::UNAUTHORIZED,
-            AppError::Forbidden(_) => StatusCode::FORBIDDEN,
-            AppError::NotFound(_) => StatusCode::NOT_FOUND,
-            AppError::Conflict(_) => StatusCode::CONFLICT,
-            AppError::Gone(_) => StatusCode::GONE,
-            AppError::TooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::Timeout(_) => StatusCode::REQUEST_TIMEOUT,
-            AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
-            AppError::InsufficientStorage(_) => StatusCode::INSUFFICIENT_STORAGE,
-            AppError::Unavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    fn error_response(&self) -> HttpResponse {
-        if let AppError::Internal(e) = self {
-            tracing::error!(error = format!("{e:#}"), "request failed");
-        }
-        let message = self.client_message();
-        let mut builder = HttpResponse::build(self.status_code());
-        if let AppError::Unauthorized { basic_realm: true, .. } = self {
-            builder.insert_header(("WWW-Authenticate", "Basic realm=\"Galley\""));
-        }
-        if let AppError::TooManyRequests { retry_after_seconds, .. } = self {
-            builder.insert_header(("Retry-After", retry_after_seconds.to_string()));
-        }
-        if let AppError::Unavailable { retry_after, .. } = self {
-            builder.insert_header(("Retry-After", retry_after.to_string()));
-        }
-        builder.content_type("text/plain; charset=utf-8");
-        let mut response = builder.body(message.clone());
-        if let Some(reason) = reason_phrase(&message) {
-            response.head_mut().reason = Some(reason);
-        }
-        response
     }
 }
 
@@ -210,35 +115,15 @@ mod tests {
     #[test]
     fn internal_errors_hide_their_detail() {
         let e = AppError::internal(anyhow::anyhow!("disk on fire at /secret/path"));
-        assert_eq!(e.status_code(), StatusCode::INTERNAL_SERVER_ERROR);
         assert!(!e.client_message().contains("/secret/path"));
     }
 
     #[test]
-    fn full_disks_and_held_locks_have_their_own_status() {
+    fn full_and_read_only_disks_have_their_own_variant() {
         let full = AppError::from(std::io::Error::from_raw_os_error(28));
-        assert_eq!(full.status_code(), StatusCode::INSUFFICIENT_STORAGE);
+        assert!(matches!(full, AppError::InsufficientStorage(_)));
         assert_eq!(full.client_message(), DISK_FULL);
-        let sqlite =
-            |code| crate::db::DbError::Sqlite(rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(code), None));
-        assert_eq!(AppError::from(sqlite(rusqlite::ffi::SQLITE_FULL)).status_code(), StatusCode::INSUFFICIENT_STORAGE);
-        let busy = AppError::from(sqlite(rusqlite::ffi::SQLITE_BUSY));
-        assert_eq!(busy.status_code(), StatusCode::SERVICE_UNAVAILABLE);
-        let response = busy.error_response();
-        assert_eq!(response.headers().get("Retry-After").unwrap(), "5");
-        assert_eq!(busy.client_message(), DB_BUSY);
         let read_only = AppError::from(std::io::Error::from_raw_os_error(30));
-        assert_eq!(read_only.status_code(), StatusCode::SERVICE_UNAVAILABLE);
-        assert_eq!(
-            AppError::from(sqlite(rusqlite::ffi::SQLITE_CORRUPT)).status_code(),
-            StatusCode::INTERNAL_SERVER_ERROR
-        );
-    }
-
-    #[test]
-    fn reason_phrases_are_sanitised_and_interned() {
-        let a = reason_phrase("bad\r\nthing").unwrap();
-        assert_eq!(a, "bad??thing");
-        assert!(std::ptr::eq(a, reason_phrase("bad\r\nthing").unwrap()));
+        assert!(matches!(read_only, AppError::Unavailable { .. }));
     }
 }

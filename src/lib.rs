@@ -2,6 +2,7 @@
 //!
 //! Dependencies point one way: `app → http → services → {db, store, search, scan, mail, protocol} → domain`.
 pub mod app;
+pub mod cache;
 pub mod cli;
 pub mod config;
 pub mod db;
@@ -9,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod limits;
 pub mod mail;
 pub mod protocol;
 pub mod scan;

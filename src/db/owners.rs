@@ -34,6 +34,16 @@ pub fn owners(conn: &Connection, package_key: i64) -> Result<Vec<OwnerRow>, DbEr
     Ok(rows)
 }
 
+/// The usernames owning a package, in name order (what the feeds and the search index show).
+pub fn owner_names(conn: &Connection, package_key: i64) -> Result<Vec<String>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT u.username FROM package_owners o JOIN users u ON u.id = o.user_id
+         WHERE o.package_key = ?1 ORDER BY u.username_lower",
+    )?;
+    let names = stmt.query_map([package_key], |r| r.get(0))?.collect::<Result<_, _>>()?;
+    Ok(names)
+}
+
 /// Adds an owner; false when the account already owns the package.
 pub fn add_owner(conn: &Connection, package_key: i64, user_id: i64) -> Result<bool, DbError> {
     let n = conn.execute(

@@ -1,7 +1,9 @@
 //! Packages, versions, owners and dependencies.
-use super::records::{DependencyGroupRecord, DependencyRecord, PackageRecord, PackageTypeRecord, VersionRecord};
 use super::DbError;
 use crate::domain::nuspec::{License, Nuspec};
+use crate::domain::records::{
+    DependencyGroupRecord, DependencyRecord, PackageRecord, PackageTypeRecord, VersionRecord,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 
 #[derive(Debug, Clone)]
@@ -40,15 +42,6 @@ pub fn owner_ids(conn: &Connection, package_key: i64) -> Result<Vec<i64>, DbErro
     let mut stmt = conn.prepare_cached("SELECT user_id FROM package_owners WHERE package_key = ?1")?;
     let ids = stmt.query_map([package_key], |r| r.get(0))?.collect::<Result<_, _>>()?;
     Ok(ids)
-}
-
-pub fn owner_names(conn: &Connection, package_key: i64) -> Result<Vec<String>, DbError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT u.username FROM package_owners o JOIN users u ON u.id = o.user_id
-         WHERE o.package_key = ?1 ORDER BY u.username_lower",
-    )?;
-    let names = stmt.query_map([package_key], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(names)
 }
 
 /// Status of a stored id+version, if it was ever pushed (including hard-deleted tombstones).
@@ -370,7 +363,7 @@ fn load_with(conn: &Connection, id_lower: &str, with_dependencies: bool) -> Resu
         }
     }
     versions.sort_by_cached_key(VersionRecord::version);
-    let owners = owner_names(conn, key)?;
+    let owners = super::owners::owner_names(conn, key)?;
     Ok(Some(PackageRecord { key, package_id, id_lower, total_downloads, verified, owners, versions }))
 }
 

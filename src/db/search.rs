@@ -102,7 +102,7 @@ pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbErro
     let Some(SearchText { package_id, title, summary, description, tags, authors, .. }) = newest else {
         return Ok(());
     };
-    let owners = super::packages::owner_names(conn, package_key)?.join(" ");
+    let owners = super::owners::owner_names(conn, package_key)?.join(" ");
     conn.prepare_cached(
         "INSERT INTO package_search (rowid, package_id, id_parts, title, summary, description, tags, authors, owners)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",

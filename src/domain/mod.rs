@@ -5,6 +5,7 @@ pub mod nupkg;
 pub mod nuspec;
 pub mod org;
 pub mod password;
+pub mod records;
 pub mod signature;
 pub mod token;
 pub mod version;

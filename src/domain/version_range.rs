@@ -134,17 +134,6 @@ impl VersionRange {
         self.interval_string(", ")
     }
 
-    /// The compact form the v2 (OData) feed uses inside its `Dependencies` property.
-    #[must_use]
-    pub fn to_legacy_string(&self) -> String {
-        match (&self.min, &self.max) {
-            (None, None) => String::new(),
-            (Some(min), None) if self.min_inclusive => min.normalized(),
-            (Some(min), Some(max)) if min == max => format!("[{}]", min.normalized()),
-            _ => self.interval_string(","),
-        }
-    }
-
     fn interval_string(&self, separator: &str) -> String {
         let bound = |v: &Option<NuGetVersion>| v.as_ref().map(NuGetVersion::normalized);
         format!(
@@ -230,14 +219,13 @@ mod tests {
             ("(1.0,1.0.0.1)", "(1.0.0, 1.0.0.1)", "(1.0.0,1.0.0.1)"),
             ("[1.0.0-alpha.1, 2.0.0-Beta)", "[1.0.0-alpha.1, 2.0.0-Beta)", "[1.0.0-alpha.1,2.0.0-Beta)"),
         ];
-        for (input, normalized, legacy) in cases {
+        for (input, normalized, compact) in cases {
             let range = r(input);
             assert_eq!(range.to_normalized_string(), normalized, "{input:?}");
             assert_eq!(range.to_string(), normalized, "{input:?}");
-            assert_eq!(range.to_legacy_string(), legacy, "{input:?}");
-            // Both printed forms must read back as the same range.
+            // The normalized form and the compact one older clients write read back as the same range.
             assert_eq!(r(normalized), range, "{input:?}");
-            assert_eq!(r(legacy), range, "{input:?}");
+            assert_eq!(r(compact), range, "{input:?}");
             assert_eq!(input.parse::<VersionRange>().unwrap(), range, "{input:?}");
         }
     }

@@ -4,8 +4,8 @@
 //! headers of every response that carries them, so a browser never renders them as active
 //! content on the portal's origin (a nuspec with an XHTML `<script>`, an SVG "icon", HTML in a
 //! README).
+use crate::cache::feed_docs::{CachedFile, DocSet, FeedDocs};
 use crate::error::AppError;
-use crate::services::feed_docs::{CachedFile, DocSet, FeedDocs};
 use crate::state::AppState;
 use actix_files::NamedFile;
 use actix_web::http::header::{self, ContentType, HeaderValue};

@@ -2,6 +2,7 @@
 pub mod api;
 pub mod auth;
 pub mod client_address;
+pub mod error_response;
 pub mod feed_auth;
 pub mod feed_v2;
 pub mod feed_v3;

@@ -3,8 +3,8 @@
 //! and release notes with markup, quotes or any Unicode round-trip.
 use super::urls::UrlGenerator;
 use super::v2_properties::{EdmType, Property};
-use crate::db::feed_v2::EntryRecord;
-use crate::db::records::VersionRecord;
+use crate::domain::records::EntryRecord;
+use crate::domain::records::VersionRecord;
 use quick_xml::events::{BytesDecl, BytesEnd, BytesStart, BytesText, Event};
 use quick_xml::Writer;
 use std::io;

@@ -1,7 +1,7 @@
 //! NuGet v3 JSON documents: service index, flat container, registration, search, autocomplete.
 //! Built from database records; every URL comes from the `UrlGenerator`.
 use super::urls::{Hive, UrlGenerator};
-use crate::db::records::{PackageRecord, VersionRecord};
+use crate::domain::records::{PackageRecord, VersionRecord};
 use serde::Serialize;
 
 /// nuget.org shows this date for unlisted versions.
@@ -461,3 +461,7 @@ pub struct AutocompleteResponse {
     pub total_hits: Option<usize>,
     pub data: Vec<String>,
 }
+
+#[cfg(test)]
+#[path = "v3_tests.rs"]
+mod tests;

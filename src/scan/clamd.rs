@@ -3,46 +3,16 @@
 //! prefixed by a 4-byte big-endian length, then a zero length; the reply is `stream: OK`,
 //! `stream: NAME FOUND` or `... ERROR`, ended by `\0`. ClamAV unpacks the zip itself.
 use super::{ScanOutcome, Scanner};
+pub use crate::config::clamd_address::Address;
 use std::fs::File;
 use std::io::{Read, Write};
 use std::net::{TcpStream, ToSocketAddrs};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
 const CHUNK: usize = 64 * 1024;
 /// Replies are one short line; anything longer is not clamd.
 const MAX_REPLY: u64 = 4096;
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Address {
-    /// `host:port`.
-    Tcp(String),
-    Unix(PathBuf),
-}
-
-impl Address {
-    /// `tcp://127.0.0.1:3310` or `unix:/run/clamav/clamd.ctl` (also `unix:///run/...`).
-    pub fn parse(text: &str) -> Option<Self> {
-        let text = text.trim();
-        if let Some(hostport) = text.strip_prefix("tcp://") {
-            let (host, port) = hostport.trim_end_matches('/').rsplit_once(':')?;
-            port.parse::<u16>().ok()?;
-            return (!host.is_empty()).then(|| Address::Tcp(format!("{host}:{port}")));
-        }
-        let path = text.strip_prefix("unix:")?;
-        let path = path.strip_prefix("//").unwrap_or(path);
-        path.starts_with('/').then(|| Address::Unix(PathBuf::from(path)))
-    }
-}
-
-impl std::fmt::Display for Address {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Address::Tcp(a) => write!(f, "tcp://{a}"),
-            Address::Unix(p) => write!(f, "unix:{}", p.display()),
-        }
-    }
-}
 
 trait Conn: Read + Write {
     fn set_timeouts(&self, t: Duration) -> std::io::Result<()>;

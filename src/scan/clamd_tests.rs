@@ -1,6 +1,7 @@
 //! The INSTREAM client against a fake clamd speaking the protocol in-process.
 use super::*;
 use std::net::TcpListener;
+use std::path::PathBuf;
 use std::thread::JoinHandle;
 
 /// Reads one INSTREAM request; returns the streamed bytes and the chunk sizes seen.

@@ -1,88 +1,12 @@
 //! Read access to a private feed (`[feed] require_auth`): HTTP Basic credentials whose password is
-//! an API key or the account's password. Verified credentials are remembered for a few minutes, so
-//! a restore of hundreds of files costs one check, not hundreds of bcrypt runs and SQL queries.
-//!
-//! What is remembered is forgotten as soon as any credential is withdrawn (a key deleted, a
-//! password changed, an account disabled): every such change bumps the credential epoch (see
-//! `db::credential_epoch`), at once in this process and, through the database, within a second
-//! for changes made by another process. Failed checks count against the sign-in limits.
+//! an API key or the account's password. Verified credentials are remembered for a few minutes
+//! (`cache::feed_access`); failed checks count against the sign-in limits.
+use crate::cache::feed_access::{FeedAccessCache, Verified};
 use crate::db::{credential_epoch, users};
 use crate::error::AppError;
 use crate::services::{accounts, keys};
 use crate::state::AppState;
-use sha2::{Digest, Sha256};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-
-const REMEMBER_FOR: Duration = Duration::from_mins(5);
-const MAX_REMEMBERED: usize = 10_000;
-/// How stale this process's view of the stored epoch may get (changes by other processes).
-const STORED_EPOCH_EVERY: Duration = Duration::from_secs(1);
-
-/// When a credential was verified, and the epochs it was verified under.
-#[derive(Clone, Copy)]
-struct Verified {
-    at: Instant,
-    local: u64,
-    stored: u64,
-}
-
-pub struct FeedAccessCache {
-    verified: Mutex<HashMap<[u8; 32], Verified>>,
-    stored_epoch: AtomicU64,
-    stored_checked: Mutex<Option<Instant>>,
-}
-
-impl Default for FeedAccessCache {
-    fn default() -> Self {
-        Self { verified: Mutex::default(), stored_epoch: AtomicU64::new(0), stored_checked: Mutex::new(None) }
-    }
-}
-
-impl FeedAccessCache {
-    fn fingerprint(username: &str, password: &str) -> [u8; 32] {
-        Sha256::new()
-            .chain_update(username.as_bytes())
-            .chain_update([0])
-            .chain_update(password.as_bytes())
-            .finalize()
-            .into()
-    }
-
-    fn is_fresh(&self, fp: &[u8; 32]) -> bool {
-        let stored = self.stored_epoch.load(Ordering::SeqCst);
-        self.verified.lock().is_ok_and(|m| {
-            m.get(fp).is_some_and(|v| {
-                v.at.elapsed() < REMEMBER_FOR && v.local == credential_epoch::local() && v.stored == stored
-            })
-        })
-    }
-
-    fn remember(&self, fp: [u8; 32], verified: Verified) {
-        if let Ok(mut m) = self.verified.lock() {
-            if m.len() >= MAX_REMEMBERED {
-                m.retain(|_, v| v.at.elapsed() < REMEMBER_FOR);
-            }
-            m.insert(fp, verified);
-        }
-    }
-
-    /// True when the stored epoch should be read again (at most once a second, by one request).
-    pub fn stored_epoch_due(&self) -> bool {
-        let Ok(mut checked) = self.stored_checked.lock() else { return true };
-        if checked.is_some_and(|at| at.elapsed() < STORED_EPOCH_EVERY) {
-            return false;
-        }
-        *checked = Some(Instant::now());
-        true
-    }
-
-    pub fn set_stored_epoch(&self, value: u64) {
-        self.stored_epoch.store(value, Ordering::SeqCst);
-    }
-}
+use std::time::Instant;
 
 pub fn unauthorized() -> AppError {
     AppError::Unauthorized {
@@ -118,12 +42,7 @@ pub fn verify(state: &AppState, username: &str, password: &str, ip: Option<&str>
     }
     let attempt = state.logins.attempt(Some(username), ip);
     state.logins.refuse_if_exhausted(&attempt)?;
-    // Taken before the check: a withdrawal that commits during it makes the entry stale at once.
-    let epochs = Verified {
-        at: Instant::now(),
-        local: credential_epoch::local(),
-        stored: state.feed_access.stored_epoch.load(Ordering::SeqCst),
-    };
+    let epochs = Verified::now(&state.feed_access);
     let conn = state.conn()?;
     let by_key = match keys::authenticate(state, &conn, password) {
         Ok(principal) => users::by_name(&conn, &principal.username)?,

@@ -1,7 +1,8 @@
 //! What a package page shows: which version a URL selects, which versions a viewer may see, the
 //! README and license texts, and whether search has the package.
 use super::permissions::{authorize, PackageAction, Principal};
-use crate::db::{self, records::PackageRecord};
+use crate::db;
+use crate::domain::records::PackageRecord;
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -39,7 +40,7 @@ pub struct SelectedVersion {
 }
 
 impl SelectedVersion {
-    pub fn version(&self) -> &crate::db::records::VersionRecord {
+    pub fn version(&self) -> &crate::domain::records::VersionRecord {
         &self.package.versions[self.selected]
     }
 }
@@ -65,7 +66,7 @@ fn no_version(id: &str, version: &str) -> AppError {
 /// The version `/packages/{id}` shows, as nuget.org picks it: the newest listed stable version,
 /// else the newest listed prerelease, else the newest unlisted one.
 fn default_version(package: &PackageRecord, viewer: Viewer) -> Option<usize> {
-    let newest = |keep: &dyn Fn(&crate::db::records::VersionRecord) -> bool| {
+    let newest = |keep: &dyn Fn(&crate::domain::records::VersionRecord) -> bool| {
         package.versions.iter().rposition(|v| v.is_available() && keep(v))
     };
     newest(&|v| v.listed && !v.is_prerelease).or_else(|| newest(&|v| v.listed)).or_else(|| newest(&|_| true)).or_else(

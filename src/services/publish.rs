@@ -1,57 +1,22 @@
 //! Publishing a package: parse → authorize → scan (sync mode) → store (create-new) → insert +
 //! index in one transaction → render the id's feed documents. Used by v2/v3 push, the portal
 //! upload and import. Uploads that wait for a scan are held outside the store (`services::validation`).
+use super::package_file::{inspect, store_extras};
 use super::permissions::{authorize, PackageAction, Principal};
 use super::validation;
 use crate::config::ScanMode;
 use crate::db::{self, packages};
-use crate::domain::nupkg::{self, NupkgLimits, PackageArchive};
+use crate::domain::nupkg::PackageArchive;
 use crate::error::AppError;
 use crate::scan::ScanOutcome;
 use crate::state::AppState;
 use crate::store::PutOutcome;
-use std::fs::File;
 use std::path::Path;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Published {
     pub id: String,
     pub version: String,
-}
-
-pub fn limits(state: &AppState) -> NupkgLimits {
-    NupkgLimits {
-        max_entries: state.config.publish.max_entries,
-        max_uncompressed_bytes: state.config.publish.max_expanded_mb * 1024 * 1024,
-        ..NupkgLimits::default()
-    }
-}
-
-/// Reads and validates a package file; the error is a sentence for the client.
-pub fn inspect(state: &AppState, path: &Path) -> Result<(PackageArchive, String, u64), AppError> {
-    let size = std::fs::metadata(path)?.len();
-    if size > state.config.max_package_bytes() {
-        return Err(too_large(state));
-    }
-    let archive =
-        nupkg::read_package(File::open(path)?, &limits(state)).map_err(|e| AppError::BadRequest(invalid(&e)))?;
-    crate::domain::signature::check_package(File::open(path)?).map_err(|e| AppError::BadRequest(invalid(&e)))?;
-    let hash = nupkg::sha512_base64(File::open(path)?)?;
-    Ok((archive, hash, size))
-}
-
-pub fn too_large(state: &AppState) -> AppError {
-    AppError::TooLarge(format!(
-        "The package is larger than the server's limit of {} MB.",
-        state.config.publish.max_package_mb
-    ))
-}
-
-fn invalid(e: &dyn std::fmt::Display) -> String {
-    let text = e.to_string();
-    let mut chars = text.chars();
-    let sentence = chars.next().map(|c| c.to_uppercase().collect::<String>() + chars.as_str()).unwrap_or_default();
-    format!("The package is invalid: {sentence}.")
 }
 
 fn already_exists(id: &str, version: &str) -> AppError {
@@ -190,7 +155,7 @@ fn commit(
         Placement::Pending { .. } => Ok(()),
     };
     // One push at a time waits for the write lock (see `commit_gate`); the others hold no connection.
-    let turn = state.commit_gate.enter(super::commit_gate::WAIT);
+    let turn = state.commit_gate.enter(crate::limits::commit_gate::WAIT);
     let mut conn = state.conn()?;
     let extras = if turn.is_some() { extras } else { Err(AppError::database_busy()) };
     let committed = extras.and_then(|()| {
@@ -315,22 +280,4 @@ fn store_file(
         Placement::Pending { .. } => state.pending.remove(&id_lower, &version_lower)?,
     }
     Ok(put()?)
-}
-
-pub(crate) fn store_extras(
-    state: &AppState,
-    archive: &PackageArchive,
-    id_lower: &str,
-    version_lower: &str,
-) -> Result<(), AppError> {
-    if let Some(readme) = &archive.readme {
-        state.store.put_extra(id_lower, version_lower, "readme", readme)?;
-    }
-    if let Some(icon) = &archive.icon {
-        state.store.put_extra(id_lower, version_lower, "icon", icon)?;
-    }
-    if let Some(license) = &archive.license_file {
-        state.store.put_extra(id_lower, version_lower, "license", license)?;
-    }
-    Ok(())
 }

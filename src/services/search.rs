@@ -1,11 +1,11 @@
 //! Search and autocomplete over the FTS5 index, answered in the v3 wire shape.
+use crate::cache::feed_docs::AnswerKey;
 use crate::db;
 use crate::error::AppError;
 use crate::protocol::v3::{self, AutocompleteResponse, SearchResponse};
 use crate::search::query::{ParsedQuery, SortOrder};
-use crate::services::feed_docs::AnswerKey;
 use crate::state::AppState;
-use actix_web::web::Bytes;
+use bytes::Bytes;
 
 pub const MAX_TAKE: usize = 1000;
 /// Longer search text is never a real query; refusing it says why instead of scanning for it.

@@ -1,9 +1,9 @@
 //! Browser uploads between "choose a file" and "Submit": the file waits under
 //! `data_dir/tmp/portal-uploads/{session}/{token}.nupkg`, so only the session that uploaded it can
 //! publish or cancel it, and signing out (a new session) strands nothing that a later cleanup of
-//! `tmp/` would not remove. The checks are the push's own (`publish::inspect`, `authorize`).
+//! `tmp/` would not remove. The checks are the push's own (`package_file::inspect`, `authorize`).
+use super::package_file;
 use super::permissions::{authorize, PackageAction, Principal};
-use super::publish;
 use crate::db::packages;
 use crate::domain::token;
 use crate::error::AppError;
@@ -60,7 +60,7 @@ pub fn discard(path: &Path) -> Result<(), AppError> {
 /// Reads the held package and says what a push of it would meet. An unreadable package is an
 /// error (the upload page shows it); an id owned by others or an existing version are warnings.
 pub fn preview(state: &AppState, principal: &Principal, path: &Path) -> Result<Preview, AppError> {
-    let (archive, _, _) = publish::inspect(state, path)?;
+    let (archive, _, _) = package_file::inspect(state, path)?;
     let n = &archive.nuspec;
     let id = n.id.as_str().to_owned();
     let version = n.version.normalized();

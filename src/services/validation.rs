@@ -4,8 +4,8 @@
 //!
 //! Every state change goes through here with its side effects together: status, search index and
 //! audit in one transaction, then the rendered feed documents, the bytes, and the notice.
+use super::package_file;
 use super::permissions::Principal;
-use super::publish;
 use crate::db::validation::{self as vdb, ScanTarget};
 use crate::db::{self, audit::AuditEntry};
 use crate::error::AppError;
@@ -85,7 +85,7 @@ pub fn validate_pending(state: &AppState, target: &ScanTarget, now: DateTime<Utc
 /// Moves a clean upload into the package store and makes it available.
 fn promote(state: &AppState, target: &ScanTarget, held: &Path) -> Result<Verdict, AppError> {
     let (id, ver) = (&target.id_lower, &target.version_lower);
-    let (archive, _, _) = publish::inspect(state, held)?;
+    let (archive, _, _) = package_file::inspect(state, held)?;
     let created = match state.store.put(id, ver, held, &archive.nuspec_bytes)? {
         PutOutcome::DifferentBytesExist => {
             return Err(AppError::internal(anyhow::anyhow!("{id} {ver}: other bytes are already in the package store")))
@@ -93,7 +93,7 @@ fn promote(state: &AppState, target: &ScanTarget, held: &Path) -> Result<Verdict
         PutOutcome::SameBytesExisted => false,
         PutOutcome::Created => true,
     };
-    publish::store_extras(state, &archive, id, ver)?;
+    package_file::store_extras(state, &archive, id, ver)?;
     let mut conn = state.conn()?;
     let published = db::write(&mut conn, |tx| {
         if !vdb::mark_available(tx, target.version_key)? {

@@ -328,8 +328,8 @@ pub fn status_text(r: reqwest::blocking::Response) -> (u16, String) {
     (r.status().as_u16(), r.text().unwrap())
 }
 
-/// The `galley` binary with none of the test run's own `GALLEY_*` variables (such as
-/// `GALLEY_REQUIRE_CLAMD`), which the child would otherwise warn about on stderr.
+/// The `galley` binary with none of the test run's own `GALLEY_*` variables, which the child
+/// would otherwise read as configuration.
 pub fn galley_command() -> std::process::Command {
     let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_galley"));
     for (name, _) in std::env::vars_os() {

@@ -12,6 +12,7 @@ mod data_safety;
 mod feed_auth;
 mod feed_v2;
 mod feed_v3;
+mod golden;
 mod jobs;
 mod mail;
 mod orgs;

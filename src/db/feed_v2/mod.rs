@@ -8,10 +8,11 @@ mod condition;
 
 pub use condition::{BoolColumn, Case, Condition, IntColumn, IntOp, OrderKey, TextColumn, TextOp};
 
-use super::packages::{dependency_groups, owner_names, version_from_row, VERSION_COLUMNS};
-use super::records::VersionRecord;
+use super::owners::owner_names;
+use super::packages::{dependency_groups, version_from_row, VERSION_COLUMNS};
 use super::version_order::FUNCTION as VERSION_KEY;
 use super::DbError;
+use crate::domain::records::{EntryRecord, VersionRecord};
 use condition::Sql;
 use rusqlite::{params_from_iter, Connection};
 use std::collections::HashMap;
@@ -33,17 +34,6 @@ pub struct Hit {
     pub key: i64,
     pub id_lower: String,
     pub version_full: String,
-}
-
-/// Everything an entry of the v2 feed shows.
-#[derive(Debug, Clone)]
-pub struct EntryRecord {
-    pub version: VersionRecord,
-    pub id_lower: String,
-    pub total_downloads: i64,
-    pub owners: Vec<String>,
-    pub is_latest: bool,
-    pub is_absolute_latest: bool,
 }
 
 /// Joins and conditions every row of a listing shares (also inside the flags window, so

@@ -5,10 +5,10 @@
 //! the answer changes only with the id's documents or the download counts, and the cache key
 //! carries both, so a restore runs no SQL.
 use super::common::{count_response, feed_response, render_feed, V2Request};
+use crate::cache::feed_docs::AnswerKey;
 use crate::error::AppError;
 use crate::protocol::odata_query::QueryOptions;
 use crate::services::blocking;
-use crate::services::feed_docs::AnswerKey;
 use crate::services::feed_v2::{self, Source};
 use crate::state::AppState;
 use actix_web::web::Bytes;

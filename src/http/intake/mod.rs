@@ -8,7 +8,7 @@ mod spool;
 pub use multipart::{Multipart, Part};
 
 use crate::error::AppError;
-use crate::services::publish;
+use crate::services::package_file;
 use crate::state::AppState;
 use actix_web::{web, HttpMessage, HttpRequest};
 use body::{Body, Limits};
@@ -37,11 +37,12 @@ fn body(state: &AppState, payload: web::Payload) -> Body<web::Payload> {
         total: Duration::from_secs(p.upload_total_timeout_seconds),
         max_bytes: state.config.max_package_bytes() + FRAMING_ALLOWANCE,
     };
-    Body::new(payload, limits, publish::too_large(state).to_string())
+    Body::new(payload, limits, package_file::too_large(state).to_string())
 }
 
 async fn spool(state: &AppState) -> Result<Spool, AppError> {
-    Spool::create(state.config.tmp_dir(), state.config.max_package_bytes(), publish::too_large(state).to_string()).await
+    Spool::create(state.config.tmp_dir(), state.config.max_package_bytes(), package_file::too_large(state).to_string())
+        .await
 }
 
 /// The request's media type, refusing a malformed Content-Type.

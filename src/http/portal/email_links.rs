@@ -66,7 +66,7 @@ pub struct LinkForm {
 /// The forgot-password form, bound to the pre-session cookie like sign-in.
 fn forgot_page(state: &AppState, req: &HttpRequest, errors: Errors, typed: String) -> Result<HttpResponse, AppError> {
     let mut p = page(state, req, "Forgot your password?", "forgot");
-    let (layout, cookie) = viewer::signed_out(state, req, p.layout);
+    let (layout, cookie) = p.layout.signed_out(state, req);
     p = LinkPage { layout, typed, errors, ..p };
     viewer::with_cookie(render(&p)?, cookie)
 }

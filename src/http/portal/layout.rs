@@ -3,6 +3,7 @@ use super::assets;
 use super::viewer::Account;
 use crate::error::AppError;
 use crate::state::AppState;
+use actix_web::cookie::Cookie;
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
@@ -100,4 +101,14 @@ pub fn render_status(status: StatusCode, page: &impl Template) -> Result<HttpRes
         // Pages will differ per signed-in user; never let a shared cache keep them.
         .insert_header((header::CACHE_CONTROL, "private, no-cache"))
         .body(html))
+}
+
+impl Layout {
+    /// This signed-out form page's layout with the pre-session CSRF token, and the cookie to set
+    /// (if the browser has none yet).
+    pub fn signed_out(mut self, state: &AppState, req: &HttpRequest) -> (Layout, Option<Cookie<'static>>) {
+        let (csrf, cookie) = super::viewer::pre_session(state, req);
+        self.csrf = csrf;
+        (self, cookie)
+    }
 }

@@ -3,7 +3,7 @@ use super::cards::{icon, owner_link, tag_link, version_without_metadata, Link};
 use super::license::{self, LicensePart};
 use super::snippets::{self, Snippet};
 use super::{format, readme};
-use crate::db::records::{DependencyGroupRecord, PackageRecord, VersionRecord};
+use crate::domain::records::{DependencyGroupRecord, PackageRecord, VersionRecord};
 use crate::domain::version_range::VersionRange;
 use crate::protocol::urls::UrlGenerator;
 use crate::services::package_details::{PackageDetails, Viewer};

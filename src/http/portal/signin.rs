@@ -73,7 +73,7 @@ fn sign_in_page(
 ) -> Result<HttpResponse, AppError> {
     let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let register_url = state.urls.portal_register(&form.return_url);
-    let (layout, cookie) = viewer::signed_out(state, req, Layout::new(state, req, "Sign in").current("signin"));
+    let (layout, cookie) = Layout::new(state, req, "Sign in").current("signin").signed_out(state, req);
     let page = SignInPage { layout, form, errors, register_url, forgot_url: super::email_links::forgot_url(state) };
     viewer::with_cookie(layout::render_status(status, &page)?, cookie)
 }
@@ -120,7 +120,7 @@ fn register_page(
 ) -> Result<HttpResponse, AppError> {
     let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let sign_in_url = state.urls.portal_sign_in(&form.return_url);
-    let (layout, cookie) = viewer::signed_out(state, req, Layout::new(state, req, "Register"));
+    let (layout, cookie) = Layout::new(state, req, "Register").signed_out(state, req);
     viewer::with_cookie(layout::render_status(status, &RegisterPage { layout, form, errors, sign_in_url })?, cookie)
 }
 

@@ -8,6 +8,7 @@ use crate::error::AppError;
 use crate::http::auth::client_ip;
 use crate::http::intake;
 use crate::services::blocking;
+use crate::services::package_file;
 use crate::services::publish::{self, PushOutcome};
 use crate::services::uploads::{self, Preview};
 use crate::state::AppState;
@@ -89,7 +90,7 @@ pub async fn receive_upload(
     let session_id = account.session.id;
     // Check it now, so a broken package is reported on the upload page and never held.
     let held = blocking(move || {
-        publish::inspect(&st, file.path())?;
+        package_file::inspect(&st, file.path())?;
         uploads::hold(&st, session_id, file)
     })
     .await;

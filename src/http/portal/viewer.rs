@@ -4,7 +4,6 @@
 //! CSRF for HTML forms: the session's token (the same HMAC as the API's `X-Galley-Csrf` header,
 //! see `http::session`) travels as the hidden field `csrf`; `Account::check_csrf` verifies it.
 use super::forms;
-use super::layout::Layout;
 use crate::domain::token;
 use crate::error::AppError;
 use crate::http::session::COOKIE;
@@ -109,13 +108,6 @@ pub fn check_pre_session(state: &AppState, req: &HttpRequest, presented: &str) -
             "This form has expired or did not come from this site; reload the page and try again.".into(),
         ))
     }
-}
-
-/// A signed-out form page's layout with the pre-session token, and the cookie to set (if new).
-pub fn signed_out(state: &AppState, req: &HttpRequest, mut layout: Layout) -> (Layout, Option<Cookie<'static>>) {
-    let (csrf, cookie) = pre_session(state, req);
-    layout.csrf = csrf;
-    (layout, cookie)
 }
 
 /// Adds the pre-session cookie (if any) to a rendered page.

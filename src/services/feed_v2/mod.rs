@@ -9,7 +9,8 @@
 pub mod filter;
 pub mod updates;
 
-use crate::db::feed_v2::{self, BoolColumn, Condition, EntryRecord, OrderKey, VersionQuery};
+use crate::db::feed_v2::{self, BoolColumn, Condition, OrderKey, VersionQuery};
+use crate::domain::records::EntryRecord;
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
 use crate::protocol::odata_query::QueryOptions;

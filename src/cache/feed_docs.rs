@@ -12,11 +12,11 @@
 //! that renders removes the `.flushed` marker when it starts and writes it back after a `syncfs`
 //! when it ends cleanly; a server that finds no marker re-renders every id in the background.
 use crate::config::CacheConfig;
-use crate::db::records::PackageRecord;
+use crate::domain::records::PackageRecord;
 use crate::error::AppError;
 use crate::protocol::urls::{Hive, UrlGenerator};
 use crate::protocol::v3;
-use actix_web::web::Bytes;
+use bytes::Bytes;
 use flate2::{write::GzEncoder, Compression};
 use serde::{Deserialize, Serialize};
 use sha2::Digest;

@@ -21,7 +21,7 @@ pub struct PackageTypeRecord {
 }
 
 /// One stored id+version with its metadata, as the feeds render it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct VersionRecord {
     pub key: i64,
     pub package_id: String,
@@ -109,4 +109,15 @@ impl PackageRecord {
             .filter(|v| v.listed && (include_prerelease || !v.is_prerelease) && (include_semver2 || !v.is_semver2))
             .last()
     }
+}
+
+/// Everything an entry of the v2 feed shows.
+#[derive(Debug, Clone)]
+pub struct EntryRecord {
+    pub version: VersionRecord,
+    pub id_lower: String,
+    pub total_downloads: i64,
+    pub owners: Vec<String>,
+    pub is_latest: bool,
+    pub is_absolute_latest: bool,
 }

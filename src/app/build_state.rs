@@ -1,0 +1,74 @@
+//! The composition root: opens the data directory and assembles the adapters into an `AppState`.
+//! It lives above the services because the mail notifier and the postman's outcome log are
+//! service code handed to the adapters.
+use crate::cache::feed_docs::FeedDocs;
+use crate::config::Config;
+use crate::limits::login_limiter::LoginLimiter;
+use crate::protocol::urls::UrlGenerator;
+use crate::state::AppState;
+use crate::store::Holding;
+use std::sync::Arc;
+
+impl AppState {
+    /// Opens the data directory: database (migrated), package store, rendered feed documents.
+    pub fn open(config: Config) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir)?;
+        let db = crate::db::open(&config.database_path())?;
+        let store = Arc::new(crate::store::FsStore::new(config.packages_dir())?);
+        let urls = UrlGenerator::new(&config.public_base_url());
+        let docs = Arc::new(FeedDocs::new(config.cache_dir(), urls.clone(), &config.cache)?);
+        let server_key = load_or_create_server_key(&config.secret_path())?;
+        let mail = crate::services::notify::start_postman(&config, db.clone())?;
+        let window = std::time::Duration::from_mins(u64::from(config.accounts.login_window_minutes));
+        let logins = LoginLimiter::new(config.accounts.login_max_failures, window);
+        std::fs::create_dir_all(config.tmp_dir())?;
+        let scanner = crate::scan::from_config(&config);
+        let mail = Arc::new(mail);
+        let notifier = Arc::new(crate::services::notify::MailNotifier::new(mail.clone(), db.clone()));
+        let pending = Arc::new(Holding::new(config.pending_dir())?);
+        let quarantine = Arc::new(Holding::new(config.quarantine_dir())?);
+        let disk = Arc::new(crate::store::guard::DataDirGuard::new(
+            &config.data_dir,
+            &config.database_path(),
+            config.storage.min_free_mb,
+        )?);
+        // Best effort: a full or read-only disk must not keep the server from serving reads.
+        let _ = disk.keep_reserve();
+        Ok(Self {
+            config: Arc::new(config),
+            db,
+            store,
+            docs,
+            downloads: Arc::new(crate::cache::downloads::DownloadCounter::default()),
+            feed_access: Arc::new(crate::cache::feed_access::FeedAccessCache::default()),
+            urls,
+            server_key: server_key.into(),
+            mail,
+            logins: Arc::new(logins),
+            scanner,
+            notifier,
+            pending,
+            quarantine,
+            disk,
+            pushes: Arc::default(),
+            commit_gate: Arc::default(),
+        })
+    }
+}
+
+fn load_or_create_server_key(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    use rand::RngCore;
+    if let Ok(bytes) = std::fs::read(path) {
+        anyhow::ensure!(bytes.len() >= 32, "{} is damaged (shorter than 32 bytes)", path.display());
+        return Ok(bytes);
+    }
+    let mut key = vec![0u8; 32];
+    rand::rng().fill_bytes(&mut key);
+    crate::store::fs::write_atomic(path, &key)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600))?;
+    }
+    Ok(key)
+}
