@@ -17,6 +17,7 @@ pub mod pool;
 pub mod recovery;
 pub mod search;
 pub mod sessions;
+mod status_column;
 pub mod support;
 pub mod users;
 pub mod validation;

@@ -4,6 +4,7 @@ use crate::domain::nuspec::{License, Nuspec};
 use crate::domain::records::{
     DependencyGroupRecord, DependencyRecord, PackageRecord, PackageTypeRecord, VersionRecord,
 };
+use crate::domain::version_status::VersionStatus;
 use rusqlite::{params, Connection, OptionalExtension};
 
 #[derive(Debug, Clone)]
@@ -45,7 +46,11 @@ pub fn owner_ids(conn: &Connection, package_key: i64) -> Result<Vec<i64>, DbErro
 }
 
 /// Status of a stored id+version, if it was ever pushed (including hard-deleted tombstones).
-pub fn version_status(conn: &Connection, id_lower: &str, version_lower: &str) -> Result<Option<String>, DbError> {
+pub fn version_status(
+    conn: &Connection,
+    id_lower: &str,
+    version_lower: &str,
+) -> Result<Option<VersionStatus>, DbError> {
     Ok(conn
         .query_row(
             "SELECT v.status FROM package_versions v JOIN packages p ON p.id = v.package_key
@@ -61,7 +66,7 @@ pub struct NewVersion<'a> {
     pub nuspec: &'a Nuspec,
     pub hash_sha512: &'a str,
     pub size: u64,
-    pub status: &'a str,
+    pub status: VersionStatus,
     pub pushed_by: Option<i64>,
 }
 
@@ -206,7 +211,7 @@ pub fn set_status(
     conn: &Connection,
     package_key: i64,
     version_lower: &str,
-    status: &str,
+    status: VersionStatus,
     reason: Option<&str>,
 ) -> Result<bool, DbError> {
     let n = conn

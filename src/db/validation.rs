@@ -1,5 +1,6 @@
 //! Validation state of versions: what to scan, claims, outcomes, and who to tell.
 use super::DbError;
+use crate::domain::version_status::VersionStatus;
 use chrono::{DateTime, Utc};
 use rusqlite::{params, Connection, OptionalExtension};
 
@@ -99,7 +100,13 @@ pub fn mark_available(conn: &Connection, version_key: i64) -> Result<bool, DbErr
 
 /// Moves a version from one status to another (validating → failed, available → quarantined);
 /// false when it was no longer in `from`.
-pub fn change_status(conn: &Connection, version_key: i64, from: &str, to: &str, reason: &str) -> Result<bool, DbError> {
+pub fn change_status(
+    conn: &Connection,
+    version_key: i64,
+    from: VersionStatus,
+    to: VersionStatus,
+    reason: &str,
+) -> Result<bool, DbError> {
     let n = conn
         .prepare_cached(
             "UPDATE package_versions SET status = ?3, status_reason = ?4, next_scan_at = NULL, last_edited_at = ?5
@@ -158,7 +165,7 @@ pub fn user_recipient(conn: &Connection, user_id: i64) -> Result<Vec<Recipient>,
 pub struct HeldVersion {
     pub package_id: String,
     pub version: String,
-    pub status: String,
+    pub status: VersionStatus,
     pub reason: Option<String>,
 }
 

@@ -10,4 +10,5 @@ pub mod signature;
 pub mod token;
 pub mod version;
 pub mod version_range;
+pub mod version_status;
 pub mod web_url;

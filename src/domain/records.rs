@@ -1,4 +1,5 @@
 //! Rows read back for the feeds and the portal: everything a rendered document needs about a version.
+use crate::domain::version_status::VersionStatus;
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -55,7 +56,7 @@ pub struct VersionRecord {
     pub hash_sha512: String,
     pub size: i64,
     pub listed: bool,
-    pub status: String,
+    pub status: VersionStatus,
     pub status_reason: Option<String>,
     pub downloads: i64,
     pub created_at: String,
@@ -66,7 +67,19 @@ pub struct VersionRecord {
 
 impl VersionRecord {
     pub fn is_available(&self) -> bool {
-        self.status == "available"
+        self.status == VersionStatus::Available
+    }
+
+    /// Whether this viewer may open this version's page (and a client restore it): see
+    /// `VersionStatus::visible_to`. Unlisted versions stay visible by exact version, as on nuget.org.
+    pub fn visible_to(&self, sees_hidden: bool) -> bool {
+        self.status.visible_to(sees_hidden)
+    }
+
+    /// Whether it appears in a list of versions: listed available ones for everyone, plus every
+    /// version an owner or administrator may see.
+    pub fn listed_for(&self, sees_hidden: bool) -> bool {
+        (self.is_available() && self.listed) || self.visible_to(sees_hidden) && sees_hidden
     }
 
     pub fn tag_list(&self) -> Vec<String> {

@@ -18,7 +18,7 @@ fn version(minor: usize) -> VersionRecord {
         hash_sha512: "AAAA".into(),
         size: 1024,
         listed: true,
-        status: "available".into(),
+        status: crate::domain::version_status::VersionStatus::Available,
         created_at: "2026-01-01T00:00:00.000Z".into(),
         published_at: "2026-01-01T00:00:00.000Z".into(),
         last_edited_at: "2026-01-01T00:00:00.000Z".into(),

@@ -3,6 +3,7 @@ use super::permissions::{authorize, PackageAction, Principal};
 use crate::config::DeleteMode;
 use crate::db::{self, packages};
 use crate::domain::version::NuGetVersion;
+use crate::domain::version_status::VersionStatus;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -51,9 +52,8 @@ pub fn apply(
         let Some(package) = packages::find(tx, &id_lower)? else {
             return Ok(Err(not_found()));
         };
-        match packages::version_status(tx, &id_lower, &version_lower)?.as_deref() {
-            None | Some("deleted") => return Ok(Err(not_found())),
-            Some(_) => {}
+        if matches!(packages::version_status(tx, &id_lower, &version_lower)?, None | Some(VersionStatus::Deleted)) {
+            return Ok(Err(not_found()));
         }
         let owners = packages::owner_ids(tx, package.key)?;
         if let Err(denied) = authorize(principal, PackageAction::Unlist, &package.package_id, Some(&owners)) {
@@ -62,9 +62,13 @@ pub fn apply(
         match change {
             Change::Unlist => packages::set_listed(tx, package.key, &version_lower, false)?,
             Change::Relist => packages::set_listed(tx, package.key, &version_lower, true)?,
-            Change::Delete => {
-                packages::set_status(tx, package.key, &version_lower, "deleted", Some("deleted by an administrator"))?
-            }
+            Change::Delete => packages::set_status(
+                tx,
+                package.key,
+                &version_lower,
+                VersionStatus::Deleted,
+                Some("deleted by an administrator"),
+            )?,
         };
         packages::record_change(tx, package.key)?;
         db::audit::record(

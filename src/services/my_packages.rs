@@ -3,6 +3,7 @@
 use super::owners::{self, PendingView};
 use super::permissions::Principal;
 use crate::db::{self, packages};
+use crate::domain::version_status::VersionStatus;
 use crate::error::AppError;
 use rusqlite::Connection;
 use std::collections::BTreeMap;
@@ -11,7 +12,7 @@ pub struct MyVersion {
     pub version: String,
     pub listed: bool,
     /// "available", "validating", "failed", "quarantined" …
-    pub status: String,
+    pub status: VersionStatus,
     pub downloads: i64,
 }
 
@@ -46,11 +47,11 @@ pub fn list(conn: &Connection, p: &Principal) -> Result<MyPackages, AppError> {
                 .versions
                 .iter()
                 .rev()
-                .filter(|v| v.status != "deleted")
+                .filter(|v| v.status != VersionStatus::Deleted)
                 .map(|v| MyVersion {
                     version: v.version_normalized.clone(),
                     listed: v.listed,
-                    status: v.status.clone(),
+                    status: v.status,
                     downloads: v.downloads,
                 })
                 .collect();

@@ -69,9 +69,10 @@ fn default_version(package: &PackageRecord, viewer: Viewer) -> Option<usize> {
     let newest = |keep: &dyn Fn(&crate::domain::records::VersionRecord) -> bool| {
         package.versions.iter().rposition(|v| v.is_available() && keep(v))
     };
-    newest(&|v| v.listed && !v.is_prerelease).or_else(|| newest(&|v| v.listed)).or_else(|| newest(&|_| true)).or_else(
-        || if viewer.sees_hidden { package.versions.iter().rposition(|v| v.status != "deleted") } else { None },
-    )
+    newest(&|v| v.listed && !v.is_prerelease)
+        .or_else(|| newest(&|v| v.listed))
+        .or_else(|| newest(&|_| true))
+        .or_else(|| if viewer.sees_hidden { package.versions.iter().rposition(|v| v.visible_to(true)) } else { None })
 }
 
 /// Finds the package and the version a URL names; 404 for what the viewer may not see.
@@ -85,9 +86,7 @@ pub fn select(state: &AppState, id: &str, version: Option<&str>, viewer: Viewer)
             package
                 .versions
                 .iter()
-                .position(|v| {
-                    v.version_lower == lower && (v.is_available() || (viewer.sees_hidden && v.status != "deleted"))
-                })
+                .position(|v| v.version_lower == lower && v.visible_to(viewer.sees_hidden))
                 .ok_or_else(|| no_version(id, text))?
         }
     };

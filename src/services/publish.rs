@@ -7,6 +7,7 @@ use super::validation;
 use crate::config::ScanMode;
 use crate::db::{self, packages};
 use crate::domain::nupkg::PackageArchive;
+use crate::domain::version_status::VersionStatus;
 use crate::error::AppError;
 use crate::scan::ScanOutcome;
 use crate::state::AppState;
@@ -55,6 +56,16 @@ enum Placement {
     Pending { scan_error: bool },
 }
 
+impl Placement {
+    /// Stored packages are served at once; held ones wait for their scan.
+    fn initial_status(self) -> VersionStatus {
+        match self {
+            Placement::Store => VersionStatus::Available,
+            Placement::Pending { .. } => VersionStatus::Validating,
+        }
+    }
+}
+
 /// Publishes the package file at `path` (a finished upload): structural checks, authorization,
 /// then in sync mode the scan of the upload itself, so an infected file never reaches a served
 /// path. Blocking: call from a blocking thread.
@@ -76,11 +87,12 @@ pub fn publish_file(
     let existing = packages::find(&conn, &id_lower)?;
     let owners = existing.as_ref().map(|p| packages::owner_ids(&conn, p.key)).transpose()?;
     authorize(principal, PackageAction::Push, &id, owners.as_deref())?;
-    match packages::version_status(&conn, &id_lower, &version_lower)?.as_deref() {
-        Some("deleted") => return Err(deleted(&id, &version)),
-        // A version that failed validation was never served: its number may be pushed again.
-        Some("failed") | None => {}
-        Some(_) => return Err(already_exists(&id, &version)),
+    let status = packages::version_status(&conn, &id_lower, &version_lower)?;
+    if status == Some(VersionStatus::Deleted) {
+        return Err(deleted(&id, &version));
+    }
+    if !VersionStatus::may_be_replaced(status) {
+        return Err(already_exists(&id, &version));
     }
     drop(conn);
     // From here to the end this push alone writes this id+version's files (see `in_flight`).
@@ -174,7 +186,7 @@ fn commit(
                     nuspec,
                     hash_sha512: new.hash,
                     size: new.size,
-                    status: if placement == Placement::Store { "available" } else { "validating" },
+                    status: placement.initial_status(),
                     pushed_by: principal.account_id,
                 },
             );
@@ -266,10 +278,7 @@ fn store_file(
     if outcome == PutOutcome::Created {
         return Ok(outcome);
     }
-    if !matches!(
-        packages::version_status(&*state.conn()?, &id_lower, &version_lower)?.as_deref(),
-        None | Some("failed")
-    ) {
+    if !VersionStatus::may_be_replaced(packages::version_status(&*state.conn()?, &id_lower, &version_lower)?) {
         return Ok(outcome);
     }
     match placement {

@@ -5,6 +5,7 @@
 use super::validation::recipients;
 use crate::db::validation::{self as vdb, ScanTarget};
 use crate::db::{self, audit::AuditEntry};
+use crate::domain::version_status::VersionStatus;
 use crate::error::AppError;
 use crate::scan::notify::NoticePackage;
 use crate::scan::ScanOutcome;
@@ -61,7 +62,7 @@ pub fn quarantine(state: &AppState, target: &ScanTarget, signature: &str) -> Res
     let reason = format!("virus found: {signature}");
     let mut conn = state.conn()?;
     let changed = db::write(&mut conn, |tx| {
-        if !vdb::change_status(tx, target.version_key, "available", "quarantined", &reason)? {
+        if !vdb::change_status(tx, target.version_key, VersionStatus::Available, VersionStatus::Quarantined, &reason)? {
             return Ok(false);
         }
         db::packages::record_change(tx, target.package_key)?;

@@ -6,6 +6,7 @@ use super::package_file;
 use super::permissions::{authorize, PackageAction, Principal};
 use crate::db::packages;
 use crate::domain::token;
+use crate::domain::version_status::VersionStatus;
 use crate::error::AppError;
 use crate::state::AppState;
 use std::path::{Path, PathBuf};
@@ -71,12 +72,11 @@ pub fn preview(state: &AppState, principal: &Principal, path: &Path) -> Result<P
     if let Err(e) = authorize(principal, PackageAction::Push, &id, owners.as_deref()) {
         warnings.push(format!("The id '{id}' is owned by someone else: {}", e.client_message()));
     }
-    match packages::version_status(&conn, &n.id.lower(), &n.version.lower_normalized())?.as_deref() {
-        None | Some("failed") => {}
-        Some("deleted") => {
-            warnings.push(format!("Version {version} of '{id}' was deleted and its number cannot be reused."));
-        }
-        Some(_) => warnings.push(format!("Version {version} of '{id}' already exists and cannot be modified.")),
+    let status = packages::version_status(&conn, &n.id.lower(), &n.version.lower_normalized())?;
+    if status == Some(VersionStatus::Deleted) {
+        warnings.push(format!("Version {version} of '{id}' was deleted and its number cannot be reused."));
+    } else if !VersionStatus::may_be_replaced(status) {
+        warnings.push(format!("Version {version} of '{id}' already exists and cannot be modified."));
     }
     let dependencies = n
         .dependency_groups

@@ -8,6 +8,7 @@ use super::package_file;
 use super::permissions::Principal;
 use crate::db::validation::{self as vdb, ScanTarget};
 use crate::db::{self, audit::AuditEntry};
+use crate::domain::version_status::VersionStatus;
 use crate::error::AppError;
 use crate::scan::notify::{NoticePackage, Recipient};
 use crate::scan::ScanOutcome;
@@ -120,7 +121,13 @@ fn promote(state: &AppState, target: &ScanTarget, held: &Path) -> Result<Verdict
 fn fail(state: &AppState, target: &ScanTarget, held: &Path, signature: &str) -> Result<Verdict, AppError> {
     let mut conn = state.conn()?;
     let changed = db::write(&mut conn, |tx| {
-        if !vdb::change_status(tx, target.version_key, "validating", "failed", &found_reason(signature))? {
+        if !vdb::change_status(
+            tx,
+            target.version_key,
+            VersionStatus::Validating,
+            VersionStatus::Failed,
+            &found_reason(signature),
+        )? {
             return Ok(false);
         }
         db::packages::record_change(tx, target.package_key)?;

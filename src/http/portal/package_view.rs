@@ -5,6 +5,7 @@ use super::snippets::{self, Snippet};
 use super::{format, readme};
 use crate::domain::records::{DependencyGroupRecord, PackageRecord, VersionRecord};
 use crate::domain::version_range::VersionRange;
+use crate::domain::version_status::VersionStatus;
 use crate::protocol::urls::UrlGenerator;
 use crate::services::package_details::{PackageDetails, Viewer};
 
@@ -72,11 +73,11 @@ pub struct PackageView {
 }
 
 /// nuget.org's text for versions that are not (yet) served.
-pub fn status_message(status: &str) -> Option<&'static str> {
+pub fn status_message(status: VersionStatus) -> Option<&'static str> {
     match status {
-        "validating" => Some("This package has not been scanned yet."),
-        "failed" | "quarantined" => Some("This package failed validation."),
-        _ => None,
+        VersionStatus::Validating => Some("This package has not been scanned yet."),
+        VersionStatus::Failed | VersionStatus::Quarantined => Some("This package failed validation."),
+        VersionStatus::Available | VersionStatus::Deleted => None,
     }
 }
 
@@ -128,9 +129,7 @@ fn version_rows(urls: &UrlGenerator, package: &PackageRecord, current: usize, vi
         .iter()
         .enumerate()
         .rev()
-        .filter(|(i, v)| {
-            *i == current || (v.is_available() && v.listed) || (viewer.sees_hidden && v.status != "deleted")
-        })
+        .filter(|(i, v)| *i == current || v.listed_for(viewer.sees_hidden))
         .map(|(i, v)| VersionRow {
             version: version_without_metadata(&v.version_full).to_owned(),
             url: urls.portal_package_version(&package.package_id, &v.version_normalized),
@@ -138,11 +137,11 @@ fn version_rows(urls: &UrlGenerator, package: &PackageRecord, current: usize, vi
             published: format::date(&v.published_at),
             listed: v.listed,
             current: i == current,
-            status: match v.status.as_str() {
-                "validating" => Some("Validating"),
-                "failed" => Some("Failed validation"),
-                "quarantined" => Some("Quarantined"),
-                _ => None,
+            status: match v.status {
+                VersionStatus::Validating => Some("Validating"),
+                VersionStatus::Failed => Some("Failed validation"),
+                VersionStatus::Quarantined => Some("Quarantined"),
+                VersionStatus::Available | VersionStatus::Deleted => None,
             },
         })
         .collect()
@@ -199,7 +198,7 @@ impl PackageView {
             published: format::date(&v.published_at),
             listed: v.listed,
             is_prerelease: v.is_prerelease,
-            status_message: status_message(&v.status),
+            status_message: status_message(v.status),
             newer_version,
             newer_prerelease,
             not_indexed: !details.indexed,
@@ -235,9 +234,9 @@ mod tests {
 
     #[test]
     fn status_messages() {
-        assert_eq!(status_message("validating"), Some("This package has not been scanned yet."));
-        assert_eq!(status_message("quarantined"), Some("This package failed validation."));
-        assert_eq!(status_message("available"), None);
+        assert_eq!(status_message(VersionStatus::Validating), Some("This package has not been scanned yet."));
+        assert_eq!(status_message(VersionStatus::Quarantined), Some("This package failed validation."));
+        assert_eq!(status_message(VersionStatus::Available), None);
     }
 
     #[test]
