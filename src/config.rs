@@ -4,6 +4,9 @@
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
+mod ops;
+pub use ops::{LogConfig, LogFormat, MetricsConfig};
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
@@ -22,6 +25,8 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub cache: CacheConfig,
     pub storage: StorageConfig,
+    pub log: LogConfig,
+    pub metrics: MetricsConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -182,6 +187,8 @@ impl Default for Config {
             jobs: JobsConfig::default(),
             cache: CacheConfig::default(),
             storage: StorageConfig::default(),
+            log: LogConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -328,7 +335,7 @@ impl Config {
     /// Loads the layered configuration. `explicit` is `--config`; without it `galley.toml` in the
     /// working directory is read when present.
     pub fn load(explicit: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
-        // GALLEY_LOG is the log filter, read by main, not a configuration key.
+        // GALLEY_LOG is the log filter (see `logging`), not a configuration key.
         let env: Vec<(String, String)> =
             std::env::vars().filter(|(k, _)| k.starts_with(ENV_PREFIX) && k != "GALLEY_LOG").collect();
         Self::load_from(explicit, &env, overrides)
@@ -428,6 +435,12 @@ impl Config {
             return Err(ConfigError::Invalid("[accounts] bcrypt_cost must be between 4 and 31".into()));
         }
         self.validate_accounts_and_mail()?;
+        if let Err(e) = tracing_subscriber::EnvFilter::builder().parse(&self.log.level) {
+            return Err(ConfigError::Invalid(format!(
+                "[log] level = '{}' is not a level (error, warn, info, debug, trace) or a filter like 'info,galley::request=warn': {e}",
+                self.log.level
+            )));
+        }
         if self.feed.v2_page_size == 0 {
             return Err(ConfigError::Invalid("[feed] v2_page_size must be at least 1".into()));
         }

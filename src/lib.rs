@@ -9,6 +9,8 @@ pub mod domain;
 pub mod error;
 pub mod http;
 pub mod jobs;
+pub mod logging;
+pub mod metrics;
 pub mod mail;
 pub mod protocol;
 pub mod scan;

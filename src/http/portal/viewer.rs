@@ -55,6 +55,7 @@ pub async fn attach(
         let t = token.clone();
         // A database hiccup shows the page signed out rather than failing it.
         if let Ok(Some(session)) = blocking(move || sessions::resolve(&state, &*state.conn()?, &t)).await {
+            crate::http::request_log::record_user(req.request(), &session.user.username);
             req.extensions_mut().insert(Account { session, token });
         }
     }
