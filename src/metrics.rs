@@ -119,13 +119,21 @@ impl Metrics {
         let requests = RouteClass::ALL
             .iter()
             .map(|class| {
-                STATUS_CLASSES.map(|status| request_family.get_or_create_owned(&vec![("route", class.label()), ("status", status)]))
+                STATUS_CLASSES.map(|status| {
+                    request_family.get_or_create_owned(&vec![("route", class.label()), ("status", status)])
+                })
             })
             .collect();
-        let latency =
-            RouteClass::ALL.iter().map(|class| latency_family.get_or_create_owned(&vec![("route", class.label())])).collect();
+        let latency = RouteClass::ALL
+            .iter()
+            .map(|class| latency_family.get_or_create_owned(&vec![("route", class.label())]))
+            .collect();
         registry.register("http_requests", "HTTP requests by route class and status class", request_family);
-        registry.register("http_request_duration_seconds", "Time to answer an HTTP request, by route class", latency_family);
+        registry.register(
+            "http_request_duration_seconds",
+            "Time to answer an HTTP request, by route class",
+            latency_family,
+        );
 
         let pushes = Family::<Labels, Counter>::default();
         registry.register("pushes", "Package pushes (CLI and portal) by outcome", pushes.clone());
@@ -142,18 +150,30 @@ impl Metrics {
         let job_runs = Family::<Labels, Counter>::default();
         registry.register("job_runs", "Scheduled or manual job runs by job and result", job_runs.clone());
         let job_last_run = Family::<Labels, Gauge>::default();
-        registry.register("job_last_run_timestamp_seconds", "When each job last finished (Unix time)", job_last_run.clone());
+        registry.register(
+            "job_last_run_timestamp_seconds",
+            "When each job last finished (Unix time)",
+            job_last_run.clone(),
+        );
         let job_last_seconds = Family::<Labels, FloatGauge>::default();
         registry.register("job_last_duration_seconds", "How long each job's last run took", job_last_seconds.clone());
         let job_last_success = Family::<Labels, Gauge>::default();
-        registry.register("job_last_success", "1 when each job's last run succeeded, 0 when it failed", job_last_success.clone());
+        registry.register(
+            "job_last_success",
+            "1 when each job's last run succeeded, 0 when it failed",
+            job_last_success.clone(),
+        );
 
         let database_bytes = Gauge::default();
         registry.register("database_bytes", "Size of the SQLite database with its WAL", database_bytes.clone());
         let data_dir_bytes = Gauge::default();
         registry.register("data_dir_bytes", "Size of everything in the data folder", data_dir_bytes.clone());
         let disk_free_bytes = Gauge::default();
-        registry.register("disk_free_bytes", "Free space for Galley on the data folder's file system", disk_free_bytes.clone());
+        registry.register(
+            "disk_free_bytes",
+            "Free space for Galley on the data folder's file system",
+            disk_free_bytes.clone(),
+        );
 
         Self {
             registry,

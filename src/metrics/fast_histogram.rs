@@ -36,7 +36,8 @@ impl TypedMetric for FastHistogram {
 impl EncodeMetric for FastHistogram {
     fn encode(&self, mut encoder: MetricEncoder) -> Result<(), std::fmt::Error> {
         let counts: Vec<u64> = self.0.buckets.iter().map(|b| b.load(Ordering::Relaxed)).collect();
-        let buckets: Vec<(f64, u64)> = BOUNDS.iter().copied().chain([f64::INFINITY]).zip(counts.iter().copied()).collect();
+        let buckets: Vec<(f64, u64)> =
+            BOUNDS.iter().copied().chain([f64::INFINITY]).zip(counts.iter().copied()).collect();
         // The count is the sum of the buckets, so the two agree even while requests run.
         let count = counts.iter().sum();
         #[allow(clippy::cast_precision_loss)] // microseconds summed: exact below 2^53 µs (285 years)

@@ -16,7 +16,8 @@ fn a_set_token_is_required_as_a_bearer_token() {
         c.metrics.token = "s3cret-scrape".into();
     });
     let refused = "This scrape needs the header 'Authorization: Bearer <[metrics] token>'.";
-    for header in [None, Some("Bearer wrong"), Some("Bearer s3cret-scrape-longer"), Some("Basic czNjcmV0LXNjcmFwZQ==")] {
+    for header in [None, Some("Bearer wrong"), Some("Bearer s3cret-scrape-longer"), Some("Basic czNjcmV0LXNjcmFwZQ==")]
+    {
         let mut request = app.client.get(app.url("/metrics"));
         if let Some(value) = header {
             request = request.header("Authorization", value);
@@ -30,7 +31,8 @@ fn a_set_token_is_required_as_a_bearer_token() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "text/plain; version=0.0.4; charset=utf-8");
     let text = r.text().unwrap();
-    for name in ["galley_build_info", "galley_http_requests_total", "galley_disk_free_bytes", "galley_cache_hits_total"] {
+    for name in ["galley_build_info", "galley_http_requests_total", "galley_disk_free_bytes", "galley_cache_hits_total"]
+    {
         assert!(text.contains(name), "{name} missing from:\n{text}");
     }
 }

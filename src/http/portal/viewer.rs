@@ -95,7 +95,7 @@ pub fn pre_session(state: &AppState, req: &HttpRequest) -> (String, Option<Cooki
         .path(state.urls.base_path().to_owned())
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.urls.is_https())
+        .secure(crate::http::client_address::is_https(req))
         .finish();
     (pre_session_token(state, &value), Some(cookie))
 }
