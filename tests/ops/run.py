@@ -7,7 +7,9 @@
   client address and user; no API key, password, session cookie or emailed token appears.
 - `/metrics` (with `[metrics] token`) parses with Prometheus's own text parser (the Python
   `prometheus_client` package) and counts the requests, the push and its scan made here.
-- the binary links only libc and friends (`ldd`).
+- the binary links only libc and friends (`ldd`; the debug binary the test command builds: the
+  release build differs only in optimisation, not in what it links);
+- `systemd-analyze verify` accepts contrib/systemd/galley.service, when systemd-analyze exists.
 
 Bounded: one server on a free loopback port over a temp data dir, stopped by its PID; every
 wait has a deadline. Exit 0 when every check passes, 1 otherwise.
@@ -103,6 +105,18 @@ def main():
         allowed = re.compile(r"^(linux-vdso\.so|/lib64/ld-linux|/lib/ld-linux|lib(c|m|gcc_s|pthread|dl|rt)\.so)")
         extra = [l for l in libs if not allowed.match(l)]
         check(libs and not extra, "%s links only libc and friends (extra: %s)" % (os.path.basename(GALLEY), extra or "none"))
+
+        # The unit file, with ExecStart pointing at the binary under test (systemd-analyze needs it to exist).
+        if shutil.which("systemd-analyze"):
+            unit = os.path.join(work, "galley.service")
+            with open(os.path.join(ROOT, "contrib", "systemd", "galley.service")) as f:
+                text = f.read().replace("/usr/local/bin/galley", os.path.abspath(GALLEY))
+            with open(unit, "w") as f:
+                f.write(text)
+            v = subprocess.run(["systemd-analyze", "verify", unit], capture_output=True, text=True, timeout=60)
+            check(v.returncode == 0 and not v.stderr.strip(), "systemd-analyze verify galley.service: %r" % v.stderr[-300:])
+        else:
+            print("SKIP systemd-analyze is not installed: the unit file is not verified")
 
         data_dir = os.path.join(work, "data")
         config = os.path.join(work, "galley.toml")
