@@ -65,14 +65,15 @@ GALLEY_BIN="$root/target/debug/galley" bash tests/clients/run.sh
 step "operations: --version, ldd of the debug binary, JSON logs (no colour, no secrets), /metrics parsed by prometheus_client"
 GALLEY_BIN="$root/target/debug/galley" python3 tests/ops/run.py
 
-step "behind Debian's nginx (TLS, path prefix /nuget/): nuget.exe push and restore, sign-in cookies and links"
-PATH="$PATH:/usr/sbin" GALLEY_BIN="$root/target/debug/galley" python3 tests/proxy/run.py
-
 step "crash and fault suite: SIGKILL loop, full disk, read-only data folder, backup during pushes"
 GALLEY_BIN="$root/target/debug/galley" python3 tests/faults/run.py
 
 step "the portal in a real browser (Playwright + Chromium): flows, then the XSS walk"
 GALLEY_BIN="$root/target/debug/galley" sh tests/browser/run.sh
+
+# After the browser suite, which installs the playwright-core the proxy suite's Chromium sign-in uses.
+step "behind Debian's nginx (TLS, path prefix /nuget/): nuget.exe push and restore, sign-in over HTTP and in Chromium"
+PATH="$PATH:/usr/sbin" GALLEY_BIN="$root/target/debug/galley" python3 tests/proxy/run.py
 
 step "fuzzing every parser of untrusted input for a bounded time (fuzz/README.md)"
 if ! wait "$fuzz_build"; then

@@ -7,8 +7,10 @@ and Galley on free loopback ports, and checks through https://127.0.0.1:PORT/nug
 - the service index and feed documents name only https://…/nuget/ URLs;
 - the real nuget.exe 5.8 (mono, trusting the certificate through cert-sync in its own HOME)
   pushes and restores through the proxy;
-- sign-in: the portal form's cookies carry Path=/nuget, Secure, HttpOnly; the redirect and every
-  link, form action and static asset of the pages stay under /nuget/;
+- sign-in over HTTP: the portal form's cookies carry Path=/nuget, Secure, HttpOnly; the redirect
+  and every link, form action and static asset of the pages stay under /nuget/;
+- the same sign-in in Chromium (signin.mjs, Playwright with ignoreHTTPSErrors): every request the
+  pages make stays under the prefix, none fails, the session cookie is Secure and HttpOnly;
 - the client address in Galley's log is the one nginx forwarded (trusted proxy), and
   X-Forwarded-Proto from nginx makes the cookie Secure even when base_url is plain http.
 
@@ -219,6 +221,18 @@ def run(work):
         check(status == 200 and b"alice" in body, "the account page answers signed in through the proxy (%s)" % status)
         check(all(p.startswith("/nuget") for p in paths),
               "every link of the account page is under /nuget/: %s" % [p for p in paths if not p.startswith("/nuget")])
+    # The same sign-in in Chromium (Playwright, installed by tests/browser/run.sh).
+    playwright = os.path.join(ROOT, "target", "browser-tools", "node_modules", "playwright-core")
+    if shutil.which("node") and os.path.isdir(playwright) and os.path.exists("/usr/bin/chromium"):
+        b = subprocess.run(["node", os.path.join(HERE, "signin.mjs"), public, "alice", PASSWORD], capture_output=True,
+                           text=True, timeout=180, env=dict(os.environ, GALLEY_BIN=os.path.abspath(GALLEY)))
+        for line in b.stdout.splitlines():
+            if line.startswith(("ok - ", "FAIL - ")):
+                check(line.startswith("ok - "), "browser: " + line.split(" - ", 1)[1])
+        check(b.returncode == 0, "the browser sign-in through the proxy passes" + ("" if b.returncode == 0 else ": " + (b.stdout + b.stderr)[-400:]))
+    else:
+        check(False, "node, playwright-core (tests/browser/run.sh installs it) and /usr/bin/chromium are present")
+
     # The client address: nginx appends the peer to X-Forwarded-For; Galley trusts 127.0.0.1 (nginx)
     # only, so a browser on 127.0.0.9 is logged as itself and the address it forged is ignored.
     conn = httplib.HTTPSConnection("127.0.0.1", nport, context=CTX, timeout=20, source_address=("127.0.0.9", 0))
