@@ -643,6 +643,18 @@ mod tests {
     }
 
     #[test]
+    fn log_settings_are_checked() {
+        let env = vec![("GALLEY_LOG__LEVEL".to_owned(), "galley=loud".to_owned())];
+        let err = Config::load_from(None, &env, &Overrides::default()).unwrap_err().to_string();
+        assert!(err.starts_with("invalid configuration: [log] level = 'galley=loud' is not a level"), "{err}");
+        let env = vec![("GALLEY_LOG__FORMAT".to_owned(), "xml".to_owned())];
+        let err = Config::load_from(None, &env, &Overrides::default()).unwrap_err().to_string();
+        assert!(err.starts_with("invalid environment variable GALLEY_LOG__FORMAT: unknown variant `xml`"), "{err}");
+        let env = vec![("GALLEY_LOG__FORMAT".to_owned(), "json".to_owned())];
+        assert_eq!(Config::load_from(None, &env, &Overrides::default()).unwrap().log.format, LogFormat::Json);
+    }
+
+    #[test]
     fn mail_settings_are_checked() {
         let mut config = Config::default();
         config.mail.smtp_url = "http://mail".into();

@@ -13,14 +13,19 @@ const QUIET_TARGETS: [&str; 1] = ["tokio_cron_scheduler=warn"];
 
 /// The filter: `GALLEY_LOG`, else `[log] level`, plus the quiet targets unless the filter names them.
 pub fn filter(config: &LogConfig) -> EnvFilter {
-    let mut spec = std::env::var(ENV_FILTER).ok().filter(|v| !v.trim().is_empty()).unwrap_or(config.level.clone());
+    let spec = filter_spec(std::env::var(ENV_FILTER).ok(), &config.level);
+    EnvFilter::builder().parse(&spec).unwrap_or_else(|_| EnvFilter::new("info"))
+}
+
+fn filter_spec(from_env: Option<String>, level: &str) -> String {
+    let mut spec = from_env.filter(|v| !v.trim().is_empty()).unwrap_or_else(|| level.to_owned());
     for quiet in QUIET_TARGETS {
         let target = quiet.split('=').next().unwrap_or(quiet);
         if !spec.contains(target) {
             spec = format!("{spec},{quiet}");
         }
     }
-    EnvFilter::builder().parse(&spec).unwrap_or_else(|_| EnvFilter::new("info"))
+    spec
 }
 
 /// Installs the process-wide subscriber; a second call (a command that loads its config twice)
@@ -43,4 +48,17 @@ pub fn before_config() -> impl tracing::Subscriber + Send + Sync {
         .with_writer(std::io::stderr)
         .with_ansi(std::io::stderr().is_terminal())
         .finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::filter_spec;
+
+    #[test]
+    fn the_scheduler_is_quiet_unless_the_filter_names_it() {
+        assert_eq!(filter_spec(None, "info"), "info,tokio_cron_scheduler=warn");
+        assert_eq!(filter_spec(Some("debug".into()), "info"), "debug,tokio_cron_scheduler=warn");
+        assert_eq!(filter_spec(Some(" ".into()), "warn"), "warn,tokio_cron_scheduler=warn");
+        assert_eq!(filter_spec(None, "info,tokio_cron_scheduler=debug"), "info,tokio_cron_scheduler=debug");
+    }
 }
