@@ -255,6 +255,11 @@ def run(work):
         status, headers, _ = http(op, "GET", "http://127.0.0.1:%d/users/account/LogOn" % plain_port)
         cookie = " ".join(c for c in headers.get_all("Set-Cookie") or [] if c.startswith("galley_form="))
         check(cookie and "Secure" not in cookie, "without it the cookie is not Secure: %s" % cookie)
+        conn = httplib.HTTPConnection("127.0.0.1", plain_port, timeout=20, source_address=("127.0.0.9", 0))
+        conn.request("GET", "/users/account/LogOn", headers={"X-Forwarded-Proto": "https"})
+        cookie = " ".join(c for c in conn.getresponse().headers.get_all("Set-Cookie") or [] if c.startswith("galley_form="))
+        conn.close()
+        check(cookie and "Secure" not in cookie, "X-Forwarded-Proto from an untrusted peer is ignored: %s" % cookie)
     else:
         check(False, "the second galley answers /health")
 
