@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test Galley has. On a fresh Debian machine it first installs what the tests need
 # (mono, nuget.exe 5.8 and Debian's nuget 2.8.7 for the real-client tests, clamav-daemon for the real-clamd test,
-# chromium and playwright-core for the browser tests, cargo-fuzz for the fuzz run);
+# chromium and playwright-core for the browser tests, nginx for the reverse-proxy test, Python's
+# prometheus_client for the metrics scrape, cargo-fuzz for the fuzz run);
 # later runs skip what is already there.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -20,6 +21,9 @@ command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 [ -x /usr/sbin/clamd ] || command -v clamd >/dev/null 2>&1 || missing+=(clamav-daemon)
 # Browser tests drive Debian's Chromium with Playwright (playwright-core, installed by tests/browser/run.sh).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# The reverse-proxy suite runs Debian's nginx in front of Galley (tests/proxy/run.py); openssl makes its certificate.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -32,6 +36,11 @@ if ! ls "$tools"/node_modules/nuget-exe/*.exe >/dev/null 2>&1; then
 fi
 NUGET_EXE=$(ls "$tools"/node_modules/nuget-exe/*.exe | head -n 1)
 export NUGET_EXE
+# The metrics scrape is parsed by Prometheus's own Python parser (tests/ops/run.py).
+if ! python3 -c 'import prometheus_client' 2>/dev/null; then
+  python3 -m pip install --quiet prometheus-client 2>/dev/null \
+    || python3 -m pip install --quiet --break-system-packages prometheus-client
+fi
 
 step "formatting, lints and the direction of dependencies"
 cargo fmt --all -- --check
@@ -55,11 +64,18 @@ trap 'kill -- -"$fuzz_build" 2>/dev/null || true' EXIT
 step "real NuGet clients (nuget.exe 5.8, Debian's nuget 2.8.7) against a running server"
 GALLEY_BIN="$root/target/debug/galley" bash tests/clients/run.sh
 
+step "operations: --version, ldd of the debug binary, JSON logs (no colour, no secrets), /metrics parsed by prometheus_client"
+GALLEY_BIN="$root/target/debug/galley" python3 tests/ops/run.py
+
 step "crash and fault suite: SIGKILL loop, full disk, read-only data folder, backup during pushes"
 GALLEY_BIN="$root/target/debug/galley" python3 tests/faults/run.py
 
 step "the portal in a real browser (Playwright + Chromium): flows, then the XSS walk"
 GALLEY_BIN="$root/target/debug/galley" sh tests/browser/run.sh
+
+# After the browser suite, which installs the playwright-core the proxy suite's Chromium sign-in uses.
+step "behind Debian's nginx (TLS, path prefix /nuget/): nuget.exe push and restore, sign-in over HTTP and in Chromium"
+PATH="$PATH:/usr/sbin" GALLEY_BIN="$root/target/debug/galley" python3 tests/proxy/run.py
 
 step "fuzzing every parser of untrusted input for a bounded time (fuzz/README.md)"
 if ! wait "$fuzz_build"; then

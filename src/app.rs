@@ -22,6 +22,10 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 /// before any request is taken; rendering what it marked goes on in the background.
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
     let listen = state.config.listen.clone();
+    if state.config.base_url.is_empty() && !state.config.server.trusted_proxies.is_empty() {
+        // Feed documents are rendered once per change with absolute URLs, not per request.
+        tracing::warn!("[server] trusted_proxies is set but base_url is empty: feeds will name http://{listen}; set base_url to the public URL (with any path prefix)");
+    }
     let app_state = state.clone();
     let server = HttpServer::new(move || {
         App::new().wrap(from_fn(http::request_log::log_request)).configure(configure(app_state.clone()))

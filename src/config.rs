@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 pub mod clamd_address;
+mod ops;
+pub use ops::{LogConfig, LogFormat, MetricsConfig};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -24,6 +26,8 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub cache: CacheConfig,
     pub storage: StorageConfig,
+    pub log: LogConfig,
+    pub metrics: MetricsConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -184,6 +188,8 @@ impl Default for Config {
             jobs: JobsConfig::default(),
             cache: CacheConfig::default(),
             storage: StorageConfig::default(),
+            log: LogConfig::default(),
+            metrics: MetricsConfig::default(),
         }
     }
 }
@@ -330,7 +336,7 @@ impl Config {
     /// Loads the layered configuration. `explicit` is `--config`; without it `galley.toml` in the
     /// working directory is read when present.
     pub fn load(explicit: Option<&Path>, overrides: &Overrides) -> Result<Self, ConfigError> {
-        // GALLEY_LOG is the log filter, read by main, not a configuration key.
+        // GALLEY_LOG is the log filter (see `logging`), not a configuration key.
         let env: Vec<(String, String)> =
             std::env::vars().filter(|(k, _)| k.starts_with(ENV_PREFIX) && k != "GALLEY_LOG").collect();
         Self::load_from(explicit, &env, overrides)
@@ -430,6 +436,12 @@ impl Config {
             return Err(ConfigError::Invalid("[accounts] bcrypt_cost must be between 4 and 31".into()));
         }
         self.validate_accounts_and_mail()?;
+        if let Err(e) = tracing_subscriber::EnvFilter::builder().parse(&self.log.level) {
+            return Err(ConfigError::Invalid(format!(
+                "[log] level = '{}' is not a level (error, warn, info, debug, trace) or a filter like 'info,galley::request=warn': {e}",
+                self.log.level
+            )));
+        }
         if self.feed.v2_page_size == 0 {
             return Err(ConfigError::Invalid("[feed] v2_page_size must be at least 1".into()));
         }
@@ -627,6 +639,18 @@ mod tests {
             err.to_string().starts_with("invalid environment variable GALLEY_FEED__V2_PAGE_SIZE: invalid type"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn log_settings_are_checked() {
+        let env = vec![("GALLEY_LOG__LEVEL".to_owned(), "galley=loud".to_owned())];
+        let err = Config::load_from(None, &env, &Overrides::default()).unwrap_err().to_string();
+        assert!(err.starts_with("invalid configuration: [log] level = 'galley=loud' is not a level"), "{err}");
+        let env = vec![("GALLEY_LOG__FORMAT".to_owned(), "xml".to_owned())];
+        let err = Config::load_from(None, &env, &Overrides::default()).unwrap_err().to_string();
+        assert!(err.starts_with("invalid environment variable GALLEY_LOG__FORMAT: unknown variant `xml`"), "{err}");
+        let env = vec![("GALLEY_LOG__FORMAT".to_owned(), "json".to_owned())];
+        assert_eq!(Config::load_from(None, &env, &Overrides::default()).unwrap().log.format, LogFormat::Json);
     }
 
     #[test]

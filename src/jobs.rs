@@ -1,12 +1,15 @@
 //! Scheduled jobs: tokio-cron-scheduler wiring only. Each job body is a plain function that the
 //! CLI and the tests call directly. A blank cron expression disables the job. Every run, by
-//! schedule or by hand, goes through `run_exclusive`: logged with its duration and result, and
-//! skipped (and logged) while another run of the same job holds its lock.
+//! schedule or by hand, goes through `run_exclusive`: logged with its duration and result (at
+//! INFO when it did something, else DEBUG, so an idle server's log stays quiet), counted in the
+//! metrics, and skipped (and logged) while another run of the same job holds its lock.
 pub mod lock;
+mod outcome;
+
+pub use outcome::{JobOutcome, Outcome};
 
 use crate::services::{maintenance, rescan, validation};
 use crate::state::AppState;
-use std::fmt::Display;
 use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -44,20 +47,23 @@ impl Job {
     }
 
     /// Runs the job's body once, now (no lock; see `run`).
-    pub fn body(self, state: &AppState) -> anyhow::Result<String> {
+    pub fn body(self, state: &AppState) -> anyhow::Result<JobOutcome> {
         let now = chrono::Utc::now();
         Ok(match self {
-            Job::FlushDownloads => format!("{} downloads written", flush_downloads(state)?),
-            Job::Rescan => rescan::rescan(state, None)?.to_string(),
-            Job::Reindex => maintenance::reindex(state)?.to_string(),
-            Job::PurgeExpired => maintenance::purge_expired(state, now)?.to_string(),
-            Job::RetryValidating => validation::retry_validating(state, now)?.to_string(),
+            Job::FlushDownloads => {
+                let written = flush_downloads(state)?;
+                JobOutcome { text: format!("{written} downloads written"), busy: written > 0 }
+            }
+            Job::Rescan => JobOutcome::of(&rescan::rescan(state, None)?),
+            Job::Reindex => JobOutcome::of(&maintenance::reindex(state)?),
+            Job::PurgeExpired => JobOutcome::of(&maintenance::purge_expired(state, now)?),
+            Job::RetryValidating => JobOutcome::of(&validation::retry_validating(state, now)?),
         })
     }
 
     /// One logged, exclusive run; `Ok(None)` when skipped because a run is in progress.
     pub fn run(self, state: &AppState) -> anyhow::Result<Option<String>> {
-        run_exclusive(state, self.name(), || self.body(state))
+        Ok(run_exclusive(state, self.name(), || self.body(state))?.map(|outcome| outcome.text))
     }
 }
 
@@ -68,9 +74,9 @@ pub fn flush_downloads(state: &AppState) -> anyhow::Result<u64> {
 
 /// Runs `body` as job `name` unless another run of it is in progress (then `Ok(None)`), and logs
 /// the duration and the result either way.
-pub fn run_exclusive<T: Display, E: Into<anyhow::Error>>(
+pub fn run_exclusive<T: Outcome, E: Into<anyhow::Error>>(
     state: &AppState,
-    name: &str,
+    name: &'static str,
     body: impl FnOnce() -> Result<T, E>,
 ) -> anyhow::Result<Option<T>> {
     let Some(_guard) = lock::try_acquire(&state.config.data_dir, name)? else {
@@ -78,14 +84,21 @@ pub fn run_exclusive<T: Display, E: Into<anyhow::Error>>(
         return Ok(None);
     };
     let started = std::time::Instant::now();
-    tracing::info!(job = name, "job started");
-    match body().map_err(Into::into) {
+    tracing::debug!(job = name, "job started");
+    let result = body().map_err(Into::into);
+    let elapsed = started.elapsed();
+    crate::metrics::job(name, result.is_ok(), elapsed);
+    match result {
+        Ok(result) if result.did_something() => {
+            tracing::info!(job = name, ms = elapsed.as_millis(), result = %result, "job done");
+            Ok(Some(result))
+        }
         Ok(result) => {
-            tracing::info!(job = name, ms = started.elapsed().as_millis(), result = %result, "job done");
+            tracing::debug!(job = name, ms = elapsed.as_millis(), result = %result, "job done, nothing to do");
             Ok(Some(result))
         }
         Err(e) => {
-            tracing::error!(job = name, ms = started.elapsed().as_millis(), error = %format!("{e:#}"), "job failed");
+            tracing::error!(job = name, ms = elapsed.as_millis(), error = %format!("{e:#}"), "job failed");
             Err(e)
         }
     }

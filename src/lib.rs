@@ -1,6 +1,7 @@
 //! Galley: a NuGet package gallery in one executable.
 //!
-//! Dependencies point one way: `app → http → services → {db, store, search, scan, mail, protocol} → domain`.
+//! Dependencies point one way (ARCHITECTURE.md; checked by `tests/architecture/check_imports.py`):
+//! `cli → app → {http, jobs} → services → state → {cache, limits} → adapters → {protocol, search} → domain`.
 pub mod app;
 pub mod cache;
 pub mod cli;
@@ -11,7 +12,9 @@ pub mod error;
 pub mod http;
 pub mod jobs;
 pub mod limits;
+pub mod logging;
 pub mod mail;
+pub mod metrics;
 pub mod protocol;
 pub mod scan;
 pub mod search;

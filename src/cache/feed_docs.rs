@@ -225,6 +225,15 @@ impl FeedDocs {
         Ok((unbacked.len(), stale.len()))
     }
 
+    /// Hits and misses of each memory cache since start, for the metrics.
+    pub fn cache_counts(&self) -> [(&'static str, u64, u64); 3] {
+        [
+            ("documents", self.documents.hits(), self.documents.misses()),
+            ("answers", self.answers.hits(), self.answers.misses()),
+            ("packages", self.files.hits(), self.files.misses()),
+        ]
+    }
+
     /// Flushes every rendered document to disk and, when they were whole at start (or were all
     /// rendered again since), writes the marker that spares the next start a full render.
     pub fn close(&self) {

@@ -69,7 +69,11 @@ pub struct DataArgs {
 impl DataArgs {
     pub fn load(&self, mut overrides: Overrides) -> Result<Config, crate::config::ConfigError> {
         overrides.data_dir = overrides.data_dir.or_else(|| self.data_dir.clone());
-        Config::load(self.config.as_deref(), &overrides)
+        let config = tracing::subscriber::with_default(crate::logging::before_config(), || {
+            Config::load(self.config.as_deref(), &overrides)
+        })?;
+        crate::logging::init(&config.log);
+        Ok(config)
     }
 }
 

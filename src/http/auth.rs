@@ -32,6 +32,7 @@ pub async fn api_key_principal(req: &HttpRequest, state: &AppState) -> Result<Pr
         outcome
     })
     .await
+    .inspect(|principal| super::request_log::record_user(req, &principal.username))
 }
 
 /// The client address for rate limits and the audit log (see `client_address` for the proxy rule).

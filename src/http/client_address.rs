@@ -18,6 +18,45 @@ pub fn of(req: &HttpRequest) -> Option<IpAddr> {
     Some(resolve(peer, req.headers(), &trusted))
 }
 
+/// True when the browser reached Galley over https: the public URL says so, or (with `base_url`
+/// left empty or plain http) a trusted proxy says it terminated TLS with `X-Forwarded-Proto:
+/// https` or `Forwarded: proto=https`. Decides the cookies' `Secure` flag.
+pub fn is_https(req: &HttpRequest) -> bool {
+    let Some(state) = req.app_data::<actix_web::web::Data<crate::state::AppState>>() else {
+        return false;
+    };
+    if state.urls.is_https() {
+        return true;
+    }
+    let Some(peer) = req.peer_addr().map(|a| a.ip()) else {
+        return false;
+    };
+    let trusted = state.config.server.trusted_proxy_nets();
+    if !trusted.iter().any(|net| net.contains(&peer)) {
+        return false;
+    }
+    forwarded_proto(req.headers()).is_some_and(|proto| proto.eq_ignore_ascii_case("https"))
+}
+
+/// The scheme the nearest proxy saw: `Forwarded: proto=` (rightmost element) or `X-Forwarded-Proto`.
+fn forwarded_proto(headers: &HeaderMap) -> Option<String> {
+    let from_forwarded = headers
+        .get_all("forwarded")
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|element| {
+            element.split(';').find_map(|pair| {
+                let (key, value) = pair.split_once('=')?;
+                key.trim().eq_ignore_ascii_case("proto").then(|| value.trim().trim_matches('"').to_owned())
+            })
+        })
+        .last();
+    from_forwarded.or_else(|| {
+        let value = headers.get_all("x-forwarded-proto").filter_map(|v| v.to_str().ok()).last()?;
+        value.rsplit(',').next().map(|p| p.trim().to_owned())
+    })
+}
+
 /// The rule itself, apart from actix, so it can be tested with any header set.
 pub fn resolve(peer: IpAddr, headers: &HeaderMap, trusted: &[IpNet]) -> IpAddr {
     let is_trusted = |ip: &IpAddr| trusted.iter().any(|net| net.contains(ip));
@@ -75,7 +114,7 @@ fn parse_node(text: &str) -> Option<IpAddr> {
 
 #[cfg(test)]
 mod tests {
-    use super::resolve;
+    use super::{forwarded_proto, resolve};
     use actix_web::http::header::{HeaderMap, HeaderName, HeaderValue};
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
@@ -113,6 +152,21 @@ mod tests {
         ];
         for (peer, pairs, expected) in cases {
             assert_eq!(resolve(*peer, &headers(pairs), &trusted).to_string(), *expected, "{peer} {pairs:?}");
+        }
+    }
+
+    #[test]
+    fn the_nearest_proxys_scheme_is_read() {
+        type Pairs = &'static [(&'static str, &'static str)];
+        let cases: &[(Pairs, Option<&str>)] = &[
+            (&[], None),
+            (&[("x-forwarded-proto", "https")], Some("https")),
+            (&[("x-forwarded-proto", "http, https")], Some("https")),
+            (&[("forwarded", "for=1.2.3.4;proto=https")], Some("https")),
+            (&[("forwarded", "proto=http"), ("x-forwarded-proto", "https")], Some("http")),
+        ];
+        for (pairs, expected) in cases {
+            assert_eq!(forwarded_proto(&headers(pairs)).as_deref(), *expected, "{pairs:?}");
         }
     }
 }

@@ -26,7 +26,8 @@ fn is_feed_read(req: &ServiceRequest) -> bool {
 /// `/api/` and `/v3/` are decided by `is_feed_read` alone.
 fn is_portal_page(req: &ServiceRequest) -> bool {
     let path = req.path();
-    !["/api/", "/v3/", "/static/"].iter().any(|p| path.starts_with(p)) && path != "/health"
+    // `/metrics` has its own token (`[metrics] token`); Prometheus sends no Basic credentials.
+    !["/api/", "/v3/", "/static/"].iter().any(|p| path.starts_with(p)) && path != "/health" && path != "/metrics"
 }
 
 /// The JSON API routes an anonymous caller needs in order to get credentials at all.
@@ -97,9 +98,11 @@ pub async fn require_feed_credentials(
     };
     if !feed_access::is_remembered(&state, &user, &password) {
         let ip = crate::http::auth::client_ip(req.request());
-        if let Err(e) = blocking(move || feed_access::verify(&state, &user, &password, ip.as_deref())).await {
+        let name = user.clone();
+        if let Err(e) = blocking(move || feed_access::verify(&state, &name, &password, ip.as_deref())).await {
             return Ok(refuse(req, &e));
         }
     }
+    crate::http::request_log::record_user(req.request(), &user);
     Ok(next.call(req).await?.map_into_boxed_body())
 }

@@ -9,6 +9,7 @@ pub mod feed_v3;
 pub mod files;
 pub mod health;
 pub mod intake;
+pub mod metrics;
 pub mod portal;
 pub mod publish;
 pub mod request_log;
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(feed_v3::scope())
         .service(feed_v2::scope())
         .route("/health", web::get().to(health::health))
+        .route("/metrics", web::get().to(metrics::metrics))
         .configure(publish::configure)
         .configure(api::configure)
         // Last: the portal's scope claims every path the others did not.

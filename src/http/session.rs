@@ -52,8 +52,10 @@ async fn session_of(req: &HttpRequest) -> Result<Session, AppError> {
             )));
         }
     }
-    let session = blocking(move || sessions::resolve(&state, &*state.conn()?, &token)).await?;
-    session.ok_or_else(unauthorized)
+    let session =
+        blocking(move || sessions::resolve(&state, &*state.conn()?, &token)).await?.ok_or_else(unauthorized)?;
+    super::request_log::record_user(req, &session.user.username);
+    Ok(session)
 }
 
 impl FromRequest for SessionUser {
@@ -83,25 +85,25 @@ impl FromRequest for AdminUser {
     }
 }
 
-/// The session cookie: `HttpOnly`, `SameSite=Lax`, `Secure` when the public URL is https, scoped to
+/// The session cookie: `HttpOnly`, `SameSite=Lax`, `Secure` when the request came over https, scoped to
 /// the base path (a reverse-proxy prefix).
-pub fn session_cookie(state: &AppState, signed_in: &SignedIn) -> Cookie<'static> {
+pub fn session_cookie(state: &AppState, req: &HttpRequest, signed_in: &SignedIn) -> Cookie<'static> {
     Cookie::build(COOKIE, signed_in.token.clone())
         .path(state.urls.base_path().to_owned())
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.urls.is_https())
+        .secure(super::client_address::is_https(req))
         .max_age(time::Duration::days(i64::from(signed_in.max_age_days)))
         .finish()
 }
 
 /// A cookie that makes the browser forget the session.
-pub fn removal_cookie(state: &AppState) -> Cookie<'static> {
+pub fn removal_cookie(state: &AppState, req: &HttpRequest) -> Cookie<'static> {
     let mut cookie = Cookie::build(COOKIE, "")
         .path(state.urls.base_path().to_owned())
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.urls.is_https())
+        .secure(super::client_address::is_https(req))
         .finish();
     cookie.make_removal();
     cookie

@@ -7,6 +7,7 @@
 pub mod builtin;
 pub mod clamd;
 pub mod command;
+pub mod measured;
 pub mod notify;
 
 use crate::config::{Config, ScannerKind};
@@ -34,6 +35,10 @@ pub trait Scanner: Send + Sync {
 
 /// Builds the scanner chosen by `[scan] scanner`.
 pub fn from_config(config: &Config) -> Arc<dyn Scanner> {
+    Arc::new(measured::Measured(configured(config)))
+}
+
+fn configured(config: &Config) -> Arc<dyn Scanner> {
     let scan = &config.scan;
     let timeout = Duration::from_secs(scan.timeout_seconds);
     match scan.scanner {

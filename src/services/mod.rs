@@ -11,6 +11,7 @@ pub mod feed_v2;
 pub mod keys;
 pub mod lifecycle;
 pub mod maintenance;
+pub mod metrics_snapshot;
 pub mod my_packages;
 pub mod notify;
 pub mod orgs;

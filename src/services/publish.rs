@@ -75,6 +75,25 @@ pub fn publish_file(
     path: &Path,
     ip: Option<&str>,
 ) -> Result<PushOutcome, AppError> {
+    let outcome = publish_checked(state, principal, path, ip);
+    crate::metrics::push(match &outcome {
+        Ok(PushOutcome::Published(_)) => "published",
+        Ok(PushOutcome::Accepted(..)) => "accepted",
+        Err(AppError::BadRequest(_)) => "invalid",
+        Err(AppError::Conflict(_)) => "conflict",
+        Err(AppError::Unauthorized { .. } | AppError::Forbidden(_)) => "denied",
+        Err(AppError::TooLarge(_)) => "too_large",
+        Err(_) => "error",
+    });
+    outcome
+}
+
+fn publish_checked(
+    state: &AppState,
+    principal: &Principal,
+    path: &Path,
+    ip: Option<&str>,
+) -> Result<PushOutcome, AppError> {
     let (archive, hash, size) = inspect(state, path)?;
     let nuspec = &archive.nuspec;
     let id = nuspec.id.as_str().to_owned();

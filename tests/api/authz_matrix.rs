@@ -33,6 +33,8 @@ use Guard::{Admin, EmailToken, Key, Open, Portal, PortalAdmin, PreSession, Publi
 /// (method, path template, guard). `{…}` segments are filled by `concrete`.
 const ROUTES: &[(&str, &str, Guard)] = &[
     ("GET", "/health", Open),
+    // 404 unless `[metrics] enabled`; then its own bearer token, when set (tests/api/metrics.rs).
+    ("GET", "/metrics", Open),
     ("GET", "/static/{file}", Open),
     // Feeds.
     ("GET", "/v3/index.json", Public),

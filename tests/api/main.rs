@@ -15,6 +15,7 @@ mod feed_v3;
 mod golden;
 mod jobs;
 mod mail;
+mod metrics;
 mod orgs;
 mod owners;
 mod portal;

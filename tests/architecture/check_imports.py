@@ -15,7 +15,7 @@ import sys
 # Lowest first. A new top-level module must be placed here (the check fails until it is).
 LAYERS = [
     ["domain", "error", "config", "metrics"],  # pure types and rules; usable anywhere
-    ["protocol", "search"],  # wire formats and the query language, from domain types
+    ["protocol", "search", "logging"],  # wire formats, the query language, log output set-up
     ["db", "store", "scan", "mail", "upstream", "auth"],  # adapters to the outside world
     ["cache", "limits"],  # in-memory state over the adapters
     ["state"],  # the bundle of adapters services receive

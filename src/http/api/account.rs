@@ -71,7 +71,7 @@ async fn sign_in(
     let signed_in =
         blocking(move || sessions::sign_in(&service_state, &body.username, &body.password, ip.as_deref())).await?;
     Ok(HttpResponse::Ok()
-        .cookie(session_cookie(&state, &signed_in))
+        .cookie(session_cookie(&state, &req, &signed_in))
         .json(json!({ "account": signed_in.profile, "csrf_token": signed_in.csrf_token })))
 }
 
@@ -80,7 +80,7 @@ async fn sign_out(req: HttpRequest, state: web::Data<AppState>, user: SessionUse
     let ip = client_ip(&req);
     let service_state = state.clone();
     blocking(move || sessions::sign_out(&*service_state.conn()?, &user.0, ip.as_deref())).await?;
-    Ok(HttpResponse::NoContent().cookie(removal_cookie(&state)).finish())
+    Ok(HttpResponse::NoContent().cookie(removal_cookie(&state, &req)).finish())
 }
 
 async fn me(state: web::Data<AppState>, user: SessionUser) -> Result<HttpResponse, AppError> {

@@ -104,7 +104,7 @@ pub async fn sign_in(
     let st = state.get_ref().clone();
     let (name, password, ip) = (form.username.trim().to_owned(), std::mem::take(&mut form.password), client_ip(&req));
     match blocking(move || sessions::sign_in(&st, &name, &password, ip.as_deref())).await {
-        Ok(signed_in) => Ok(forms::see_other_with(&form.return_url, session_cookie(&state, &signed_in))),
+        Ok(signed_in) => Ok(forms::see_other_with(&form.return_url, session_cookie(&state, &req, &signed_in))),
         Err(e) => {
             let errors = Errors::from_refusal(e, &[])?;
             sign_in_page(&state, &req, form, Errors::field("password", errors.form))
@@ -179,5 +179,5 @@ pub async fn sign_out(
     let st = state.get_ref().clone();
     let ip = client_ip(&req);
     blocking(move || sessions::sign_out(&*st.conn()?, &account.session, ip.as_deref())).await?;
-    Ok(forms::see_other_with(&state.urls.portal_home(), removal_cookie(&state)))
+    Ok(forms::see_other_with(&state.urls.portal_home(), removal_cookie(&state, &req)))
 }

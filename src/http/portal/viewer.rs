@@ -54,6 +54,7 @@ pub async fn attach(
         let t = token.clone();
         // A database hiccup shows the page signed out rather than failing it.
         if let Ok(Some(session)) = blocking(move || sessions::resolve(&state, &*state.conn()?, &t)).await {
+            crate::http::request_log::record_user(req.request(), &session.user.username);
             req.extensions_mut().insert(Account { session, token });
         }
     }
@@ -93,7 +94,7 @@ pub fn pre_session(state: &AppState, req: &HttpRequest) -> (String, Option<Cooki
         .path(state.urls.base_path().to_owned())
         .http_only(true)
         .same_site(SameSite::Lax)
-        .secure(state.urls.is_https())
+        .secure(crate::http::client_address::is_https(req))
         .finish();
     (pre_session_token(state, &value), Some(cookie))
 }
