@@ -1,6 +1,7 @@
 //! The HTTP faces. Handlers extract, call one service, map the outcome; no SQL, no zip parsing.
 pub mod api;
 pub mod auth;
+pub mod call;
 pub mod client_address;
 pub mod error_response;
 pub mod feed_auth;

@@ -2,11 +2,10 @@
 //! changes, and the emailed links (confirmation, password reset).
 use super::json_config;
 use crate::error::AppError;
-use crate::http::auth::client_ip;
+use crate::http::call::Call;
 use crate::http::session::{removal_cookie, session_cookie, SessionUser};
 use crate::services::accounts::{self, NewAccount};
-use crate::services::{blocking, email_links, sessions};
-use crate::state::AppState;
+use crate::services::{email_links, sessions};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -33,23 +32,18 @@ struct RegisterBody {
     password: String,
 }
 
-async fn register(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: web::Json<RegisterBody>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
-    let registered = blocking(move || {
-        let account = NewAccount {
-            username: body.username.trim(),
-            email: body.email.trim(),
-            password: &body.password,
-            is_admin: false,
-        };
-        accounts::register(&state, &account, ip.as_deref())
-    })
-    .await?;
+async fn register(call: Call, body: web::Json<RegisterBody>) -> Result<HttpResponse, AppError> {
+    let registered = call
+        .run(move |state, ip| {
+            let account = NewAccount {
+                username: body.username.trim(),
+                email: body.email.trim(),
+                password: &body.password,
+                is_admin: false,
+            };
+            accounts::register(state, &account, ip)
+        })
+        .await?;
     Ok(HttpResponse::Created().json(registered))
 }
 
@@ -60,33 +54,23 @@ struct SignInBody {
     password: String,
 }
 
-async fn sign_in(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: web::Json<SignInBody>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
-    let service_state = state.clone();
-    let signed_in =
-        blocking(move || sessions::sign_in(&service_state, &body.username, &body.password, ip.as_deref())).await?;
+async fn sign_in(req: HttpRequest, call: Call, body: web::Json<SignInBody>) -> Result<HttpResponse, AppError> {
+    let state = call.state().clone();
+    let signed_in = call.run(move |state, ip| sessions::sign_in(state, &body.username, &body.password, ip)).await?;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(&state, &req, &signed_in))
         .json(json!({ "account": signed_in.profile, "csrf_token": signed_in.csrf_token })))
 }
 
-async fn sign_out(req: HttpRequest, state: web::Data<AppState>, user: SessionUser) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
-    let service_state = state.clone();
-    blocking(move || sessions::sign_out(&*service_state.conn()?, &user.0, ip.as_deref())).await?;
+async fn sign_out(req: HttpRequest, call: Call, user: SessionUser) -> Result<HttpResponse, AppError> {
+    let state = call.state().clone();
+    call.run(move |state, ip| sessions::sign_out(&*state.conn()?, &user.0, ip)).await?;
     Ok(HttpResponse::NoContent().cookie(removal_cookie(&state, &req)).finish())
 }
 
-async fn me(state: web::Data<AppState>, user: SessionUser) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
+async fn me(call: Call, user: SessionUser) -> Result<HttpResponse, AppError> {
     let csrf = user.0.csrf_token.clone();
-    let profile = blocking(move || accounts::profile(&*state.conn()?, user.0.user.id)).await?;
+    let profile = call.run(move |state, _| accounts::profile(&*state.conn()?, user.0.user.id)).await?;
     Ok(HttpResponse::Ok().json(json!({ "account": profile, "csrf_token": csrf })))
 }
 
@@ -96,24 +80,10 @@ struct PasswordBody {
     new_password: String,
 }
 
-async fn change_password(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: SessionUser,
-    body: web::Json<PasswordBody>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
+async fn change_password(call: Call, user: SessionUser, body: web::Json<PasswordBody>) -> Result<HttpResponse, AppError> {
     let s = user.0;
-    blocking(move || {
-        accounts::change_password(
-            &state,
-            &s.principal,
-            Some(s.id),
-            &body.current_password,
-            &body.new_password,
-            ip.as_deref(),
-        )
+    call.run(move |state, ip| {
+        accounts::change_password(state, &s.principal, Some(s.id), &body.current_password, &body.new_password, ip)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())
@@ -125,16 +95,9 @@ struct EmailBody {
     current_password: String,
 }
 
-async fn change_email(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: SessionUser,
-    body: web::Json<EmailBody>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
-    blocking(move || {
-        email_links::request_email_change(&state, &user.0.principal, &body.email, &body.current_password, ip.as_deref())
+async fn change_email(call: Call, user: SessionUser, body: web::Json<EmailBody>) -> Result<HttpResponse, AppError> {
+    call.run(move |state, ip| {
+        email_links::request_email_change(state, &user.0.principal, &body.email, &body.current_password, ip)
     })
     .await?;
     Ok(HttpResponse::Accepted().json(json!({ "message": "A confirmation link was sent to the new address; the change takes effect when it is opened." })))
@@ -145,20 +108,13 @@ struct TokenBody {
     token: String,
 }
 
-async fn confirm_email(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: web::Json<TokenBody>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
-    let profile = blocking(move || email_links::confirm_email(&state, &body.token, ip.as_deref())).await?;
+async fn confirm_email(call: Call, body: web::Json<TokenBody>) -> Result<HttpResponse, AppError> {
+    let profile = call.run(move |state, ip| email_links::confirm_email(state, &body.token, ip)).await?;
     Ok(HttpResponse::Ok().json(profile))
 }
 
-async fn resend_confirmation(state: web::Data<AppState>, user: SessionUser) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    blocking(move || email_links::resend_confirmation(&state, &user.0.principal)).await?;
+async fn resend_confirmation(call: Call, user: SessionUser) -> Result<HttpResponse, AppError> {
+    call.run(move |state, _| email_links::resend_confirmation(state, &user.0.principal)).await?;
     Ok(HttpResponse::Accepted().json(json!({ "message": "A new confirmation link was sent." })))
 }
 
@@ -168,14 +124,8 @@ struct ResetBody {
     username: String,
 }
 
-async fn request_reset(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: web::Json<ResetBody>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
-    blocking(move || email_links::request_password_reset(&state, &body.username, ip.as_deref())).await?;
+async fn request_reset(call: Call, body: web::Json<ResetBody>) -> Result<HttpResponse, AppError> {
+    call.run(move |state, ip| email_links::request_password_reset(state, &body.username, ip)).await?;
     // The same answer whether or not the account exists.
     Ok(HttpResponse::Accepted()
         .json(json!({ "message": "If an account matches, a password reset link was sent to its email address." })))
@@ -187,14 +137,7 @@ struct CompleteResetBody {
     new_password: String,
 }
 
-async fn complete_reset(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    body: web::Json<CompleteResetBody>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
-    blocking(move || email_links::complete_password_reset(&state, &body.token, &body.new_password, ip.as_deref()))
-        .await?;
+async fn complete_reset(call: Call, body: web::Json<CompleteResetBody>) -> Result<HttpResponse, AppError> {
+    call.run(move |state, ip| email_links::complete_password_reset(state, &body.token, &body.new_password, ip)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
