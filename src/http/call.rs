@@ -34,8 +34,10 @@ impl FromRequest for Call {
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
         let state = req.app_data::<web::Data<AppState>>().map(|s| s.get_ref().clone());
-        ready(state.map(|state| Call { state, ip: super::auth::client_ip(req) }).ok_or_else(|| {
-            AppError::internal(anyhow::anyhow!("the application state is not mounted on this route"))
-        }))
+        ready(
+            state.map(|state| Call { state, ip: super::auth::client_ip(req) }).ok_or_else(|| {
+                AppError::internal(anyhow::anyhow!("the application state is not mounted on this route"))
+            }),
+        )
     }
 }

@@ -80,7 +80,11 @@ struct PasswordBody {
     new_password: String,
 }
 
-async fn change_password(call: Call, user: SessionUser, body: web::Json<PasswordBody>) -> Result<HttpResponse, AppError> {
+async fn change_password(
+    call: Call,
+    user: SessionUser,
+    body: web::Json<PasswordBody>,
+) -> Result<HttpResponse, AppError> {
     let s = user.0;
     call.run(move |state, ip| {
         accounts::change_password(state, &s.principal, Some(s.id), &body.current_password, &body.new_password, ip)

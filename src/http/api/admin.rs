@@ -3,11 +3,10 @@
 use super::json_config;
 use crate::db::audit::AuditFilter;
 use crate::error::AppError;
-use crate::http::auth::client_ip;
+use crate::http::call::Call;
 use crate::http::session::AdminUser;
-use crate::services::{audit, blocking, notify, owners, support};
-use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::services::{audit, notify, owners, support};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -41,18 +40,14 @@ struct StatusQuery {
     status: Option<String>,
 }
 
-async fn list_support(
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    query: web::Query<StatusQuery>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
+async fn list_support(call: Call, admin: AdminUser, query: web::Query<StatusQuery>) -> Result<HttpResponse, AppError> {
     let status = match query.into_inner().status.as_deref() {
         Some("all") => None,
         Some(s) => Some(s.to_owned()),
         None => Some("open".to_owned()),
     };
-    let requests = blocking(move || support::list(&*state.conn()?, &admin.0.principal, status.as_deref())).await?;
+    let requests =
+        call.run(move |state, _| support::list(&*state.conn()?, &admin.0.principal, status.as_deref())).await?;
     Ok(HttpResponse::Ok().json(requests))
 }
 
@@ -63,36 +58,29 @@ struct AccountBody {
 }
 
 async fn support_add_owner(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     admin: AdminUser,
     path: web::Path<i64>,
     body: Option<web::Json<AccountBody>>,
 ) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
     let id = path.into_inner();
     let username = body.map(web::Json::into_inner).unwrap_or_default().username;
-    let owner = blocking(move || {
-        support::add_owner(&mut state.conn()?, &admin.0.principal, id, username.as_deref(), ip.as_deref())
-    })
-    .await?;
+    let owner = call
+        .run(move |state, ip| support::add_owner(&mut state.conn()?, &admin.0.principal, id, username.as_deref(), ip))
+        .await?;
     Ok(HttpResponse::Ok().json(json!({ "request": id, "owner": owner })))
 }
 
 async fn support_invite(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     admin: AdminUser,
     path: web::Path<i64>,
     body: Option<web::Json<AccountBody>>,
 ) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
     let id = path.into_inner();
     let username = body.map(web::Json::into_inner).unwrap_or_default().username;
     let invited =
-        blocking(move || support::invite(&state, &admin.0.principal, id, username.as_deref(), ip.as_deref())).await?;
+        call.run(move |state, ip| support::invite(state, &admin.0.principal, id, username.as_deref(), ip)).await?;
     Ok(HttpResponse::Created().json(invited))
 }
 
@@ -102,19 +90,16 @@ struct CloseBody {
 }
 
 async fn support_close(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     admin: AdminUser,
     path: web::Path<i64>,
     body: Option<web::Json<CloseBody>>,
 ) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
     let id = path.into_inner();
     let resolution = body.map(web::Json::into_inner).unwrap_or_default().resolution;
-    let closed =
-        blocking(move || support::close(&*state.conn()?, &admin.0.principal, id, resolution.as_deref(), ip.as_deref()))
-            .await?;
+    let closed = call
+        .run(move |state, ip| support::close(&*state.conn()?, &admin.0.principal, id, resolution.as_deref(), ip))
+        .await?;
     Ok(HttpResponse::Ok().json(closed))
 }
 
@@ -124,21 +109,19 @@ struct OwnerBody {
 }
 
 async fn add_owner(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     admin: AdminUser,
     path: web::Path<String>,
     body: web::Json<OwnerBody>,
 ) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
     let id = path.into_inner();
-    let view = blocking(move || {
-        let p = &admin.0.principal;
-        owners::add_directly(&mut state.conn()?, p, &id, &body.username, ip.as_deref(), None)?;
-        owners::list(&*state.conn()?, Some(p), &id)
-    })
-    .await?;
+    let view = call
+        .run(move |state, ip| {
+            let p = &admin.0.principal;
+            owners::add_directly(&mut state.conn()?, p, &id, &body.username, ip, None)?;
+            owners::list(&*state.conn()?, Some(p), &id)
+        })
+        .await?;
     Ok(HttpResponse::Created().json(view))
 }
 
@@ -153,35 +136,26 @@ struct AuditQuery {
     limit: Option<u32>,
 }
 
-async fn audit_log(
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    query: web::Query<AuditQuery>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
+async fn audit_log(call: Call, admin: AdminUser, query: web::Query<AuditQuery>) -> Result<HttpResponse, AppError> {
     let q = query.into_inner();
-    let entries = blocking(move || {
-        let package = q.package.map(|p| p.to_ascii_lowercase());
-        let filter = AuditFilter {
-            package_lower: package.as_deref(),
-            actor: q.actor.as_deref(),
-            action_prefix: q.action.as_deref(),
-            before_id: q.before,
-            limit: q.limit.unwrap_or(100),
-        };
-        audit::search(&*state.conn()?, &admin.0.principal, &filter)
-    })
-    .await?;
+    let entries = call
+        .run(move |state, _| {
+            let package = q.package.map(|p| p.to_ascii_lowercase());
+            let filter = AuditFilter {
+                package_lower: package.as_deref(),
+                actor: q.actor.as_deref(),
+                action_prefix: q.action.as_deref(),
+                before_id: q.before,
+                limit: q.limit.unwrap_or(100),
+            };
+            audit::search(&*state.conn()?, &admin.0.principal, &filter)
+        })
+        .await?;
     Ok(HttpResponse::Ok().json(entries))
 }
 
-async fn mail_log(
-    state: web::Data<AppState>,
-    _admin: AdminUser,
-    query: web::Query<StatusQuery>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
+async fn mail_log(call: Call, _admin: AdminUser, query: web::Query<StatusQuery>) -> Result<HttpResponse, AppError> {
     let status = query.into_inner().status.filter(|s| s != "all");
-    let mail = blocking(move || notify::list(&*state.conn()?, status.as_deref())).await?;
+    let mail = call.run(move |state, _| notify::list(&*state.conn()?, status.as_deref())).await?;
     Ok(HttpResponse::Ok().json(mail))
 }

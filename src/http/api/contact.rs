@@ -2,12 +2,10 @@
 //! post. A session counts only with its CSRF token (otherwise the request is filed as anonymous).
 use super::json_config;
 use crate::error::AppError;
-use crate::http::auth::client_ip;
+use crate::http::call::Call;
 use crate::http::session::SessionUser;
-use crate::services::blocking;
 use crate::services::support::{self, ContactForm};
-use crate::state::AppState;
-use actix_web::{web, Either, HttpRequest, HttpResponse};
+use actix_web::{web, Either, HttpResponse};
 
 pub fn resource() -> actix_web::Resource {
     web::resource("/contact")
@@ -23,8 +21,7 @@ pub fn resource() -> actix_web::Resource {
 }
 
 async fn file(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     user: Option<SessionUser>,
     body: Either<web::Json<ContactForm>, web::Form<ContactForm>>,
 ) -> Result<HttpResponse, AppError> {
@@ -32,9 +29,7 @@ async fn file(
         Either::Left(json) => json.into_inner(),
         Either::Right(form) => form.into_inner(),
     };
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
     let filed =
-        blocking(move || support::file(&state, &form, user.as_ref().map(|u| &u.0.principal), ip.as_deref())).await?;
+        call.run(move |state, ip| support::file(state, &form, user.as_ref().map(|u| &u.0.principal), ip)).await?;
     Ok(HttpResponse::Created().json(filed))
 }

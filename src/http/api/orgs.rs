@@ -1,11 +1,10 @@
 //! `/api/orgs`: organizations and their members.
 use super::json_config;
 use crate::error::AppError;
-use crate::http::auth::client_ip;
+use crate::http::call::Call;
 use crate::http::session::SessionUser;
-use crate::services::{blocking, orgs};
-use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::services::orgs;
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 pub fn scope() -> actix_web::Scope {
@@ -23,29 +22,16 @@ struct CreateBody {
     email: String,
 }
 
-async fn create(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: SessionUser,
-    body: web::Json<CreateBody>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
-    let org = blocking(move || {
-        orgs::create(&*state.conn()?, &user.0.principal, body.name.trim(), body.email.trim(), ip.as_deref())
-    })
-    .await?;
+async fn create(call: Call, user: SessionUser, body: web::Json<CreateBody>) -> Result<HttpResponse, AppError> {
+    let org = call
+        .run(move |state, ip| orgs::create(&*state.conn()?, &user.0.principal, body.name.trim(), body.email.trim(), ip))
+        .await?;
     Ok(HttpResponse::Created().json(org))
 }
 
-async fn view(
-    state: web::Data<AppState>,
-    user: SessionUser,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
+async fn view(call: Call, user: SessionUser, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let name = path.into_inner();
-    let org = blocking(move || orgs::view(&*state.conn()?, &user.0.principal, &name)).await?;
+    let org = call.run(move |state, _| orgs::view(&*state.conn()?, &user.0.principal, &name)).await?;
     Ok(HttpResponse::Ok().json(org))
 }
 
@@ -55,31 +41,24 @@ struct MemberBody {
 }
 
 async fn set_member(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     user: SessionUser,
     path: web::Path<(String, String)>,
     body: web::Json<MemberBody>,
 ) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
     let (name, username) = path.into_inner();
-    let org = blocking(move || {
-        orgs::set_member(&*state.conn()?, &user.0.principal, &name, &username, &body.role, ip.as_deref())
-    })
-    .await?;
+    let org = call
+        .run(move |state, ip| orgs::set_member(&*state.conn()?, &user.0.principal, &name, &username, &body.role, ip))
+        .await?;
     Ok(HttpResponse::Ok().json(org))
 }
 
 async fn remove_member(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     user: SessionUser,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
     let (name, username) = path.into_inner();
-    blocking(move || orgs::remove_member(&*state.conn()?, &user.0.principal, &name, &username, ip.as_deref())).await?;
+    call.run(move |state, ip| orgs::remove_member(&*state.conn()?, &user.0.principal, &name, &username, ip)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -1,12 +1,11 @@
 //! `/api/packages/{id}`: owners, pending invitations and the package's audit log.
 use super::json_config;
 use crate::error::AppError;
-use crate::http::auth::client_ip;
+use crate::http::call::Call;
 use crate::http::session::SessionUser;
+use crate::services::audit;
 use crate::services::owners::{self, Answer};
-use crate::services::{audit, blocking};
-use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 pub fn scope() -> actix_web::Scope {
@@ -21,14 +20,10 @@ pub fn scope() -> actix_web::Scope {
         .route("/audit", web::get().to(package_audit))
 }
 
-async fn list(
-    state: web::Data<AppState>,
-    user: Option<SessionUser>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
+async fn list(call: Call, user: Option<SessionUser>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let view = blocking(move || owners::list(&*state.conn()?, user.as_ref().map(|u| &u.0.principal), &id)).await?;
+    let view =
+        call.run(move |state, _| owners::list(&*state.conn()?, user.as_ref().map(|u| &u.0.principal), &id)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -38,17 +33,13 @@ struct InviteBody {
 }
 
 async fn invite(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     user: SessionUser,
     path: web::Path<String>,
     body: web::Json<InviteBody>,
 ) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
     let id = path.into_inner();
-    let invited =
-        blocking(move || owners::invite(&state, &user.0.principal, &id, &body.username, ip.as_deref())).await?;
+    let invited = call.run(move |state, ip| owners::invite(state, &user.0.principal, &id, &body.username, ip)).await?;
     Ok(HttpResponse::Created().json(invited))
 }
 
@@ -58,72 +49,48 @@ struct TokenBody {
 }
 
 async fn answer(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     user: SessionUser,
     id: String,
     token: String,
     answer: Answer,
 ) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
-    let view = blocking(move || owners::answer(&state, &user.0.principal, &id, &token, answer, ip.as_deref())).await?;
+    let view = call.run(move |state, ip| owners::answer(state, &user.0.principal, &id, &token, answer, ip)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
 async fn accept(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     user: SessionUser,
     path: web::Path<String>,
     body: web::Json<TokenBody>,
 ) -> Result<HttpResponse, AppError> {
-    answer(req, state, user, path.into_inner(), body.into_inner().token, Answer::Accept).await
+    answer(call, user, path.into_inner(), body.into_inner().token, Answer::Accept).await
 }
 
 async fn decline(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     user: SessionUser,
     path: web::Path<String>,
     body: web::Json<TokenBody>,
 ) -> Result<HttpResponse, AppError> {
-    answer(req, state, user, path.into_inner(), body.into_inner().token, Answer::Decline).await
+    answer(call, user, path.into_inner(), body.into_inner().token, Answer::Decline).await
 }
 
-async fn cancel(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: SessionUser,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
+async fn cancel(call: Call, user: SessionUser, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
     let (id, username) = path.into_inner();
-    blocking(move || owners::cancel(&state, &user.0.principal, &id, &username, ip.as_deref())).await?;
+    call.run(move |state, ip| owners::cancel(state, &user.0.principal, &id, &username, ip)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn remove(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    user: SessionUser,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
+async fn remove(call: Call, user: SessionUser, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
     let (id, username) = path.into_inner();
-    blocking(move || owners::remove(&mut state.conn()?, &user.0.principal, &id, &username, ip.as_deref())).await?;
+    call.run(move |state, ip| owners::remove(&mut state.conn()?, &user.0.principal, &id, &username, ip)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn package_audit(
-    state: web::Data<AppState>,
-    user: SessionUser,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
+async fn package_audit(call: Call, user: SessionUser, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let entries = blocking(move || audit::for_package(&*state.conn()?, &user.0.principal, &id)).await?;
+    let entries = call.run(move |state, _| audit::for_package(&*state.conn()?, &user.0.principal, &id)).await?;
     Ok(HttpResponse::Ok().json(entries))
 }
