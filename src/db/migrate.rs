@@ -53,6 +53,15 @@ mod tests {
         assert_eq!(v, latest_version());
     }
 
+    /// Two branches that each add "the next" migration would otherwise both ship a 0006: a
+    /// database already at 6 would then never run the second one.
+    #[test]
+    fn migration_numbers_are_unique_and_contiguous() {
+        let numbers: Vec<u32> = migrations().iter().map(|(n, _)| *n).collect();
+        let expected: Vec<u32> = (1..=u32::try_from(numbers.len()).unwrap()).collect();
+        assert_eq!(numbers, expected, "migrations/ must be numbered 0001, 0002, … without gaps or repeats");
+    }
+
     /// Version 4 moved the visibility bits out of the FTS table: an index built by version 3 keeps
     /// answering the same queries.
     #[test]
