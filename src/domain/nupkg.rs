@@ -265,7 +265,7 @@ fn find_file(files: &[(usize, String)], path: &str) -> Option<usize> {
         .map(|(index, _)| *index)
 }
 
-fn has_extension(name: &str, ext: &str) -> bool {
+pub(crate) fn has_extension(name: &str, ext: &str) -> bool {
     name.len() >= ext.len() && name.get(name.len() - ext.len()..).is_some_and(|tail| tail.eq_ignore_ascii_case(ext))
 }
 
@@ -283,7 +283,7 @@ fn is_unsafe_path(name: &str) -> bool {
 /// Decodes `%XX` escapes the way NuGet's packing writes them (`%2B` for `+`, `%20` for a
 /// space, …). Malformed escapes are kept literally; if the result is not UTF-8 the raw
 /// name is kept, as it is then the most faithful thing to show.
-fn percent_decode(name: &str) -> String {
+pub(crate) fn percent_decode(name: &str) -> String {
     if !name.contains('%') {
         return name.to_owned();
     }
