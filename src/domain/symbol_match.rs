@@ -61,3 +61,49 @@ pub fn match_pdb(pdb_path: &str, pdb: &[u8], assembly: Option<(&str, &[u8])>) ->
         checksum: format!("SHA256:{}", hex::encode(sha256)),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // The fuzz seeds (`fuzz/seeds.py`): a PE32 whose CodeView entry names the seed PDB.
+    const PDB: &[u8] = include_bytes!("../../fuzz/corpus/pdb/seed-portable");
+    const PE: &[u8] = include_bytes!("../../fuzz/corpus/pe/seed-codeview");
+    const PE_WRONG_CHECKSUM: &[u8] = include_bytes!("../../fuzz/corpus/pe/seed-codeview-checksum");
+    const WINDOWS: &[u8] = include_bytes!("../../fuzz/corpus/pdb/seed-windows");
+
+    #[test]
+    fn matches_the_assembly_it_was_built_with() {
+        let info = pe::read_debug_info(PE).unwrap();
+        assert_eq!(info.codeviews.len(), 1);
+        assert!(info.codeviews[0].portable);
+        assert_eq!(info.codeviews[0].path, "Lib.pdb");
+        let matched = match_pdb("lib/net8.0/Lib.pdb", PDB, Some(("lib/net8.0/Lib.dll", PE))).unwrap();
+        assert_eq!(matched.file_name, "lib.pdb");
+        assert_eq!(matched.key, "030201000504070608090a0b0c0d0e0fffffffff");
+        assert!(matched.checksum.starts_with("SHA256:"));
+    }
+
+    #[test]
+    fn names_the_file_and_the_reason() {
+        let err = |pdb, pe| match_pdb("lib/Lib.pdb", pdb, pe).unwrap_err().to_string();
+        assert_eq!(
+            err(PDB, Some(("lib/Lib.dll", PE_WRONG_CHECKSUM))),
+            "'lib/Lib.pdb' does not belong to 'lib/Lib.dll': its checksum is not the one the assembly records"
+        );
+        assert_eq!(err(PDB, None), "'lib/Lib.pdb' has no matching .dll or .exe at the same path in the package");
+        assert_eq!(
+            err(WINDOWS, Some(("lib/Lib.dll", PE))),
+            "'lib/Lib.pdb': it is a Windows PDB; only portable PDBs are accepted: build with \
+             <DebugType>portable</DebugType>"
+        );
+        let mut other = PDB.to_vec();
+        other[48] ^= 1;
+        assert_eq!(
+            err(&other, Some(("lib/Lib.dll", PE))),
+            "'lib/Lib.pdb' does not belong to 'lib/Lib.dll': its PDB id is not the one the assembly's debug \
+             directory names"
+        );
+        assert_eq!(err(PDB, Some(("lib/Lib.dll", b"MZ"))), "'lib/Lib.dll' cannot be read: it is not a PE file (.dll or .exe)");
+    }
+}
