@@ -39,6 +39,8 @@ pub struct AppState {
     pub pushes: Arc<crate::services::in_flight::InFlight>,
     /// Taken by a push around its commit (see `services::publish::commit`).
     pub commit_gate: Arc<crate::services::commit_gate::CommitGate>,
+    /// The symbol server's lookups, in memory (see `services::symbol_index`).
+    pub symbols: Arc<crate::services::symbol_index::SymbolIndex>,
 }
 
 impl AppState {
@@ -47,6 +49,7 @@ impl AppState {
         std::fs::create_dir_all(&config.data_dir)?;
         let db = crate::db::open(&config.database_path())?;
         let store = Arc::new(crate::store::FsStore::new(config.packages_dir())?);
+        let symbols = crate::services::symbol_index::SymbolIndex::load(crate::db::symbols::all(&*db.get()?)?);
         let urls = UrlGenerator::new(&config.public_base_url());
         let docs = Arc::new(FeedDocs::new(config.cache_dir(), urls.clone(), &config.cache)?);
         let server_key = load_or_create_server_key(&config.secret_path())?;
@@ -84,6 +87,7 @@ impl AppState {
             disk,
             pushes: Arc::default(),
             commit_gate: Arc::default(),
+            symbols: Arc::new(symbols),
         })
     }
 

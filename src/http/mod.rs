@@ -12,6 +12,7 @@ pub mod portal;
 pub mod publish;
 pub mod request_log;
 pub mod session;
+pub mod symbols;
 
 use actix_web::web;
 
@@ -24,6 +25,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .service(feed_v2::scope())
         .route("/health", web::get().to(health::health))
         .configure(publish::configure)
+        .configure(symbols::configure)
         .configure(api::configure)
         // Last: the portal's scope claims every path the others did not.
         .configure(portal::configure);

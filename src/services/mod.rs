@@ -30,6 +30,8 @@ pub mod rescan;
 pub mod search;
 pub mod sessions;
 pub mod support;
+pub mod symbol_index;
+pub mod symbols;
 pub mod uploads;
 pub mod validation;
 
