@@ -41,9 +41,7 @@ mod tests {
     #[test]
     fn key_uses_the_textual_byte_order() {
         // Guid "00112233-4455-6677-8899-aabbccddeeff" as .NET stores it.
-        let stored = [
-            0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff,
-        ];
+        let stored = [0x33, 0x22, 0x11, 0x00, 0x55, 0x44, 0x77, 0x66, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff];
         let id = PdbId { guid: Guid(stored), stamp: 7 };
         assert_eq!(id.guid.to_simple_hex(), "00112233445566778899aabbccddeeff");
         assert_eq!(id.ssqp_key(), "00112233445566778899aabbccddeeffffffffff");

@@ -69,17 +69,20 @@ pub fn read(data: &[u8]) -> Result<PortablePdb, PdbError> {
 pub fn checksum(data: &[u8], pdb: &PortablePdb, algorithm: &str) -> Option<Vec<u8>> {
     let end = pdb.id_offset.checked_add(PDB_ID_LEN).filter(|&e| e <= data.len())?;
     let parts: [&[u8]; 3] = [&data[..pdb.id_offset], &[0u8; PDB_ID_LEN], &data[end..]];
-    fn hash<D: Digest>(parts: [&[u8]; 3]) -> Vec<u8> {
-        let mut d = D::new();
-        parts.iter().for_each(|p| d.update(p));
-        d.finalize().to_vec()
-    }
     match algorithm.to_ascii_uppercase().as_str() {
         "SHA256" => Some(hash::<Sha256>(parts)),
         "SHA384" => Some(hash::<Sha384>(parts)),
         "SHA512" => Some(hash::<Sha512>(parts)),
         _ => None,
     }
+}
+
+fn hash<D: Digest>(parts: [&[u8]; 3]) -> Vec<u8> {
+    let mut d = D::new();
+    for p in parts {
+        d.update(p);
+    }
+    d.finalize().to_vec()
 }
 
 struct Cursor<'a> {

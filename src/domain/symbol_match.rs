@@ -42,9 +42,10 @@ pub fn match_pdb(pdb_path: &str, pdb: &[u8], assembly: Option<(&str, &[u8])>) ->
     if !ids.contains(&header.id) {
         return Err(named(|pdb, assembly| MatchError::IdMismatch { pdb, assembly }));
     }
-    let recorded = info.checksums.iter().filter_map(|c| {
-        portable_pdb::checksum(pdb, &header, &c.algorithm).map(|actual| actual == c.checksum)
-    });
+    let recorded = info
+        .checksums
+        .iter()
+        .filter_map(|c| portable_pdb::checksum(pdb, &header, &c.algorithm).map(|actual| actual == c.checksum));
     let mut any = false;
     let mut matched = false;
     for ok in recorded {
@@ -104,6 +105,9 @@ mod tests {
             "'lib/Lib.pdb' does not belong to 'lib/Lib.dll': its PDB id is not the one the assembly's debug \
              directory names"
         );
-        assert_eq!(err(PDB, Some(("lib/Lib.dll", b"MZ"))), "'lib/Lib.dll' cannot be read: it is not a PE file (.dll or .exe)");
+        assert_eq!(
+            err(PDB, Some(("lib/Lib.dll", b"MZ"))),
+            "'lib/Lib.dll' cannot be read: it is not a PE file (.dll or .exe)"
+        );
     }
 }

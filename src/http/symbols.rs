@@ -20,9 +20,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
 
 /// `GET|HEAD /api/v2/symbolpackage/{id}/{version}`, mounted inside the v2 scope.
 pub fn download() -> Resource {
-    web::resource("/symbolpackage/{id}/{version}")
-        .guard(guard::Any(guard::Get()).or(guard::Head()))
-        .to(snupkg)
+    web::resource("/symbolpackage/{id}/{version}").guard(guard::Any(guard::Get()).or(guard::Head())).to(snupkg)
 }
 
 async fn push(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
@@ -31,8 +29,7 @@ async fn push(req: HttpRequest, payload: web::Payload, state: web::Data<AppState
     let file = intake::push_body(&req, payload, &state).await?;
     let state = state.get_ref().clone();
     let ip = client_ip(&req);
-    let published =
-        blocking(move || symbols::publish_symbols(&state, &principal, file.path(), ip.as_deref())).await?;
+    let published = blocking(move || symbols::publish_symbols(&state, &principal, file.path(), ip.as_deref())).await?;
     Ok(HttpResponse::Created()
         .content_type("text/plain; charset=utf-8")
         .body(format!("Published the symbols of {} {}.", published.id, published.version)))

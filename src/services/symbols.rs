@@ -189,7 +189,12 @@ fn is_served(state: &AppState, id_lower: &str, version_lower: &str) -> bool {
 }
 
 /// Forgets a hard-deleted version's symbols (its files went with the version's folder).
-pub fn forget(state: &AppState, conn: &rusqlite::Connection, id_lower: &str, version_lower: &str) -> Result<(), AppError> {
+pub fn forget(
+    state: &AppState,
+    conn: &rusqlite::Connection,
+    id_lower: &str,
+    version_lower: &str,
+) -> Result<(), AppError> {
     if let Some((key, _)) = db::symbols::version_key(conn, id_lower, version_lower)? {
         db::symbols::delete(conn, key)?;
     }

@@ -85,7 +85,8 @@ fn push_then_serve_by_ssqp_key_and_download() {
     let resource = index["resources"].as_array().unwrap().iter().find(|r| r["@type"] == "SymbolPackagePublish/4.9.0");
     assert_eq!(resource.unwrap()["@id"], format!("{}/api/v2/symbolpackage", app.base));
 
-    for path in [format!("/symbols/lib.pdb/{KEY}/lib.pdb"), format!("/symbols/Lib.PDB/{}/LIB.pdb", KEY.to_uppercase())] {
+    for path in [format!("/symbols/lib.pdb/{KEY}/lib.pdb"), format!("/symbols/Lib.PDB/{}/LIB.pdb", KEY.to_uppercase())]
+    {
         let r = app.get(&path);
         assert_eq!(r.status(), 200, "{path}");
         assert_eq!(r.headers()["content-disposition"], "attachment");
@@ -107,7 +108,11 @@ fn push_then_serve_by_ssqp_key_and_download() {
         hex::encode(sha2::Sha256::digest(&zeroed))
     };
     let with_checksum = |value: &str| {
-        app.client.get(app.url(&format!("/symbols/lib.pdb/{KEY}/lib.pdb"))).header("SymbolChecksum", value).send().unwrap()
+        app.client
+            .get(app.url(&format!("/symbols/lib.pdb/{KEY}/lib.pdb")))
+            .header("SymbolChecksum", value)
+            .send()
+            .unwrap()
     };
     assert_eq!(with_checksum(&format!("SHA256:{}", "0".repeat(64))).status(), 404);
     assert_eq!(with_checksum(&format!("SHA256:{};SHA256:{}", "0".repeat(64), sha.to_uppercase())).status(), 200);
@@ -140,6 +145,9 @@ fn hard_delete_removes_the_symbols() {
     assert_eq!(symbols_stored(&app), (0, 0));
 }
 
+/// (what is wrong, the API key, the `.snupkg`, status, message).
+type Case<'a> = (&'a str, Option<&'a str>, Vec<u8>, u16, String);
+
 #[test]
 fn refusals_name_the_file_and_store_nothing() {
     let app = spawn_app();
@@ -150,7 +158,7 @@ fn refusals_name_the_file_and_store_nothing() {
     let other = pdb([9; 16], STAMP);
     let ok_nuspec = symbols_nuspec("Acme.Lib", "1.0.0");
     let invalid = "The symbol package is invalid: ";
-    let cases: Vec<(&str, Option<&str>, Vec<u8>, u16, String)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "a PDB of another assembly",
             Some(&key),
