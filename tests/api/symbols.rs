@@ -289,3 +289,50 @@ fn the_index_survives_a_restart() {
     let reopened = galley::state::AppState::open((*app.state.config).clone()).unwrap();
     assert!(galley::services::symbols::find_pdb(&reopened, "LIB.pdb", KEY, None).is_some());
 }
+
+/// With the real `ClrLoader.dll` and its portable PDB from the `clr-loader` 0.3.1 wheel, when
+/// `./test.sh` has downloaded it (`target/test-tools/clr-loader/`); the fixtures above cover the
+/// rules without it.
+#[test]
+fn real_assembly_and_pdb_when_downloaded() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/test-tools/clr-loader");
+    let wheel = std::fs::read_dir(&dir)
+        .into_iter()
+        .flatten()
+        .flatten()
+        .map(|e| e.path())
+        .find(|p| p.extension().is_some_and(|e| e == "whl"));
+    let Some(wheel) = wheel else {
+        eprintln!("skipped: no clr-loader wheel in {} (./test.sh downloads it)", dir.display());
+        return;
+    };
+    let read = |name: &str| {
+        let mut zip = zip::ZipArchive::new(std::fs::File::open(&wheel).unwrap()).unwrap();
+        let mut bytes = Vec::new();
+        std::io::Read::read_to_end(&mut zip.by_name(name).unwrap(), &mut bytes).unwrap();
+        bytes
+    };
+    let dll = read("clr_loader/ffi/dlls/amd64/ClrLoader.dll");
+    let pdb = read("clr_loader/ffi/dlls/amd64/ClrLoader.pdb");
+    let app = spawn_app();
+    let (_, key) = app.user_with_key("alice");
+    let package =
+        nupkg_with(&nuspec("ClrLoader", "0.3.1", ""), "ClrLoader", &[("lib/netstandard2.0/ClrLoader.dll", &dll)]);
+    assert_eq!(app.push(Some(&key), &package).status(), 201);
+    let symbols =
+        snupkg(&symbols_nuspec("ClrLoader", "0.3.1"), "ClrLoader", &[("lib/netstandard2.0/ClrLoader.pdb", &pdb)]);
+    let (status, text) = status_text(push_symbols(&app, Some(&key), &symbols));
+    assert_eq!((status, text.as_str()), (201, "Published the symbols of ClrLoader 0.3.1."));
+    let info = galley::domain::pe::read_debug_info(&dll).unwrap();
+    let ssqp = info.codeviews[0].pdb_id().ssqp_key();
+    let r = app.get(&format!("/symbols/ClrLoader.pdb/{ssqp}/ClrLoader.pdb"));
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.bytes().unwrap().as_ref(), pdb.as_slice());
+    // The x86 build's PDB is another build's: refused against the amd64 assembly when ids differ.
+    let x86 = read("clr_loader/ffi/dlls/x86/ClrLoader.pdb");
+    if x86 != pdb {
+        let symbols =
+            snupkg(&symbols_nuspec("ClrLoader", "0.3.1"), "ClrLoader", &[("lib/netstandard2.0/ClrLoader.pdb", &x86)]);
+        assert_eq!(push_symbols(&app, Some(&key), &symbols).status(), 400);
+    }
+}
