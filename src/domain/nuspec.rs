@@ -180,16 +180,29 @@ impl Nuspec {
             return Err(NuspecError::Xml(format!("the root element is <{}>, expected <package>", root.name)));
         }
         let metadata = root.child("metadata").ok_or(NuspecError::NoMetadata)?;
-        from_metadata(metadata)
+        from_metadata(metadata, true)
+    }
+
+    /// Parses the manifest of a symbol package: `nuget pack -SymbolPackageFormat snupkg` writes
+    /// one without `<authors>` and `<description>`, which there describe nothing (the package's
+    /// own manifest does); every other rule holds.
+    pub fn parse_symbols(xml: &[u8]) -> Result<Nuspec, NuspecError> {
+        let root = parse_tree(&decode_text(xml)?)?;
+        if root.name != "package" {
+            return Err(NuspecError::Xml(format!("the root element is <{}>, expected <package>", root.name)));
+        }
+        let metadata = root.child("metadata").ok_or(NuspecError::NoMetadata)?;
+        from_metadata(metadata, false)
     }
 }
 
-fn from_metadata(m: &Element) -> Result<Nuspec, NuspecError> {
+fn from_metadata(m: &Element, described: bool) -> Result<Nuspec, NuspecError> {
     let id_text = m.required_text("id")?;
     let id = PackageId::parse(&id_text).map_err(|reason| NuspecError::InvalidId { id: id_text.clone(), reason })?;
     let version = NuGetVersion::parse(&m.required_text("version")?).map_err(NuspecError::InvalidVersion)?;
-    let authors = m.required_text("authors")?;
-    let description = m.required_text("description")?;
+    let optional = |name| if described { m.required_text(name) } else { Ok(m.child_text(name).unwrap_or_default()) };
+    let authors = optional("authors")?;
+    let description = optional("description")?;
 
     let tags = m
         .child_text("tags")

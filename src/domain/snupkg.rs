@@ -38,7 +38,7 @@ pub fn read_symbol_package<R: Read + Seek>(
     mut reader: R,
     limits: &NupkgLimits,
 ) -> Result<SymbolArchive, SymbolPackageError> {
-    let archive = nupkg::read_package(&mut reader, limits)?;
+    let archive = nupkg::read_package_as(&mut reader, limits, Nuspec::parse_symbols)?;
     if !archive.nuspec.package_types.iter().any(|t| t.name.eq_ignore_ascii_case(SYMBOLS_PACKAGE_TYPE)) {
         return Err(SymbolPackageError::NotSymbols);
     }

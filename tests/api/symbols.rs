@@ -34,8 +34,19 @@ fn good_pdb() -> Vec<u8> {
     pdb(std::array::from_fn(|i| u8::try_from(i).unwrap()), STAMP)
 }
 
+/// The manifest `nuget pack -SymbolPackageFormat snupkg` writes: no `<authors>`.
 fn symbols_nuspec(id: &str, version: &str) -> String {
-    nuspec(id, version, r#"<packageTypes><packageType name="SymbolsPackage" /></packageTypes>"#)
+    format!(
+        r#"<?xml version="1.0" encoding="utf-8"?>
+<package xmlns="http://schemas.microsoft.com/packaging/2010/07/nuspec.xsd">
+  <metadata>
+    <id>{id}</id>
+    <version>{version}</version>
+    <description>Symbols of {id}</description>
+    <packageTypes><packageType name="SymbolsPackage" /></packageTypes>
+  </metadata>
+</package>"#
+    )
 }
 
 /// A `.snupkg` with the packaging metadata files NuGet writes, and `files`.
