@@ -347,3 +347,39 @@ fn real_assembly_and_pdb_when_downloaded() {
         assert_eq!(push_symbols(&app, Some(&key), &symbols).status(), 400);
     }
 }
+
+/// `galley import` publishes a `.snupkg` found beside its `.nupkg` with the push's checks.
+#[test]
+fn import_takes_symbol_packages_beside_their_packages() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (data, share) = (tmp.path().join("data"), tmp.path().join("share"));
+    std::fs::create_dir_all(&share).unwrap();
+    for (id, pdb) in [("Acme.Lib", good_pdb()), ("Bad.Lib", pdb([9; 16], STAMP))] {
+        let package = nupkg_with(&nuspec(id, "1.0.0", ""), id, &[("lib/net6.0/Lib.dll", DLL)]);
+        std::fs::write(share.join(format!("{id}.1.0.0.nupkg")), package).unwrap();
+        let symbols = snupkg(&symbols_nuspec(id, "1.0.0"), id, &[("lib/net6.0/Lib.pdb", &pdb)]);
+        std::fs::write(share.join(format!("{id}.1.0.0.snupkg")), symbols).unwrap();
+    }
+    // A .snupkg without its .nupkg beside it is not a symbol package of this import.
+    std::fs::write(share.join("Lone.1.0.0.snupkg"), b"ignored").unwrap();
+    let out = crate::helpers::galley_command()
+        .args(["import", share.to_str().unwrap(), "--data-dir", data.to_str().unwrap()])
+        .output()
+        .unwrap();
+    let (stdout, stderr) = (String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert_eq!(out.status.code(), Some(1), "{stdout}{stderr}");
+    assert!(stdout.contains("Imported 2 packages, skipped 0 duplicates, 0 failed (of 2 found)."), "{stdout}");
+    assert!(stdout.contains("Imported the symbols of 1 packages, 1 failed (of 2 .snupkg files found)."), "{stdout}");
+    assert!(
+        stderr.contains(
+            "Bad.Lib.1.0.0.snupkg: The symbol package is invalid: 'lib/net6.0/Lib.pdb' does not belong to \
+             'lib/net6.0/Lib.dll'"
+        ),
+        "{stderr}"
+    );
+    let conn = rusqlite::Connection::open(data.join("galley.db")).unwrap();
+    let rows: i64 = conn.query_row("SELECT count(*) FROM symbol_files", [], |r| r.get(0)).unwrap();
+    assert_eq!(rows, 1);
+    assert!(data.join("packages/acme.lib/1.0.0/symbols.snupkg").exists());
+    assert!(!data.join("packages/bad.lib/1.0.0/symbols.snupkg").exists());
+}
