@@ -87,10 +87,16 @@ fn push_then_serve_by_ssqp_key_and_download() {
     let app = spawn_app();
     let key = with_package(&app, DLL);
     let pdb = good_pdb();
+    assert!(!app.get("/packages/Acme.Lib/1.0.0").text().unwrap().contains("Symbols available"));
     let snupkg = snupkg(&symbols_nuspec("Acme.Lib", "1.0.0"), "Acme.Lib", &[("lib/net6.0/Lib.pdb", &pdb)]);
     let (status, text) = status_text(push_symbols(&app, Some(&key), &snupkg));
     assert_eq!((status, text.as_str()), (201, "Published the symbols of Acme.Lib 1.0.0."));
     assert_eq!(symbols_stored(&app), (1, 2));
+    // The package page says so, and how to point Visual Studio at the symbol server.
+    let page = app.get("/packages/Acme.Lib/1.0.0").text().unwrap();
+    assert!(page.contains("<strong>Symbols available.</strong>"), "{page}");
+    assert!(page.contains(&format!("add <code>{}/symbols</code> as a symbol server", app.base)), "{page}");
+    assert!(page.contains(r#"<a href="/api/v2/symbolpackage/Acme.Lib/1.0.0" download>Download symbols</a>"#));
 
     let index = app.get_json("/v3/index.json");
     let resource = index["resources"].as_array().unwrap().iter().find(|r| r["@type"] == "SymbolPackagePublish/4.9.0");
