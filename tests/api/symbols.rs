@@ -389,3 +389,17 @@ fn import_takes_symbol_packages_beside_their_packages() {
     assert!(data.join("packages/acme.lib/1.0.0/symbols.snupkg").exists());
     assert!(!data.join("packages/bad.lib/1.0.0/symbols.snupkg").exists());
 }
+
+/// Symbol packages go through the package scanner before anything is stored.
+#[test]
+fn an_infected_symbol_package_is_refused() {
+    let app = spawn_app();
+    let key = with_package(&app, DLL);
+    let mut pdb = good_pdb();
+    pdb.extend_from_slice(galley::scan::builtin::EICAR);
+    let snupkg = snupkg(&symbols_nuspec("Acme.Lib", "1.0.0"), "Acme.Lib", &[("lib/net6.0/Lib.pdb", &pdb)]);
+    let (status, text) = status_text(push_symbols(&app, Some(&key), &snupkg));
+    assert_eq!((status, text.as_str()), (400, "The symbol package failed validation: virus found: Eicar-Signature."));
+    assert_eq!(symbols_stored(&app), (0, 0));
+    assert_eq!(app.get(&format!("/symbols/lib.pdb/{KEY}/lib.pdb")).status(), 404);
+}
