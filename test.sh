@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs every test Galley has. On a fresh Debian machine it first installs what the tests need
-# (mono, nuget.exe 5.8 and Debian's nuget 2.8.7 for the real-client tests, clamav-daemon for the real-clamd test,
-# chromium and playwright-core for the browser tests, nginx for the reverse-proxy test, Python's
-# prometheus_client for the metrics scrape, cargo-fuzz for the fuzz run);
+# (mono, nuget.exe 5.8 and Debian's nuget 2.8.7 for the real-client tests, the clr-loader wheel (pip) for the
+# symbol tests, clamav-daemon for the real-clamd test, chromium and playwright-core for the browser
+# tests, nginx for the reverse-proxy test, Python's prometheus_client for the metrics scrape,
+# cargo-fuzz for the fuzz run);
 # later runs skip what is already there.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -17,6 +18,7 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 # The second real client: Debian's NuGet 2.8.7 (tests/clients/run.py, group nuget2); `script` gives its `list` a terminal.
 command -v nuget >/dev/null 2>&1 || missing+=(nuget)
 command -v script >/dev/null 2>&1 || missing+=(bsdutils)
+python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 # Real-clamd test (tests/scan/clamd_setup.md); it writes its own signatures, no download needed.
 [ -x /usr/sbin/clamd ] || command -v clamd >/dev/null 2>&1 || missing+=(clamav-daemon)
 # Browser tests drive Debian's Chromium with Playwright (playwright-core, installed by tests/browser/run.sh).
@@ -40,6 +42,11 @@ export NUGET_EXE
 if ! python3 -c 'import prometheus_client' 2>/dev/null; then
   python3 -m pip install --quiet prometheus-client 2>/dev/null \
     || python3 -m pip install --quiet --break-system-packages prometheus-client
+fi
+# A real assembly with its portable PDB for the symbol tests (tests/clients group `symbols`,
+# tests/api/symbols.rs): the clr-loader 0.3.1 wheel (MIT), downloaded once, never committed.
+if ! ls "$tools"/clr-loader/clr_loader-0.3.1-*.whl >/dev/null 2>&1; then
+  python3 -m pip download --quiet --no-deps clr-loader==0.3.1 -d "$tools/clr-loader"
 fi
 
 step "formatting, lints and the direction of dependencies"

@@ -101,6 +101,39 @@ def arbitrary_string(text):
     return struct.pack("<I", len(text)) + text.encode()
 
 
+def portable_pdb(pdb_id):
+    """A metadata root (`BSJB`) with one `#Pdb` stream whose first 20 bytes are `pdb_id`."""
+    head = b"BSJB" + struct.pack("<HHII", 1, 1, 0, 12) + b"PDB v1.0\0\0\0\0" + struct.pack("<HH", 0, 1)
+    return head + struct.pack("<II", 48, 32) + b"#Pdb\0\0\0\0" + pdb_id + bytes(12)
+
+
+def pe_file(guid, stamp, checksum=None):
+    """A PE32 file with one section holding a debug directory: a portable CodeView entry naming
+    `guid`/`stamp` and, when given, a SHA256 PDB checksum entry."""
+    codeview = b"RSDS" + guid + struct.pack("<I", 1) + b"Lib.pdb\0"
+    entries = [(stamp, 0x0100, 0x504D, 2, codeview)]
+    if checksum is not None:
+        entries.append((0, 1, 0, 19, b"SHA256\0" + checksum))
+    section = bytearray(0x200)
+    data_at = 0x40
+    for i, (ts, major, minor, typ, data) in enumerate(entries):
+        section[i * 28:(i + 1) * 28] = struct.pack("<IIHHIIII", 0, ts, major, minor, typ, len(data),
+                                                   0x2000 + data_at, 0x200 + data_at)
+        section[data_at:data_at + len(data)] = data
+        data_at += 0x80
+    dos = b"MZ" + bytes(0x3A) + struct.pack("<I", 0x80) + bytes(0x40)
+    coff = b"PE\0\0" + struct.pack("<HHIIIHH", 0x14C, 1, 0, 0, 0, 224, 0x2102)
+    optional = bytearray(224)
+    struct.pack_into("<H", optional, 0, 0x10B)
+    struct.pack_into("<II", optional, 32, 0x2000, 0x200)
+    struct.pack_into("<II", optional, 56, 0x4000, 0x200)
+    struct.pack_into("<I", optional, 92, 16)
+    struct.pack_into("<II", optional, 96 + 6 * 8, 0x2000, 28 * len(entries))
+    header = b".text\0\0\0" + struct.pack("<IIIIIIHHI", 0x200, 0x2000, 0x200, 0x200, 0, 0, 0, 0, 0x60000020)
+    head = dos + coff + bytes(optional) + header
+    return head + bytes(0x200 - len(head)) + bytes(section)
+
+
 def main():
     corpus = FUZZ / "corpus"
     if corpus.exists():
@@ -179,6 +212,14 @@ def main():
     ]
     for i, (options, text) in enumerate(searches):
         write("search", str(i), bytes([options]) + text.encode())
+
+    # pe and pdb: a matching pair (with and without a checksum entry), a Windows PDB header.
+    guid = bytes(range(16))
+    pdb = portable_pdb(guid + struct.pack("<I", 0x5F5E100))
+    write("pdb", "portable", pdb)
+    write("pdb", "windows", b"Microsoft C/C++ MSF 7.00\r\n\x1aDS\0\0\0" + bytes(32))
+    write("pe", "codeview", pe_file(guid, 0x5F5E100))
+    write("pe", "codeview-checksum", pe_file(guid, 0x5F5E100, bytes(32)))
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@
 use crate::cache::downloads::DownloadCounter;
 use crate::cache::feed_access::FeedAccessCache;
 use crate::cache::feed_docs::FeedDocs;
+use crate::cache::symbol_index::SymbolIndex;
 use crate::config::Config;
 use crate::db::Pool;
 use crate::limits::commit_gate::CommitGate;
@@ -44,6 +45,8 @@ pub struct AppState {
     pub pushes: Arc<InFlight>,
     /// Taken by a push around its commit (see `services::publish::commit`).
     pub commit_gate: Arc<CommitGate>,
+    /// The symbol server's lookups, in memory (see `cache::symbol_index`).
+    pub symbols: Arc<SymbolIndex>,
 }
 
 impl AppState {

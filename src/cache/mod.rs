@@ -4,3 +4,4 @@
 pub mod downloads;
 pub mod feed_access;
 pub mod feed_docs;
+pub mod symbol_index;

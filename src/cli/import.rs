@@ -1,8 +1,9 @@
 //! `galley import PATH...`: publish every .nupkg below the given folders through the same
-//! publish service as a push, skipping duplicates and reporting bad files without stopping.
+//! publish service as a push, skipping duplicates and reporting bad files without stopping; then
+//! every .snupkg found beside its .nupkg through the symbol push's service (the same checks).
 use super::{open_state, CliError, DataArgs};
 use crate::error::AppError;
-use crate::services::{accounts, permissions::Principal, publish};
+use crate::services::{accounts, permissions::Principal, publish, symbols};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
@@ -26,6 +27,7 @@ pub struct ImportReport {
     /// Stored but waiting for a virus scan (the scanner was unavailable, or async mode).
     pub validating: usize,
     pub duplicates: usize,
+    pub symbols: usize,
     pub failed: Vec<(PathBuf, String)>,
 }
 
@@ -46,6 +48,30 @@ pub fn find_packages(paths: &[PathBuf]) -> Vec<PathBuf> {
     found
 }
 
+/// Every `.snupkg` below the paths with its `.nupkg` beside it (`X.1.0.0.snupkg` next to
+/// `X.1.0.0.nupkg`, as `nuget pack -Symbols` writes them), sorted.
+pub fn find_symbol_packages(paths: &[PathBuf]) -> Vec<PathBuf> {
+    let mut found: Vec<PathBuf> = paths
+        .iter()
+        .flat_map(|p| walkdir::WalkDir::new(p).follow_links(true).into_iter().filter_map(Result::ok))
+        .filter(|e| e.file_type().is_file())
+        .map(walkdir::DirEntry::into_path)
+        .filter(|p| {
+            p.extension().is_some_and(|e| e.eq_ignore_ascii_case("snupkg")) && p.with_extension("nupkg").is_file()
+        })
+        .collect();
+    found.sort();
+    found.dedup();
+    found
+}
+
+fn message(e: &AppError) -> String {
+    match e {
+        AppError::Internal(inner) => format!("{inner:#}"),
+        other => other.to_string(),
+    }
+}
+
 pub fn run(args: &ImportArgs) -> Result<(), CliError> {
     let state = open_state(&args.data)?;
     let owner = match &args.owner {
@@ -64,10 +90,7 @@ pub fn run(args: &ImportArgs) -> Result<(), CliError> {
             Ok(publish::PushOutcome::Accepted(..)) => report.validating += 1,
             Err(AppError::Conflict(_)) => report.duplicates += 1,
             Err(e) => {
-                let message = match &e {
-                    AppError::Internal(inner) => format!("{inner:#}"),
-                    other => other.to_string(),
-                };
+                let message = message(&e);
                 bar.suspend(|| eprintln!("skipped {}: {message}", file.display()));
                 report.failed.push((file.clone(), message));
             }
@@ -75,13 +98,33 @@ pub fn run(args: &ImportArgs) -> Result<(), CliError> {
         bar.inc(1);
     }
     bar.finish_and_clear();
+    let package_failures = report.failed.len();
+    let symbol_files = find_symbol_packages(&args.paths);
+    for file in &symbol_files {
+        match symbols::publish_symbols(&state, &principal, file, None) {
+            Ok(_) => report.symbols += 1,
+            Err(e) => {
+                let message = message(&e);
+                eprintln!("skipped {}: {message}", file.display());
+                report.failed.push((file.clone(), message));
+            }
+        }
+    }
     println!(
         "Imported {} packages, skipped {} duplicates, {} failed (of {} found).",
         report.imported + report.validating,
         report.duplicates,
-        report.failed.len(),
+        package_failures,
         files.len()
     );
+    if !symbol_files.is_empty() {
+        println!(
+            "Imported the symbols of {} packages, {} failed (of {} .snupkg files found).",
+            report.symbols,
+            symbol_files.len() - report.symbols,
+            symbol_files.len()
+        );
+    }
     if report.validating > 0 {
         println!(
             "{} of them are held for a virus scan; they are published once it finds them clean.",

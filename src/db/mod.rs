@@ -19,6 +19,7 @@ pub mod search;
 pub mod sessions;
 mod status_column;
 pub mod support;
+pub mod symbols;
 pub mod users;
 pub mod validation;
 pub mod version_order;

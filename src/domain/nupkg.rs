@@ -84,6 +84,15 @@ pub enum PackageError {
 /// reported as [`PackageError::NotZip`]: at this layer a truncated file and a failing
 /// disk look the same, and both mean the package cannot be accepted.
 pub fn read_package<R: Read + Seek>(reader: R, limits: &NupkgLimits) -> Result<PackageArchive, PackageError> {
+    read_package_as(reader, limits, Nuspec::parse)
+}
+
+/// [`read_package`] with another manifest parser (a symbol package's, `Nuspec::parse_symbols`).
+pub fn read_package_as<R: Read + Seek>(
+    reader: R,
+    limits: &NupkgLimits,
+    parse_nuspec: fn(&[u8]) -> Result<Nuspec, NuspecError>,
+) -> Result<PackageArchive, PackageError> {
     let mut zip = ZipArchive::new(reader).map_err(|_| PackageError::NotZip)?;
     if zip.len() > limits.max_entries {
         return Err(PackageError::TooManyEntries(limits.max_entries));
@@ -141,7 +150,7 @@ pub fn read_package<R: Read + Seek>(reader: R, limits: &NupkgLimits) -> Result<P
         return Err(PackageError::NuspecTooLarge(limits.max_nuspec_bytes));
     }
     let nuspec_bytes = reader.read(nuspec_index, Some(limits.max_nuspec_bytes))?;
-    let nuspec = Nuspec::parse(&nuspec_bytes)?;
+    let nuspec = parse_nuspec(&nuspec_bytes)?;
 
     let mut fetch = |element: &'static str, path: Option<&str>| {
         let Some(path) = path else {
@@ -265,7 +274,7 @@ fn find_file(files: &[(usize, String)], path: &str) -> Option<usize> {
         .map(|(index, _)| *index)
 }
 
-fn has_extension(name: &str, ext: &str) -> bool {
+pub(crate) fn has_extension(name: &str, ext: &str) -> bool {
     name.len() >= ext.len() && name.get(name.len() - ext.len()..).is_some_and(|tail| tail.eq_ignore_ascii_case(ext))
 }
 
@@ -283,7 +292,7 @@ fn is_unsafe_path(name: &str) -> bool {
 /// Decodes `%XX` escapes the way NuGet's packing writes them (`%2B` for `+`, `%20` for a
 /// space, …). Malformed escapes are kept literally; if the result is not UTF-8 the raw
 /// name is kept, as it is then the most faithful thing to show.
-fn percent_decode(name: &str) -> String {
+pub(crate) fn percent_decode(name: &str) -> String {
     if !name.contains('%') {
         return name.to_owned();
     }

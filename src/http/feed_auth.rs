@@ -12,13 +12,13 @@ use actix_web::middleware::Next;
 use actix_web::{web, ResponseError};
 use base64::Engine;
 
-/// Feed and download routes; publishing is authorized by its API key instead. Every v2 read is a
+/// Feed, download and symbol-server routes; publishing is authorized by its API key instead. Every v2 read is a
 /// GET or HEAD; other methods under `/api/v2` are pushes, deletes and relists (also at the feed
 /// URL itself, where nuget.exe sends them for a `<base>/api/v2/` source).
 fn is_feed_read(req: &ServiceRequest) -> bool {
     let path = req.path();
     let is_publish_write = path.starts_with("/api/v2") && req.method() != Method::GET && req.method() != Method::HEAD;
-    (path.starts_with("/v3/") || path.starts_with("/api/v2")) && !is_publish_write
+    (path.starts_with("/v3/") || path.starts_with("/api/v2") || path.starts_with("/symbols/")) && !is_publish_write
 }
 
 /// Portal pages show the same metadata and READMEs as the feed, so a private feed keeps them
@@ -27,7 +27,9 @@ fn is_feed_read(req: &ServiceRequest) -> bool {
 fn is_portal_page(req: &ServiceRequest) -> bool {
     let path = req.path();
     // `/metrics` has its own token (`[metrics] token`); Prometheus sends no Basic credentials.
-    !["/api/", "/v3/", "/static/"].iter().any(|p| path.starts_with(p)) && path != "/health" && path != "/metrics"
+    !["/api/", "/v3/", "/static/", "/symbols/"].iter().any(|p| path.starts_with(p))
+        && path != "/health"
+        && path != "/metrics"
 }
 
 /// The JSON API routes an anonymous caller needs in order to get credentials at all.

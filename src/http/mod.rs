@@ -15,6 +15,7 @@ pub mod portal;
 pub mod publish;
 pub mod request_log;
 pub mod session;
+pub mod symbols;
 
 use actix_web::web;
 
@@ -28,6 +29,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/health", web::get().to(health::health))
         .route("/metrics", web::get().to(metrics::metrics))
         .configure(publish::configure)
+        .configure(symbols::configure)
         .configure(api::configure)
         // Last: the portal's scope claims every path the others did not.
         .configure(portal::configure);

@@ -56,6 +56,18 @@ impl UrlGenerator {
     pub fn publish(&self) -> String {
         format!("{}/api/v2/package", self.base)
     }
+    /// `SymbolPackagePublish/4.9.0`: where nuget.exe pushes a `.snupkg`.
+    pub fn symbol_publish(&self) -> String {
+        format!("{}/api/v2/symbolpackage", self.base)
+    }
+    /// A version's `.snupkg`.
+    pub fn symbol_package(&self, id: &str, version: &str) -> String {
+        format!("{}/api/v2/symbolpackage/{id}/{version}", self.base)
+    }
+    /// The symbol server (SSQP) to add in Visual Studio or pass to `dotnet-symbol`.
+    pub fn symbol_server(&self) -> String {
+        format!("{}/symbols", self.base)
+    }
     pub fn v2_root(&self) -> String {
         format!("{}/api/v2/", self.base)
     }

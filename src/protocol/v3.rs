@@ -34,6 +34,7 @@ pub fn service_index(urls: &UrlGenerator) -> ServiceIndex {
     };
     add(urls.flat_container(), &["PackageBaseAddress/3.0.0"], "Base URL of where NuGet packages are stored, in the format {@id}{id-lower}/{version-lower}/{id-lower}.{version-lower}.nupkg");
     add(urls.publish(), &["PackagePublish/2.0.0"], "Push, delete (unlist) and relist packages");
+    add(urls.symbol_publish(), &["SymbolPackagePublish/4.9.0"], "Push symbol packages (.snupkg)");
     add(
         urls.search(),
         &[

@@ -90,6 +90,8 @@ pub fn apply(
         state.store.delete(&id_lower, &version_lower)?;
         // A version still waiting for its scan is held outside the store.
         state.pending.remove(&id_lower, &version_lower)?;
+        // The symbols were in the version's folder; the server must not name them any more.
+        super::symbols::forget(state, &conn, &id_lower, &version_lower)?;
     }
     state.docs.refresh(&conn, &id_lower)?;
     Ok(())

@@ -27,6 +27,7 @@ pub mod rescan;
 pub mod search;
 pub mod sessions;
 pub mod support;
+pub mod symbols;
 pub mod uploads;
 pub mod validation;
 

@@ -54,9 +54,15 @@ const ROUTES: &[(&str, &str, Guard)] = &[
     ("GET", "/api/v2/package/{id}/{version}/", Public),
     ("GET", "/api/v2/package/{id}", Public),
     ("GET", "/api/v2/package/{id}/", Public),
+    // Symbols (HEAD answers like GET; the seeded package has no symbols, so only GET rows: a HEAD
+    // 404 cannot be told from an unrouted path).
+    ("GET", "/api/v2/symbolpackage/{id}/{version}", Public),
+    ("GET", "/symbols/{file}/{key}/{file2}", Public),
     // Publishing (also at the feed URL itself, where nuget.exe sends it for a `/api/v2/` source).
     ("PUT", "/api/v2/package", Key),
     ("PUT", "/api/v2/package/", Key),
+    ("PUT", "/api/v2/symbolpackage", Key),
+    ("PUT", "/api/v2/symbolpackage/", Key),
     ("DELETE", "/api/v2/package/{id}/{version}", Key),
     ("POST", "/api/v2/package/{id}/{version}", Key),
     ("PUT", "/api/v2", Key),
@@ -158,6 +164,7 @@ fn concrete(template: &str) -> String {
         ("{id}", "Acme.Core"),
         ("{version}", "1.0.0"),
         ("{file}", "acme.core.nuspec"),
+        ("{file2}", "acme.core.nuspec"),
         ("{hive}", "registration"),
         ("{leaf}", "1.0.0.json"),
         ("{lower}", "1.0.0"),

@@ -25,4 +25,5 @@ mod scan;
 mod security;
 mod sessions;
 mod smtp_sink;
+mod symbols;
 mod upload_intake;

@@ -8,7 +8,9 @@ API keys with the galley CLI, packs fixtures from tests/fixtures/clients/ with t
 delete against the v3 source ({base}/v3/index.json) and the v2 source ({base}/api/v2/),
 NuGet 2.8.7 push / list / install / delete against the v2 source (group `nuget2`), and
 nuget.exe against a second, private server (`[feed] require_auth = true`) whose
-credentials `nuget sources add -UserName -Password` stores in NuGet.Config (group `private`).
+credentials `nuget sources add -UserName -Password` stores in NuGet.Config (group `private`), and
+nuget.exe packing and pushing a symbol package of a real assembly (group `symbols`, with the
+`clr-loader` 0.3.1 wheel ./test.sh caches in target/test-tools/clr-loader, CLR_LOADER_DIR).
 
 Output: one `PASS name` / `FAIL name: why` line per case, then `N passed, M failed`.
 Exit status: 0 when all selected cases pass, 1 when one fails, 2 when setup is impossible.
@@ -20,7 +22,7 @@ Environment:
   NUGET_EXE         nuget.exe (default: searched under <repo>/**/node_modules/nuget-exe and /tmp/nugetexe)
   NUGET2            Debian's nuget 2.8.7 launcher (default: nuget on PATH)
   MONO              mono executable (default: mono)
-  CASES             comma-separated filter: a group (`v3`, `v2`, `nuget2`, `private`) or case-name prefixes
+  CASES             comma-separated filter: a group (`v3`, `v2`, `nuget2`, `private`, `symbols`) or case-name prefixes
   NUGET_CMD_TIMEOUT seconds per nuget.exe command (default 240)
   CLIENT_TESTS_VERBOSE=1  also print the nuget output and server lines of failing cases
   KEEP_TMP=1        keep the temp work dir (printed at the end)
@@ -44,6 +46,7 @@ import shlex
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -1278,6 +1281,81 @@ def _(c):
     c.listed(out, [("Priv.Core", "1.0.0")])
 
 
+
+# ---- symbols: a real assembly and its portable PDB, packed and pushed by nuget.exe
+
+CLR_LOADER = os.environ.get("CLR_LOADER_DIR", os.path.join(ROOT, "target", "test-tools", "clr-loader"))
+
+
+def codeview_key(dll):
+    """The SSQP key of the portable PDB an assembly names, read here from the PE debug directory
+    (independently of Galley's reader): the CodeView GUID in its textual order, then FFFFFFFF."""
+    pe = struct.unpack_from("<I", dll, 0x3C)[0]
+    if dll[pe:pe + 4] != b"PE\0\0":
+        raise Fail("ClrLoader.dll is not a PE file")
+    sections, optional_size = struct.unpack_from("<H", dll, pe + 6)[0], struct.unpack_from("<H", dll, pe + 20)[0]
+    optional = pe + 24
+    dirs = optional + (96 if struct.unpack_from("<H", dll, optional)[0] == 0x10B else 112)
+    debug_rva, debug_size = struct.unpack_from("<II", dll, dirs + 6 * 8)
+    table = optional + optional_size
+    for i in range(sections):
+        vsize, va, _, raw = struct.unpack_from("<IIII", dll, table + 40 * i + 8)
+        if va <= debug_rva < va + vsize:
+            at = debug_rva - va + raw
+            break
+    else:
+        raise Fail("ClrLoader.dll has no section holding its debug directory")
+    for entry in range(at, at + debug_size, 28):
+        typ, size, _, pointer = struct.unpack_from("<IIII", dll, entry + 12)
+        if typ == 2 and dll[pointer:pointer + 4] == b"RSDS":
+            return uuid.UUID(bytes_le=bytes(dll[pointer + 4:pointer + 20])).hex + "ffffffff"
+    raise Fail("ClrLoader.dll has no CodeView entry")
+
+
+@case("symbols.push-and-fetch")
+def _(c):
+    """nuget.exe packs a .nupkg and a .snupkg from the real ClrLoader.dll/.pdb (clr-loader 0.3.1),
+    pushes the .nupkg (and with it the .snupkg, as the index lists SymbolPackagePublish), then the
+    symbol server answers the PDB's key with the original bytes."""
+    wheels = glob.glob(os.path.join(CLR_LOADER, "clr_loader-0.3.1-*.whl"))
+    if not wheels:
+        raise Fail("no clr-loader 0.3.1 wheel in %s (./test.sh downloads it)" % CLR_LOADER)
+    lib = os.path.join(c.dir, "src", "lib", "netstandard2.0")
+    os.makedirs(lib)
+    with zipfile.ZipFile(wheels[0]) as wheel:
+        dll = wheel.read("clr_loader/ffi/dlls/amd64/ClrLoader.dll")
+        pdb = wheel.read("clr_loader/ffi/dlls/amd64/ClrLoader.pdb")
+    for name, data in (("ClrLoader.dll", dll), ("ClrLoader.pdb", pdb)):
+        with open(os.path.join(lib, name), "wb") as f:
+            f.write(data)
+    spec = os.path.join(c.dir, "src", "Sym.ClrLoader.nuspec")
+    with open(spec, "w", encoding="utf-8") as f:
+        f.write("""<?xml version="1.0"?>
+<package><metadata><id>Sym.ClrLoader</id><version>0.3.1</version><authors>clr-loader authors</authors>
+<description>ClrLoader.dll from the clr-loader wheel (MIT), to test symbols.</description></metadata>
+<files><file src="lib/**" target="lib" /></files></package>
+""")
+    out = c.outdir("pack")
+    rc, output = c.nuget("pack", spec, "-Symbols", "-SymbolPackageFormat", "snupkg", "-OutputDirectory", out,
+                         "-BasePath", os.path.join(c.dir, "src"), "-NoPackageAnalysis")
+    c.ok(rc, output, "pack -Symbols -SymbolPackageFormat snupkg")
+    nupkg = os.path.join(out, "Sym.ClrLoader.0.3.1.nupkg")
+    if not os.path.isfile(os.path.join(out, "Sym.ClrLoader.0.3.1.snupkg")):
+        raise Fail("nuget pack wrote no .snupkg: %s" % ", ".join(os.listdir(out)))
+    rc, output = c.nuget("push", nupkg, "-Source", c.run.v3, "-ApiKey", c.key())
+    c.ok(rc, output, "push Sym.ClrLoader 0.3.1 (and its .snupkg)")
+    key = codeview_key(dll)
+    status, _, body = http("GET", "%s/symbols/clrloader.pdb/%s/clrloader.pdb" % (c.run.base, key))
+    if status != 200:
+        raise Fail("GET /symbols/clrloader.pdb/%s/clrloader.pdb answered %s: %s" % (key, status, short(body)))
+    if body != pdb:
+        raise Fail("the symbol server's ClrLoader.pdb differs from the original (%d bytes, %d expected)" % (len(body), len(pdb)))
+    status, _, body = http("GET", c.run.base + "/api/v2/symbolpackage/Sym.ClrLoader/0.3.1")
+    with open(os.path.join(out, "Sym.ClrLoader.0.3.1.snupkg"), "rb") as f:
+        if status != 200 or body != f.read():
+            raise Fail("GET /api/v2/symbolpackage/Sym.ClrLoader/0.3.1 did not return the pushed .snupkg (%s)" % status)
+
+
 # --------------------------------------------------------------------------- main
 
 def ordered_cases():
@@ -1288,7 +1366,7 @@ def ordered_cases():
         if ".delete" in name:
             return 3 if name.endswith(".delete") else 4
         return 1 if ".list" in name or ".search" in name else 2
-    groups = {"v3": 0, "v2": 1, "nuget2": 2, "private": 3}
+    groups = {"v3": 0, "v2": 1, "nuget2": 2, "private": 3, "symbols": 4}
     return sorted(CASES, key=lambda nc: (groups[nc[0].split(".")[0]], phase(nc[0])))
 
 

@@ -9,12 +9,15 @@ use crate::domain::id::PackageId;
 use crate::domain::version::NuGetVersion;
 use crate::domain::version_range::VersionRange;
 
-pub(super) fn from_metadata(m: &Element) -> Result<Nuspec, NuspecError> {
+/// `described`: whether `<authors>` and `<description>` are required (a symbol package's
+/// manifest has neither).
+pub(super) fn from_metadata(m: &Element, described: bool) -> Result<Nuspec, NuspecError> {
     let id_text = m.required_text("id")?;
     let id = PackageId::parse(&id_text).map_err(|reason| NuspecError::InvalidId { id: id_text.clone(), reason })?;
     let version = NuGetVersion::parse(&m.required_text("version")?).map_err(NuspecError::InvalidVersion)?;
-    let authors = m.required_text("authors")?;
-    let description = m.required_text("description")?;
+    let optional = |name| if described { m.required_text(name) } else { Ok(m.child_text(name).unwrap_or_default()) };
+    let authors = optional("authors")?;
+    let description = optional("description")?;
 
     let tags = m
         .child_text("tags")

@@ -178,7 +178,19 @@ impl Nuspec {
             return Err(NuspecError::Xml(format!("the root element is <{}>, expected <package>", root.name)));
         }
         let metadata = root.child("metadata").ok_or(NuspecError::NoMetadata)?;
-        from_metadata(metadata)
+        from_metadata(metadata, true)
+    }
+
+    /// Parses the manifest of a symbol package: `nuget pack -SymbolPackageFormat snupkg` writes
+    /// one without `<authors>` and `<description>`, which there describe nothing (the package's
+    /// own manifest does); every other rule holds.
+    pub fn parse_symbols(xml: &[u8]) -> Result<Nuspec, NuspecError> {
+        let root = parse_tree(&decode_text(xml)?)?;
+        if root.name != "package" {
+            return Err(NuspecError::Xml(format!("the root element is <{}>, expected <package>", root.name)));
+        }
+        let metadata = root.child("metadata").ok_or(NuspecError::NoMetadata)?;
+        from_metadata(metadata, false)
     }
 }
 

@@ -23,6 +23,7 @@ pub fn scope() -> actix_web::Scope {
     web::scope("/api/v2")
         .guard(guard::Any(guard::Get()).or(guard::Head()))
         .service(download::resources())
+        .service(crate::http::symbols::download())
         .route("", web::get().to(service_doc::service_document))
         .route("/", web::get().to(service_doc::service_document))
         .route("/{resource}", web::get().to(resource))

@@ -70,6 +70,14 @@ pub struct PackageView {
     pub hash: String,
     pub download_url: String,
     pub report_abuse_url: String,
+    /// Set when the version has a symbol package.
+    pub symbols: Option<SymbolsView>,
+}
+
+/// "Symbols available": where the symbol server is (for Visual Studio) and the `.snupkg`.
+pub struct SymbolsView {
+    pub server_url: String,
+    pub download_url: String,
 }
 
 /// nuget.org's text for versions that are not (yet) served.
@@ -215,6 +223,7 @@ impl PackageView {
             hash: v.hash_sha512.clone(),
             download_url: urls.site_path(&urls.package_content(&package.id_lower, &v.version_lower)),
             report_abuse_url: urls.portal_report_abuse(&package.package_id, &v.version_normalized),
+            symbols: None,
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Package pages: `/packages/{id}`, `/packages/{id}/{version}` and its `/License` page
 //! (`/ReportAbuse` is in `contact.rs`).
 use super::layout::{self, default_icon, Layout};
-use super::package_view::{LicenseView, PackageView};
+use super::package_view::{LicenseView, PackageView, SymbolsView};
 use super::viewer::Account;
 use crate::error::AppError;
 use crate::services::blocking;
@@ -40,7 +40,14 @@ async fn package_page(
         Ok((package_details::details(&st, &id, version.as_deref(), viewer)?, viewer))
     })
     .await?;
-    let view = PackageView::new(&state.urls, &details, viewer, &default_icon(state));
+    let mut view = PackageView::new(&state.urls, &details, viewer, &default_icon(state));
+    let (id_lower, version_lower) = (&details.page.package.id_lower, &details.page.version().version_lower);
+    if crate::services::symbols::available(state, id_lower, version_lower) {
+        view.symbols = Some(SymbolsView {
+            server_url: state.urls.symbol_server(),
+            download_url: state.urls.site_path(&state.urls.symbol_package(&view.id, &view.version)),
+        });
+    }
     let title = format!("{} {}", view.id, view.version);
     layout::render(&PackagePage { layout: Layout::new(state, req, title).current("packages"), p: view })
 }
