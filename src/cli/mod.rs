@@ -1,4 +1,5 @@
 //! The command line: one file per sub-command. `galley` alone is `galley serve`.
+pub mod advisory;
 pub mod apikey;
 pub mod backup;
 pub mod check;
@@ -53,6 +54,9 @@ pub enum Command {
     Restore(restore::RestoreArgs),
     /// Verify the data folder against the database; --repair fixes what can be rebuilt.
     Check(check::CheckArgs),
+    /// Record, list and remove security advisories (served to restore audits).
+    #[command(subcommand)]
+    Advisory(advisory::AdvisoryCommand),
 }
 
 /// Where the data lives; every command that touches data takes these.
@@ -119,6 +123,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backup(args) => backup::run(&args),
         Command::Restore(args) => restore::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Advisory(cmd) => advisory::run(cmd),
     }
 }
 

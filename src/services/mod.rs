@@ -2,10 +2,12 @@
 //! build HTTP responses. Blocking work is theirs to run off the async executor.
 pub mod accounts;
 pub mod admin_overview;
+pub mod advisories;
 pub mod audit;
 pub mod backup;
 pub mod check;
 pub mod commit_gate;
+pub mod deprecation;
 pub mod downloads;
 pub mod email_links;
 pub mod feed_access;

@@ -13,6 +13,8 @@ pub struct MyVersion {
     /// "available", "validating", "failed", "quarantined" …
     pub status: String,
     pub downloads: i64,
+    /// The deprecation reasons ("Legacy, Other") when the version is deprecated.
+    pub deprecated: Option<String>,
 }
 
 pub struct MyPackage {
@@ -52,6 +54,7 @@ pub fn list(conn: &Connection, p: &Principal) -> Result<MyPackages, AppError> {
                     listed: v.listed,
                     status: v.status.clone(),
                     downloads: v.downloads,
+                    deprecated: v.deprecation.as_ref().map(|d| d.reasons.join(", ")),
                 })
                 .collect();
             let package = MyPackage {

@@ -14,6 +14,7 @@ mod feed_v2;
 mod feed_v3;
 mod jobs;
 mod mail;
+mod notices;
 mod orgs;
 mod owners;
 mod portal;
