@@ -4,7 +4,7 @@
 //! skipped (and logged) while another run of the same job holds its lock.
 pub mod lock;
 
-use crate::services::{maintenance, rescan, validation};
+use crate::services::{maintenance, rescan, retention, validation};
 use crate::state::AppState;
 use std::fmt::Display;
 use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
@@ -16,10 +16,12 @@ pub enum Job {
     Reindex,
     PurgeExpired,
     RetryValidating,
+    Retention,
 }
 
 impl Job {
-    pub const ALL: [Job; 5] = [Job::FlushDownloads, Job::Rescan, Job::Reindex, Job::PurgeExpired, Job::RetryValidating];
+    pub const ALL: [Job; 6] =
+        [Job::FlushDownloads, Job::Rescan, Job::Reindex, Job::PurgeExpired, Job::RetryValidating, Job::Retention];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -28,6 +30,7 @@ impl Job {
             Job::Reindex => "reindex",
             Job::PurgeExpired => "purge-expired",
             Job::RetryValidating => "retry-validating",
+            Job::Retention => "retention",
         }
     }
 
@@ -39,6 +42,7 @@ impl Job {
             Job::Reindex => ("reindex", &jobs.reindex),
             Job::PurgeExpired => ("purge_expired", &jobs.purge_expired),
             Job::RetryValidating => ("retry_validating", &jobs.retry_validating),
+            Job::Retention => ("retention", &jobs.retention),
         };
         (key, cron.trim().to_owned())
     }
@@ -52,6 +56,7 @@ impl Job {
             Job::Reindex => maintenance::reindex(state)?.to_string(),
             Job::PurgeExpired => maintenance::purge_expired(state, now)?.to_string(),
             Job::RetryValidating => validation::retry_validating(state, now)?.to_string(),
+            Job::Retention => retention::run(state, now)?.to_string(),
         })
     }
 

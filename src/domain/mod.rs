@@ -7,6 +7,7 @@ pub mod nupkg;
 pub mod nuspec;
 pub mod org;
 pub mod password;
+pub mod retention;
 pub mod signature;
 pub mod token;
 pub mod version;

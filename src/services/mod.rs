@@ -29,6 +29,7 @@ pub mod profiles;
 pub mod publish;
 pub mod recovery;
 pub mod rescan;
+pub mod retention;
 pub mod search;
 pub mod sessions;
 pub mod support;

@@ -20,6 +20,7 @@ mod owners;
 mod portal;
 mod push;
 mod recovery;
+mod retention;
 mod scan;
 mod security;
 mod sessions;
