@@ -338,3 +338,17 @@ fn galley_advisory_adds_lists_and_removes() {
     let (code, _, err) = run(&["advisory", "remove", "1"]);
     assert_eq!((code, err.trim()), (Some(1), "error: There is no advisory 1."));
 }
+
+#[test]
+fn on_a_private_feed_a_key_deprecates_without_basic_credentials() {
+    let app = crate::helpers::spawn_app_with(|c| c.feed.require_auth = true);
+    let alice = app.create_user("alice", false);
+    let key = app.create_key(alice, "push,unlist", &[]);
+    app.push_ok(&key, "Acme.Core", "1.0.0");
+    let good = r#"{"reasons":["Legacy"]}"#;
+    assert_eq!(put(&app, DEPRECATION, Some("not-a-key"), None, good).0, 403);
+    let (status, _) = put(&app, DEPRECATION, None, None, good);
+    assert_eq!(status, 401, "no key, no session: Basic credentials are asked for");
+    assert_eq!(app.count("SELECT COUNT(*) FROM deprecations"), 0);
+    assert_eq!(put(&app, DEPRECATION, Some(&key), None, good), (204, String::new()));
+}
