@@ -1,6 +1,9 @@
 //! Typed configuration: defaults < `galley.toml` (or `--config`) < `GALLEY_*` environment variables < flags.
 //!
 //! Every key is documented in `config.example.toml`; a test parses that file so the two cannot drift.
+mod retention;
+
+pub use retention::{RetentionAction, RetentionRule};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -17,6 +20,8 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Public URL clients use to reach Galley (scheme, host, optional path prefix). Empty = `http://{listen}`.
     pub base_url: String,
+    /// `[[retention]]` rules for the retention job; none = nothing is ever removed.
+    pub retention: Vec<RetentionRule>,
     pub server: ServerConfig,
     pub publish: PublishConfig,
     pub feed: FeedConfig,
@@ -171,6 +176,8 @@ pub struct JobsConfig {
     pub reindex: String,
     pub purge_expired: String,
     pub retry_validating: String,
+    /// Applies the `[[retention]]` rules.
+    pub retention: String,
 }
 
 impl Default for Config {
@@ -179,6 +186,7 @@ impl Default for Config {
             listen: "127.0.0.1:5000".into(),
             data_dir: PathBuf::from("./galley-data"),
             base_url: String::new(),
+            retention: Vec::new(),
             server: ServerConfig::default(),
             publish: PublishConfig::default(),
             feed: FeedConfig::default(),
@@ -265,6 +273,8 @@ impl Default for JobsConfig {
             reindex: "0 15 * * * *".into(),
             purge_expired: "0 30 4 * * *".into(),
             retry_validating: "30 * * * * *".into(),
+            // Daily; with no [[retention]] rules it does nothing.
+            retention: "0 45 3 * * *".into(),
         }
     }
 }
@@ -442,6 +452,7 @@ impl Config {
                 self.log.level
             )));
         }
+        retention::validate(&self.retention).map_err(ConfigError::Invalid)?;
         if self.feed.v2_page_size == 0 {
             return Err(ConfigError::Invalid("[feed] v2_page_size must be at least 1".into()));
         }

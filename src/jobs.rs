@@ -8,7 +8,7 @@ mod outcome;
 
 pub use outcome::{JobOutcome, Outcome};
 
-use crate::services::{maintenance, rescan, validation};
+use crate::services::{maintenance, rescan, retention, validation};
 use crate::state::AppState;
 use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
 
@@ -19,10 +19,12 @@ pub enum Job {
     Reindex,
     PurgeExpired,
     RetryValidating,
+    Retention,
 }
 
 impl Job {
-    pub const ALL: [Job; 5] = [Job::FlushDownloads, Job::Rescan, Job::Reindex, Job::PurgeExpired, Job::RetryValidating];
+    pub const ALL: [Job; 6] =
+        [Job::FlushDownloads, Job::Rescan, Job::Reindex, Job::PurgeExpired, Job::RetryValidating, Job::Retention];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -31,6 +33,7 @@ impl Job {
             Job::Reindex => "reindex",
             Job::PurgeExpired => "purge-expired",
             Job::RetryValidating => "retry-validating",
+            Job::Retention => "retention",
         }
     }
 
@@ -42,6 +45,7 @@ impl Job {
             Job::Reindex => ("reindex", &jobs.reindex),
             Job::PurgeExpired => ("purge_expired", &jobs.purge_expired),
             Job::RetryValidating => ("retry_validating", &jobs.retry_validating),
+            Job::Retention => ("retention", &jobs.retention),
         };
         (key, cron.trim().to_owned())
     }
@@ -58,6 +62,7 @@ impl Job {
             Job::Reindex => JobOutcome::of(&maintenance::reindex(state)?),
             Job::PurgeExpired => JobOutcome::of(&maintenance::purge_expired(state, now)?),
             Job::RetryValidating => JobOutcome::of(&validation::retry_validating(state, now)?),
+            Job::Retention => JobOutcome::of(&retention::run(state, now)?),
         })
     }
 

@@ -1,4 +1,5 @@
 //! The command line: one file per sub-command. `galley` alone is `galley serve`.
+pub mod advisory;
 pub mod apikey;
 pub mod backup;
 pub mod check;
@@ -8,6 +9,7 @@ pub mod owner;
 mod progress;
 pub mod rescan;
 pub mod restore;
+pub mod retention;
 pub mod serve;
 pub mod user;
 
@@ -45,7 +47,7 @@ pub enum Command {
     Rescan(rescan::RescanArgs),
     /// Rebuild the search index and the feed documents from the database; reports any drift.
     Reindex(job::ReindexArgs),
-    /// Run a scheduled job now: flush-downloads, rescan, reindex, purge-expired, retry-validating.
+    /// Run a scheduled job now: flush-downloads, rescan, reindex, purge-expired, retry-validating, retention.
     Job(job::JobArgs),
     /// Write a consistent backup of the data folder into DEST while the server runs.
     Backup(backup::BackupArgs),
@@ -53,6 +55,11 @@ pub enum Command {
     Restore(restore::RestoreArgs),
     /// Verify the data folder against the database; --repair fixes what can be rebuilt.
     Check(check::CheckArgs),
+    /// Apply the [[retention]] rules now; --dry-run lists what would be unlisted or deleted.
+    Retention(retention::RetentionArgs),
+    /// Record, list and remove security advisories (served to restore audits).
+    #[command(subcommand)]
+    Advisory(advisory::AdvisoryCommand),
 }
 
 /// Where the data lives; every command that touches data takes these.
@@ -123,6 +130,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backup(args) => backup::run(&args),
         Command::Restore(args) => restore::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Advisory(cmd) => advisory::run(cmd),
+        Command::Retention(args) => retention::run(&args),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod feed_v2;
 pub mod health;
 pub mod mail_log;
 pub mod migrate;
+pub mod notices;
 pub mod orgs;
 pub mod owners;
 pub mod packages;

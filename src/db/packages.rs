@@ -300,6 +300,8 @@ pub(super) fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Versio
         published_at: r.get(36)?,
         last_edited_at: r.get(37)?,
         dependency_groups: Vec::new(),
+        deprecation: None,
+        vulnerabilities: Vec::new(),
     })
 }
 
@@ -368,6 +370,9 @@ fn load_with(conn: &Connection, id_lower: &str, with_dependencies: bool) -> Resu
         }
     }
     versions.sort_by_cached_key(VersionRecord::version);
+    if with_dependencies {
+        super::notices::attach(conn, key, &id_lower, &mut versions)?;
+    }
     let owners = super::owners::owner_names(conn, key)?;
     Ok(Some(PackageRecord { key, package_id, id_lower, total_downloads, verified, owners, versions }))
 }

@@ -1,5 +1,7 @@
 //! Pure NuGet package model and rules: no HTTP, no SQL, no I/O beyond reading a package in hand.
+pub mod advisory;
 pub mod api_key;
+pub mod deprecation;
 pub mod id;
 pub mod nupkg;
 pub mod nuspec;
@@ -9,6 +11,7 @@ pub mod pdb_id;
 pub mod pe;
 pub mod portable_pdb;
 pub mod records;
+pub mod retention;
 pub mod signature;
 pub mod snupkg;
 pub mod symbol_match;

@@ -63,6 +63,9 @@ pub struct VersionRecord {
     pub published_at: String,
     pub last_edited_at: String,
     pub dependency_groups: Vec<DependencyGroupRecord>,
+    /// Loaded with the full package (`packages::load`), not by the v2 feed's queries.
+    pub deprecation: Option<DeprecationRecord>,
+    pub vulnerabilities: Vec<VulnerabilityRecord>,
 }
 
 impl VersionRecord {
@@ -133,4 +136,33 @@ pub struct EntryRecord {
     pub owners: Vec<String>,
     pub is_latest: bool,
     pub is_absolute_latest: bool,
+}
+
+/// An owner's deprecation of a version, as stored (wire names for the reasons).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DeprecationRecord {
+    pub reasons: Vec<String>,
+    pub message: Option<String>,
+    pub alternate_id: Option<String>,
+    /// `None`: any version of the alternate.
+    pub alternate_range: Option<String>,
+}
+
+/// An advisory that matches a version: what its registration leaf carries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VulnerabilityRecord {
+    pub advisory_url: String,
+    /// nuget.org's number: 0 low … 3 critical.
+    pub severity: i64,
+}
+
+/// A recorded advisory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AdvisoryRecord {
+    pub id: i64,
+    pub package_id: String,
+    pub version_range: String,
+    pub severity: i64,
+    pub url: String,
+    pub created_at: String,
 }

@@ -41,10 +41,13 @@ pub const ANONYMOUS_API: [&str; 5] = [
     "/api/account/confirm-email",
 ];
 
-/// `/api/…` outside the publish routes (authorized by their API key) and `ANONYMOUS_API`.
+/// `/api/…` outside the publish routes (authorized by their API key) and `ANONYMOUS_API`. A
+/// deprecation sent with an API key is authorized by that key, like an unlist.
 fn is_private_api(req: &ServiceRequest) -> bool {
     let path = req.path().trim_end_matches('/');
-    path.starts_with("/api/") && !path.starts_with("/api/v2") && !ANONYMOUS_API.contains(&path)
+    let keyed_deprecation =
+        path.ends_with("/deprecation") && req.headers().contains_key(crate::http::auth::API_KEY_HEADER);
+    path.starts_with("/api/") && !path.starts_with("/api/v2") && !ANONYMOUS_API.contains(&path) && !keyed_deprecation
 }
 
 /// A session cookie that resolves to a live session (checked here, not left to the handler,

@@ -1,6 +1,7 @@
 //! Whether a job run did anything: decides if its "job done" line is INFO or DEBUG.
 use crate::services::maintenance::{PurgeReport, ReindexReport};
 use crate::services::rescan::RescanReport;
+use crate::services::retention;
 use crate::services::validation::RetryReport;
 use std::fmt::Display;
 
@@ -56,5 +57,11 @@ impl Outcome for PurgeReport {
 impl Outcome for RetryReport {
     fn did_something(&self) -> bool {
         self.published + self.failed + self.waiting > 0
+    }
+}
+
+impl Outcome for retention::Report {
+    fn did_something(&self) -> bool {
+        !self.removals.is_empty()
     }
 }

@@ -110,6 +110,13 @@ impl UrlGenerator {
     pub fn package_details(&self, id: &str, version: &str) -> String {
         format!("{}/packages/{id}/{version}", self.base)
     }
+    /// `VulnerabilityInfo/6.7.0`: the index of the vulnerability pages.
+    pub fn vulnerability_index(&self) -> String {
+        format!("{}/v3/vulnerabilities/index.json", self.base)
+    }
+    pub fn vulnerability_page(&self, name: &str) -> String {
+        format!("{}/v3/vulnerabilities/{name}.json", self.base)
+    }
     pub fn readme_template(&self) -> String {
         format!("{}/v3/flatcontainer/{{lower_id}}/{{lower_version}}/readme", self.base)
     }

@@ -82,6 +82,11 @@ pub fn service_index(urls: &UrlGenerator) -> ServiceIndex {
         "URI template for reporting a package",
     );
     add(urls.v2_root(), &["LegacyGallery", "LegacyGallery/2.0.0"], "The v2 (OData) feed");
+    add(
+        urls.vulnerability_index(),
+        &["VulnerabilityInfo/6.7.0"],
+        "The index of the files of known vulnerabilities, which restore audits read",
+    );
     ServiceIndex { version: "3.0.0", resources }
 }
 
@@ -159,6 +164,89 @@ pub struct CatalogEntry {
     pub version: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub readme_url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub deprecation: Option<DeprecationJson>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub vulnerabilities: Vec<VulnerabilityJson>,
+}
+
+/// A catalog entry's `deprecation`, as nuget.org's registration leaves carry it.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeprecationJson {
+    #[serde(rename = "@id")]
+    pub id_url: String,
+    pub reasons: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub alternate_package: Option<AlternatePackageJson>,
+}
+
+#[derive(Serialize)]
+pub struct AlternatePackageJson {
+    #[serde(rename = "@id")]
+    pub id_url: String,
+    pub id: String,
+    /// `*` for any version.
+    pub range: String,
+}
+
+/// One advisory matching the version; nuget.org writes the severity as a string ("0".."3").
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VulnerabilityJson {
+    #[serde(rename = "@id")]
+    pub id_url: String,
+    #[serde(rename = "@type")]
+    pub kind: &'static str,
+    pub advisory_url: String,
+    pub severity: String,
+}
+
+/// One entry of the vulnerability index (`VulnerabilityInfo/6.7.0`).
+#[derive(Serialize)]
+pub struct VulnerabilityIndexEntry {
+    #[serde(rename = "@name")]
+    pub name: &'static str,
+    #[serde(rename = "@id")]
+    pub id: String,
+    #[serde(rename = "@updated")]
+    pub updated: String,
+    pub comment: &'static str,
+}
+
+/// The vulnerability index: every advisory in the `base` page and an empty `update` page, the
+/// two pages nuget.org serves (the data is small; one page changing is no burden to clients).
+pub fn vulnerability_index(urls: &UrlGenerator, updated: &str) -> Vec<VulnerabilityIndexEntry> {
+    vec![
+        VulnerabilityIndexEntry {
+            name: "base",
+            id: urls.vulnerability_page("base"),
+            updated: updated.to_owned(),
+            comment: "Every known vulnerability",
+        },
+        VulnerabilityIndexEntry {
+            name: "update",
+            id: urls.vulnerability_page("update"),
+            updated: updated.to_owned(),
+            comment: "Changes since the base page (kept empty: the base page is always current)",
+        },
+    ]
+}
+
+fn deprecation_json(leaf: &str, d: &crate::domain::records::DeprecationRecord) -> DeprecationJson {
+    let id_url = format!("{leaf}#deprecation");
+    DeprecationJson {
+        reasons: d.reasons.clone(),
+        message: d.message.clone(),
+        alternate_package: d.alternate_id.as_ref().map(|id| AlternatePackageJson {
+            id_url: format!("{id_url}/alternatePackage"),
+            id: id.clone(),
+            range: d.alternate_range.clone().unwrap_or_else(|| "*".to_owned()),
+        }),
+        id_url,
+    }
 }
 
 #[derive(Serialize)]
@@ -272,6 +360,18 @@ fn catalog_entry(urls: &UrlGenerator, hive: Hive, package: &PackageRecord, v: &V
         title: v.title.clone().unwrap_or_default(),
         version: if hive.includes_semver2() { v.version_full.clone() } else { v.version_normalized.clone() },
         readme_url: v.readme_file.as_ref().map(|_| urls.readme(&package.id_lower, &v.version_lower)),
+        deprecation: v.deprecation.as_ref().map(|d| deprecation_json(&leaf, d)),
+        vulnerabilities: v
+            .vulnerabilities
+            .iter()
+            .enumerate()
+            .map(|(i, a)| VulnerabilityJson {
+                id_url: format!("{leaf}#vulnerability/{i}"),
+                kind: "Vulnerability",
+                advisory_url: a.advisory_url.clone(),
+                severity: a.severity.to_string(),
+            })
+            .collect(),
     }
 }
 

@@ -2,9 +2,11 @@
 //! build HTTP responses. Blocking work is theirs to run off the async executor.
 pub mod accounts;
 pub mod admin_overview;
+pub mod advisories;
 pub mod audit;
 pub mod backup;
 pub mod check;
+pub mod deprecation;
 pub mod email_links;
 pub mod feed_access;
 pub mod feed_v2;
@@ -24,6 +26,7 @@ pub mod profiles;
 pub mod publish;
 pub mod recovery;
 pub mod rescan;
+pub mod retention;
 pub mod search;
 pub mod sessions;
 pub mod support;

@@ -14,6 +14,8 @@ pub struct MyVersion {
     /// "available", "validating", "failed", "quarantined" …
     pub status: VersionStatus,
     pub downloads: i64,
+    /// The deprecation reasons ("Legacy, Other") when the version is deprecated.
+    pub deprecated: Option<String>,
 }
 
 pub struct MyPackage {
@@ -53,6 +55,7 @@ pub fn list(conn: &Connection, p: &Principal) -> Result<MyPackages, AppError> {
                     listed: v.listed,
                     status: v.status,
                     downloads: v.downloads,
+                    deprecated: v.deprecation.as_ref().map(|d| d.reasons.join(", ")),
                 })
                 .collect();
             let package = MyPackage {

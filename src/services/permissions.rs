@@ -35,6 +35,9 @@ pub enum PackageAction {
     Push,
     /// Unlist, relist and delete.
     Unlist,
+    /// Deprecate a version or withdraw its deprecation: like unlisting, a statement about
+    /// published versions, so the same people and the same key scope.
+    Deprecate,
     /// Invite, remove and cancel owners.
     ManageOwners,
     /// Read the package's audit log.
@@ -84,7 +87,9 @@ pub fn authorize(
         return Ok(());
     };
     let allowed_by = match action {
-        PackageAction::Push | PackageAction::Unlist | PackageAction::ReadAudit => &p.acts_for,
+        PackageAction::Push | PackageAction::Unlist | PackageAction::Deprecate | PackageAction::ReadAudit => {
+            &p.acts_for
+        }
         PackageAction::ManageOwners => &p.manages,
     };
     if p.is_admin || owners.iter().any(|o| allowed_by.contains(o)) {
@@ -98,6 +103,7 @@ pub fn authorize(
     let verb = match action {
         PackageAction::Push => "push new versions of it",
         PackageAction::Unlist => "unlist or relist it",
+        PackageAction::Deprecate => "deprecate it",
         PackageAction::ManageOwners => "manage its owners",
         PackageAction::ReadAudit => "read its audit log",
     };
@@ -115,7 +121,7 @@ fn check_key(
     let scope_ok = match (action, owners) {
         (PackageAction::Push, None) => grant.scopes.contains(&Scope::Push),
         (PackageAction::Push, Some(_)) => grant.scopes.iter().any(|s| matches!(s, Scope::Push | Scope::PushVersion)),
-        (PackageAction::Unlist, _) => grant.scopes.contains(&Scope::Unlist),
+        (PackageAction::Unlist | PackageAction::Deprecate, _) => grant.scopes.contains(&Scope::Unlist),
         (PackageAction::ManageOwners | PackageAction::ReadAudit, _) => false,
     };
     if !scope_ok {
@@ -126,6 +132,7 @@ fn check_key(
             }
             (PackageAction::Push, _) => "push packages (it lacks the push scope)",
             (PackageAction::Unlist, _) => "unlist or relist packages (it lacks the unlist scope)",
+            (PackageAction::Deprecate, _) => "deprecate packages (it lacks the unlist scope)",
             (PackageAction::ManageOwners | PackageAction::ReadAudit, _) => {
                 "manage owners or read audit logs; sign in instead"
             }
@@ -245,6 +252,20 @@ mod tests {
         let p = with_key(1, &[Scope::Unlist], &[]);
         assert!(authorize(&p, PackageAction::Unlist, "Mine", Some(&[1])).is_ok());
         assert!(authorize(&p, PackageAction::Unlist, "Theirs", Some(&[2])).is_err());
+    }
+
+    #[test]
+    fn deprecating_takes_what_unlisting_takes() {
+        let push_only = with_key(1, &[Scope::Push], &[]);
+        assert_eq!(
+            authorize(&push_only, PackageAction::Deprecate, "Mine", Some(&[1])).unwrap_err().to_string(),
+            "This API key is not allowed to deprecate packages (it lacks the unlist scope)."
+        );
+        assert!(authorize(&with_key(1, &[Scope::Unlist], &[]), PackageAction::Deprecate, "Mine", Some(&[1])).is_ok());
+        assert_eq!(
+            authorize(&user(2), PackageAction::Deprecate, "Mine", Some(&[1])).unwrap_err().to_string(),
+            "The package 'Mine' is owned by another account; only its owners may deprecate it."
+        );
     }
 
     #[test]

@@ -43,6 +43,8 @@ const ROUTES: &[(&str, &str, Guard)] = &[
     ("HEAD", "/v3/flatcontainer/{id}/{version}/{file}", Public),
     ("GET", "/v3/query", Public),
     ("GET", "/v3/autocomplete", Public),
+    ("GET", "/v3/vulnerabilities/index.json", Public),
+    ("GET", "/v3/vulnerabilities/{page}", Public),
     ("GET", "/v3/{hive}/{id}/index.json", Public),
     ("GET", "/v3/{hive}/{id}/page/{lower}/{upper}.json", Public),
     ("GET", "/v3/{hive}/{id}/{leaf}", Public),
@@ -91,6 +93,10 @@ const ROUTES: &[(&str, &str, Guard)] = &[
     ("DELETE", "/api/packages/{id}/owners/invitations/{username}", Session),
     ("DELETE", "/api/packages/{id}/owners/{username}", Session),
     ("GET", "/api/packages/{id}/audit", Session),
+    // Deprecation takes a session or, like unlisting, an API key with the unlist scope (the key
+    // cases are in `tests/api/notices.rs`).
+    ("PUT", "/api/packages/{id}/versions/{version}/deprecation", Session),
+    ("DELETE", "/api/packages/{id}/versions/{version}/deprecation", Session),
     ("POST", "/api/orgs", Session),
     ("GET", "/api/orgs/{org}", Session),
     ("PUT", "/api/orgs/{org}/members/{username}", Session),
@@ -105,6 +111,9 @@ const ROUTES: &[(&str, &str, Guard)] = &[
     ("GET", "/api/admin/users", Admin),
     ("POST", "/api/admin/users", Admin),
     ("POST", "/api/admin/users/{username}", Admin),
+    ("GET", "/api/admin/advisories", Admin),
+    ("POST", "/api/admin/advisories", Admin),
+    ("DELETE", "/api/admin/advisories/{advisory}", Admin),
     ("GET", "/contact", Public),
     ("POST", "/contact", Public),
     // The portal.
@@ -155,6 +164,7 @@ const ROUTES: &[(&str, &str, Guard)] = &[
     ("GET", "/account/packages", Portal),
     ("POST", "/account/packages/{id}/invitation", Portal),
     ("POST", "/account/packages/{id}/{version}/listed", Portal),
+    ("POST", "/account/packages/{id}/{version}/deprecation", Portal),
     ("GET", "/profiles/{name}", Public),
 ];
 
@@ -173,6 +183,8 @@ fn concrete(template: &str) -> String {
         ("{org}", "acme-org"),
         ("{username}", "bob"),
         ("{request}", "1"),
+        ("{advisory}", "1"),
+        ("{page}", "base.json"),
         ("{resource}", "Packages"),
         ("{member}", "$count"),
         ("{name}", "alice"),

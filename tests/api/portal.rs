@@ -6,7 +6,7 @@ mod accounts;
 mod admin;
 mod contact;
 mod email_links;
-mod forms;
+pub mod forms;
 mod keys_owners;
 mod listings;
 mod package_page;

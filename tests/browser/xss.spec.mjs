@@ -415,6 +415,21 @@ const cases = [
         const r = await putPackage(key, bytes);
         expect(r.status === 201, `push answered ${r.status}: ${r.text}`);
       }
+      // A deprecation whose message carries the payloads (an alternate id or range carrying them is
+      // refused), and an advisory whose URL does: the package page and the manage page show both.
+      const deprecate = (body) =>
+        fetch(`${t.server.base}/api/packages/${ID}/versions/1.0.0/deprecation`, {
+          method: "PUT",
+          headers: { "X-NuGet-ApiKey": t.rootKey, "Content-Type": "application/json" },
+          body: JSON.stringify(body),
+        });
+      for (const alternatePackage of [{ id: PAYLOADS[0] }, { id: "Xss.Bob", range: PAYLOADS[1] }]) {
+        const refused = await deprecate({ reasons: ["Other"], alternatePackage });
+        expect(refused.status === 400, `hostile alternate ${JSON.stringify(alternatePackage)} answered ${refused.status}`);
+      }
+      const deprecated = await deprecate({ reasons: ["Legacy", "Other"], message: HOSTILE, alternatePackage: { id: "Xss.Bob", range: "[1.0.0, )" } });
+      expect(deprecated.status === 204, `deprecation answered ${deprecated.status}: ${await deprecated.text()}`);
+      t.server.cli(["advisory", "add", ID, "--range", "[1.0.0, 2.0.0)", "--severity", "high", "--url", `https://example.org/"><script>window.__xss=1</script>`]);
 
       const userDataDir = fs.mkdtempSync(path.join(os.tmpdir(), "galley-chromium-"));
       t.userDataDir = userDataDir;

@@ -965,6 +965,48 @@ def _(c):
     c.installed(out_dir, [("Acme.Core", "2.0.0-beta.1")])
 
 
+@case("v3.install.deprecated-and-vulnerable")
+def _(c):
+    """A version whose registration leaf carries `deprecation` and `vulnerabilities` still installs
+    with nuget.exe 5.8 (it reads the registration those objects are in). nuget.exe 5.8 has no
+    command that shows either; restore audits (NuGetAudit) came with NuGet 6.7."""
+    seed(c, [("Other.Lib", "1.0.0")])
+    body = json.dumps({"reasons": ["Legacy"], "message": "Use Acme.Core.",
+                       "alternatePackage": {"id": "Acme.Core", "range": "[1.0.0, )"}}).encode()
+    status, _, resp = http("PUT", c.run.base + "/api/packages/Other.Lib/versions/1.0.0/deprecation", data=body,
+                           headers={"X-NuGet-ApiKey": c.key(), "Content-Type": "application/json"})
+    if status != 204:
+        raise Fail("deprecating Other.Lib 1.0.0 answered %s: %s" % (status, short(resp)))
+    # The command re-renders the id's documents, so it must know the server's public URL (as an
+    # operator's shares the server's galley.toml).
+    cmd = [c.run.galley, "advisory", "add", "Other.Lib", "--range", "[1.0.0, 2.0.0)", "--severity", "high",
+           "--url", "https://example.com/advisories/1", "--data-dir", c.run.data_dir]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=120, cwd=c.run.work,
+                       env=dict(galley_env(), GALLEY_BASE_URL=c.run.base))
+    c.note("$ %s -> %d %s %s" % (" ".join(cmd), p.returncode, p.stdout.strip(), p.stderr.strip()))
+    if p.returncode != 0:
+        raise Fail("galley advisory add exited %d: %s" % (p.returncode, p.stderr.strip()))
+    # The advisory was recorded by another process: the server sees the re-rendered documents at
+    # its next check of the id's pointer (once a second); bounded wait.
+    url = c.run.base + "/v3/registration/other.lib/index.json"
+    entry = {}
+    for _ in range(40):
+        status, _, reg = http("GET", url)
+        leaves = json.loads(reg)["items"][0]["items"] if status == 200 else []
+        entry = next((l["catalogEntry"] for l in leaves if l["catalogEntry"]["version"] == "1.0.0"), {})
+        if "deprecation" in entry and "vulnerabilities" in entry:
+            break
+        time.sleep(0.25)
+    else:
+        raise Fail("the registration leaf of Other.Lib 1.0.0 lacks deprecation or vulnerabilities: %s" % short(json.dumps(entry)))
+    c.note("catalogEntry: %s" % json.dumps(entry))
+    out_dir = c.outdir("deprecated")
+    rc, out = c.nuget("install", "Other.Lib", "-Version", "1.0.0", "-Source", c.run.v3, "-OutputDirectory", out_dir,
+                      "-NoCache", "-DirectDownload")
+    c.ok(rc, out, "install Other.Lib 1.0.0 (deprecated, with an advisory)")
+    c.installed(out_dir, [("Other.Lib", "1.0.0")])
+
+
 # ---- v3: delete (unlist), then the version is hidden from search/list but still installable
 
 @case("v3.delete")

@@ -32,6 +32,9 @@ pub fn scope() -> actix_web::Scope<
         .route("/users", web::get().to(super::admin_users::list))
         .route("/users", web::post().to(super::admin_users::create))
         .route("/users/{username}", web::post().to(super::admin_users::update))
+        .route("/advisories", web::get().to(super::admin_advisories::list))
+        .route("/advisories", web::post().to(super::admin_advisories::add))
+        .route("/advisories/{advisory}", web::delete().to(super::admin_advisories::remove))
 }
 
 #[derive(Deserialize)]

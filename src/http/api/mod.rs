@@ -3,8 +3,10 @@
 //! the CSRF rule); errors are the plain-text messages of `AppError`.
 pub mod account;
 pub mod admin;
+pub mod admin_advisories;
 pub mod admin_users;
 pub mod contact;
+pub mod deprecation;
 pub mod keys;
 pub mod orgs;
 pub mod owners;
@@ -17,6 +19,8 @@ use actix_web::web;
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.service(account::scope())
         .service(keys::scope())
+        // Before the owners' scope, whose `/api/packages/{id}` prefix would claim its paths.
+        .service(deprecation::scope())
         .service(owners::scope())
         .service(orgs::scope())
         .service(admin::scope())

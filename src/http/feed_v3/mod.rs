@@ -3,6 +3,7 @@ pub mod flat_container;
 pub mod registration;
 pub mod search;
 pub mod service_index;
+pub mod vulnerabilities;
 
 use actix_web::web;
 
@@ -14,6 +15,8 @@ pub fn scope() -> actix_web::Scope {
         .route("/flatcontainer/{id}/{version}/{file}", web::head().to(flat_container::file))
         .route("/query", web::get().to(search::query))
         .route("/autocomplete", web::get().to(search::autocomplete))
+        .route("/vulnerabilities/index.json", web::get().to(vulnerabilities::index))
+        .route("/vulnerabilities/{page}", web::get().to(vulnerabilities::page))
         .route("/{hive}/{id}/index.json", web::get().to(registration::index))
         .route("/{hive}/{id}/page/{lower}/{upper}.json", web::get().to(registration::page))
         .route("/{hive}/{id}/{leaf}", web::get().to(registration::leaf))

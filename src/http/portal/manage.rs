@@ -3,12 +3,13 @@
 use super::forms::{self, Pairs};
 use super::layout::{self, Layout};
 use super::viewer::Account;
+use crate::domain::deprecation::Deprecation;
 use crate::error::AppError;
 use crate::http::auth::client_ip;
-use crate::services::blocking;
 use crate::services::lifecycle::{self, Change};
 use crate::services::my_packages::{self, MyPackages};
 use crate::services::owners::{self, Answer};
+use crate::services::{blocking, deprecation};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -55,6 +56,34 @@ pub async fn set_listed(
     let (id, version) = path.into_inner();
     let (st, principal, ip) = (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req));
     blocking(move || lifecycle::apply(&st, &principal, &id, &version, change, ip.as_deref())).await?;
+    Ok(forms::see_other(&here(&state)))
+}
+
+/// Deprecate one version (reasons, message, alternate package) or, with `remove=true`, withdraw
+/// its deprecation: the same service and rules as the JSON API.
+pub async fn deprecate(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    account: Account,
+    path: web::Path<(String, String)>,
+    form: web::Form<Pairs>,
+) -> Result<HttpResponse, AppError> {
+    account.check_csrf(&state, form.get("csrf"))?;
+    let parsed = if form.get("remove") == "true" {
+        None
+    } else {
+        let d = Deprecation::parse(
+            &form.all("reasons"),
+            Some(form.get("message")),
+            Some(form.get("alternate_id")),
+            Some(form.get("alternate_range")),
+        )
+        .map_err(|e| AppError::BadRequest(e.to_string()))?;
+        Some(d)
+    };
+    let (id, version) = path.into_inner();
+    let (st, principal, ip) = (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req));
+    blocking(move || deprecation::apply(&st, &principal, &id, &version, parsed.as_ref(), ip.as_deref())).await?;
     Ok(forms::see_other(&here(&state)))
 }
 

@@ -91,6 +91,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/account/packages", web::get().to(manage::page))
             .route("/account/packages/{id}/invitation", web::post().to(manage::answer))
             .route("/account/packages/{id}/{version}/listed", web::post().to(manage::set_listed))
+            .route("/account/packages/{id}/{version}/deprecation", web::post().to(manage::deprecate))
             .route("/profiles/{name}", web::get().to(profiles::profile))
             .default_service(web::to(errors::not_found)),
     );

@@ -38,6 +38,23 @@ pub struct VersionRow {
     pub status: Option<&'static str>,
 }
 
+/// The deprecation banner: nuget.org's wording, the owner's message and the alternate package.
+pub struct DeprecationView {
+    /// "This package version is deprecated: it is no longer maintained and has critical bugs."
+    pub summary: String,
+    pub message: Option<String>,
+    /// (alternate id, its portal URL, the range as nuget.org prints it or "" for any version).
+    pub alternate: Option<(String, String, String)>,
+}
+
+/// One advisory matching the shown version.
+pub struct VulnerabilityView {
+    pub severity: &'static str,
+    /// Only an http(s) URL becomes a link.
+    pub url: Option<String>,
+    pub text: String,
+}
+
 pub struct PackageView {
     pub id: String,
     pub version: String,
@@ -72,12 +89,46 @@ pub struct PackageView {
     pub report_abuse_url: String,
     /// Set when the version has a symbol package.
     pub symbols: Option<SymbolsView>,
+    pub deprecation: Option<DeprecationView>,
+    pub vulnerabilities: Vec<VulnerabilityView>,
 }
 
 /// "Symbols available": where the symbol server is (for Visual Studio) and the `.snupkg`.
 pub struct SymbolsView {
     pub server_url: String,
     pub download_url: String,
+}
+
+fn deprecation_view(urls: &UrlGenerator, d: &crate::domain::records::DeprecationRecord) -> DeprecationView {
+    use crate::domain::deprecation::Reason;
+    let labels: Vec<&str> = Reason::ALL
+        .into_iter()
+        .filter(|r| d.reasons.iter().any(|s| s == r.as_str()))
+        .filter_map(Reason::label)
+        .collect();
+    DeprecationView {
+        summary: if labels.is_empty() {
+            "This package version is deprecated.".to_owned()
+        } else {
+            format!("This package version is deprecated: it {}.", labels.join(" and "))
+        },
+        message: d.message.clone(),
+        alternate: d.alternate_id.as_ref().map(|id| {
+            let range = d.alternate_range.as_deref().map(pretty_range).unwrap_or_default();
+            (id.clone(), urls.portal_package(id), range)
+        }),
+    }
+}
+
+fn vulnerability_views(v: &VersionRecord) -> Vec<VulnerabilityView> {
+    v.vulnerabilities
+        .iter()
+        .map(|a| VulnerabilityView {
+            severity: crate::domain::advisory::Severity::from_number(a.severity).name(),
+            url: crate::domain::web_url::parse(&a.advisory_url).map(String::from),
+            text: a.advisory_url.clone(),
+        })
+        .collect()
 }
 
 /// nuget.org's text for versions that are not (yet) served.
@@ -224,6 +275,8 @@ impl PackageView {
             download_url: urls.site_path(&urls.package_content(&package.id_lower, &v.version_lower)),
             report_abuse_url: urls.portal_report_abuse(&package.package_id, &v.version_normalized),
             symbols: None,
+            deprecation: v.deprecation.as_ref().map(|d| deprecation_view(urls, d)),
+            vulnerabilities: vulnerability_views(v),
         }
     }
 }

@@ -1,0 +1,122 @@
+//! Security advisories recorded by administrators (CLI and admin API): stored by package id and
+//! version range, served in the `VulnerabilityInfo` pages and on the matching registration leaves.
+use super::permissions::Principal;
+use crate::db::{self, notices, packages};
+use crate::domain::advisory::NewAdvisory;
+use crate::domain::records::AdvisoryRecord;
+use crate::error::AppError;
+use crate::state::AppState;
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+fn admin_only(p: &Principal) -> Result<(), AppError> {
+    if p.is_admin && p.key.is_none() {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("Only administrators may record or remove advisories.".into()))
+    }
+}
+
+/// Records an advisory and re-renders the id's documents. Blocking.
+pub fn add(state: &AppState, p: &Principal, advisory: &NewAdvisory, ip: Option<&str>) -> Result<i64, AppError> {
+    admin_only(p)?;
+    let id_lower = advisory.package_id.lower();
+    let mut conn = state.conn()?;
+    let id = db::write_durable(&mut conn, |tx| {
+        let id = match notices::insert_advisory(tx, advisory) {
+            Err(e) if e.is_unique_violation() => return Ok(None),
+            other => other?,
+        };
+        touch_package(tx, &id_lower)?;
+        audit(tx, p, ip, "advisory.add", advisory.package_id.as_str(), &describe(advisory))?;
+        Ok(Some(id))
+    })?
+    .ok_or_else(|| {
+        AppError::Conflict(format!(
+            "An advisory for '{}' {} with that URL is already recorded.",
+            advisory.package_id.as_str(),
+            advisory.range.to_normalized_string()
+        ))
+    })?;
+    state.docs.refresh(&conn, &id_lower)?;
+    Ok(id)
+}
+
+/// Removes an advisory by its number. Blocking.
+pub fn remove(state: &AppState, p: &Principal, advisory_id: i64, ip: Option<&str>) -> Result<AdvisoryRecord, AppError> {
+    admin_only(p)?;
+    let mut conn = state.conn()?;
+    let removed = db::write_durable(&mut conn, |tx| {
+        let Some(row) = notices::delete_advisory(tx, advisory_id)? else {
+            return Ok(None);
+        };
+        touch_package(tx, &row.package_id.to_ascii_lowercase())?;
+        let detail = format!("{} {} {}", row.version_range, row.severity, row.url);
+        audit(tx, p, ip, "advisory.remove", &row.package_id, &detail)?;
+        Ok(Some(row))
+    })?
+    .ok_or_else(|| AppError::NotFound(format!("There is no advisory {advisory_id}.")))?;
+    state.docs.refresh(&conn, &removed.package_id.to_ascii_lowercase())?;
+    Ok(removed)
+}
+
+pub fn list(conn: &rusqlite::Connection) -> Result<Vec<AdvisoryRecord>, AppError> {
+    Ok(notices::all_advisories(conn)?)
+}
+
+/// A page of nuget.org's vulnerability files: lower-case id → its advisories.
+pub type VulnerabilityPage = BTreeMap<String, Vec<VulnerabilityEntry>>;
+
+#[derive(Debug, Serialize)]
+pub struct VulnerabilityEntry {
+    pub severity: i64,
+    pub url: String,
+    pub versions: String,
+}
+
+/// Every advisory in the shape of a `VulnerabilityInfo` page, and when they last changed.
+pub fn page(conn: &rusqlite::Connection) -> Result<(VulnerabilityPage, String), AppError> {
+    let mut page = VulnerabilityPage::new();
+    for a in notices::all_advisories(conn)? {
+        page.entry(a.package_id.to_ascii_lowercase()).or_default().push(VulnerabilityEntry {
+            severity: a.severity,
+            url: a.url,
+            versions: a.version_range,
+        });
+    }
+    Ok((page, notices::advisories_updated(conn)?))
+}
+
+/// The id's registration leaves change with its advisories (when it exists here).
+fn touch_package(tx: &rusqlite::Connection, id_lower: &str) -> Result<(), db::DbError> {
+    if let Some(package) = packages::find(tx, id_lower)? {
+        packages::record_change(tx, package.key)?;
+    }
+    Ok(())
+}
+
+fn audit(
+    tx: &rusqlite::Connection,
+    p: &Principal,
+    ip: Option<&str>,
+    action: &str,
+    package_id: &str,
+    detail: &str,
+) -> Result<(), db::DbError> {
+    db::audit::record(
+        tx,
+        &db::audit::AuditEntry {
+            actor_id: p.account_id,
+            actor_name: Some(&p.username),
+            ip,
+            action,
+            package_id: Some(package_id),
+            version: None,
+            detail: Some(detail),
+        },
+    )
+}
+
+fn describe(a: &NewAdvisory) -> String {
+    format!("{} {} {}", a.range.to_normalized_string(), a.severity.name(), a.url)
+}
