@@ -22,6 +22,47 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub cache: CacheConfig,
     pub storage: StorageConfig,
+    /// Feeds an id not held here is read through from, tried in order (`docs/upstreams.md`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub upstream: Vec<UpstreamConfig>,
+}
+
+/// One `[[upstream]]` table: a NuGet v3 feed that may supply ids not held locally.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct UpstreamConfig {
+    /// Shown in the portal and logs; unique.
+    pub name: String,
+    /// The feed's v3 service index.
+    pub url: String,
+    /// Ids (case-insensitive globs) this upstream may supply.
+    pub include: Vec<String>,
+    /// Ids never taken from it.
+    pub exclude: Vec<String>,
+    /// Optional Basic credentials.
+    pub username: String,
+    pub password: String,
+    /// How long an id's version list from this upstream is trusted.
+    pub metadata_ttl_minutes: u64,
+    pub timeout_seconds: u64,
+    /// Include this upstream's results in search.
+    pub search: bool,
+}
+
+impl Default for UpstreamConfig {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            url: String::new(),
+            include: vec!["*".into()],
+            exclude: Vec::new(),
+            username: String::new(),
+            password: String::new(),
+            metadata_ttl_minutes: 30,
+            timeout_seconds: 30,
+            search: false,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -182,6 +223,7 @@ impl Default for Config {
             jobs: JobsConfig::default(),
             cache: CacheConfig::default(),
             storage: StorageConfig::default(),
+            upstream: Vec::new(),
         }
     }
 }
@@ -428,6 +470,7 @@ impl Config {
             return Err(ConfigError::Invalid("[accounts] bcrypt_cost must be between 4 and 31".into()));
         }
         self.validate_accounts_and_mail()?;
+        crate::upstream::filter::validate_all(&self.upstream)?;
         if self.feed.v2_page_size == 0 {
             return Err(ConfigError::Invalid("[feed] v2_page_size must be at least 1".into()));
         }
@@ -580,6 +623,37 @@ mod tests {
         documented.sort();
         known.sort();
         assert_eq!(documented, known, "config.example.toml must show every key of Config");
+    }
+
+    /// The commented `[[upstream]]` example, uncommented, shows every key of an upstream with its
+    /// default (the name and url aside, which have none).
+    #[test]
+    fn example_file_documents_every_upstream_key() {
+        let text = include_str!("../config.example.toml");
+        let block: String = text
+            .lines()
+            .skip_while(|l| *l != "# [[upstream]]")
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| !l.starts_with("# "))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        let example = Config::from_toml(&block).unwrap();
+        let [upstream] = example.upstream.as_slice() else { panic!("one [[upstream]] example: {block}") };
+        let expected = UpstreamConfig {
+            name: "nuget.org".into(),
+            url: "https://api.nuget.org/v3/index.json".into(),
+            ..UpstreamConfig::default()
+        };
+        assert_eq!(upstream, &expected);
+        let table: toml::Table = toml::from_str(&block).unwrap();
+        let mut documented: Vec<String> =
+            table["upstream"].as_array().unwrap()[0].as_table().unwrap().keys().cloned().collect();
+        let mut known: Vec<String> =
+            toml::Table::try_from(UpstreamConfig::default()).unwrap().keys().cloned().collect();
+        documented.sort();
+        known.sort();
+        assert_eq!(documented, known);
+        example.validate().unwrap();
     }
 
     #[test]

@@ -16,3 +16,4 @@ pub mod search;
 pub mod services;
 pub mod state;
 pub mod store;
+pub mod upstream;

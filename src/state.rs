@@ -39,6 +39,8 @@ pub struct AppState {
     pub pushes: Arc<crate::services::in_flight::InFlight>,
     /// Taken by a push around its commit (see `services::publish::commit`).
     pub commit_gate: Arc<crate::services::commit_gate::CommitGate>,
+    /// The `[[upstream]]` feeds ids not held here are read through from.
+    pub mirror: Arc<crate::services::mirror::Mirror>,
 }
 
 impl AppState {
@@ -66,6 +68,7 @@ impl AppState {
         )?);
         // Best effort: a full or read-only disk must not keep the server from serving reads.
         let _ = disk.keep_reserve();
+        let mirror = Arc::new(crate::services::mirror::Mirror::from_config(&config)?);
         Ok(Self {
             config: Arc::new(config),
             db,
@@ -84,6 +87,7 @@ impl AppState {
             disk,
             pushes: Arc::default(),
             commit_gate: Arc::default(),
+            mirror,
         })
     }
 

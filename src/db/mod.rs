@@ -18,6 +18,7 @@ pub mod recovery;
 pub mod search;
 pub mod sessions;
 pub mod support;
+pub mod upstreams;
 pub mod users;
 pub mod validation;
 pub mod version_order;

@@ -16,6 +16,7 @@ pub mod keys;
 pub mod lifecycle;
 pub mod login_limiter;
 pub mod maintenance;
+pub mod mirror;
 pub mod my_packages;
 pub mod notify;
 pub mod orgs;

@@ -111,6 +111,9 @@ pub fn publish_file(
     let existing = packages::find(&conn, &id_lower)?;
     let owners = existing.as_ref().map(|p| packages::owner_ids(&conn, p.key)).transpose()?;
     authorize(principal, PackageAction::Push, &id, owners.as_deref())?;
+    if let Some(upstream) = db::upstreams::upstream_of(&conn, &id_lower)? {
+        return Err(mirrored_conflict(&id, &upstream));
+    }
     match packages::version_status(&conn, &id_lower, &version_lower)?.as_deref() {
         Some("deleted") => return Err(deleted(&id, &version)),
         // A version that failed validation was never served: its number may be pushed again.
@@ -137,7 +140,7 @@ pub fn publish_file(
             }
         },
     };
-    let new = NewPackage { archive: &archive, hash: &hash, size, id: &id, version: &version };
+    let new = NewPackage { archive: &archive, hash: &hash, size, id: &id, version: &version, origin: None };
     commit(state, principal, &new, path, placement, ip)?;
     let published = Published { id, version };
     Ok(match placement {
@@ -163,6 +166,48 @@ struct NewPackage<'a> {
     size: u64,
     id: &'a str,
     version: &'a str,
+    /// Set for a version read through from an upstream.
+    origin: Option<&'a Origin>,
+}
+
+/// Where a mirrored version came from and what the upstream said of it.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub upstream: String,
+    pub listed: bool,
+    /// RFC 3339, when the upstream gave a real date.
+    pub published: Option<String>,
+}
+
+/// Publishes a package file fetched from an upstream, already verified and scanned clean by
+/// `services::mirror::fetch`: stored, inserted and rendered exactly as a push, marked with its
+/// source. Refused when the id became local meanwhile (local wins). Blocking.
+pub fn publish_mirrored(
+    state: &AppState,
+    path: &Path,
+    archive: &PackageArchive,
+    hash: &str,
+    size: u64,
+    origin: &Origin,
+) -> Result<(), AppError> {
+    let id = archive.nuspec.id.as_str().to_owned();
+    let version = archive.nuspec.version.normalized();
+    let principal =
+        Principal { username: format!("upstream:{}", origin.upstream), is_admin: true, ..Principal::default() };
+    let _claim = state
+        .pushes
+        .claim(&archive.nuspec.id.lower(), &archive.nuspec.version.lower_normalized())
+        .ok_or_else(|| already_exists(&id, &version))?;
+    state.disk.check_writable(size)?;
+    let new = NewPackage { archive, hash, size, id: &id, version: &version, origin: Some(origin) };
+    commit(state, &principal, &new, path, Placement::Store, None)
+}
+
+/// Local wins: a push never adds versions to an id read through from an upstream.
+fn mirrored_conflict(id: &str, upstream: &str) -> AppError {
+    AppError::Conflict(format!(
+        "The id '{id}' is mirrored from the upstream '{upstream}'; local packages cannot use it. Exclude it from that upstream or choose another id."
+    ))
 }
 
 /// Stores the file (create-new) where `placement` says, then inserts and indexes the version in
@@ -200,7 +245,17 @@ fn commit(
             if let Err(denied) = authorize(principal, PackageAction::Push, id, owners.as_deref()) {
                 return Ok(Err(denied));
             }
-            let (package_key, _) = packages::find_or_create(tx, id, principal.account_id)?;
+            // Local wins, in both directions: a mirror never joins a local id, a push never a mirrored one.
+            let upstream = db::upstreams::upstream_of(tx, &id_lower)?;
+            match (new.origin, upstream) {
+                (None, Some(upstream)) => return Ok(Err(mirrored_conflict(id, &upstream))),
+                (Some(_), None) if existing.is_some() => return Ok(Err(already_exists(id, version))),
+                _ => {}
+            }
+            let (package_key, created) = packages::find_or_create(tx, id, principal.account_id)?;
+            if created && new.origin.is_none() {
+                db::upstreams::set_verified_if_reserved(tx, package_key)?;
+            }
             db::validation::delete_failed(tx, package_key, &version_lower)?;
             let inserted = packages::insert_version(
                 tx,
@@ -217,6 +272,10 @@ fn commit(
                 Err(e) if e.is_unique_violation() => return Ok(Err(already_exists(id, version))),
                 other => other?,
             };
+            if let Some(origin) = new.origin {
+                let published = origin.published.as_deref();
+                db::upstreams::mark_mirrored(tx, package_key, version_key, &origin.upstream, origin.listed, published)?;
+            }
             if placement == (Placement::Pending { scan_error: true }) {
                 let next = chrono::Utc::now() + validation::backoff(state, 1);
                 db::validation::schedule_retry(tx, version_key, 1, next, "the virus scanner was unavailable")?;
@@ -228,7 +287,7 @@ fn commit(
                     actor_id: principal.account_id,
                     actor_name: Some(&principal.username),
                     ip,
-                    action: "package.push",
+                    action: if new.origin.is_some() { "package.mirror" } else { "package.push" },
                     package_id: Some(id),
                     version: Some(version),
                     detail: principal.key.as_ref().map(|k| format!("api key {}", k.key_id)).as_deref(),

@@ -1,0 +1,92 @@
+//! Read-through of ids not held locally from the `[[upstream]]` feeds: the guard that decides
+//! which upstreams may supply an id (`guard`), version lists and registration documents cached for
+//! `metadata_ttl_minutes` and served stale when the upstream fails (`metadata`), and package files
+//! fetched, verified and scanned on first download, then published like a push (`fetch`).
+pub mod fetch;
+pub mod guard;
+pub mod metadata;
+
+use crate::config::Config;
+use crate::upstream::Upstream;
+use actix_web::web::Bytes;
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::time::Instant;
+
+/// An id's version list as an upstream gave it.
+#[derive(Debug, Clone)]
+pub struct VersionList {
+    /// Index of the upstream in configuration order.
+    pub upstream: usize,
+    /// Lowercase normalized versions.
+    pub versions: Vec<String>,
+    pub fetched: Instant,
+}
+
+/// A registration document read from an upstream, its URLs pointing at this server.
+#[derive(Clone)]
+pub struct CachedDocument {
+    pub upstream: usize,
+    pub bytes: Bytes,
+    pub etag: String,
+    pub fetched: Instant,
+}
+
+pub struct Mirror {
+    pub upstreams: Vec<Upstream>,
+    lists: quick_cache::sync::Cache<String, VersionList>,
+    documents: quick_cache::sync::Cache<String, CachedDocument>,
+    /// `id/version` of upstream packages the scanner refused (also in the audit log): never
+    /// fetched again by this process.
+    refused: Mutex<HashSet<String>>,
+    /// Striped: one fetch of an id at a time, so two restores asking at once download it once.
+    fetch_locks: Vec<tokio::sync::Mutex<()>>,
+}
+
+impl Mirror {
+    pub fn from_config(config: &Config) -> anyhow::Result<Self> {
+        let upstreams = config.upstream.iter().cloned().map(Upstream::new).collect::<anyhow::Result<Vec<_>>>()?;
+        Ok(Self {
+            upstreams,
+            lists: quick_cache::sync::Cache::new(50_000),
+            documents: quick_cache::sync::Cache::new(10_000),
+            refused: Mutex::new(HashSet::new()),
+            fetch_locks: (0..64).map(|_| tokio::sync::Mutex::new(())).collect(),
+        })
+    }
+
+    pub fn enabled(&self) -> bool {
+        !self.upstreams.is_empty()
+    }
+
+    fn refused_key(id_lower: &str, version_lower: &str) -> String {
+        format!("{id_lower}/{version_lower}")
+    }
+
+    pub fn is_refused(&self, id_lower: &str, version_lower: &str) -> bool {
+        self.refused.lock().is_ok_and(|r| r.contains(&Self::refused_key(id_lower, version_lower)))
+    }
+
+    fn refuse(&self, id_lower: &str, version_lower: &str) {
+        if let Ok(mut r) = self.refused.lock() {
+            r.insert(Self::refused_key(id_lower, version_lower));
+        }
+    }
+
+    fn fetch_lock(&self, id_lower: &str) -> &tokio::sync::Mutex<()> {
+        let stripe = id_lower.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b)));
+        &self.fetch_locks[stripe % self.fetch_locks.len()]
+    }
+
+    /// Per upstream: name and health, for `/health` and the admin page.
+    pub fn report(&self) -> Vec<serde_json::Value> {
+        self.upstreams
+            .iter()
+            .map(|u| {
+                let mut v = serde_json::to_value(u.health.report()).unwrap_or_default();
+                v["name"] = serde_json::Value::from(u.name());
+                v
+            })
+            .collect()
+    }
+}
