@@ -4,7 +4,9 @@ pub mod backup;
 pub mod check;
 pub mod import;
 pub mod job;
+pub mod mirror;
 pub mod owner;
+pub mod prefix;
 mod progress;
 pub mod rescan;
 pub mod restore;
@@ -53,6 +55,12 @@ pub enum Command {
     Restore(restore::RestoreArgs),
     /// Verify the data folder against the database; --repair fixes what can be rebuilt.
     Check(check::CheckArgs),
+    /// Reserve id prefixes for local publishing (never supplied by an upstream).
+    #[command(subcommand)]
+    Prefix(prefix::PrefixCommand),
+    /// Fetch packages from the [[upstream]] feeds ahead of time.
+    #[command(subcommand)]
+    Mirror(mirror::MirrorCommand),
 }
 
 /// Where the data lives; every command that touches data takes these.
@@ -119,6 +127,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backup(args) => backup::run(&args),
         Command::Restore(args) => restore::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Prefix(cmd) => prefix::run(cmd),
+        Command::Mirror(cmd) => mirror::run(cmd),
     }
 }
 

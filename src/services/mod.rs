@@ -23,6 +23,7 @@ pub mod orgs;
 pub mod owners;
 pub mod package_details;
 pub mod permissions;
+pub mod prefixes;
 pub mod principals;
 pub mod profiles;
 pub mod publish;

@@ -5,6 +5,7 @@
 pub mod fetch;
 pub mod guard;
 pub mod metadata;
+pub mod prefetch;
 
 use crate::config::Config;
 use crate::upstream::Upstream;
