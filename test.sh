@@ -20,6 +20,8 @@ command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 [ -x /usr/sbin/clamd ] || command -v clamd >/dev/null 2>&1 || missing+=(clamav-daemon)
 # Browser tests drive Debian's Chromium with Playwright (playwright-core, installed by tests/browser/run.sh).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
+# Upstream-feed tests (tests/upstream/run.py): nginx serves a static v3 feed.
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || missing+=(nginx)
 if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -52,6 +54,9 @@ trap 'kill -- -"$fuzz_build" 2>/dev/null || true' EXIT
 
 step "real NuGet clients (nuget.exe 5.8, Debian's nuget 2.8.7) against a running server"
 GALLEY_BIN="$root/target/debug/galley" bash tests/clients/run.sh
+
+step "upstream feeds: nginx and a second Galley as upstreams, nuget.exe 5.8 restoring through them, then offline"
+GALLEY_BIN="$root/target/debug/galley" python3 tests/upstream/run.py
 
 step "crash and fault suite: SIGKILL loop, full disk, read-only data folder, backup during pushes"
 GALLEY_BIN="$root/target/debug/galley" python3 tests/faults/run.py
