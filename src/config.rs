@@ -635,7 +635,7 @@ mod tests {
             .skip_while(|l| *l != "# [[upstream]]")
             .filter_map(|l| l.strip_prefix("# "))
             .filter(|l| !l.starts_with("# "))
-            .map(|l| format!("{l}\n"))
+            .flat_map(|l| [l, "\n"])
             .collect();
         let example = Config::from_toml(&block).unwrap();
         let [upstream] = example.upstream.as_slice() else { panic!("one [[upstream]] example: {block}") };

@@ -245,12 +245,8 @@ fn commit(
             if let Err(denied) = authorize(principal, PackageAction::Push, id, owners.as_deref()) {
                 return Ok(Err(denied));
             }
-            // Local wins, in both directions: a mirror never joins a local id, a push never a mirrored one.
-            let upstream = db::upstreams::upstream_of(tx, &id_lower)?;
-            match (new.origin, upstream) {
-                (None, Some(upstream)) => return Ok(Err(mirrored_conflict(id, &upstream))),
-                (Some(_), None) if existing.is_some() => return Ok(Err(already_exists(id, version))),
-                _ => {}
+            if let Some(refused) = local_wins(tx, new, existing.is_some())? {
+                return Ok(Err(refused));
             }
             let (package_key, created) = packages::find_or_create(tx, id, principal.account_id)?;
             if created && new.origin.is_none() {
@@ -272,27 +268,12 @@ fn commit(
                 Err(e) if e.is_unique_violation() => return Ok(Err(already_exists(id, version))),
                 other => other?,
             };
-            if let Some(origin) = new.origin {
-                let published = origin.published.as_deref();
-                db::upstreams::mark_mirrored(tx, package_key, version_key, &origin.upstream, origin.listed, published)?;
-            }
             if placement == (Placement::Pending { scan_error: true }) {
                 let next = chrono::Utc::now() + validation::backoff(state, 1);
                 db::validation::schedule_retry(tx, version_key, 1, next, "the virus scanner was unavailable")?;
             }
             packages::record_change(tx, package_key)?;
-            db::audit::record(
-                tx,
-                &db::audit::AuditEntry {
-                    actor_id: principal.account_id,
-                    actor_name: Some(&principal.username),
-                    ip,
-                    action: if new.origin.is_some() { "package.mirror" } else { "package.push" },
-                    package_id: Some(id),
-                    version: Some(version),
-                    detail: principal.key.as_ref().map(|k| format!("api key {}", k.key_id)).as_deref(),
-                },
-            )?;
+            record_push(tx, principal, new, (package_key, version_key), ip)?;
             Ok(Ok((package_key, version_key)))
         })
         .map_err(AppError::from)
@@ -339,6 +320,43 @@ fn commit(
         return Err(e);
     }
     Ok(())
+}
+
+/// The audit entry of a push or mirror, and a mirrored version's source marks.
+fn record_push(
+    tx: &rusqlite::Connection,
+    principal: &Principal,
+    new: &NewPackage<'_>,
+    (package_key, version_key): (i64, i64),
+    ip: Option<&str>,
+) -> Result<(), db::DbError> {
+    if let Some(origin) = new.origin {
+        let published = origin.published.as_deref();
+        db::upstreams::mark_mirrored(tx, package_key, version_key, &origin.upstream, origin.listed, published)?;
+    }
+    db::audit::record(
+        tx,
+        &db::audit::AuditEntry {
+            actor_id: principal.account_id,
+            actor_name: Some(&principal.username),
+            ip,
+            action: if new.origin.is_some() { "package.mirror" } else { "package.push" },
+            package_id: Some(new.id),
+            version: Some(new.version),
+            detail: principal.key.as_ref().map(|k| format!("api key {}", k.key_id)).as_deref(),
+        },
+    )
+}
+
+/// Local wins, in both directions: a mirrored version never joins a local id, a push never a
+/// mirrored one. Checked in the transaction, which decides.
+fn local_wins(tx: &rusqlite::Connection, new: &NewPackage<'_>, exists: bool) -> Result<Option<AppError>, db::DbError> {
+    let upstream = db::upstreams::upstream_of(tx, &new.archive.nuspec.id.lower())?;
+    Ok(match (new.origin, upstream) {
+        (None, Some(upstream)) => Some(mirrored_conflict(new.id, &upstream)),
+        (Some(_), None) if exists => Some(already_exists(new.id, new.version)),
+        _ => None,
+    })
 }
 
 /// Stores the upload where `placement` says. Files there that no row backs (left by a crash or a

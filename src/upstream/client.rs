@@ -29,7 +29,7 @@ struct Resources {
 }
 
 /// How long a resolved service index is reused.
-const INDEX_TTL: Duration = Duration::from_secs(3600);
+const INDEX_TTL: Duration = Duration::from_hours(1);
 
 pub struct Upstream {
     pub config: UpstreamConfig,

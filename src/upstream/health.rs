@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 /// First pause after a failure; doubled per further failure up to `MAX_BACKOFF`.
 const FIRST_BACKOFF: Duration = Duration::from_secs(2);
-const MAX_BACKOFF: Duration = Duration::from_secs(300);
+const MAX_BACKOFF: Duration = Duration::from_mins(5);
 
 #[derive(Default)]
 pub struct Health {
