@@ -3,6 +3,7 @@ pub mod apikey;
 pub mod backup;
 pub mod check;
 pub mod import;
+mod import_feed;
 pub mod job;
 pub mod mirror;
 pub mod owner;

@@ -51,6 +51,25 @@ pub fn mark_mirrored(
     Ok(())
 }
 
+/// An imported version takes the listed state and publish date its source feed gave it.
+pub fn set_imported_state(
+    conn: &Connection,
+    id_lower: &str,
+    version_lower: &str,
+    listed: bool,
+    published: Option<&str>,
+) -> Result<(), DbError> {
+    conn.prepare_cached(
+        "UPDATE package_versions SET listed = ?3, published_at = COALESCE(?4, published_at)
+         WHERE version_lower = ?2 AND package_key = (SELECT id FROM packages WHERE id_lower = ?1)",
+    )?
+    .execute(params![id_lower, version_lower, listed, published])?;
+    match super::packages::find(conn, id_lower)? {
+        Some(row) => super::packages::record_change(conn, row.key),
+        None => Ok(()),
+    }
+}
+
 /// Where a mirrored version came from and when it was fetched (the portal's package page).
 pub fn mirror_source(
     conn: &Connection,

@@ -10,6 +10,7 @@ pub mod downloads;
 pub mod email_links;
 pub mod feed_access;
 pub mod feed_docs;
+pub mod feed_import;
 pub mod feed_v2;
 pub mod in_flight;
 pub mod keys;

@@ -26,6 +26,9 @@ struct Resources {
     /// `RegistrationsBaseUrl` (plain JSON, SemVer 1) and `/3.6.0` (with SemVer 2), ending with `/`.
     registration: Option<String>,
     registration_semver2: Option<String>,
+    /// `SearchQueryService` and `Catalog/3.0.0`, for `galley import --from-feed`.
+    search: Option<String>,
+    catalog: Option<String>,
 }
 
 /// How long a resolved service index is reused.
@@ -146,11 +149,41 @@ impl Upstream {
                 "RegistrationsBaseUrl/3.0.0-beta",
             ]),
             registration_semver2: find(&["RegistrationsBaseUrl/3.6.0", "RegistrationsBaseUrl/Versioned"]),
+            search: find(&["SearchQueryService", "SearchQueryService/3.0.0-rc", "SearchQueryService/3.5.0"])
+                .map(|u| u.trim_end_matches('/').to_owned()),
+            catalog: find(&["Catalog/3.0.0"]).map(|u| u.trim_end_matches('/').to_owned()),
         };
         if let Ok(mut slot) = self.resources.lock() {
             *slot = Some((resources.clone(), Instant::now()));
         }
         Ok(resources)
+    }
+
+    /// Any JSON document of this upstream, by its URL (a page or catalog link from one of its
+    /// documents); a URL on another origin is refused, so a feed cannot send us elsewhere.
+    pub async fn document(&self, url: &str) -> Fetched<serde_json::Value> {
+        let origin = |u: &str| url::Url::parse(u).ok().map(|u| u.origin());
+        if origin(url).is_none() || origin(url) != origin(&self.config.url) {
+            return Fetched::Failed(format!("{url} is not on the upstream's origin"));
+        }
+        self.json(url).await
+    }
+
+    /// The catalog index URL, when the feed has a catalog.
+    pub async fn catalog(&self) -> Result<Option<String>, String> {
+        Ok(self.resources().await?.catalog)
+    }
+
+    /// One page of search results (every id, prerelease and SemVer 2.0 included).
+    pub async fn search_page(&self, skip: usize, take: usize) -> Fetched<serde_json::Value> {
+        let resources = match self.resources().await {
+            Ok(r) => r,
+            Err(e) => return Fetched::Failed(e),
+        };
+        let Some(search) = resources.search else {
+            return Fetched::Failed(format!("{}: the service index has no SearchQueryService", self.config.url));
+        };
+        self.json(&format!("{search}?q=&skip={skip}&take={take}&prerelease=true&semVerLevel=2.0.0")).await
     }
 
     /// The id's versions (lowercase normalized, as the flat container lists them).

@@ -279,6 +279,11 @@ class Suite:
         auth = {"Authorization": "Basic " + base64.b64encode(("carol:" + PASSWORD).encode()).decode()}
         private.start(auth)
         private.push(key, pk("Auth.Dep", "1.0.0"))
+        for pid, v in (("Imp.A", "1.0.0"), ("Imp.A", "1.1.0"), ("Imp.B", "2.0.0-beta.1"), ("Imp.C", "3.0.0")):
+            private.push(key, pk(pid, v))
+        status, _ = http("DELETE", private.base + "/api/v2/package/Imp.A/1.1.0", headers={"X-NuGet-ApiKey": key})
+        if status not in (200, 204):
+            raise SetupError("unlisting Imp.A 1.1.0 on the source feed: %s" % status)
         self.private = private
 
         upstreams = ('[[upstream]]\nname = "static"\nurl = "%s/index.json"\nexclude = ["Excl.*"]\n'
@@ -367,9 +372,30 @@ class Suite:
         self.installed(out, [("Up.App", "1.0.0"), ("Up.Lib", "1.0.0"), ("Auth.Dep", "1.0.0")])
         # Served like a local package from here on: its own ETag, the static path.
         self.expect("/v3/flatcontainer/up.lib/index.json", 200, {"versions": ["1.0.0", "1.1.0"]})
+        page = self.expect("/packages/Up.Lib/1.0.0", 200).decode()
+        notice = page[page.find("Mirrored from the upstream"):][:80]
+        if "static" not in notice or "fetched 20" not in notice:
+            raise Fail("the package page does not say where Up.Lib came from and when: %r" % notice)
         mirrored = self.audit("package.mirror")
         if {(p.lower(), v) for p, v, _ in mirrored} < {("up.app", "1.0.0"), ("up.lib", "1.0.0"), ("auth.dep", "1.0.0")}:
             raise Fail("the fetched versions are not recorded as mirrored: %s" % mirrored)
+
+    def v2_reads_through(self):
+        feed = self.expect("/api/v2/FindPackagesById()?id='Up.Lib'&semVerLevel=2.0.0", 200).decode()
+        for v in ("1.0.0", "1.1.0"):
+            if "<d:Version>%s</d:Version>" % v not in feed:
+                raise Fail("FindPackagesById(Up.Lib) lacks %s: %s" % (v, feed[:400]))
+        entry = self.expect("/api/v2/Packages(Id='Up.Lib',Version='1.1.0')", 200).decode()
+        if "/api/v2/package/Up.Lib/1.1.0" not in entry and "/api/v2/package/up.lib/1.1.0" not in entry.lower():
+            raise Fail("the entry's download link is not this server's: %s" % entry[:400])
+        self.expect("/api/v2/Packages(Id='Up.Lib',Version='9.9.9')", 404)
+        for pid in ("Excl.Pkg", "Rsv.Core"):
+            feed = self.expect("/api/v2/FindPackagesById()?id='%s'" % pid, 200).decode()
+            if "<entry" in feed:
+                raise Fail("FindPackagesById(%s) lists an upstream version: %s" % (pid, feed[:300]))
+        conf = self.expect("/api/v2/FindPackagesById()?id='Conf.Internal'", 200).decode()
+        if "99.0.0" in conf or "<d:Version>1.0.0</d:Version>" not in conf:
+            raise Fail("FindPackagesById(Conf.Internal) is not the local versions only: %s" % conf[:400])
 
     def local_wins(self):
         self.expect("/v3/flatcontainer/conf.internal/index.json", 200, {"versions": ["1.0.0"]})
@@ -415,6 +441,48 @@ class Suite:
         if p.returncode != 0 or "2 stored, 0 local, 0 failed." not in p.stdout:
             raise Fail("mirror fetch: exit %d, %s %s" % (p.returncode, p.stdout, p.stderr))
 
+    def versions_of(self, data_dir):
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(data_dir, "galley.db"), uri=True, timeout=10)
+        try:
+            return db.execute("SELECT p.id_lower, v.version_lower, v.hash_sha512, v.listed, v.status FROM package_versions v "
+                              "JOIN packages p ON p.id = v.package_key ORDER BY 1, 2").fetchall()
+        finally:
+            db.close()
+
+    def import_from_feed(self):
+        target = Galley(self.galley_bin, self.work, "import-target")
+        args = ("import", "--from-feed", self.private.base + "/v3/index.json", "--username", "carol", "--password", PASSWORD)
+        # Interrupted once the first version is in, then run again to the end.
+        proc = subprocess.Popen([target.bin] + list(args) + ["--config", target.conf], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env=target.env())
+        PROCS.append(proc)
+        deadline = time.time() + 60
+        while time.time() < deadline and proc.poll() is None:
+            if os.path.exists(os.path.join(target.data, "galley.db")):
+                try:
+                    if self.versions_of(target.data):
+                        break
+                except sqlite3.Error:
+                    pass
+            time.sleep(0.05)
+        interrupted = proc.poll() is None
+        if interrupted:
+            proc.kill()
+        proc.wait(timeout=15)
+        p = target.cli(*args)
+        if p.returncode != 0 or "0 failed" not in p.stdout:
+            raise Fail("import --from-feed: exit %d, %s %s" % (p.returncode, p.stdout, p.stderr))
+        source = [r[:4] for r in self.versions_of(self.private.data)]
+        copied = [r[:4] for r in self.versions_of(target.data)]
+        if copied != source:
+            raise Fail("the copy differs from the source (interrupted: %s):\n%s\n%s" % (interrupted, copied, source))
+        again = target.cli(*args)
+        if again.returncode != 0 or "Copied 0 versions, skipped %d already here, 0 failed." % len(source) not in again.stdout:
+            raise Fail("a third run copied again: %s %s" % (again.stdout, again.stderr))
+        bad = target.cli("import", "--from-feed", "ftp://example/index.json")
+        if bad.returncode == 0 or "--from-feed: url = 'ftp://example/index.json' must be the http(s) URL" not in bad.stderr:
+            raise Fail("a bad feed URL: exit %d, %s" % (bad.returncode, bad.stderr))
+
     def offline_restore_from_cache(self):
         stop(self.feed.proc)
         stop(self.private.proc)
@@ -447,8 +515,8 @@ class Suite:
         except SetupError as e:
             print("SETUP FAILED: %s" % e)
             return 2
-        for name in ("restore_through_two_upstreams", "local_wins", "excluded_id_is_404", "reserved_prefix_never_upstream",
-                     "eicar_is_never_served", "wrong_hash_is_refused", "mirror_fetch_with_dependencies",
+        for name in ("restore_through_two_upstreams", "v2_reads_through", "local_wins", "excluded_id_is_404", "reserved_prefix_never_upstream",
+                     "eicar_is_never_served", "wrong_hash_is_refused", "mirror_fetch_with_dependencies", "import_from_feed",
                      "offline_restore_from_cache", "offline_after_a_restart"):
             self.case(name, getattr(self, name))
         failed = [n for n, e in self.results if e]

@@ -6,6 +6,7 @@ pub mod fetch;
 pub mod guard;
 pub mod metadata;
 pub mod prefetch;
+pub mod v2;
 
 use crate::config::Config;
 use crate::upstream::Upstream;
