@@ -100,13 +100,12 @@ pub async fn versions(feed: &Upstream, id_lower: &str) -> Result<Vec<RemoteVersi
     let index: Value = serde_json::from_str(&text).map_err(|e| AppError::BadRequest(format!("{id_lower}: {e}")))?;
     let mut out = Vec::new();
     for page in index.get("items").and_then(Value::as_array).into_iter().flatten().take(MAX_PAGES) {
-        let items = match page.get("items").and_then(Value::as_array) {
-            Some(items) => items.clone(),
-            None => {
-                let url = page.get("@id").and_then(Value::as_str).unwrap_or_default();
-                let doc = fetched(feed.document(url).await, id_lower)?.unwrap_or_default();
-                doc.get("items").and_then(Value::as_array).cloned().unwrap_or_default()
-            }
+        let items = if let Some(items) = page.get("items").and_then(Value::as_array) {
+            items.clone()
+        } else {
+            let url = page.get("@id").and_then(Value::as_str).unwrap_or_default();
+            let doc = fetched(feed.document(url).await, id_lower)?.unwrap_or_default();
+            doc.get("items").and_then(Value::as_array).cloned().unwrap_or_default()
         };
         for entry in items.iter().filter_map(|leaf| leaf.get("catalogEntry")) {
             let Some(version) = entry.get("version").and_then(Value::as_str).and_then(|v| NuGetVersion::parse(v).ok())

@@ -23,19 +23,18 @@ pub async fn entries(state: &AppState, id_lower: &str, semver2: bool) -> Result<
     let own_base = format!("{}{id_lower}/", state.urls.registration_base(hive));
     let mut catalog_entries = Vec::new();
     for page in index.get("items").and_then(Value::as_array).into_iter().flatten().take(MAX_PAGES) {
-        let items = match page.get("items").and_then(Value::as_array) {
-            Some(items) => items.clone(),
+        let items = if let Some(items) = page.get("items").and_then(Value::as_array) {
+            items.clone()
+        } else {
             // Not inlined: the page's own document (its URL was rewritten to this server's).
-            None => {
-                let Some(rest) = page.get("@id").and_then(Value::as_str).and_then(|u| u.strip_prefix(&own_base)) else {
-                    continue;
-                };
-                let Some(doc) = super::metadata::registration(state, hive, id_lower, rest).await? else {
-                    continue;
-                };
-                let doc: Value = serde_json::from_slice(&doc.bytes).map_err(AppError::internal)?;
-                doc.get("items").and_then(Value::as_array).cloned().unwrap_or_default()
-            }
+            let Some(rest) = page.get("@id").and_then(Value::as_str).and_then(|u| u.strip_prefix(&own_base)) else {
+                continue;
+            };
+            let Some(doc) = super::metadata::registration(state, hive, id_lower, rest).await? else {
+                continue;
+            };
+            let doc: Value = serde_json::from_slice(&doc.bytes).map_err(AppError::internal)?;
+            doc.get("items").and_then(Value::as_array).cloned().unwrap_or_default()
         };
         catalog_entries.extend(items.into_iter().filter_map(|leaf| leaf.get("catalogEntry").cloned()));
     }
