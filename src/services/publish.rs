@@ -110,10 +110,11 @@ pub fn publish_file(
     // Cheap checks before any file is written; repeated inside the transaction, which decides.
     let existing = packages::find(&conn, &id_lower)?;
     let owners = existing.as_ref().map(|p| packages::owner_ids(&conn, p.key)).transpose()?;
-    authorize(principal, PackageAction::Push, &id, owners.as_deref())?;
+    // Before the owner check: a mirrored id has no owners, and the reason to give is this one.
     if let Some(upstream) = db::upstreams::upstream_of(&conn, &id_lower)? {
         return Err(mirrored_conflict(&id, &upstream));
     }
+    authorize(principal, PackageAction::Push, &id, owners.as_deref())?;
     match packages::version_status(&conn, &id_lower, &version_lower)?.as_deref() {
         Some("deleted") => return Err(deleted(&id, &version)),
         // A version that failed validation was never served: its number may be pushed again.

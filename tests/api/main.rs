@@ -24,3 +24,4 @@ mod security;
 mod sessions;
 mod smtp_sink;
 mod upload_intake;
+mod upstream;
