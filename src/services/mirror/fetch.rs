@@ -35,6 +35,10 @@ pub async fn fetch_package(state: &AppState, id_lower: &str, version_lower: &str
     let Some(list) = super::metadata::versions(state, id_lower).await? else {
         return Ok(FetchOutcome::Unavailable);
     };
+    // Asked again here: the list may be older than a prefix reservation or a local push.
+    if !super::guard::allowed(state, id_lower).await?.contains(&list.upstream) {
+        return Ok(FetchOutcome::Unavailable);
+    }
     if !list.versions.iter().any(|v| v == version_lower) {
         return Ok(FetchOutcome::Unavailable);
     }

@@ -15,17 +15,20 @@ use std::time::Instant;
 /// The id's version list from the first upstream (in order, among those the guard allows) that
 /// has the id; `None` when none has it, or none answers and nothing is cached.
 pub async fn versions(state: &AppState, id_lower: &str) -> Result<Option<VersionList>, AppError> {
+    let mirror = &state.mirror;
+    // A fresh list passed the guard when it was fetched: restores of a cached id run no SQL. A
+    // prefix reserved since then takes effect at the next refresh; a package file is never
+    // fetched without asking the guard again (`fetch`).
+    if let Some(c) = mirror.lists.get(id_lower) {
+        if c.fetched.elapsed() < mirror.upstreams[c.upstream].ttl() {
+            return Ok(Some(c));
+        }
+    }
     let allowed = super::guard::allowed(state, id_lower).await?;
     if allowed.is_empty() {
         return Ok(None);
     }
-    let mirror = &state.mirror;
     let cached = mirror.lists.get(id_lower).filter(|c| allowed.contains(&c.upstream));
-    if let Some(c) = &cached {
-        if c.fetched.elapsed() < mirror.upstreams[c.upstream].ttl() {
-            return Ok(cached);
-        }
-    }
     for i in allowed {
         let upstream = &mirror.upstreams[i];
         match upstream.versions(id_lower).await {
