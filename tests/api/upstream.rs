@@ -118,6 +118,11 @@ fn an_unreachable_upstream_is_a_404_never_a_5xx() {
     let health = app.get_json("/health");
     assert_eq!(health["upstreams"][0]["status"], "failing");
     assert!(health["warnings"][0].as_str().unwrap().starts_with("upstream down failing"), "{health}");
+    // Administrators see the counts on the admin page.
+    app.create_user("root", true);
+    let session = app.sign_in("root");
+    let page = app.get_as("/admin", &session).text().unwrap();
+    assert!(page.contains("<td>down</td><td>failing</td><td>0</td><td>0</td><td>1</td>"), "{page}");
 }
 
 #[test]
