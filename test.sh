@@ -23,7 +23,8 @@ python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 [ -x /usr/sbin/clamd ] || command -v clamd >/dev/null 2>&1 || missing+=(clamav-daemon)
 # Browser tests drive Debian's Chromium with Playwright (playwright-core, installed by tests/browser/run.sh).
 [ -x /usr/bin/chromium ] || missing+=(chromium)
-# The reverse-proxy suite runs Debian's nginx in front of Galley (tests/proxy/run.py); openssl makes its certificate.
+# The reverse-proxy suite (tests/proxy/run.py) runs Debian's nginx in front of Galley, openssl makes
+# its certificate; the upstream-feed suite (tests/upstream/run.py) has nginx serve a static v3 feed.
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if ((${#missing[@]})); then
@@ -73,6 +74,9 @@ GALLEY_BIN="$root/target/debug/galley" bash tests/clients/run.sh
 
 step "operations: --version, ldd of the debug binary, JSON logs (no colour, no secrets), /metrics parsed by prometheus_client"
 GALLEY_BIN="$root/target/debug/galley" python3 tests/ops/run.py
+
+step "upstream feeds: nginx and a second Galley as upstreams, nuget.exe 5.8 restoring through them, then offline"
+GALLEY_BIN="$root/target/debug/galley" python3 tests/upstream/run.py
 
 step "crash and fault suite: SIGKILL loop, full disk, read-only data folder, backup during pushes"
 GALLEY_BIN="$root/target/debug/galley" python3 tests/faults/run.py

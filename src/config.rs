@@ -10,6 +10,8 @@ use std::path::{Path, PathBuf};
 pub mod clamd_address;
 mod ops;
 pub use ops::{LogConfig, LogFormat, MetricsConfig};
+pub mod upstream;
+pub use upstream::UpstreamConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -33,6 +35,9 @@ pub struct Config {
     pub storage: StorageConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
+    /// Feeds an id not held here is read through from, tried in order (`docs/upstreams.md`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub upstream: Vec<UpstreamConfig>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -198,6 +203,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
+            upstream: Vec::new(),
         }
     }
 }
@@ -453,6 +459,7 @@ impl Config {
             )));
         }
         retention::validate(&self.retention).map_err(ConfigError::Invalid)?;
+        upstream::validate_all(&self.upstream)?;
         if self.feed.v2_page_size == 0 {
             return Err(ConfigError::Invalid("[feed] v2_page_size must be at least 1".into()));
         }
@@ -603,6 +610,37 @@ mod tests {
         documented.sort();
         known.sort();
         assert_eq!(documented, known, "config.example.toml must show every key of Config");
+    }
+
+    /// The commented `[[upstream]]` example, uncommented, shows every key of an upstream with its
+    /// default (the name and url aside, which have none).
+    #[test]
+    fn example_file_documents_every_upstream_key() {
+        let text = include_str!("../config.example.toml");
+        let block: String = text
+            .lines()
+            .skip_while(|l| *l != "# [[upstream]]")
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| !l.starts_with("# "))
+            .flat_map(|l| [l, "\n"])
+            .collect();
+        let example = Config::from_toml(&block).unwrap();
+        let [upstream] = example.upstream.as_slice() else { panic!("one [[upstream]] example: {block}") };
+        let expected = UpstreamConfig {
+            name: "nuget.org".into(),
+            url: "https://api.nuget.org/v3/index.json".into(),
+            ..UpstreamConfig::default()
+        };
+        assert_eq!(upstream, &expected);
+        let table: toml::Table = toml::from_str(&block).unwrap();
+        let mut documented: Vec<String> =
+            table["upstream"].as_array().unwrap()[0].as_table().unwrap().keys().cloned().collect();
+        let mut known: Vec<String> =
+            toml::Table::try_from(UpstreamConfig::default()).unwrap().keys().cloned().collect();
+        documented.sort();
+        known.sort();
+        assert_eq!(documented, known);
+        example.validate().unwrap();
     }
 
     #[test]

@@ -21,3 +21,4 @@ pub mod search;
 pub mod services;
 pub mod state;
 pub mod store;
+pub mod upstream;

@@ -4,6 +4,7 @@
 use crate::cache::downloads::DownloadCounter;
 use crate::cache::feed_access::FeedAccessCache;
 use crate::cache::feed_docs::FeedDocs;
+use crate::cache::mirror::Mirror;
 use crate::cache::symbol_index::SymbolIndex;
 use crate::config::Config;
 use crate::db::Pool;
@@ -47,6 +48,8 @@ pub struct AppState {
     pub commit_gate: Arc<CommitGate>,
     /// The symbol server's lookups, in memory (see `cache::symbol_index`).
     pub symbols: Arc<SymbolIndex>,
+    /// The `[[upstream]]` feeds ids not held here are read through from.
+    pub mirror: Arc<Mirror>,
 }
 
 impl AppState {

@@ -15,6 +15,7 @@ impl AppState {
         std::fs::create_dir_all(&config.data_dir)?;
         let db = crate::db::open(&config.database_path())?;
         let store = Arc::new(crate::store::FsStore::new(config.packages_dir())?);
+        let mirror = Arc::new(crate::cache::mirror::Mirror::from_config(&config)?);
         let symbols = crate::cache::symbol_index::SymbolIndex::load(crate::db::symbols::all(&*db.get()?)?);
         let urls = UrlGenerator::new(&config.public_base_url());
         let docs = Arc::new(FeedDocs::new(config.cache_dir(), urls.clone(), &config.cache)?);
@@ -54,6 +55,7 @@ impl AppState {
             pushes: Arc::default(),
             commit_gate: Arc::default(),
             symbols: Arc::new(symbols),
+            mirror,
         })
     }
 }

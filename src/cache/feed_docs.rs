@@ -37,6 +37,10 @@ pub struct DocSet {
     /// Versions that have an embedded readme / icon file.
     pub readmes: HashSet<String>,
     pub icons: HashSet<String>,
+    /// The upstream of a mirrored id: its version list and registration are the upstream's (these
+    /// documents hold only the versions fetched so far, served when the upstream is down).
+    #[serde(default)]
+    pub upstream: Option<String>,
     #[serde(skip)]
     pub dir: PathBuf,
     /// Modification time of the `CURRENT` pointer this set was read from or written with.
@@ -380,6 +384,7 @@ impl FeedDocs {
             versions: package.available().map(|v| v.version_lower.clone()).collect(),
             readmes: package.available().filter(|v| v.readme_file.is_some()).map(|v| v.version_lower.clone()).collect(),
             icons: package.available().filter(|v| v.icon_file.is_some()).map(|v| v.version_lower.clone()).collect(),
+            upstream: package.upstream.clone(),
             dir: PathBuf::new(),
             pointer: None,
         };
@@ -535,6 +540,7 @@ fn content_hash(documents: &[(PathBuf, Vec<u8>)], set: &DocSet) -> String {
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(bytes);
     }
+    hasher.update(set.upstream.as_deref().unwrap_or_default().as_bytes());
     for (label, list) in [("versions", &set.versions), ("readmes", &set.readmes), ("icons", &set.icons)] {
         let mut sorted: Vec<&String> = list.iter().collect();
         sorted.sort();

@@ -4,4 +4,5 @@
 pub mod downloads;
 pub mod feed_access;
 pub mod feed_docs;
+pub mod mirror;
 pub mod symbol_index;

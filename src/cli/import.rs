@@ -12,8 +12,16 @@ use std::path::PathBuf;
 pub struct ImportArgs {
     /// Folders (or single .nupkg files) to import: a file share feed, a NuGet.Server `Packages`
     /// folder or an `id/version/` tree.
-    #[arg(required = true)]
+    #[arg(required_unless_present = "from_feed", conflicts_with = "from_feed")]
     pub paths: Vec<PathBuf>,
+    /// Copy every package and version of a remote NuGet v3 feed (its service index URL) instead.
+    #[arg(long, value_name = "URL")]
+    pub from_feed: Option<String>,
+    /// Basic credentials for --from-feed (a password, an API key or a personal access token).
+    #[arg(long, requires = "from_feed", requires = "password")]
+    pub username: Option<String>,
+    #[arg(long, requires = "from_feed", requires = "username")]
+    pub password: Option<String>,
     /// Make this user the owner of newly imported ids (default: no owner; an admin assigns one later).
     #[arg(long)]
     pub owner: Option<String>,
@@ -79,6 +87,9 @@ pub fn run(args: &ImportArgs) -> Result<(), CliError> {
         None => None,
     };
     let principal = Principal::operator(owner, "import");
+    if let Some(url) = &args.from_feed {
+        return super::import_feed::run(&state, &principal, url, args.username.as_deref(), args.password.as_deref());
+    }
     let files = find_packages(&args.paths);
     let bar = ProgressBar::new(files.len() as u64);
     bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} {wide_msg}").map_err(anyhow::Error::from)?);

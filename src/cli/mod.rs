@@ -4,8 +4,11 @@ pub mod apikey;
 pub mod backup;
 pub mod check;
 pub mod import;
+mod import_feed;
 pub mod job;
+pub mod mirror;
 pub mod owner;
+pub mod prefix;
 mod progress;
 pub mod rescan;
 pub mod restore;
@@ -60,6 +63,12 @@ pub enum Command {
     /// Record, list and remove security advisories (served to restore audits).
     #[command(subcommand)]
     Advisory(advisory::AdvisoryCommand),
+    /// Reserve id prefixes for local publishing (never supplied by an upstream).
+    #[command(subcommand)]
+    Prefix(prefix::PrefixCommand),
+    /// Fetch packages from the [[upstream]] feeds ahead of time.
+    #[command(subcommand)]
+    Mirror(mirror::MirrorCommand),
 }
 
 /// Where the data lives; every command that touches data takes these.
@@ -132,6 +141,8 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Check(args) => check::run(&args),
         Command::Advisory(cmd) => advisory::run(cmd),
         Command::Retention(args) => retention::run(&args),
+        Command::Prefix(cmd) => prefix::run(cmd),
+        Command::Mirror(cmd) => mirror::run(cmd),
     }
 }
 

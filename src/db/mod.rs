@@ -21,6 +21,7 @@ pub mod sessions;
 mod status_column;
 pub mod support;
 pub mod symbols;
+pub mod upstreams;
 pub mod users;
 pub mod validation;
 pub mod version_order;

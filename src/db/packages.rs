@@ -344,7 +344,7 @@ pub fn load_summary(conn: &Connection, id_lower: &str) -> Result<Option<PackageR
 fn load_with(conn: &Connection, id_lower: &str, with_dependencies: bool) -> Result<Option<PackageRecord>, DbError> {
     let Some(row) = conn
         .query_row(
-            "SELECT id, package_id, id_lower, total_downloads, verified FROM packages WHERE id_lower = ?1",
+            "SELECT id, package_id, id_lower, total_downloads, verified, upstream FROM packages WHERE id_lower = ?1",
             [id_lower],
             |r| {
                 Ok((
@@ -353,6 +353,7 @@ fn load_with(conn: &Connection, id_lower: &str, with_dependencies: bool) -> Resu
                     r.get::<_, String>(2)?,
                     r.get::<_, i64>(3)?,
                     r.get::<_, bool>(4)?,
+                    r.get::<_, Option<String>>(5)?,
                 ))
             },
         )
@@ -360,7 +361,7 @@ fn load_with(conn: &Connection, id_lower: &str, with_dependencies: bool) -> Resu
     else {
         return Ok(None);
     };
-    let (key, package_id, id_lower, total_downloads, verified) = row;
+    let (key, package_id, id_lower, total_downloads, verified, upstream) = row;
     let sql = format!("SELECT {VERSION_COLUMNS} FROM package_versions v JOIN packages p ON p.id = v.package_key WHERE v.package_key = ?1");
     let mut stmt = conn.prepare_cached(&sql)?;
     let mut versions: Vec<VersionRecord> = stmt.query_map([key], version_from_row)?.collect::<Result<_, _>>()?;
@@ -374,7 +375,7 @@ fn load_with(conn: &Connection, id_lower: &str, with_dependencies: bool) -> Resu
         super::notices::attach(conn, key, &id_lower, &mut versions)?;
     }
     let owners = super::owners::owner_names(conn, key)?;
-    Ok(Some(PackageRecord { key, package_id, id_lower, total_downloads, verified, owners, versions }))
+    Ok(Some(PackageRecord { key, package_id, id_lower, total_downloads, verified, upstream, owners, versions }))
 }
 
 /// Ids (lowercase) the account owns, most downloaded first: what its profile page lists.

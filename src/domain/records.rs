@@ -108,6 +108,8 @@ pub struct PackageRecord {
     pub id_lower: String,
     pub total_downloads: i64,
     pub verified: bool,
+    /// The upstream a mirrored id was read through from; `None` for a local id.
+    pub upstream: Option<String>,
     pub owners: Vec<String>,
     /// Sorted ascending by NuGet version order.
     pub versions: Vec<VersionRecord>,

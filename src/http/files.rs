@@ -6,11 +6,14 @@
 //! README).
 use crate::cache::feed_docs::{CachedFile, DocSet, FeedDocs};
 use crate::error::AppError;
+use crate::services::mirror::fetch::FetchOutcome;
+use crate::services::mirror::CachedDocument;
 use crate::state::AppState;
 use actix_files::NamedFile;
 use actix_web::http::header::{self, ContentType, HeaderValue};
 use actix_web::{HttpRequest, HttpResponse};
 use std::path::Path;
+use std::sync::Arc;
 
 /// Rendered documents change only when their id changes; clients revalidate with the `ETag`.
 pub const DOCUMENT_CACHE: &str = "public, no-cache";
@@ -200,6 +203,43 @@ fn serve_cached(req: &HttpRequest, file: &CachedFile, cache: &'static str) -> Ht
     }
 }
 
+/// The documents of an id that hold this version. A local id answers from memory as before; a
+/// mirrored or unknown id not holding it reads the version through from its upstream first
+/// (`services::mirror::fetch`): any failure there is a 404, never a 5xx.
+pub async fn available_set(state: &AppState, id_lower: &str, version_lower: &str) -> Result<Arc<DocSet>, AppError> {
+    let set = state.docs.lookup(id_lower);
+    if let Some(set) = set.as_ref().filter(|s| s.versions.contains(version_lower)) {
+        return Ok(set.clone());
+    }
+    if set.is_some_and(|s| s.upstream.is_none()) || !state.mirror.enabled() {
+        return Err(not_found());
+    }
+    match crate::services::mirror::fetch::fetch_package(state, id_lower, version_lower).await {
+        Ok(FetchOutcome::Stored) => {}
+        Ok(_) => return Err(not_found()),
+        Err(e) => {
+            tracing::warn!(id = %id_lower, version = %version_lower, error = %e, "reading a package through from an upstream failed");
+            return Err(not_found());
+        }
+    }
+    state.docs.lookup(id_lower).filter(|s| s.versions.contains(version_lower)).ok_or_else(not_found)
+}
+
+/// Answers with a document read from an upstream (its own strong ETag), or 304.
+pub fn serve_upstream_document(req: &HttpRequest, doc: &CachedDocument) -> HttpResponse {
+    if if_none_match(req, &doc.etag) {
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, doc.etag.clone()))
+            .insert_header((header::CACHE_CONTROL, DOCUMENT_CACHE))
+            .finish();
+    }
+    HttpResponse::Ok()
+        .content_type(ContentType::json())
+        .insert_header((header::ETAG, doc.etag.clone()))
+        .insert_header((header::CACHE_CONTROL, DOCUMENT_CACHE))
+        .body(doc.bytes.clone())
+}
+
 /// Serves the `.nupkg` of an available id+version and counts the download (in memory).
 pub async fn serve_package(
     req: &HttpRequest,
@@ -207,10 +247,7 @@ pub async fn serve_package(
     id_lower: &str,
     version_lower: &str,
 ) -> Result<HttpResponse, AppError> {
-    let set = state.docs.lookup(id_lower).ok_or_else(not_found)?;
-    if !set.versions.contains(version_lower) {
-        return Err(not_found());
-    }
+    available_set(state, id_lower, version_lower).await?;
     let path = state.store.nupkg_path(id_lower, version_lower);
     let cached = match state.docs.cached_file(&path) {
         Some(file) => Some(file),

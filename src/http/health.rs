@@ -45,6 +45,19 @@ pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, AppError
             false
         }
     };
+    if state.mirror.enabled() {
+        // Never a 503: restores go on from the cache while an upstream is down.
+        let upstreams = state.mirror.report();
+        let failing: Vec<&str> =
+            upstreams.iter().filter(|u| u["status"] != "ok").filter_map(|u| u["name"].as_str()).collect();
+        if !failing.is_empty() {
+            body["warnings"] = json!([format!(
+                "upstream {} failing: cached packages are served (metadata may be stale), others answer 404",
+                failing.join(", ")
+            )]);
+        }
+        body["upstreams"] = json!(upstreams);
+    }
     let accepts_pushes = database_ok && matches!(disk, DiskState::Ok { .. });
     body["accepts_pushes"] = json!(accepts_pushes);
     body["status"] = json!(if accepts_pushes { "ok" } else { "unavailable" });

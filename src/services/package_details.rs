@@ -53,6 +53,8 @@ pub struct PackageDetails {
     /// False when the id has a listed available version but no search row; should never happen,
     /// since the push transaction indexes.
     pub indexed: bool,
+    /// For a version read through from an upstream: its name and when the file was fetched.
+    pub mirrored: Option<(String, String)>,
 }
 
 fn no_package(id: &str) -> AppError {
@@ -100,7 +102,11 @@ pub fn details(state: &AppState, id: &str, version: Option<&str>, viewer: Viewer
     let readme = if v.readme_file.is_some() { read_extra(state, &page, "readme")? } else { None };
     let has_listed = page.package.available().any(|v| v.listed);
     let indexed = !has_listed || db::search::is_indexed(&*state.conn()?, page.package.key)?;
-    Ok(PackageDetails { page, readme, indexed })
+    let mirrored = match page.package.upstream {
+        Some(_) => db::upstreams::mirror_source(&*state.conn()?, &page.package.id_lower, &v.version_lower)?,
+        None => None,
+    };
+    Ok(PackageDetails { page, readme, indexed, mirrored })
 }
 
 /// The embedded license file of a version, for its License page.

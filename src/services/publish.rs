@@ -105,6 +105,10 @@ fn publish_checked(
     // Cheap checks before any file is written; repeated inside the transaction, which decides.
     let existing = packages::find(&conn, &id_lower)?;
     let owners = existing.as_ref().map(|p| packages::owner_ids(&conn, p.key)).transpose()?;
+    // Before the owner check: a mirrored id has no owners, and the reason to give is this one.
+    if let Some(upstream) = db::upstreams::upstream_of(&conn, &id_lower)? {
+        return Err(mirrored_conflict(&id, &upstream));
+    }
     authorize(principal, PackageAction::Push, &id, owners.as_deref())?;
     let status = packages::version_status(&conn, &id_lower, &version_lower)?;
     if status == Some(VersionStatus::Deleted) {
@@ -133,7 +137,7 @@ fn publish_checked(
             }
         },
     };
-    let new = NewPackage { archive: &archive, hash: &hash, size, id: &id, version: &version };
+    let new = NewPackage { archive: &archive, hash: &hash, size, id: &id, version: &version, origin: None };
     commit(state, principal, &new, path, placement, ip)?;
     let published = Published { id, version };
     Ok(match placement {
@@ -159,6 +163,48 @@ struct NewPackage<'a> {
     size: u64,
     id: &'a str,
     version: &'a str,
+    /// Set for a version read through from an upstream.
+    origin: Option<&'a Origin>,
+}
+
+/// Where a mirrored version came from and what the upstream said of it.
+#[derive(Debug, Clone)]
+pub struct Origin {
+    pub upstream: String,
+    pub listed: bool,
+    /// RFC 3339, when the upstream gave a real date.
+    pub published: Option<String>,
+}
+
+/// Publishes a package file fetched from an upstream, already verified and scanned clean by
+/// `services::mirror::fetch`: stored, inserted and rendered exactly as a push, marked with its
+/// source. Refused when the id became local meanwhile (local wins). Blocking.
+pub fn publish_mirrored(
+    state: &AppState,
+    path: &Path,
+    archive: &PackageArchive,
+    hash: &str,
+    size: u64,
+    origin: &Origin,
+) -> Result<(), AppError> {
+    let id = archive.nuspec.id.as_str().to_owned();
+    let version = archive.nuspec.version.normalized();
+    let principal =
+        Principal { username: format!("upstream:{}", origin.upstream), is_admin: true, ..Principal::default() };
+    let _claim = state
+        .pushes
+        .claim(&archive.nuspec.id.lower(), &archive.nuspec.version.lower_normalized())
+        .ok_or_else(|| already_exists(&id, &version))?;
+    state.disk.check_writable(size)?;
+    let new = NewPackage { archive, hash, size, id: &id, version: &version, origin: Some(origin) };
+    commit(state, &principal, &new, path, Placement::Store, None)
+}
+
+/// Local wins: a push never adds versions to an id read through from an upstream.
+fn mirrored_conflict(id: &str, upstream: &str) -> AppError {
+    AppError::Conflict(format!(
+        "The id '{id}' is mirrored from the upstream '{upstream}'; local packages cannot use it. Exclude it from that upstream or choose another id."
+    ))
 }
 
 /// Stores the file (create-new) where `placement` says, then inserts and indexes the version in
@@ -196,7 +242,13 @@ fn commit(
             if let Err(denied) = authorize(principal, PackageAction::Push, id, owners.as_deref()) {
                 return Ok(Err(denied));
             }
-            let (package_key, _) = packages::find_or_create(tx, id, principal.account_id)?;
+            if let Some(refused) = local_wins(tx, new, existing.is_some())? {
+                return Ok(Err(refused));
+            }
+            let (package_key, created) = packages::find_or_create(tx, id, principal.account_id)?;
+            if created && new.origin.is_none() {
+                db::upstreams::set_verified_if_reserved(tx, package_key)?;
+            }
             db::validation::delete_failed(tx, package_key, &version_lower)?;
             let inserted = packages::insert_version(
                 tx,
@@ -218,18 +270,7 @@ fn commit(
                 db::validation::schedule_retry(tx, version_key, 1, next, "the virus scanner was unavailable")?;
             }
             packages::record_change(tx, package_key)?;
-            db::audit::record(
-                tx,
-                &db::audit::AuditEntry {
-                    actor_id: principal.account_id,
-                    actor_name: Some(&principal.username),
-                    ip,
-                    action: "package.push",
-                    package_id: Some(id),
-                    version: Some(version),
-                    detail: principal.key.as_ref().map(|k| format!("api key {}", k.key_id)).as_deref(),
-                },
-            )?;
+            record_push(tx, principal, new, (package_key, version_key), ip)?;
             Ok(Ok((package_key, version_key)))
         })
         .map_err(AppError::from)
@@ -276,6 +317,43 @@ fn commit(
         return Err(e);
     }
     Ok(())
+}
+
+/// The audit entry of a push or mirror, and a mirrored version's source marks.
+fn record_push(
+    tx: &rusqlite::Connection,
+    principal: &Principal,
+    new: &NewPackage<'_>,
+    (package_key, version_key): (i64, i64),
+    ip: Option<&str>,
+) -> Result<(), db::DbError> {
+    if let Some(origin) = new.origin {
+        let published = origin.published.as_deref();
+        db::upstreams::mark_mirrored(tx, package_key, version_key, &origin.upstream, origin.listed, published)?;
+    }
+    db::audit::record(
+        tx,
+        &db::audit::AuditEntry {
+            actor_id: principal.account_id,
+            actor_name: Some(&principal.username),
+            ip,
+            action: if new.origin.is_some() { "package.mirror" } else { "package.push" },
+            package_id: Some(new.id),
+            version: Some(new.version),
+            detail: principal.key.as_ref().map(|k| format!("api key {}", k.key_id)).as_deref(),
+        },
+    )
+}
+
+/// Local wins, in both directions: a mirrored version never joins a local id, a push never a
+/// mirrored one. Checked in the transaction, which decides.
+fn local_wins(tx: &rusqlite::Connection, new: &NewPackage<'_>, exists: bool) -> Result<Option<AppError>, db::DbError> {
+    let upstream = db::upstreams::upstream_of(tx, &new.archive.nuspec.id.lower())?;
+    Ok(match (new.origin, upstream) {
+        (None, Some(upstream)) => Some(mirrored_conflict(new.id, &upstream)),
+        (Some(_), None) if exists => Some(already_exists(new.id, new.version)),
+        _ => None,
+    })
 }
 
 /// Stores the upload where `placement` says. Files there that no row backs (left by a crash or a

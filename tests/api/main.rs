@@ -29,3 +29,4 @@ mod sessions;
 mod smtp_sink;
 mod symbols;
 mod upload_intake;
+mod upstream;

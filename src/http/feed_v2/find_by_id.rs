@@ -9,7 +9,8 @@ use crate::cache::feed_docs::AnswerKey;
 use crate::error::AppError;
 use crate::protocol::odata_query::QueryOptions;
 use crate::services::blocking;
-use crate::services::feed_v2::{self, Source};
+use crate::services::feed_v2::{self, FeedPage, Source};
+use crate::services::mirror;
 use crate::state::AppState;
 use actix_web::web::Bytes;
 use actix_web::HttpResponse;
@@ -19,6 +20,9 @@ pub async fn list(state: AppState, request: V2Request) -> Result<HttpResponse, A
     let key = cache_key(&state, &id, &request);
     if let Some(bytes) = key.as_ref().and_then(|k| state.docs.cached_answer(k)) {
         return Ok(feed_response(bytes));
+    }
+    if let Some(body) = upstream_answer(&state, &id, &request).await? {
+        return Ok(feed_response(body));
     }
     let source = Source::FindPackagesById { id };
     let rendering = state.clone();
@@ -32,6 +36,33 @@ pub async fn list(state: AppState, request: V2Request) -> Result<HttpResponse, A
         state.docs.cache_answer(key, body.clone());
     }
     Ok(feed_response(body))
+}
+
+/// The plain request for a mirrored or unknown id: the upstream's versions (a local id never
+/// gets here; with query options, or when no upstream answers, the database answers).
+async fn upstream_answer(state: &AppState, id: &str, request: &V2Request) -> Result<Option<Bytes>, AppError> {
+    let id_lower = id.to_ascii_lowercase();
+    if !state.mirror.enabled()
+        || request.options != QueryOptions::default()
+        || state.docs.lookup(&id_lower).is_some_and(|s| s.upstream.is_none())
+    {
+        return Ok(None);
+    }
+    let entries = match mirror::v2::entries(state, &id_lower, request.semver2).await {
+        Ok(Some(entries)) => entries,
+        Ok(None) => return Ok(None),
+        Err(e) => {
+            tracing::warn!(id = %id_lower, error = %e, "upstream v2 answer failed");
+            return Ok(None);
+        }
+    };
+    let (state, request) = (state.clone(), request.clone());
+    let body = blocking(move || {
+        let page = FeedPage { entries, count: None, next: None };
+        render_feed(&state, &request, "FindPackagesById", "FindPackagesById()", &page)
+    })
+    .await?;
+    Ok(Some(Bytes::from(body)))
 }
 
 /// The cache key of a plain request for an id that has documents; `None` when the request has

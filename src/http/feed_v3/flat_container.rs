@@ -2,6 +2,7 @@
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
 use crate::http::files::{self, not_found, IconFormat, PackageContent, PACKAGE_CACHE};
+use crate::services::mirror;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 
@@ -11,7 +12,19 @@ pub async fn versions(
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
     let id_lower = path.to_ascii_lowercase();
-    let set = state.docs.lookup(&id_lower).ok_or_else(not_found)?;
+    let set = state.docs.lookup(&id_lower);
+    // A local id: the rendered document, as always. A mirrored or unknown one: the upstream's
+    // list (with what was fetched here); the rendered one when the upstream cannot answer.
+    if set.as_ref().is_none_or(|s| s.upstream.is_some()) && state.mirror.enabled() {
+        let fetched: Vec<&String> = set.iter().flat_map(|s| s.versions.iter()).collect();
+        if let Some(doc) = mirror::metadata::flat_index(&state, &id_lower, &fetched).await.unwrap_or_else(|e| {
+            tracing::warn!(id = %id_lower, error = %e, "upstream version list failed");
+            None
+        }) {
+            return Ok(files::serve_upstream_document(&req, &doc));
+        }
+    }
+    let set = set.ok_or_else(not_found)?;
     files::serve_document(&req, &state.docs, &id_lower, &set, &set.flat_index(), false).await
 }
 
@@ -28,10 +41,7 @@ pub async fn file(
     if file_lower == format!("{id_lower}.{version_lower}.nupkg") {
         return files::serve_package(&req, &state, &id_lower, &version_lower).await;
     }
-    let set = state.docs.lookup(&id_lower).ok_or_else(not_found)?;
-    if !set.versions.contains(&version_lower) {
-        return Err(not_found());
-    }
+    let set = files::available_set(&state, &id_lower, &version_lower).await?;
     if file_lower == format!("{id_lower}.nuspec") {
         return files::serve_file(
             &req,

@@ -18,6 +18,8 @@ struct AdminPage {
     layout: Layout,
     o: Overview,
     base: String,
+    /// Each `[[upstream]]` with its hit, miss and error counts since start.
+    upstreams: Vec<(String, crate::upstream::health::HealthReport)>,
 }
 
 fn require_admin(account: &Account) -> Result<(), AppError> {
@@ -40,6 +42,7 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>, account: Account
         layout: Layout::new(&state, &req, "Administration"),
         o,
         base: state.urls.site_path_of("/admin"),
+        upstreams: state.mirror.upstreams.iter().map(|u| (u.name().to_owned(), u.health.report())).collect(),
     })
 }
 

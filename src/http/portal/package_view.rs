@@ -74,6 +74,8 @@ pub struct PackageView {
     pub newer_version: Option<String>,
     pub newer_prerelease: Option<String>,
     pub not_indexed: bool,
+    /// "Mirrored from the upstream '…', fetched …" for a read-through version.
+    pub mirrored: Option<String>,
     pub readme_html: Option<String>,
     pub release_notes: Option<String>,
     pub snippets: Vec<Snippet>,
@@ -261,6 +263,12 @@ impl PackageView {
             newer_version,
             newer_prerelease,
             not_indexed: !details.indexed,
+            mirrored: details.mirrored.as_ref().map(|(upstream, fetched)| {
+                format!(
+                    "Mirrored from the upstream '{upstream}', fetched {}.",
+                    fetched.replace('T', " ").trim_end_matches('Z')
+                )
+            }),
             readme_html: details.readme.as_deref().map(readme::render),
             release_notes: v.release_notes.clone().filter(|n| !n.trim().is_empty()),
             snippets: snippets::install(&package.package_id, &v.version_normalized),

@@ -1,0 +1,541 @@
+#!/usr/bin/env python3
+"""Upstream feeds against real servers on loopback (docs/upstreams.md).
+
+Two upstreams that no line of Galley serves for Galley: nginx serving a static v3 feed (service
+index, flat container and registration files this script writes once from real packages) and a
+second Galley with `require_auth` (Basic credentials). The Galley under test reads through from
+both; the real nuget.exe 5.8 (on mono) restores through it. Then both upstreams are stopped and a
+fresh global-packages folder restores the same graph from Galley's cache.
+
+Output: `PASS name` / `FAIL name: why` per case, then `N passed, M failed`; exit 0, 1 (a case
+failed) or 2 (setup impossible). Logs in target/upstream-tests/.
+
+Environment: GALLEY_BIN (default target/debug/galley), NUGET_EXE (nuget.exe 5.8), MONO,
+NGINX (default nginx on PATH or /usr/sbin/nginx), KEEP_TMP=1.
+Every process started here is stopped by its PID; every wait is bounded.
+"""
+import base64
+import glob
+import hashlib
+import io
+import json
+import os
+import shutil
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import traceback
+import urllib.error
+import urllib.request
+import uuid
+import zipfile
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+LOG_DIR = os.path.join(ROOT, "target", "upstream-tests")
+PASSWORD = "pw-123456"
+CMD_TIMEOUT = 240
+# Written in two pieces so this file is not itself reported by a scanner.
+EICAR = "X5O!P%@AP[4\\PZX54(P^)7CC)7}$" + "EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*"
+PROCS = []
+
+
+class Fail(Exception):
+    pass
+
+
+class SetupError(Exception):
+    pass
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(timeout=15)
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def http(method, url, data=None, headers=None, timeout=60):
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=timeout) as r:
+            return r.status, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read()
+    except (urllib.error.URLError, OSError) as e:
+        return None, str(e).encode()
+
+
+def sha512_b64(data):
+    return base64.b64encode(hashlib.sha512(data).digest()).decode()
+
+
+def nupkg(pid, version, deps=(), extra=None):
+    """A real package: nuspec, OPC parts and one file; `deps` are (id, range)."""
+    dep_xml = "".join('<dependency id="%s" version="%s" />' % d for d in deps)
+    nuspec = ('<?xml version="1.0" encoding="utf-8"?>\n'
+              '<package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd"><metadata>'
+              '<id>%s</id><version>%s</version><authors>test</authors><description>%s for the upstream tests</description>'
+              '<dependencies>%s</dependencies></metadata></package>' % (pid, version, pid, dep_xml))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("%s.nuspec" % pid, nuspec)
+        z.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+                   '<Default Extension="nuspec" ContentType="application/octet" /><Default Extension="txt" ContentType="application/octet" />'
+                   '<Default Extension="com" ContentType="application/octet" /></Types>')
+        z.writestr("tools/%s.txt" % pid.lower(), "%s %s\n" % (pid, version))
+        for name, body in (extra or {}).items():
+            z.writestr(name, body)
+    return buf.getvalue()
+
+
+class StaticFeed:
+    """Files of a v3 feed under www/v3/, served by nginx with its own prefix and config."""
+
+    def __init__(self, work, port):
+        self.dir = os.path.join(work, "nginx")
+        self.www = os.path.join(self.dir, "www")
+        self.base = "http://127.0.0.1:%d/v3" % port
+        self.port = port
+        self.packages = {}
+
+    def add(self, pid, version, data, deps=(), published="2024-01-02T03:04:05+00:00", hash_override=None):
+        self.packages.setdefault(pid, []).append((version, data, deps, published, hash_override))
+
+    def write(self):
+        v3 = os.path.join(self.www, "v3")
+        os.makedirs(v3, exist_ok=True)
+        flat, reg = self.base + "/flat/", self.base + "/reg/"
+        with open(os.path.join(v3, "index.json"), "w") as f:
+            json.dump({"version": "3.0.0", "resources": [
+                {"@id": flat, "@type": "PackageBaseAddress/3.0.0"},
+                {"@id": reg, "@type": "RegistrationsBaseUrl"},
+                {"@id": reg, "@type": "RegistrationsBaseUrl/3.6.0"},
+            ]}, f)
+        for pid, versions in self.packages.items():
+            low = pid.lower()
+            os.makedirs(os.path.join(v3, "flat", low), exist_ok=True)
+            os.makedirs(os.path.join(v3, "reg", low), exist_ok=True)
+            with open(os.path.join(v3, "flat", low, "index.json"), "w") as f:
+                json.dump({"versions": [v for v, *_ in versions]}, f)
+            leaves = []
+            for version, data, deps, published, hash_override in versions:
+                d = os.path.join(v3, "flat", low, version)
+                os.makedirs(d, exist_ok=True)
+                with open(os.path.join(d, "%s.%s.nupkg" % (low, version)), "wb") as f:
+                    f.write(data)
+                leaf_url = "%s%s/%s.json" % (reg, low, version)
+                entry = {"@id": leaf_url + "#catalogEntry", "id": pid, "version": version, "listed": True,
+                         "published": published, "authors": "test", "description": pid,
+                         "packageHash": hash_override or sha512_b64(data), "packageHashAlgorithm": "SHA512",
+                         "dependencyGroups": [{"dependencies": [{"id": i, "range": r} for i, r in deps]}] if deps else []}
+                content = "%s%s/%s/%s.%s.nupkg" % (flat, low, version, low, version)
+                leaf = {"@id": leaf_url, "catalogEntry": entry, "listed": True, "packageContent": content,
+                        "published": published, "registration": "%s%s/index.json" % (reg, low)}
+                with open(os.path.join(v3, "reg", low, "%s.json" % version), "w") as f:
+                    json.dump(leaf, f)
+                leaves.append({"@id": leaf_url, "catalogEntry": entry, "packageContent": content,
+                               "registration": "%s%s/index.json" % (reg, low)})
+            index = {"@id": "%s%s/index.json" % (reg, low), "count": 1, "items": [{
+                "@id": "%s%s/index.json#page/%s/%s" % (reg, low, versions[0][0], versions[-1][0]),
+                "count": len(leaves), "lower": versions[0][0], "upper": versions[-1][0], "items": leaves}]}
+            with open(os.path.join(v3, "reg", low, "index.json"), "w") as f:
+                json.dump(index, f)
+
+    def start(self):
+        nginx = os.environ.get("NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
+        if not os.path.exists(nginx):
+            raise SetupError("nginx not found (test.sh installs it)")
+        os.makedirs(os.path.join(self.dir, "logs"), exist_ok=True)
+        user = "user root root;\n" if os.geteuid() == 0 else ""
+        conf = os.path.join(self.dir, "nginx.conf")
+        with open(conf, "w") as f:
+            f.write("%sworker_processes 1;\ndaemon off;\npid %s/nginx.pid;\nerror_log %s/logs/error.log;\n"
+                    "events { worker_connections 64; }\nhttp {\n  access_log %s/logs/access.log;\n"
+                    "  types { application/json json; application/octet-stream nupkg; }\n"
+                    "  server { listen 127.0.0.1:%d; root %s; }\n}\n"
+                    % (user, self.dir, self.dir, self.dir, self.port, self.www))
+        self.proc = subprocess.Popen([nginx, "-p", self.dir, "-c", conf], stdin=subprocess.DEVNULL,
+                                     stdout=subprocess.DEVNULL, stderr=open(os.path.join(self.dir, "logs", "stderr.log"), "ab"))
+        PROCS.append(self.proc)
+        wait_for(self.proc, self.base + "/index.json", "nginx")
+
+
+def wait_for(proc, url, what, headers=None):
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SetupError("%s exited with %d before answering" % (what, proc.returncode))
+        status, _ = http("GET", url, headers=headers, timeout=2)
+        if status == 200:
+            return
+        time.sleep(0.2)
+    raise SetupError("%s did not answer %s within 30 s" % (what, url))
+
+
+class Galley:
+    def __init__(self, bin_, work, name, config=""):
+        self.bin, self.name = bin_, name
+        self.port = free_port()
+        self.base = "http://127.0.0.1:%d" % self.port
+        self.data = os.path.join(work, name + "-data")
+        self.conf = os.path.join(work, name + ".toml")
+        self.log = os.path.join(LOG_DIR, name + ".log")
+        with open(self.conf, "w") as f:
+            f.write('listen = "127.0.0.1:%d"\ndata_dir = "%s"\n[accounts]\nbcrypt_cost = 4\n%s' % (self.port, self.data, config))
+
+    def env(self):
+        env = {k: v for k, v in os.environ.items() if not k.startswith("GALLEY_")}
+        env["GALLEY_LOG"] = "info"
+        return env
+
+    def cli(self, *args, stdin=None):
+        p = subprocess.run([self.bin] + list(args) + ["--config", self.conf], input=stdin, capture_output=True,
+                           text=True, timeout=120, env=self.env())
+        with open(self.log, "a") as f:
+            f.write("$ galley %s\n[exit %d]\n%s%s\n" % (" ".join(args), p.returncode, p.stdout, p.stderr))
+        return p
+
+    def start(self, headers=None):
+        self.out = open(self.log, "ab")
+        self.proc = subprocess.Popen([self.bin, "serve", "--config", self.conf], stdout=self.out,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=self.env())
+        PROCS.append(self.proc)
+        wait_for(self.proc, self.base + "/health", "galley " + self.name, headers)
+
+    def user_and_key(self, user):
+        p = self.cli("user", "add", user, "--email", user + "@example.com", "--password-stdin", stdin=PASSWORD + "\n")
+        if p.returncode != 0:
+            raise SetupError("galley user add: " + p.stderr)
+        p = self.cli("apikey", "create", "--user", user, "--name", "ci")
+        lines = [l.strip() for l in p.stdout.splitlines() if l.strip()]
+        if p.returncode != 0 or not lines:
+            raise SetupError("galley apikey create: " + p.stderr)
+        return lines[-1]
+
+    def push(self, key, data):
+        boundary = uuid.uuid4().hex
+        body = (("--%s\r\nContent-Disposition: form-data; name=\"package\"; filename=\"p.nupkg\"\r\n"
+                 "Content-Type: application/octet-stream\r\n\r\n" % boundary).encode() + data
+                + ("\r\n--%s--\r\n" % boundary).encode())
+        status, resp = http("PUT", self.base + "/api/v2/package", body, {
+            "X-NuGet-ApiKey": key, "Content-Type": "multipart/form-data; boundary=%s" % boundary})
+        if status not in (201, 202):
+            raise SetupError("push to %s: %s %s" % (self.name, status, resp[:200]))
+
+
+class Suite:
+    def __init__(self):
+        self.galley_bin = os.environ.get("GALLEY_BIN") or os.path.join(ROOT, "target", "debug", "galley")
+        self.mono = os.environ.get("MONO") or shutil.which("mono")
+        exe = os.environ.get("NUGET_EXE") or next(iter(glob.glob(os.path.join(ROOT, "target", "test-tools", "node_modules", "nuget-exe", "*.exe"))), None)
+        if not os.path.exists(self.galley_bin):
+            raise SetupError("galley binary not found at %s (cargo build)" % self.galley_bin)
+        if not self.mono or not exe:
+            raise SetupError("mono and nuget.exe 5.8 are needed (test.sh installs them; set NUGET_EXE)")
+        self.nuget_exe = exe
+        self.work = tempfile.mkdtemp(prefix="galley-upstream-")
+        os.chmod(self.work, 0o755)
+        self.results = []
+        self.bytes = {}
+
+    # ---- setup
+
+    def setup(self):
+        os.makedirs(LOG_DIR, exist_ok=True)
+        feed = StaticFeed(self.work, free_port())
+        pk = lambda pid, v, deps=(), extra=None: self.bytes.setdefault((pid.lower(), v), nupkg(pid, v, deps, extra))
+        feed.add("Up.App", "1.0.0", pk("Up.App", "1.0.0", [("Up.Lib", "1.0.0"), ("Auth.Dep", "1.0.0")]),
+                 deps=[("Up.Lib", "[1.0.0, )"), ("Auth.Dep", "[1.0.0, )")])
+        feed.add("Up.Lib", "1.0.0", pk("Up.Lib", "1.0.0"))
+        feed.add("Up.Lib", "1.1.0", pk("Up.Lib", "1.1.0"))
+        feed.add("Up.Tool", "2.0.0", pk("Up.Tool", "2.0.0", [("Up.ToolDep", "1.0.0")]), deps=[("Up.ToolDep", "[1.0.0, )")])
+        feed.add("Up.ToolDep", "1.0.0", pk("Up.ToolDep", "1.0.0"))
+        feed.add("Up.Never", "1.0.0", pk("Up.Never", "1.0.0"))
+        feed.add("Conf.Internal", "99.0.0", pk("Conf.Internal", "99.0.0"))
+        feed.add("Excl.Pkg", "1.0.0", pk("Excl.Pkg", "1.0.0"))
+        feed.add("Rsv.Core", "1.0.0", pk("Rsv.Core", "1.0.0"))
+        feed.add("Bad.Virus", "1.0.0", pk("Bad.Virus", "1.0.0", extra={"tools/eicar.com": EICAR}))
+        feed.add("Bad.Hash", "1.0.0", pk("Bad.Hash", "1.0.0"), hash_override=sha512_b64(b"other bytes"))
+        feed.write()
+        feed.start()
+        self.feed = feed
+
+        private = Galley(self.galley_bin, self.work, "upstream-galley", "[feed]\nrequire_auth = true\n")
+        key = private.user_and_key("carol")
+        auth = {"Authorization": "Basic " + base64.b64encode(("carol:" + PASSWORD).encode()).decode()}
+        private.start(auth)
+        private.push(key, pk("Auth.Dep", "1.0.0"))
+        for pid, v in (("Imp.A", "1.0.0"), ("Imp.A", "1.1.0"), ("Imp.B", "2.0.0-beta.1"), ("Imp.C", "3.0.0")):
+            private.push(key, pk(pid, v))
+        status, _ = http("DELETE", private.base + "/api/v2/package/Imp.A/1.1.0", headers={"X-NuGet-ApiKey": key})
+        if status not in (200, 204):
+            raise SetupError("unlisting Imp.A 1.1.0 on the source feed: %s" % status)
+        self.private = private
+
+        upstreams = ('[[upstream]]\nname = "static"\nurl = "%s/index.json"\nexclude = ["Excl.*"]\n'
+                     'metadata_ttl_minutes = 0\ntimeout_seconds = 5\n'
+                     '[[upstream]]\nname = "private"\nurl = "%s/v3/index.json"\ninclude = ["Auth.*"]\n'
+                     'username = "carol"\npassword = "%s"\nmetadata_ttl_minutes = 0\ntimeout_seconds = 5\n'
+                     % (feed.base, private.base, PASSWORD))
+        galley = Galley(self.galley_bin, self.work, "galley", '[scan]\nscanner = "builtin"\n' + upstreams)
+        self.key = galley.user_and_key("alice")
+        if galley.cli("prefix", "reserve", "Rsv.").returncode != 0:
+            raise SetupError("galley prefix reserve failed")
+        galley.start()
+        self.local_conf = nupkg("Conf.Internal", "1.0.0")
+        galley.push(self.key, self.local_conf)
+        self.galley = galley
+        self.v3 = galley.base + "/v3/index.json"
+
+    # ---- helpers
+
+    def nuget_install(self, name, pid, version, out):
+        case = os.path.join(self.work, "cases", name)
+        os.makedirs(os.path.join(case, "tmp"), exist_ok=True)
+        cfg = os.path.join(case, "NuGet.Config")
+        with open(cfg, "w") as f:
+            f.write('<?xml version="1.0" encoding="utf-8"?><configuration><packageSources><clear />'
+                    '</packageSources></configuration>')
+        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("NUGET_") and "proxy" not in k.lower()}
+        env.update({"HOME": os.path.join(case, "home"), "NUGET_PACKAGES": os.path.join(case, "global-packages"),
+                    "NUGET_HTTP_CACHE_PATH": os.path.join(case, "http-cache"), "TMPDIR": os.path.join(case, "tmp"),
+                    "XDG_CONFIG_HOME": os.path.join(case, "home", ".config")})
+        args = [self.mono, self.nuget_exe, "install", pid, "-Source", self.v3, "-OutputDirectory", out, "-NoCache",
+                "-DirectDownload", "-NonInteractive", "-ConfigFile", cfg]
+        if version:
+            args += ["-Version", version]
+        p = subprocess.run(args, capture_output=True, timeout=CMD_TIMEOUT, cwd=case, env=env, stdin=subprocess.DEVNULL)
+        output = (p.stdout + p.stderr).decode("utf-8", "replace")
+        with open(os.path.join(LOG_DIR, "nuget.log"), "a") as f:
+            f.write("$ nuget install %s %s\n[exit %d]\n%s\n" % (pid, version or "", p.returncode, output))
+        if p.returncode != 0:
+            raise Fail("nuget install %s exited %d: %s" % (pid, p.returncode, output.strip().splitlines()[-3:]))
+
+    def installed(self, out, expected):
+        for pid, version in expected:
+            path = os.path.join(out, "%s.%s" % (pid, version), "%s.%s.nupkg" % (pid, version))
+            if not os.path.exists(path):
+                raise Fail("%s %s not installed (have %s)" % (pid, version, sorted(os.listdir(out))))
+            with open(path, "rb") as f:
+                if f.read() != self.bytes[(pid.lower(), version)]:
+                    raise Fail("%s %s installed is not byte-identical to the upstream's" % (pid, version))
+
+    def get(self, path):
+        return http("GET", self.galley.base + path)
+
+    def expect(self, path, status, body=None):
+        got, data = self.get(path)
+        if got != status:
+            raise Fail("GET %s -> %s, expected %s: %s" % (path, got, status, data[:200]))
+        if body is not None and json.loads(data) != body:
+            raise Fail("GET %s -> %s, expected %s" % (path, data[:300], body))
+        return data
+
+    def audit(self, action):
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(self.galley.data, "galley.db"), uri=True, timeout=10)
+        try:
+            return db.execute("SELECT package_id, version, detail FROM audit_log WHERE action = ?", (action,)).fetchall()
+        finally:
+            db.close()
+
+    def case(self, name, fn):
+        try:
+            fn()
+            self.results.append((name, None))
+            print("PASS %s" % name, flush=True)
+        except Fail as e:
+            self.results.append((name, str(e)))
+            print("FAIL %s: %s" % (name, e), flush=True)
+        except Exception:  # a bug in the harness is a failure too, with its trace
+            self.results.append((name, traceback.format_exc()))
+            print("FAIL %s: %s" % (name, traceback.format_exc()), flush=True)
+
+    # ---- cases
+
+    def restore_through_two_upstreams(self):
+        out = os.path.join(self.work, "out-online")
+        self.nuget_install("online", "Up.App", "1.0.0", out)
+        self.installed(out, [("Up.App", "1.0.0"), ("Up.Lib", "1.0.0"), ("Auth.Dep", "1.0.0")])
+        # Served like a local package from here on: its own ETag, the static path.
+        self.expect("/v3/flatcontainer/up.lib/index.json", 200, {"versions": ["1.0.0", "1.1.0"]})
+        page = self.expect("/packages/Up.Lib/1.0.0", 200).decode()
+        notice = page[page.find("Mirrored from the upstream"):][:80]
+        if "static" not in notice or "fetched 20" not in notice:
+            raise Fail("the package page does not say where Up.Lib came from and when: %r" % notice)
+        mirrored = self.audit("package.mirror")
+        if {(p.lower(), v) for p, v, _ in mirrored} < {("up.app", "1.0.0"), ("up.lib", "1.0.0"), ("auth.dep", "1.0.0")}:
+            raise Fail("the fetched versions are not recorded as mirrored: %s" % mirrored)
+
+    def v2_reads_through(self):
+        feed = self.expect("/api/v2/FindPackagesById()?id='Up.Lib'&semVerLevel=2.0.0", 200).decode()
+        for v in ("1.0.0", "1.1.0"):
+            if "<d:Version>%s</d:Version>" % v not in feed:
+                raise Fail("FindPackagesById(Up.Lib) lacks %s: %s" % (v, feed[:400]))
+        entry = self.expect("/api/v2/Packages(Id='Up.Lib',Version='1.1.0')", 200).decode()
+        if "/api/v2/package/Up.Lib/1.1.0" not in entry and "/api/v2/package/up.lib/1.1.0" not in entry.lower():
+            raise Fail("the entry's download link is not this server's: %s" % entry[:400])
+        self.expect("/api/v2/Packages(Id='Up.Lib',Version='9.9.9')", 404)
+        for pid in ("Excl.Pkg", "Rsv.Core"):
+            feed = self.expect("/api/v2/FindPackagesById()?id='%s'" % pid, 200).decode()
+            if "<entry" in feed:
+                raise Fail("FindPackagesById(%s) lists an upstream version: %s" % (pid, feed[:300]))
+        conf = self.expect("/api/v2/FindPackagesById()?id='Conf.Internal'", 200).decode()
+        if "99.0.0" in conf or "<d:Version>1.0.0</d:Version>" not in conf:
+            raise Fail("FindPackagesById(Conf.Internal) is not the local versions only: %s" % conf[:400])
+
+    def local_wins(self):
+        self.expect("/v3/flatcontainer/conf.internal/index.json", 200, {"versions": ["1.0.0"]})
+        self.expect("/v3/flatcontainer/conf.internal/99.0.0/conf.internal.99.0.0.nupkg", 404)
+        out = os.path.join(self.work, "out-local")
+        self.nuget_install("local", "Conf.Internal", None, out)
+        path = os.path.join(out, "Conf.Internal.1.0.0", "Conf.Internal.1.0.0.nupkg")
+        if not os.path.exists(path) or open(path, "rb").read() != self.local_conf:
+            raise Fail("the local Conf.Internal 1.0.0 was not the one installed (%s)" % os.listdir(out))
+
+    def excluded_id_is_404(self):
+        self.expect("/v3/flatcontainer/excl.pkg/index.json", 404)
+        self.expect("/v3/flatcontainer/excl.pkg/1.0.0/excl.pkg.1.0.0.nupkg", 404)
+        self.expect("/v3/registration-gz-semver2/excl.pkg/index.json", 404)
+
+    def reserved_prefix_never_upstream(self):
+        self.expect("/v3/flatcontainer/rsv.core/index.json", 404)
+        self.expect("/v3/flatcontainer/rsv.core/1.0.0/rsv.core.1.0.0.nupkg", 404)
+        self.expect("/v3/registration/rsv.core/index.json", 404)
+        bad = self.galley.cli("prefix", "reserve", "Rsv/*")
+        if bad.returncode == 0 or "'Rsv/*' is not an id prefix" not in bad.stderr:
+            raise Fail("a bad prefix was accepted: %s %s" % (bad.returncode, bad.stderr))
+        listed = self.galley.cli("prefix", "list").stdout
+        if not listed.startswith("Rsv.\t"):
+            raise Fail("prefix list: %r" % listed)
+
+    def eicar_is_never_served(self):
+        for _ in range(2):
+            self.expect("/v3/flatcontainer/bad.virus/1.0.0/bad.virus.1.0.0.nupkg", 404)
+        refused = self.audit("upstream.refused")
+        if len(refused) != 1 or refused[0][0] != "Bad.Virus" or "Eicar" not in refused[0][2]:
+            raise Fail("the refusal is not recorded once in the audit log: %s" % refused)
+        if os.path.exists(os.path.join(self.galley.data, "packages", "bad.virus")):
+            raise Fail("the infected package was stored")
+
+    def wrong_hash_is_refused(self):
+        self.expect("/v3/flatcontainer/bad.hash/1.0.0/bad.hash.1.0.0.nupkg", 404)
+        if os.path.exists(os.path.join(self.galley.data, "packages", "bad.hash")):
+            raise Fail("a package whose SHA-512 differs from the upstream's was stored")
+
+    def mirror_fetch_with_dependencies(self):
+        p = self.galley.cli("mirror", "fetch", "Up.Tool", "--with-dependencies")
+        if p.returncode != 0 or "2 stored, 0 local, 0 failed." not in p.stdout:
+            raise Fail("mirror fetch: exit %d, %s %s" % (p.returncode, p.stdout, p.stderr))
+
+    def versions_of(self, data_dir):
+        db = sqlite3.connect("file:%s?mode=ro" % os.path.join(data_dir, "galley.db"), uri=True, timeout=10)
+        try:
+            return db.execute("SELECT p.id_lower, v.version_lower, v.hash_sha512, v.listed, v.status FROM package_versions v "
+                              "JOIN packages p ON p.id = v.package_key ORDER BY 1, 2").fetchall()
+        finally:
+            db.close()
+
+    def import_from_feed(self):
+        target = Galley(self.galley_bin, self.work, "import-target")
+        args = ("import", "--from-feed", self.private.base + "/v3/index.json", "--username", "carol", "--password", PASSWORD)
+        # Interrupted once the first version is in, then run again to the end.
+        proc = subprocess.Popen([target.bin] + list(args) + ["--config", target.conf], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env=target.env())
+        PROCS.append(proc)
+        deadline = time.time() + 60
+        while time.time() < deadline and proc.poll() is None:
+            if os.path.exists(os.path.join(target.data, "galley.db")):
+                try:
+                    if self.versions_of(target.data):
+                        break
+                except sqlite3.Error:
+                    pass
+            time.sleep(0.05)
+        interrupted = proc.poll() is None
+        if interrupted:
+            proc.kill()
+        proc.wait(timeout=15)
+        p = target.cli(*args)
+        if p.returncode != 0 or "0 failed" not in p.stdout:
+            raise Fail("import --from-feed: exit %d, %s %s" % (p.returncode, p.stdout, p.stderr))
+        source = [r[:4] for r in self.versions_of(self.private.data)]
+        copied = [r[:4] for r in self.versions_of(target.data)]
+        if copied != source:
+            raise Fail("the copy differs from the source (interrupted: %s):\n%s\n%s" % (interrupted, copied, source))
+        again = target.cli(*args)
+        if again.returncode != 0 or "Copied 0 versions, skipped %d already here, 0 failed." % len(source) not in again.stdout:
+            raise Fail("a third run copied again: %s %s" % (again.stdout, again.stderr))
+        bad = target.cli("import", "--from-feed", "ftp://example/index.json")
+        if bad.returncode == 0 or "--from-feed: url = 'ftp://example/index.json' must be the http(s) URL" not in bad.stderr:
+            raise Fail("a bad feed URL: exit %d, %s" % (bad.returncode, bad.stderr))
+
+    def offline_restore_from_cache(self):
+        stop(self.feed.proc)
+        stop(self.private.proc)
+        out = os.path.join(self.work, "out-offline")
+        self.nuget_install("offline", "Up.App", "1.0.0", out)
+        self.installed(out, [("Up.App", "1.0.0"), ("Up.Lib", "1.0.0"), ("Auth.Dep", "1.0.0")])
+        self.nuget_install("offline-tool", "Up.Tool", "2.0.0", out)
+        self.installed(out, [("Up.Tool", "2.0.0"), ("Up.ToolDep", "1.0.0")])
+        # Never cached: 404, not a 5xx, while the upstream is down (and backed off).
+        for path in ("/v3/flatcontainer/up.never/index.json", "/v3/flatcontainer/up.never/1.0.0/up.never.1.0.0.nupkg",
+                     "/v3/registration/up.never/index.json"):
+            self.expect(path, 404)
+        health = json.loads(self.expect("/health", 200))
+        if not any("failing" in w for w in health.get("warnings", [])):
+            raise Fail("/health carries no warning about the failing upstreams: %s" % health)
+
+    def offline_after_a_restart(self):
+        # Nothing in memory any more: the rendered documents of the fetched versions answer.
+        stop(self.galley.proc)
+        self.galley.start()
+        self.expect("/v3/flatcontainer/up.lib/index.json", 200, {"versions": ["1.0.0"]})
+        out = os.path.join(self.work, "out-restarted")
+        self.nuget_install("restarted", "Up.App", "1.0.0", out)
+        self.installed(out, [("Up.App", "1.0.0"), ("Up.Lib", "1.0.0"), ("Auth.Dep", "1.0.0")])
+        self.expect("/v3/flatcontainer/up.never/1.0.0/up.never.1.0.0.nupkg", 404)
+
+    def run(self):
+        try:
+            self.setup()
+        except SetupError as e:
+            print("SETUP FAILED: %s" % e)
+            return 2
+        for name in ("restore_through_two_upstreams", "v2_reads_through", "local_wins", "excluded_id_is_404", "reserved_prefix_never_upstream",
+                     "eicar_is_never_served", "wrong_hash_is_refused", "mirror_fetch_with_dependencies", "import_from_feed",
+                     "offline_restore_from_cache", "offline_after_a_restart"):
+            self.case(name, getattr(self, name))
+        failed = [n for n, e in self.results if e]
+        print("%d passed, %d failed" % (len(self.results) - len(failed), len(failed)))
+        return 1 if failed else 0
+
+
+def main():
+    suite = Suite()
+    try:
+        return suite.run()
+    finally:
+        for proc in PROCS:
+            stop(proc)
+        if os.environ.get("KEEP_TMP") == "1":
+            print("kept %s" % suite.work)
+        else:
+            shutil.rmtree(suite.work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
