@@ -34,6 +34,7 @@ fn a_paged_registration_keeps_its_shape() {
         id_lower: "golden.many".into(),
         total_downloads: 0,
         verified: false,
+        upstream: None,
         owners: vec!["golden".into()],
         versions: (0..=INLINE_LIMIT).map(version).collect(),
     };
