@@ -106,13 +106,9 @@ fn audit(
     db::audit::record(
         tx,
         &db::audit::AuditEntry {
-            actor_id: p.account_id,
-            actor_name: Some(&p.username),
-            ip,
-            action,
             package_id: Some(package_id),
-            version: None,
             detail: Some(detail),
+            ..super::audit::by(p, ip, action)
         },
     )
 }

@@ -6,6 +6,20 @@ use crate::error::AppError;
 use rusqlite::Connection;
 use serde::Serialize;
 
+/// The audit entry of what `p` did, for a caller that adds the package, version or detail (and
+/// records it inside its own transaction).
+pub fn by<'a>(p: &'a Principal, ip: Option<&'a str>, action: &'a str) -> db::audit::AuditEntry<'a> {
+    db::audit::AuditEntry {
+        actor_id: p.account_id,
+        actor_name: Some(&p.username),
+        ip,
+        action,
+        package_id: None,
+        version: None,
+        detail: None,
+    }
+}
+
 /// Records what `p` did. `package` and `detail` are optional context.
 pub fn record(
     conn: &Connection,
@@ -15,18 +29,7 @@ pub fn record(
     package: Option<&str>,
     detail: Option<&str>,
 ) -> Result<(), AppError> {
-    db::audit::record(
-        conn,
-        &db::audit::AuditEntry {
-            actor_id: p.account_id,
-            actor_name: Some(&p.username),
-            ip,
-            action,
-            package_id: package,
-            version: None,
-            detail,
-        },
-    )?;
+    db::audit::record(conn, &db::audit::AuditEntry { package_id: package, detail, ..by(p, ip, action) })?;
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! Owners deprecate versions (nuget.org's reasons, message, alternate package) or withdraw a
 //! deprecation; the registration leaves of every hive carry it as soon as the call returns.
+use super::audit;
 use super::permissions::{authorize, PackageAction, Principal};
 use crate::db::{self, notices, packages};
 use crate::domain::deprecation::Deprecation;
@@ -49,13 +50,10 @@ pub fn apply(
         db::audit::record(
             tx,
             &db::audit::AuditEntry {
-                actor_id: principal.account_id,
-                actor_name: Some(&principal.username),
-                ip,
-                action,
                 package_id: Some(&package.package_id),
                 version: Some(&parsed.normalized()),
                 detail: detail.as_deref(),
+                ..audit::by(principal, ip, action)
             },
         )?;
         Ok(Ok(()))

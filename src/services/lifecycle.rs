@@ -1,4 +1,5 @@
 //! Unlist, relist and delete: what nuget.org's DELETE and POST on the publish resource do.
+use super::audit;
 use super::permissions::{authorize, PackageAction, Principal};
 use crate::config::DeleteMode;
 use crate::db::{self, packages};
@@ -74,13 +75,10 @@ pub fn apply(
         db::audit::record(
             tx,
             &db::audit::AuditEntry {
-                actor_id: principal.account_id,
-                actor_name: Some(&principal.username),
-                ip,
-                action: change.action(),
                 package_id: Some(&package.package_id),
                 version: Some(&version.normalized()),
                 detail: None,
+                ..audit::by(principal, ip, change.action())
             },
         )?;
         Ok(Ok(()))

@@ -1,6 +1,7 @@
 //! Publishing a package: parse → authorize → scan (sync mode) → store (create-new) → insert +
 //! index in one transaction → render the id's feed documents. Used by v2/v3 push, the portal
 //! upload and import. Uploads that wait for a scan are held outside the store (`services::validation`).
+use super::audit;
 use super::package_file::{inspect, store_extras};
 use super::permissions::{authorize, PackageAction, Principal};
 use super::validation;
@@ -334,13 +335,10 @@ fn record_push(
     db::audit::record(
         tx,
         &db::audit::AuditEntry {
-            actor_id: principal.account_id,
-            actor_name: Some(&principal.username),
-            ip,
-            action: if new.origin.is_some() { "package.mirror" } else { "package.push" },
             package_id: Some(new.id),
             version: Some(new.version),
             detail: principal.key.as_ref().map(|k| format!("api key {}", k.key_id)).as_deref(),
+            ..audit::by(principal, ip, if new.origin.is_some() { "package.mirror" } else { "package.push" })
         },
     )
 }

@@ -4,6 +4,7 @@
 //! package. Then the virus scan, and only then the files beside the package and the index rows,
 //! so a refused or infected upload leaves the previous symbols in place. Used by the push route
 //! and `galley import`.
+use super::audit;
 use super::package_file;
 use super::permissions::{authorize, PackageAction, Principal};
 use super::publish::Published;
@@ -100,13 +101,10 @@ pub fn publish_symbols(
         db::audit::record(
             tx,
             &db::audit::AuditEntry {
-                actor_id: principal.account_id,
-                actor_name: Some(&principal.username),
-                ip,
-                action: "symbols.push",
                 package_id: Some(&package.package_id),
                 version: Some(&version),
                 detail: principal.key.as_ref().map(|k| format!("api key {}", k.key_id)).as_deref(),
+                ..audit::by(principal, ip, "symbols.push")
             },
         )?;
         Ok(old)

@@ -4,6 +4,7 @@
 //!
 //! Every state change goes through here with its side effects together: status, search index and
 //! audit in one transaction, then the rendered feed documents, the bytes, and the notice.
+use super::audit;
 use super::package_file;
 use super::permissions::Principal;
 use crate::db::validation::{self as vdb, ScanTarget};
@@ -160,13 +161,10 @@ pub fn refuse_upload(
     db::audit::record(
         &conn,
         &AuditEntry {
-            actor_id: principal.account_id,
-            actor_name: Some(&principal.username),
-            ip,
-            action: "package.push_refused",
             package_id: Some(id),
             version: Some(version),
             detail: Some(&found_reason(signature)),
+            ..audit::by(principal, ip, "package.push_refused")
         },
     )?;
     keep_or_drop_infected(state, id_lower, version_lower, upload)?;
