@@ -72,9 +72,15 @@ fn the_dry_run_lists_the_job_unlists_and_the_feeds_follow() {
     assert_eq!(listed.len(), 14, "{listed:?}");
     assert!(listed.contains(&"2.0.0-ci.5") && listed.contains(&"1.0.0") && !listed.contains(&"2.0.0-ci.4"));
     // SemVer 2.0 prereleases: only in the gzip-encoded SemVer 2.0 hive.
-    let gz = app.get("/v3/registration-gz-semver2/acme.lib/index.json").bytes().unwrap();
+    // The test client may already have inflated the gzip body (reqwest's `gzip` feature, which the
+    // upstream client enables for the whole build): inflate only what is still gzip.
+    let body = app.get("/v3/registration-gz-semver2/acme.lib/index.json").bytes().unwrap();
     let mut text = String::new();
-    std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&gz[..]), &mut text).unwrap();
+    if body.starts_with(&[0x1f, 0x8b]) {
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(&body[..]), &mut text).unwrap();
+    } else {
+        text = String::from_utf8(body.to_vec()).unwrap();
+    }
     let reg: serde_json::Value = serde_json::from_str(&text).unwrap();
     let unlisted =
         reg["items"][0]["items"].as_array().unwrap().iter().filter(|l| l["catalogEntry"]["listed"] == false).count();
