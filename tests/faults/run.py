@@ -120,6 +120,19 @@ def searchable(base, pid, version):
     return False
 
 
+# Every server started and not yet stopped: a part that fails midway leaves its servers here, and
+# `main` stops them by their PIDs before the next part.
+RUNNING = []
+
+
+def stop_leftovers():
+    while RUNNING:
+        server = RUNNING.pop()
+        if server.proc and server.proc.poll() is None:
+            server.proc.kill()
+            server.proc.wait()
+
+
 class Server:
     """One `galley serve` process on a loopback port; stopped by its PID."""
 
@@ -135,6 +148,7 @@ class Server:
         self.proc = subprocess.Popen([GALLEY, "serve", "--listen", "127.0.0.1:%d" % self.port, "--data-dir", self.data_dir],
                                      stdout=self.log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                      env=galley_env(self.env))
+        RUNNING.append(self)
         if wait:
             self.wait_ready()
 
@@ -556,6 +570,8 @@ def main():
         except Exception as e:  # one part's failure must not hide the others' figures
             failed += 1
             print("FAIL %s: %s" % (name, e))
+        finally:
+            stop_leftovers()
     if os.environ.get("KEEP_TMP") == "1" or failed:
         print("work folder kept: %s" % work)
     else:
