@@ -41,32 +41,28 @@ pub struct ImportReport {
 
 /// Every `.nupkg` below the paths (symbol packages excluded), sorted for a stable order.
 pub fn find_packages(paths: &[PathBuf]) -> Vec<PathBuf> {
-    let mut found: Vec<PathBuf> = paths
-        .iter()
-        .flat_map(|p| walkdir::WalkDir::new(p).follow_links(true).into_iter().filter_map(Result::ok))
-        .filter(|e| e.file_type().is_file())
-        .map(walkdir::DirEntry::into_path)
-        .filter(|p| {
-            let name = p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
-            std::path::Path::new(&name).extension().is_some_and(|e| e == "nupkg") && !name.ends_with(".symbols.nupkg")
-        })
-        .collect();
-    found.sort();
-    found.dedup();
-    found
+    files_below(paths, |p| {
+        let name = p.file_name().map(|n| n.to_string_lossy().to_ascii_lowercase()).unwrap_or_default();
+        std::path::Path::new(&name).extension().is_some_and(|e| e == "nupkg") && !name.ends_with(".symbols.nupkg")
+    })
 }
 
 /// Every `.snupkg` below the paths with its `.nupkg` beside it (`X.1.0.0.snupkg` next to
 /// `X.1.0.0.nupkg`, as `nuget pack -Symbols` writes them), sorted.
 pub fn find_symbol_packages(paths: &[PathBuf]) -> Vec<PathBuf> {
+    files_below(paths, |p| {
+        p.extension().is_some_and(|e| e.eq_ignore_ascii_case("snupkg")) && p.with_extension("nupkg").is_file()
+    })
+}
+
+/// The files below the paths (links followed) that `keep` accepts, sorted, each once.
+fn files_below(paths: &[PathBuf], keep: impl Fn(&std::path::Path) -> bool) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = paths
         .iter()
         .flat_map(|p| walkdir::WalkDir::new(p).follow_links(true).into_iter().filter_map(Result::ok))
         .filter(|e| e.file_type().is_file())
         .map(walkdir::DirEntry::into_path)
-        .filter(|p| {
-            p.extension().is_some_and(|e| e.eq_ignore_ascii_case("snupkg")) && p.with_extension("nupkg").is_file()
-        })
+        .filter(|p| keep(p))
         .collect();
     found.sort();
     found.dedup();

@@ -129,9 +129,20 @@ impl TestApp {
 
     /// Pushes the way nuget.exe does: multipart with one file part.
     pub fn push(&self, key: Option<&str>, nupkg: &[u8]) -> reqwest::blocking::Response {
-        let part = reqwest::blocking::multipart::Part::bytes(nupkg.to_vec()).file_name("package.nupkg");
+        self.push_file("/api/v2/package/", "package.nupkg", key, nupkg)
+    }
+
+    /// A multipart PUT of one file part to `path` (the package or the symbol package push).
+    pub fn push_file(
+        &self,
+        path: &str,
+        file_name: &str,
+        key: Option<&str>,
+        bytes: &[u8],
+    ) -> reqwest::blocking::Response {
+        let part = reqwest::blocking::multipart::Part::bytes(bytes.to_vec()).file_name(file_name.to_owned());
         let form = reqwest::blocking::multipart::Form::new().part("package", part);
-        let mut req = self.client.put(self.url("/api/v2/package/")).multipart(form);
+        let mut req = self.client.put(self.url(path)).multipart(form);
         if let Some(k) = key {
             req = req.header("X-NuGet-ApiKey", k);
         }

@@ -57,13 +57,7 @@ fn snupkg(nuspec_xml: &str, id: &str, files: &[(&str, &[u8])]) -> Vec<u8> {
 }
 
 fn push_symbols(app: &TestApp, key: Option<&str>, bytes: &[u8]) -> reqwest::blocking::Response {
-    let part = reqwest::blocking::multipart::Part::bytes(bytes.to_vec()).file_name("package.snupkg");
-    let form = reqwest::blocking::multipart::Form::new().part("package", part);
-    let mut req = app.client.put(app.url("/api/v2/symbolpackage/")).multipart(form);
-    if let Some(k) = key {
-        req = req.header("X-NuGet-ApiKey", k);
-    }
-    req.send().unwrap()
+    app.push_file("/api/v2/symbolpackage/", "package.snupkg", key, bytes)
 }
 
 /// Alice's Acme.Lib 1.0.0 with `lib/net6.0/Lib.dll`.
