@@ -1,6 +1,6 @@
 //! What the read-through of `[[upstream]]` feeds keeps in memory: the configured upstreams, each
 //! id's version list and rewritten registration documents (trusted for `metadata_ttl_minutes`,
-//! served stale while an upstream fails), the packages a scan refused, and one fetch lock per id.
+//! served stale while an upstream fails), search pages of `search = true` upstreams, the packages a scan refused, and one fetch lock per id.
 //! The decisions are `services::mirror`'s.
 use crate::config::Config;
 use crate::upstream::Upstream;
@@ -28,10 +28,21 @@ pub struct CachedDocument {
     pub fetched: Instant,
 }
 
+/// One page of an upstream's search or autocomplete answer, as it gave it.
+#[derive(Debug, Clone)]
+pub struct SearchPage {
+    pub total_hits: usize,
+    /// Search results (objects) or autocomplete ids (strings), in the upstream's order.
+    pub items: std::sync::Arc<Vec<serde_json::Value>>,
+    pub fetched: Instant,
+}
+
 pub struct Mirror {
     pub upstreams: Vec<Upstream>,
     pub lists: quick_cache::sync::Cache<String, VersionList>,
     pub documents: quick_cache::sync::Cache<String, CachedDocument>,
+    /// Upstream search and autocomplete pages, keyed by upstream and question.
+    pub searches: quick_cache::sync::Cache<String, SearchPage>,
     /// `id/version` of upstream packages the scanner refused (also in the audit log): never
     /// fetched again by this process.
     pub refused: Mutex<HashSet<String>>,
@@ -46,6 +57,7 @@ impl Mirror {
             upstreams,
             lists: quick_cache::sync::Cache::new(50_000),
             documents: quick_cache::sync::Cache::new(10_000),
+            searches: quick_cache::sync::Cache::new(2_000),
             refused: Mutex::new(HashSet::new()),
             fetch_locks: (0..64).map(|_| tokio::sync::Mutex::new(())).collect(),
         })
@@ -53,6 +65,11 @@ impl Mirror {
 
     pub fn enabled(&self) -> bool {
         !self.upstreams.is_empty()
+    }
+
+    /// Whether any upstream's results join search (`search = true`).
+    pub fn searches_upstreams(&self) -> bool {
+        self.upstreams.iter().any(|u| u.config.search)
     }
 
     fn refused_key(id_lower: &str, version_lower: &str) -> String {

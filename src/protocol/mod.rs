@@ -7,3 +7,4 @@ pub mod v2_atom;
 pub mod v2_metadata;
 pub mod v2_properties;
 pub mod v3;
+pub mod v3_upstream;

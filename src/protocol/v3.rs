@@ -491,6 +491,10 @@ pub struct SearchResult {
     pub verified: bool,
     pub package_types: Vec<PackageTypeJson>,
     pub versions: Vec<SearchVersion>,
+    /// The upstream an id comes from (`None` for a local one); the portal marks such hits, the
+    /// wire shape is nuget.org's and has no such field.
+    #[serde(skip)]
+    pub upstream: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -552,6 +556,7 @@ pub fn search_result(
                 id_url: urls.registration_leaf(hive, &package.id_lower, &v.version_lower),
             })
             .collect(),
+        upstream: package.upstream.clone(),
     })
 }
 

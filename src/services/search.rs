@@ -84,6 +84,11 @@ pub fn search(state: &AppState, p: &SearchParams) -> Result<SearchResponse, AppE
     search_on(&*state.conn()?, state, p)
 }
 
+/// Blocking: id autocomplete, uncached (the upstream merge in `mirror::search` adds to it).
+pub fn autocomplete(state: &AppState, p: &SearchParams) -> Result<AutocompleteResponse, AppError> {
+    autocomplete_ids(&*state.conn()?, p)
+}
+
 fn search_on(conn: &rusqlite::Connection, state: &AppState, p: &SearchParams) -> Result<SearchResponse, AppError> {
     let mut query = ParsedQuery::parse(&p.q);
     query.skip = p.skip;

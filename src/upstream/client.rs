@@ -26,9 +26,21 @@ struct Resources {
     /// `RegistrationsBaseUrl` (plain JSON, SemVer 1) and `/3.6.0` (with SemVer 2), ending with `/`.
     registration: Option<String>,
     registration_semver2: Option<String>,
-    /// `SearchQueryService` and `Catalog/3.0.0`, for `galley import --from-feed`.
+    /// `SearchQueryService` (search merge and `galley import --from-feed`),
+    /// `SearchAutocompleteService` (autocomplete merge) and `Catalog/3.0.0` (import, hashes).
     search: Option<String>,
+    autocomplete: Option<String>,
     catalog: Option<String>,
+}
+
+/// What a search or autocomplete asks an upstream.
+#[derive(Debug, Clone, Copy)]
+pub struct SearchQuery<'a> {
+    pub q: &'a str,
+    pub skip: usize,
+    pub take: usize,
+    pub prerelease: bool,
+    pub semver2: bool,
 }
 
 /// How long a resolved service index is reused.
@@ -151,6 +163,12 @@ impl Upstream {
             registration_semver2: find(&["RegistrationsBaseUrl/3.6.0", "RegistrationsBaseUrl/Versioned"]),
             search: find(&["SearchQueryService", "SearchQueryService/3.0.0-rc", "SearchQueryService/3.5.0"])
                 .map(|u| u.trim_end_matches('/').to_owned()),
+            autocomplete: find(&[
+                "SearchAutocompleteService",
+                "SearchAutocompleteService/3.0.0-rc",
+                "SearchAutocompleteService/3.5.0",
+            ])
+            .map(|u| u.trim_end_matches('/').to_owned()),
             catalog: find(&["Catalog/3.0.0"]).map(|u| u.trim_end_matches('/').to_owned()),
         };
         if let Ok(mut slot) = self.resources.lock() {
@@ -176,6 +194,11 @@ impl Upstream {
 
     /// One page of search results (every id, prerelease and SemVer 2.0 included).
     pub async fn search_page(&self, skip: usize, take: usize) -> Fetched<serde_json::Value> {
+        self.search(&SearchQuery { q: "", skip, take, prerelease: true, semver2: true }).await
+    }
+
+    /// One page of the upstream's answer to a search.
+    pub async fn search(&self, query: &SearchQuery<'_>) -> Fetched<serde_json::Value> {
         let resources = match self.resources().await {
             Ok(r) => r,
             Err(e) => return Fetched::Failed(e),
@@ -183,7 +206,33 @@ impl Upstream {
         let Some(search) = resources.search else {
             return Fetched::Failed(format!("{}: the service index has no SearchQueryService", self.config.url));
         };
-        self.json(&format!("{search}?q=&skip={skip}&take={take}&prerelease=true&semVerLevel=2.0.0")).await
+        self.query_json(&search, query).await
+    }
+
+    /// One page of the upstream's id autocomplete; `Missing` when its index has no such service.
+    pub async fn autocomplete(&self, query: &SearchQuery<'_>) -> Fetched<serde_json::Value> {
+        let resources = match self.resources().await {
+            Ok(r) => r,
+            Err(e) => return Fetched::Failed(e),
+        };
+        match resources.autocomplete {
+            Some(autocomplete) => self.query_json(&autocomplete, query).await,
+            None => Fetched::Missing,
+        }
+    }
+
+    async fn query_json(&self, base: &str, query: &SearchQuery<'_>) -> Fetched<serde_json::Value> {
+        let params = [
+            ("q", query.q.to_owned()),
+            ("skip", query.skip.to_string()),
+            ("take", query.take.to_string()),
+            ("prerelease", query.prerelease.to_string()),
+            ("semVerLevel", if query.semver2 { "2.0.0" } else { "1.0.0" }.to_owned()),
+        ];
+        match url::Url::parse_with_params(base, &params) {
+            Ok(url) => self.json(url.as_str()).await,
+            Err(e) => self.failed(format!("{base}: not a URL ({e})")),
+        }
     }
 
     /// The id's versions (lowercase normalized, as the flat container lists them).

@@ -581,6 +581,49 @@ const cases = [
     },
   },
   {
+    name: "upstream read-through: hits, the page of an upstream package, a mirrored package and the admin table stay inert",
+    async run() {
+      // A second Galley holds hostile packages; a third reads through from it, the upstream
+      // itself named by a payload. The walk runs against the third, then the first comes back.
+      const main = t.server;
+      const upstream = new GalleyServer(galleyBin);
+      const reader = new GalleyServer(galleyBin);
+      try {
+        await upstream.start();
+        upstream.cli(["user", "add", "up", "--email", "up@example.com", "--password-stdin"], "up-password-1\n");
+        const upKey = upstream.cli(["apikey", "create", "--user", "up", "--name", "up key"]).trim().split("\n").pop();
+        await upstream.push(upKey, hostilePackage("Xss.Up", "1.0.0", "expression"));
+        await upstream.push(upKey, hostilePackage("Xss.Mirrored", "1.0.0", "file"));
+        fs.mkdirSync(reader.root, { recursive: true });
+        fs.writeFileSync(
+          path.join(reader.root, "galley.toml"),
+          `[[upstream]]\nname = ${JSON.stringify(PAYLOADS[1])}\nurl = "${upstream.base}/v3/index.json"\nsearch = true\nmetadata_ttl_minutes = 0\n`,
+        );
+        await reader.start();
+        reader.cli(["user", "add", "root", "--admin", "--email", "root@example.com", "--password-stdin"], "root-password-1\n");
+        const fetched = await fetch(`${reader.base}/v3/flatcontainer/xss.mirrored/1.0.0/xss.mirrored.1.0.0.nupkg`);
+        expect(fetched.status === 200, `read-through download answered ${fetched.status}`);
+        t.server = reader;
+        await t.context.clearCookies();
+        for (const who of ["anonymous", "root"]) {
+          if (who === "root") await signIn("root", "root-password-1");
+          await portal("/packages?q=xss", { status: 200, shows: true });
+          expect((await t.page.locator("main").innerText()).includes("Xss.Up"), "the upstream hit is not listed");
+          await portal("/packages/Xss.Up", { status: 200 });
+          await portal("/packages/Xss.Mirrored", { status: 200, shows: true });
+          expect((await t.page.locator("main").innerText()).includes(`Mirrored from the upstream '${PAYLOADS[1]}'`), "the mirrored notice is not shown as text");
+        }
+        await portal("/admin", { status: 200 });
+        expect((await t.page.locator("main").innerText()).includes(PAYLOADS[1]), "the admin page does not show the upstream's name as text");
+      } finally {
+        t.server = main;
+        await t.context.clearCookies();
+        await reader.stop();
+        await upstream.stop();
+      }
+    },
+  },
+  {
     // Guards the guard: the same checks must notice a payload that does run.
     name: "the detector sees a script that runs and a dialog that opens",
     async run() {

@@ -279,6 +279,8 @@ class Suite:
         auth = {"Authorization": "Basic " + base64.b64encode(("carol:" + PASSWORD).encode()).decode()}
         private.start(auth)
         private.push(key, pk("Auth.Dep", "1.0.0"))
+        private.push(key, pk("Auth.Search", "1.0.0"))
+        self.private_auth = auth
         for pid, v in (("Imp.A", "1.0.0"), ("Imp.A", "1.1.0"), ("Imp.B", "2.0.0-beta.1"), ("Imp.C", "3.0.0")):
             private.push(key, pk(pid, v))
         status, _ = http("DELETE", private.base + "/api/v2/package/Imp.A/1.1.0", headers={"X-NuGet-ApiKey": key})
@@ -288,7 +290,7 @@ class Suite:
 
         upstreams = ('[[upstream]]\nname = "static"\nurl = "%s/index.json"\nexclude = ["Excl.*"]\n'
                      'metadata_ttl_minutes = 0\ntimeout_seconds = 5\n'
-                     '[[upstream]]\nname = "private"\nurl = "%s/v3/index.json"\ninclude = ["Auth.*"]\n'
+                     '[[upstream]]\nname = "private"\nurl = "%s/v3/index.json"\ninclude = ["Auth.*"]\nsearch = true\n'
                      'username = "carol"\npassword = "%s"\nmetadata_ttl_minutes = 0\ntimeout_seconds = 5\n'
                      % (feed.base, private.base, PASSWORD))
         galley = Galley(self.galley_bin, self.work, "galley", '[scan]\nscanner = "builtin"\n' + upstreams)
@@ -436,6 +438,41 @@ class Suite:
         if os.path.exists(os.path.join(self.galley.data, "packages", "bad.hash")):
             raise Fail("a package whose SHA-512 differs from the upstream's was stored")
 
+    def search_lists_upstream_hits(self):
+        # `search = true` on "private" (include = Auth.*): its hits follow the local ones, once
+        # each; its Imp.* ids are outside its include, Auth.Dep is held here since it was mirrored.
+        query = "/v3/query?q=tests&take=100&prerelease=true&semVerLevel=2.0.0"
+        doc = json.loads(self.expect(query, 200))
+        ids = [d["id"] for d in doc["data"]]
+        if ids.count("Auth.Search") != 1 or ids.count("Auth.Dep") != 1 or any(i.startswith("Imp.") for i in ids):
+            raise Fail("search does not list the upstream's admitted hits once each: %s" % ids)
+        if ids[-1] != "Auth.Search":
+            raise Fail("the upstream hit is not after the local ones: %s" % ids)
+        hit = doc["data"][-1]
+        if not hit["registration"].startswith(self.galley.base + "/v3/") or not hit["versions"][0]["@id"].startswith(self.galley.base):
+            raise Fail("the upstream hit's links are not this server's: %s" % hit)
+        status, body = http("GET", self.private.base + query, headers=self.private_auth)
+        upstream_total = json.loads(body)["totalHits"] if status == 200 else None
+        local_total = doc["totalHits"] - (upstream_total or 0)
+        if upstream_total is None or local_total != len(ids) - 1:
+            raise Fail("totalHits %s is not the local hits plus the upstream's %s (%s shown)" % (doc["totalHits"], upstream_total, ids))
+        # skip and take run over the local hits first, then the upstream's.
+        first = json.loads(self.expect("/v3/query?q=tests&skip=0&take=%d&prerelease=true&semVerLevel=2.0.0" % local_total, 200))
+        rest = json.loads(self.expect("/v3/query?q=tests&skip=%d&take=100&prerelease=true&semVerLevel=2.0.0" % local_total, 200))
+        if [d["id"] for d in first["data"]] != ids[:-1] or [d["id"] for d in rest["data"]] != ["Auth.Search"]:
+            raise Fail("paging across local and upstream hits: %s then %s" % ([d["id"] for d in first["data"]], [d["id"] for d in rest["data"]]))
+        auto = json.loads(self.expect("/v3/autocomplete?q=auth&take=100&prerelease=true", 200))
+        if sorted(auto["data"]) != ["Auth.Dep", "Auth.Search"]:
+            raise Fail("autocomplete does not add the upstream's ids once each: %s" % auto)
+        page = self.expect("/packages?q=tests", 200).decode()
+        if "Auth.Search" not in page or "from private" not in page:
+            raise Fail("the portal's search does not mark the upstream hit")
+        page = self.expect("/packages/Auth.Search", 200).decode()
+        if "not stored on this server yet" not in page or "dotnet add package Auth.Search --version 1.0.0" not in page:
+            raise Fail("the page of an upstream package not stored yet: %s" % page[:300])
+        self.expect("/packages/Imp.C", 404)
+        self.expect("/packages/Excl.Pkg", 404)
+
     def mirror_fetch_with_dependencies(self):
         p = self.galley.cli("mirror", "fetch", "Up.Tool", "--with-dependencies")
         if p.returncode != 0 or "2 stored, 0 local, 0 failed." not in p.stdout:
@@ -495,6 +532,10 @@ class Suite:
         for path in ("/v3/flatcontainer/up.never/index.json", "/v3/flatcontainer/up.never/1.0.0/up.never.1.0.0.nupkg",
                      "/v3/registration/up.never/index.json"):
             self.expect(path, 404)
+        # Search keeps answering, the upstream's last page served stale.
+        doc = json.loads(self.expect("/v3/query?q=tests&take=100&prerelease=true&semVerLevel=2.0.0", 200))
+        if "Auth.Search" not in [d["id"] for d in doc["data"]]:
+            raise Fail("search while the upstream is down lost its last page: %s" % [d["id"] for d in doc["data"]])
         health = json.loads(self.expect("/health", 200))
         if not any("failing" in w for w in health.get("warnings", [])):
             raise Fail("/health carries no warning about the failing upstreams: %s" % health)
@@ -516,7 +557,7 @@ class Suite:
             print("SETUP FAILED: %s" % e)
             return 2
         for name in ("restore_through_two_upstreams", "v2_reads_through", "local_wins", "excluded_id_is_404", "reserved_prefix_never_upstream",
-                     "eicar_is_never_served", "wrong_hash_is_refused", "mirror_fetch_with_dependencies", "import_from_feed",
+                     "eicar_is_never_served", "wrong_hash_is_refused", "search_lists_upstream_hits", "mirror_fetch_with_dependencies", "import_from_feed",
                      "offline_restore_from_cache", "offline_after_a_restart"):
             self.case(name, getattr(self, name))
         failed = [n for n, e in self.results if e]

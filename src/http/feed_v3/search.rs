@@ -1,6 +1,7 @@
-//! `SearchQueryService` and `SearchAutocompleteService`.
+//! `SearchQueryService` and `SearchAutocompleteService` (with the hits of upstreams that join
+//! search, after the local ones).
 use crate::error::AppError;
-use crate::services::blocking;
+use crate::services::mirror;
 use crate::services::search::{self, SearchParams, MAX_TAKE};
 use crate::state::AppState;
 use actix_web::http::header::ContentType;
@@ -54,15 +55,13 @@ fn params(q: &HashMap<String, String>) -> Result<SearchParams, AppError> {
 
 pub async fn query(state: web::Data<AppState>, q: Query) -> Result<HttpResponse, AppError> {
     let params = params(&q)?;
-    let state = state.get_ref().clone();
-    let json = blocking(move || search::search_json(&state, &params)).await?;
+    let json = mirror::search::search_json(state.get_ref().clone(), params).await?;
     Ok(HttpResponse::Ok().content_type(ContentType::json()).body(json))
 }
 
 pub async fn autocomplete(state: web::Data<AppState>, q: Query) -> Result<HttpResponse, AppError> {
     let params = params(&q)?;
     let id = q.get("id").cloned();
-    let state = state.get_ref().clone();
-    let json = blocking(move || search::autocomplete_json(&state, &params, id.as_deref())).await?;
+    let json = mirror::search::autocomplete_json(state.get_ref().clone(), params, id).await?;
     Ok(HttpResponse::Ok().content_type(ContentType::json()).body(json))
 }

@@ -20,6 +20,8 @@ pub struct PackageCard {
     pub owners: Vec<Link>,
     pub downloads: String,
     pub verified: bool,
+    /// The upstream the package comes from (`None` for a local one).
+    pub upstream: Option<String>,
 }
 
 /// The search link for one tag, in nuget.org's form (`Tags:"json"`).
@@ -57,9 +59,18 @@ impl PackageCard {
             icon: icon(urls, &r.icon_url, default_icon),
             summary: format::truncate(summary, 300),
             tags: r.tags.iter().map(|t| tag_link(urls, t)).collect(),
-            owners: r.owners.iter().map(|o| owner_link(urls, o)).collect(),
+            // An upstream's owners have no profile here: their names are shown, not linked.
+            owners: r
+                .owners
+                .iter()
+                .map(|o| match r.upstream {
+                    None => owner_link(urls, o),
+                    Some(_) => Link { text: o.clone(), url: String::new() },
+                })
+                .collect(),
             downloads: format::compact(r.total_downloads),
             verified: r.verified,
+            upstream: r.upstream.clone(),
         }
     }
 

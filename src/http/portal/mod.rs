@@ -24,6 +24,7 @@ pub mod settings;
 pub mod signin;
 pub mod snippets;
 pub mod upload;
+pub mod upstream_package;
 pub mod viewer;
 
 use actix_web::middleware::from_fn;

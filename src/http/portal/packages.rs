@@ -35,11 +35,19 @@ async fn package_page(
 ) -> Result<HttpResponse, AppError> {
     let who = Account::of(req).map(|a| a.session.principal);
     let st = state.clone();
-    let (details, viewer) = blocking(move || {
+    let asked = id.clone();
+    let found = blocking(move || {
         let viewer = Viewer::of(&*st.conn()?, who.as_ref(), &id)?;
         Ok((package_details::details(&st, &id, version.as_deref(), viewer)?, viewer))
     })
-    .await?;
+    .await;
+    let (details, viewer) = match found {
+        // Not here: an upstream may supply it (the guard decides; a local id never reaches one).
+        Err(not_found @ AppError::NotFound(_)) if state.mirror.enabled() => {
+            return super::upstream_package::page(req, state, &asked, not_found).await;
+        }
+        found => found?,
+    };
     let mut view = PackageView::new(&state.urls, &details, viewer, &default_icon(state));
     let (id_lower, version_lower) = (&details.page.package.id_lower, &details.page.version().version_lower);
     if crate::services::symbols::available(state, id_lower, version_lower) {

@@ -6,8 +6,7 @@ use super::cards::PackageCard;
 use super::layout::{self, default_icon, Layout};
 use crate::error::AppError;
 use crate::search::query::SortOrder;
-use crate::services::blocking;
-use crate::services::search::{self, SearchParams};
+use crate::services::search::SearchParams;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -113,8 +112,7 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
         sort: query.sort,
         package_type: None,
     };
-    let st = state.get_ref().clone();
-    let found = blocking(move || search::search(&st, &params)).await?;
+    let found = crate::services::mirror::search::search(state.get_ref().clone(), params).await?;
     let page_count = found.total_hits.div_ceil(PAGE_SIZE);
     let page = query.page;
     let url = |page: usize| query.url(&state, query.sort, page, query.prerelease);

@@ -7,6 +7,7 @@ use crate::db::upstreams::LocalFacts;
 use crate::error::AppError;
 use crate::services::blocking;
 use crate::state::AppState;
+use std::collections::HashSet;
 
 /// The upstreams (indexes in configuration order) that may supply the id.
 pub fn suppliers<'a>(facts: LocalFacts, filters: impl IntoIterator<Item = &'a IdFilter>, id_lower: &str) -> Vec<usize> {
@@ -31,6 +32,32 @@ pub async fn allowed(state: &AppState, id_lower: &str) -> Result<Vec<usize>, App
     let id = id_lower.to_owned();
     let facts = blocking(move || Ok(crate::db::upstreams::local_facts(&*conn_state.conn()?, &id)?)).await?;
     Ok(suppliers(facts, filters, id_lower))
+}
+
+/// Of the ids an upstream's search hit (`index` in configuration order), those it may list here:
+/// ones the guard lets it supply that are not stored here at all (a stored id, mirrored or local,
+/// is local search's to list). One blocking call for the page.
+pub async fn listable(state: &AppState, index: usize, ids: Vec<String>) -> Result<HashSet<String>, AppError> {
+    let filter = &state.mirror.upstreams[index].filter;
+    let candidates: Vec<String> =
+        ids.into_iter().map(|id| id.to_ascii_lowercase()).filter(|id| filter.admits(id)).collect();
+    if candidates.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let state = state.clone();
+    blocking(move || {
+        let conn = state.conn()?;
+        let mut listable = HashSet::new();
+        for id in candidates {
+            let facts = crate::db::upstreams::local_facts(&conn, &id)?;
+            let stored = crate::db::upstreams::upstream_of(&conn, &id)?.is_some();
+            if !facts.local && !facts.reserved && !stored {
+                listable.insert(id);
+            }
+        }
+        Ok(listable)
+    })
+    .await
 }
 
 #[cfg(test)]
