@@ -155,6 +155,10 @@ pub struct CatalogEntry {
     pub listed: bool,
     pub min_client_version: String,
     pub package_content: String,
+    /// Base64 SHA-512 of the `.nupkg`, as nuget.org's catalog items carry it (its registration
+    /// links them): another server reading through from this one verifies what it fetched.
+    pub package_hash: String,
+    pub package_hash_algorithm: &'static str,
     pub project_url: String,
     pub published: String,
     pub require_license_acceptance: bool,
@@ -352,6 +356,8 @@ fn catalog_entry(urls: &UrlGenerator, hive: Hive, package: &PackageRecord, v: &V
         listed: v.listed,
         min_client_version: v.min_client_version.clone().unwrap_or_default(),
         package_content: content,
+        package_hash: v.hash_sha512.clone(),
+        package_hash_algorithm: "SHA512",
         project_url: v.project_url.clone().unwrap_or_default(),
         published: published(v),
         require_license_acceptance: v.require_license_acceptance,

@@ -112,8 +112,10 @@ class StaticFeed:
         self.port = port
         self.packages = {}
 
-    def add(self, pid, version, data, deps=(), published="2024-01-02T03:04:05+00:00", hash_override=None):
-        self.packages.setdefault(pid, []).append((version, data, deps, published, hash_override))
+    def add(self, pid, version, data, deps=(), published="2024-01-02T03:04:05+00:00", hash_override=None, linked=False):
+        """`linked`: as nuget.org does, the leaf links its catalog item (which alone states the
+        hash) instead of inlining the catalog entry."""
+        self.packages.setdefault(pid, []).append((version, data, deps, published, hash_override, linked))
 
     def write(self):
         v3 = os.path.join(self.www, "v3")
@@ -132,7 +134,7 @@ class StaticFeed:
             with open(os.path.join(v3, "flat", low, "index.json"), "w") as f:
                 json.dump({"versions": [v for v, *_ in versions]}, f)
             leaves = []
-            for version, data, deps, published, hash_override in versions:
+            for version, data, deps, published, hash_override, linked in versions:
                 d = os.path.join(v3, "flat", low, version)
                 os.makedirs(d, exist_ok=True)
                 with open(os.path.join(d, "%s.%s.nupkg" % (low, version)), "wb") as f:
@@ -143,7 +145,14 @@ class StaticFeed:
                          "packageHash": hash_override or sha512_b64(data), "packageHashAlgorithm": "SHA512",
                          "dependencyGroups": [{"dependencies": [{"id": i, "range": r} for i, r in deps]}] if deps else []}
                 content = "%s%s/%s/%s.%s.nupkg" % (flat, low, version, low, version)
-                leaf = {"@id": leaf_url, "catalogEntry": entry, "listed": True, "packageContent": content,
+                if linked:
+                    item_url = "%s/catalog/%s.%s.json" % (self.base, low, version)
+                    os.makedirs(os.path.join(v3, "catalog"), exist_ok=True)
+                    with open(os.path.join(v3, "catalog", "%s.%s.json" % (low, version)), "w") as f:
+                        json.dump(dict(entry, **{"@id": item_url}), f)
+                    entry = {k: v for k, v in entry.items() if not k.startswith("packageHash")}
+                    entry["@id"] = item_url
+                leaf = {"@id": leaf_url, "catalogEntry": entry["@id"] if linked else entry, "listed": True, "packageContent": content,
                         "published": published, "registration": "%s%s/index.json" % (reg, low)}
                 with open(os.path.join(v3, "reg", low, "%s.json" % version), "w") as f:
                     json.dump(leaf, f)
@@ -265,11 +274,15 @@ class Suite:
         feed.add("Up.Tool", "2.0.0", pk("Up.Tool", "2.0.0", [("Up.ToolDep", "1.0.0")]), deps=[("Up.ToolDep", "[1.0.0, )")])
         feed.add("Up.ToolDep", "1.0.0", pk("Up.ToolDep", "1.0.0"))
         feed.add("Up.Never", "1.0.0", pk("Up.Never", "1.0.0"))
+        feed.add("Up.Latest", "1.0.0", pk("Up.Latest", "1.0.0"))
+        feed.add("Up.Latest", "2.0.0-beta", pk("Up.Latest", "2.0.0-beta"))
         feed.add("Conf.Internal", "99.0.0", pk("Conf.Internal", "99.0.0"))
         feed.add("Excl.Pkg", "1.0.0", pk("Excl.Pkg", "1.0.0"))
         feed.add("Rsv.Core", "1.0.0", pk("Rsv.Core", "1.0.0"))
         feed.add("Bad.Virus", "1.0.0", pk("Bad.Virus", "1.0.0", extra={"tools/eicar.com": EICAR}))
         feed.add("Bad.Hash", "1.0.0", pk("Bad.Hash", "1.0.0"), hash_override=sha512_b64(b"other bytes"))
+        feed.add("Cat.Good", "1.0.0", pk("Cat.Good", "1.0.0"), linked=True)
+        feed.add("Cat.Bad", "1.0.0", pk("Cat.Bad", "1.0.0"), hash_override=sha512_b64(b"other bytes"), linked=True)
         feed.write()
         feed.start()
         self.feed = feed
@@ -280,6 +293,14 @@ class Suite:
         private.start(auth)
         private.push(key, pk("Auth.Dep", "1.0.0"))
         private.push(key, pk("Auth.Search", "1.0.0"))
+        # Its file replaced on the source's disk after the push: the source's registration still
+        # states the pushed bytes' SHA-512, so a copy must be refused.
+        private.push(key, pk("Auth.Tamper", "1.0.0"))
+        tampered = glob.glob(os.path.join(private.data, "**", "auth.tamper.1.0.0.nupkg"), recursive=True)
+        if len(tampered) != 1:
+            raise SetupError("the source's file of Auth.Tamper 1.0.0 not found: %s" % tampered)
+        with open(tampered[0], "wb") as f:
+            f.write(nupkg("Auth.Tamper", "1.0.0", extra={"tools/other.txt": "other bytes"}))
         self.private_auth = auth
         for pid, v in (("Imp.A", "1.0.0"), ("Imp.A", "1.1.0"), ("Imp.B", "2.0.0-beta.1"), ("Imp.C", "3.0.0")):
             private.push(key, pk(pid, v))
@@ -391,6 +412,10 @@ class Suite:
         if "/api/v2/package/Up.Lib/1.1.0" not in entry and "/api/v2/package/up.lib/1.1.0" not in entry.lower():
             raise Fail("the entry's download link is not this server's: %s" % entry[:400])
         self.expect("/api/v2/Packages(Id='Up.Lib',Version='9.9.9')", 404)
+        # The versionless download is the upstream's newest stable version, read through.
+        if self.expect("/api/v2/package/Up.Latest", 200) != self.bytes[("up.latest", "1.0.0")]:
+            raise Fail("/api/v2/package/Up.Latest is not the upstream's Up.Latest 1.0.0")
+        self.expect("/api/v2/package/Excl.Pkg", 404)
         for pid in ("Excl.Pkg", "Rsv.Core"):
             feed = self.expect("/api/v2/FindPackagesById()?id='%s'" % pid, 200).decode()
             if "<entry" in feed:
@@ -434,9 +459,15 @@ class Suite:
             raise Fail("the infected package was stored")
 
     def wrong_hash_is_refused(self):
-        self.expect("/v3/flatcontainer/bad.hash/1.0.0/bad.hash.1.0.0.nupkg", 404)
-        if os.path.exists(os.path.join(self.galley.data, "packages", "bad.hash")):
-            raise Fail("a package whose SHA-512 differs from the upstream's was stored")
+        # Stated in the inlined catalog entry (Bad.Hash) or only in the linked catalog item, as
+        # on nuget.org (Cat.Bad), or in the registration page of a feed without a catalog (another
+        # Galley: Auth.Tamper); Cat.Good's linked item states the right hash.
+        for pid in ("bad.hash", "cat.bad", "auth.tamper"):
+            self.expect("/v3/flatcontainer/%s/1.0.0/%s.1.0.0.nupkg" % (pid, pid), 404)
+            if os.path.exists(os.path.join(self.galley.data, "packages", pid)):
+                raise Fail("%s, whose SHA-512 differs from the upstream's, was stored" % pid)
+        if self.expect("/v3/flatcontainer/cat.good/1.0.0/cat.good.1.0.0.nupkg", 200) != self.bytes[("cat.good", "1.0.0")]:
+            raise Fail("Cat.Good (hash in its linked catalog item) was not served byte-identical")
 
     def search_lists_upstream_hits(self):
         # `search = true` on "private" (include = Auth.*): its hits follow the local ones, once
@@ -446,23 +477,24 @@ class Suite:
         ids = [d["id"] for d in doc["data"]]
         if ids.count("Auth.Search") != 1 or ids.count("Auth.Dep") != 1 or any(i.startswith("Imp.") for i in ids):
             raise Fail("search does not list the upstream's admitted hits once each: %s" % ids)
-        if ids[-1] != "Auth.Search":
-            raise Fail("the upstream hit is not after the local ones: %s" % ids)
-        hit = doc["data"][-1]
+        upstream_hits = [i for i in ids if i in ("Auth.Search", "Auth.Tamper")]
+        if ids[-len(upstream_hits):] != upstream_hits or len(upstream_hits) != 2:
+            raise Fail("the upstream hits are not after the local ones: %s" % ids)
+        hit = doc["data"][ids.index("Auth.Search")]
         if not hit["registration"].startswith(self.galley.base + "/v3/") or not hit["versions"][0]["@id"].startswith(self.galley.base):
             raise Fail("the upstream hit's links are not this server's: %s" % hit)
         status, body = http("GET", self.private.base + query, headers=self.private_auth)
         upstream_total = json.loads(body)["totalHits"] if status == 200 else None
         local_total = doc["totalHits"] - (upstream_total or 0)
-        if upstream_total is None or local_total != len(ids) - 1:
+        if upstream_total is None or local_total != len(ids) - 2:
             raise Fail("totalHits %s is not the local hits plus the upstream's %s (%s shown)" % (doc["totalHits"], upstream_total, ids))
         # skip and take run over the local hits first, then the upstream's.
         first = json.loads(self.expect("/v3/query?q=tests&skip=0&take=%d&prerelease=true&semVerLevel=2.0.0" % local_total, 200))
         rest = json.loads(self.expect("/v3/query?q=tests&skip=%d&take=100&prerelease=true&semVerLevel=2.0.0" % local_total, 200))
-        if [d["id"] for d in first["data"]] != ids[:-1] or [d["id"] for d in rest["data"]] != ["Auth.Search"]:
+        if [d["id"] for d in first["data"]] != ids[:-2] or [d["id"] for d in rest["data"]] != ids[-2:]:
             raise Fail("paging across local and upstream hits: %s then %s" % ([d["id"] for d in first["data"]], [d["id"] for d in rest["data"]]))
         auto = json.loads(self.expect("/v3/autocomplete?q=auth&take=100&prerelease=true", 200))
-        if sorted(auto["data"]) != ["Auth.Dep", "Auth.Search"]:
+        if sorted(auto["data"]) != ["Auth.Dep", "Auth.Search", "Auth.Tamper"]:
             raise Fail("autocomplete does not add the upstream's ids once each: %s" % auto)
         page = self.expect("/packages?q=tests", 200).decode()
         if "Auth.Search" not in page or "from private" not in page:
@@ -506,15 +538,16 @@ class Suite:
         if interrupted:
             proc.kill()
         proc.wait(timeout=15)
+        # Every version but Auth.Tamper, whose bytes no longer match the source's stated SHA-512.
         p = target.cli(*args)
-        if p.returncode != 0 or "0 failed" not in p.stdout:
+        if p.returncode == 0 or "1 failed" not in p.stdout or "failed Auth.Tamper 1.0.0: SHA-512 differs from the feed's" not in p.stdout + p.stderr:
             raise Fail("import --from-feed: exit %d, %s %s" % (p.returncode, p.stdout, p.stderr))
-        source = [r[:4] for r in self.versions_of(self.private.data)]
+        source = [r[:4] for r in self.versions_of(self.private.data) if r[0].lower() != "auth.tamper"]
         copied = [r[:4] for r in self.versions_of(target.data)]
         if copied != source:
             raise Fail("the copy differs from the source (interrupted: %s):\n%s\n%s" % (interrupted, copied, source))
         again = target.cli(*args)
-        if again.returncode != 0 or "Copied 0 versions, skipped %d already here, 0 failed." % len(source) not in again.stdout:
+        if "Copied 0 versions, skipped %d already here, 1 failed." % len(source) not in again.stdout:
             raise Fail("a third run copied again: %s %s" % (again.stdout, again.stderr))
         bad = target.cli("import", "--from-feed", "ftp://example/index.json")
         if bad.returncode == 0 or "--from-feed: url = 'ftp://example/index.json' must be the http(s) URL" not in bad.stderr:

@@ -4,7 +4,7 @@
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
 use crate::http::files::{self, not_found};
-use crate::services::{blocking, feed_v2};
+use crate::services::{blocking, feed_v2, mirror};
 use crate::state::AppState;
 use actix_web::{guard, web, HttpRequest, HttpResponse, Resource};
 
@@ -38,7 +38,12 @@ async fn latest(
     let id_lower = path.into_inner().to_ascii_lowercase();
     let lookup_state = state.get_ref().clone();
     let lookup_id = id_lower.clone();
-    let version_lower =
-        blocking(move || feed_v2::latest_version(&lookup_state, &lookup_id)).await?.ok_or_else(not_found)?;
+    let local = blocking(move || feed_v2::latest_version(&lookup_state, &lookup_id)).await?;
+    let version_lower = match local {
+        Some(version) => version,
+        // Not here: an upstream's latest, read through like any other download.
+        None if state.mirror.enabled() => mirror::v2::latest_version(&state, &id_lower).await?.ok_or_else(not_found)?,
+        None => return Err(not_found()),
+    };
     files::serve_package(&req, &state, &id_lower, &version_lower).await
 }

@@ -56,7 +56,17 @@ pub async fn fetch_package(state: &AppState, id_lower: &str, version_lower: &str
         }
         Fetched::Failed(_) => return Ok(FetchOutcome::Unavailable),
     }
-    let facts = leaf_facts(upstream, id_lower, version_lower).await;
+    let mut facts = leaf_facts(upstream, id_lower, version_lower).await;
+    if facts.sha512.is_none() {
+        // Feeds without a catalog (another Galley) state the hash in their registration pages.
+        facts.sha512 = super::v2::entries(state, id_lower, true)
+            .await?
+            .into_iter()
+            .flatten()
+            .find(|e| e.version.version_lower == version_lower)
+            .map(|e| e.version.hash_sha512)
+            .filter(|h| !h.is_empty());
+    }
     let origin = Origin { upstream: upstream.name().to_owned(), listed: facts.listed, published: facts.published };
     let (state, id, version) = (state.clone(), id_lower.to_owned(), version_lower.to_owned());
     let outcome = blocking(move || {
@@ -72,7 +82,7 @@ pub async fn fetch_package(state: &AppState, id_lower: &str, version_lower: &str
 struct LeafFacts {
     listed: bool,
     published: Option<String>,
-    /// Base64 SHA-512, when the leaf carries its catalog entry with `packageHash`.
+    /// Base64 SHA-512, when the leaf's catalog entry (inlined or linked) states `packageHash`.
     sha512: Option<String>,
 }
 
@@ -94,11 +104,40 @@ async fn leaf_facts(upstream: &Upstream, id_lower: &str, version_lower: &str) ->
         .and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok())
         .filter(|p| p.timestamp() > 0)
         .map(|p| p.to_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true));
-    let algorithm = entry.and_then(|e| e.get("packageHashAlgorithm")).and_then(|a| a.as_str()).unwrap_or("SHA512");
-    if algorithm.eq_ignore_ascii_case("sha512") {
-        facts.sha512 = entry.and_then(|e| e.get("packageHash")).and_then(|h| h.as_str()).map(str::to_owned);
-    }
+    facts.sha512 = match hash_of(entry) {
+        Some(hash) => Some(hash),
+        // nuget.org's leaf links its catalog item (a URL, or an object without the hash whose
+        // `@id` is the item), which carries the hash: one more request, on the upstream's origin.
+        None => match catalog_item_url(leaf.get("catalogEntry")) {
+            Some(url) => match upstream.document(&url).await {
+                Fetched::Found(item) => hash_of(Some(&item)),
+                _ => None,
+            },
+            None => None,
+        },
+    };
     facts
+}
+
+/// The base64 SHA-512 a catalog entry states (`packageHash` with `packageHashAlgorithm` SHA512,
+/// the default); `None` when it states none or another algorithm.
+fn hash_of(entry: Option<&serde_json::Value>) -> Option<String> {
+    let entry = entry?;
+    let algorithm = entry.get("packageHashAlgorithm").and_then(|a| a.as_str()).unwrap_or("SHA512");
+    if !algorithm.eq_ignore_ascii_case("sha512") {
+        return None;
+    }
+    entry.get("packageHash").and_then(|h| h.as_str()).map(str::to_owned)
+}
+
+/// The URL of the catalog item a leaf's `catalogEntry` points to: the string itself, or the
+/// `@id` of an object (not a fragment of the leaf itself, which has no more to say).
+fn catalog_item_url(catalog_entry: Option<&serde_json::Value>) -> Option<String> {
+    let url = match catalog_entry? {
+        serde_json::Value::String(url) => url,
+        entry => entry.get("@id")?.as_str()?,
+    };
+    (!url.contains('#')).then(|| url.to_owned())
 }
 
 /// Blocking: the checks of an upload, the hash, the scan, then the push path.

@@ -9,6 +9,16 @@ use crate::protocol::urls::Hive;
 use crate::state::AppState;
 use serde_json::Value;
 
+/// The version `GET /api/v2/package/{id}` serves for an upstream id, as for a local one: the
+/// newest listed stable version, else the newest listed one (lowercase normalized).
+pub async fn latest_version(state: &AppState, id_lower: &str) -> Result<Option<String>, AppError> {
+    let Some(entries) = entries(state, id_lower, true).await? else {
+        return Ok(None);
+    };
+    let pick = entries.iter().find(|e| e.is_latest).or_else(|| entries.iter().find(|e| e.is_absolute_latest));
+    Ok(pick.map(|e| e.version.version_lower.clone()))
+}
+
 /// Most registration pages read for one id: a bound on what an upstream can make us fetch.
 const MAX_PAGES: usize = 64;
 
