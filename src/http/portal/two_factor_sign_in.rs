@@ -102,7 +102,7 @@ pub async fn form(
 
 fn expired() -> Errors {
     let mut errors = Errors::default();
-    errors.form = two_factor::PENDING_EXPIRED.to_owned();
+    two_factor::PENDING_EXPIRED.clone_into(&mut errors.form);
     errors
 }
 
