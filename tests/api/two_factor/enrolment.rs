@@ -71,15 +71,18 @@ fn turning_2fa_off_needs_the_password() {
     let app = spawn_app();
     app.create_user("alice", false);
     let s = app.sign_in("alice");
-    enrol(&app, &s);
+    let enrolled = enrol(&app, &s);
     let r = post_as(&app, "/account/two-factor/disable", &s, &[("current_password", "wrong-password")]);
     assert_eq!(r.status(), 400);
     assert!(r.text().unwrap().contains(&field_error("current_password", "The current password is incorrect.")));
     assert_eq!(app.count("SELECT COUNT(*) FROM two_factor WHERE enabled_at IS NOT NULL"), 1);
     let r = post_as(&app, "/account/two-factor/disable", &s, &[("current_password", "password-1")]);
     assert_eq!(r.status(), 200);
-    assert!(r.text().unwrap().contains("Two-factor authentication is off."));
-    assert_eq!(app.count("SELECT COUNT(*) FROM two_factor"), 0);
+    let body = r.text().unwrap();
+    assert!(body.contains("Two-factor authentication is off."));
+    assert_eq!(app.count("SELECT COUNT(*) FROM two_factor WHERE enabled_at IS NOT NULL"), 0);
+    // The page offers a fresh secret to enrol again; the old one is gone.
+    assert!(!body.contains(&enrolled.secret), "{body}");
     assert_eq!(app.count("SELECT COUNT(*) FROM two_factor_recovery"), 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = '2fa.disable'"), 1);
     app.sign_in("alice");
