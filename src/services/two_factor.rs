@@ -110,7 +110,12 @@ fn normalize(code: &str) -> String {
 
 /// Checks a code at sign-in: a TOTP code, or an unused recovery code (then used up).
 /// The refusal is 401 with `WRONG_CODE` or `CODE_ALREADY_USED`.
-pub fn check_sign_in_code(conn: &Connection, user: &users::UserRow, code: &str) -> Result<(), AppError> {
+pub fn check_sign_in_code(
+    conn: &Connection,
+    user: &users::UserRow,
+    code: &str,
+    ip: Option<&str>,
+) -> Result<(), AppError> {
     let unauthorized = |message: String| AppError::Unauthorized { message, basic_realm: false };
     let Some(row) = two_factor::get(conn, user.id)?.filter(|r| r.enabled) else {
         return Err(unauthorized(PENDING_EXPIRED.into()));
@@ -122,7 +127,7 @@ pub fn check_sign_in_code(conn: &Connection, user: &users::UserRow, code: &str) 
     if !code.is_empty() && two_factor::use_recovery_code(conn, user.id, &token::hash(&code))? {
         let left = two_factor::recovery_codes_left(conn, user.id)?;
         let actor = Principal { account_id: Some(user.id), username: user.username.clone(), ..Principal::default() };
-        audit::record(conn, &actor, None, "2fa.recovery-code", None, Some(&format!("{left} left")))?;
+        audit::record(conn, &actor, ip, "2fa.recovery-code", None, Some(&format!("{left} left")))?;
         return Ok(());
     }
     Err(unauthorized(WRONG_CODE.into()))

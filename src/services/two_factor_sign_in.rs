@@ -14,7 +14,7 @@ pub fn complete(state: &AppState, pending: &str, code: &str, ip: Option<&str>) -
     let (pending_id, user) = two_factor::pending_user(&conn, pending)?;
     let attempt = state.logins.attempt(Some(&user.username), ip);
     state.logins.refuse_if_exhausted(&attempt)?;
-    if let Err(refused) = two_factor::check_sign_in_code(&conn, &user, code) {
+    if let Err(refused) = two_factor::check_sign_in_code(&conn, &user, code, ip) {
         state.logins.record_failure(&attempt, Instant::now());
         let actor = Principal { account_id: Some(user.id), username: user.username.clone(), ..Principal::default() };
         audit::record(&conn, &actor, ip, "signin.2fa-failed", None, None)?;

@@ -102,6 +102,9 @@ fn a_recovery_code_signs_in_once() {
     let typed = codes[3].to_uppercase().replace('-', " ");
     assert_eq!(code_step(&app, &browser, &typed, "/").status(), 303);
     assert_eq!(app.count("SELECT COUNT(*) FROM two_factor_recovery WHERE used_at IS NULL"), 9);
+    let audited =
+        "SELECT COUNT(*) FROM audit_log WHERE action = '2fa.recovery-code' AND detail = '9 left' AND ip = '127.0.0.1'";
+    assert_eq!(app.count(audited), 1);
     let before = sessions(&app);
     let (browser, _) = password_step(&app, "alice", "/");
     let r = code_step(&app, &browser, &codes[3], "/");
