@@ -115,6 +115,8 @@ pub struct AccountsConfig {
     /// account takes 5 times as many from all addresses, an address 20 times as many for all accounts.
     pub login_max_failures: u32,
     pub login_window_minutes: u32,
+    /// Creating API keys and uploading in the portal need two-factor authentication turned on.
+    pub require_2fa_for_publishers: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -243,6 +245,7 @@ impl Default for AccountsConfig {
             owner_invitation_days: 7,
             login_max_failures: 10,
             login_window_minutes: 15,
+            require_2fa_for_publishers: false,
         }
     }
 }

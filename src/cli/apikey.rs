@@ -71,6 +71,7 @@ pub fn run(cmd: ApiKeyCommand) -> Result<(), CliError> {
                 &state.server_key,
                 &keys::NewKeyRequest {
                     user_id: user.id,
+                    session: None,
                     owner: args.owner.as_deref(),
                     description: &args.name,
                     scopes,

@@ -1,6 +1,8 @@
-//! `galley user add|list|disable|enable|set-admin`.
+//! `galley user add|list|disable|enable|set-admin|reset-2fa`.
 use super::{open_state, CliError, DataArgs, EXIT_USAGE};
 use crate::services::accounts::{self, NewAccount};
+use crate::services::permissions::Principal;
+use crate::services::two_factor;
 use clap::{Args, Subcommand};
 use std::io::BufRead;
 
@@ -16,6 +18,9 @@ pub enum UserCommand {
     Enable(NameArgs),
     /// Grant (or with --revoke, remove) the administrator role.
     SetAdmin(SetAdminArgs),
+    /// Turn off a user's two-factor authentication (lost authenticator and recovery codes).
+    #[command(name = "reset-2fa")]
+    Reset2fa(NameArgs),
 }
 
 #[derive(Args, Debug)]
@@ -117,6 +122,11 @@ pub fn run(cmd: UserCommand) -> Result<(), CliError> {
             let state = open_state(&args.data)?;
             accounts::set_admin(&*state.conn()?, &args.name, !args.revoke, "cli")?;
             println!("{} is {} an administrator.", args.name, if args.revoke { "no longer" } else { "now" });
+        }
+        UserCommand::Reset2fa(args) => {
+            let state = open_state(&args.data)?;
+            two_factor::reset(&*state.conn()?, &Principal::operator(None, "cli"), &args.name, None)?;
+            println!("Two-factor authentication of {} was reset; it signs in with the password alone.", args.name);
         }
     }
     Ok(())

@@ -21,6 +21,7 @@ pub mod sessions;
 mod status_column;
 pub mod support;
 pub mod symbols;
+pub mod two_factor;
 pub mod upstreams;
 pub mod users;
 pub mod validation;

@@ -1,7 +1,7 @@
 //! API keys: creation (secret shown once), listing, regeneration, deletion, and authentication
 //! of a presented key. Shared by the JSON API and `galley apikey`.
 use super::audit;
-use super::permissions::{authorize_org, KeyGrant, OrgAction, Principal};
+use super::permissions::{authorize_org, may_publish_with_session, KeyGrant, OrgAction, Principal};
 use super::principals;
 use crate::db::{api_keys, users};
 use crate::domain::api_key::{self, PackageGlobs, Scope};
@@ -14,6 +14,9 @@ use serde::Serialize;
 
 pub struct NewKeyRequest<'a> {
     pub user_id: i64,
+    /// The signed-in user asking (portal, JSON API), whose policy applies
+    /// (`require_2fa_for_publishers`); `None` for the operator's CLI.
+    pub session: Option<&'a Principal>,
     /// The organization the key acts for; `None` = the user itself.
     pub owner: Option<&'a str>,
     pub description: &'a str,
@@ -65,6 +68,9 @@ pub fn create(
     req: &NewKeyRequest<'_>,
     ip: Option<&str>,
 ) -> Result<CreatedKey, AppError> {
+    if let Some(p) = req.session {
+        may_publish_with_session(p)?;
+    }
     if !(1..=MAX_KEY_DAYS).contains(&req.expires_in_days) {
         return Err(AppError::BadRequest(format!(
             "An API key expires after 1 to {MAX_KEY_DAYS} days, not {}.",

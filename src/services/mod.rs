@@ -34,6 +34,8 @@ pub mod search;
 pub mod sessions;
 pub mod support;
 pub mod symbols;
+pub mod two_factor;
+pub mod two_factor_sign_in;
 pub mod uploads;
 pub mod validation;
 

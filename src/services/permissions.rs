@@ -20,6 +20,10 @@ pub struct Principal {
     /// Set when `[accounts] require_confirmed_email` is on and the acting user has not confirmed
     /// the address yet: every push is refused until then.
     pub must_confirm_email: bool,
+    /// Set when `[accounts] require_2fa_for_publishers` is on and the signed-in user has not
+    /// turned two-factor authentication on: creating API keys and uploading are refused until
+    /// then. Never set for an API key, so keys issued earlier keep working for clients.
+    pub must_enrol_two_factor: bool,
     pub key: Option<KeyGrant>,
 }
 
@@ -70,6 +74,19 @@ pub const CONFIRM_EMAIL_FIRST: &str =
     "Confirm your email address before publishing: open the link in the confirmation email \
      (POST /api/account/confirm-email/resend sends a new one).";
 
+pub const TWO_FACTOR_FIRST: &str =
+    "This server requires two-factor authentication before creating API keys or uploading: \
+     turn it on under Account settings, Two-factor authentication (/account/two-factor).";
+
+/// `[accounts] require_2fa_for_publishers`: the one check of creating API keys and uploading.
+pub fn may_publish_with_session(p: &Principal) -> Result<(), AppError> {
+    if p.must_enrol_two_factor {
+        Err(AppError::Forbidden(TWO_FACTOR_FIRST.into()))
+    } else {
+        Ok(())
+    }
+}
+
 /// `owners` is `None` when the id does not exist yet (a push would create it).
 pub fn authorize(
     p: &Principal,
@@ -79,6 +96,9 @@ pub fn authorize(
 ) -> Result<(), AppError> {
     if action == PackageAction::Push && p.must_confirm_email {
         return Err(AppError::Forbidden(CONFIRM_EMAIL_FIRST.into()));
+    }
+    if action == PackageAction::Push {
+        may_publish_with_session(p)?;
     }
     if let Some(grant) = &p.key {
         check_key(grant, action, package_id, owners)?;

@@ -2,7 +2,7 @@
 //! organizations it acts for: the one place that turns memberships into rights.
 use super::permissions::{KeyGrant, Principal};
 use crate::config::AccountsConfig;
-use crate::db::{orgs, users::UserRow};
+use crate::db::{orgs, two_factor, users::UserRow};
 use crate::domain::org::OrgRole;
 use crate::error::AppError;
 use rusqlite::Connection;
@@ -26,6 +26,7 @@ pub fn for_user(conn: &Connection, user: &UserRow, policy: &AccountsConfig) -> R
         username: user.username.clone(),
         is_admin: user.is_admin,
         must_confirm_email: policy.require_confirmed_email && !user.email_confirmed,
+        must_enrol_two_factor: policy.require_2fa_for_publishers && !two_factor::is_enabled(conn, user.id)?,
         key: None,
     })
 }
@@ -42,6 +43,8 @@ pub fn for_key(
 ) -> Result<Principal, AppError> {
     let mut principal = for_user(conn, creator, policy)?;
     principal.manages.clear();
+    // Keys issued before `require_2fa_for_publishers` was turned on keep working for clients.
+    principal.must_enrol_two_factor = false;
     principal.key = Some(grant);
     if owner.id != creator.id {
         if orgs::role_of(conn, owner.id, creator.id)?.is_none() {

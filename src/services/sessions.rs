@@ -3,7 +3,7 @@
 //! to the session without being stored (see `http::session` for how requests must carry it).
 use super::accounts::{self, Profile};
 use super::permissions::Principal;
-use super::{audit, principals};
+use super::{audit, principals, two_factor};
 use crate::db::{self, sessions, users};
 use crate::domain::token;
 use crate::error::AppError;
@@ -35,7 +35,14 @@ pub struct Session {
     pub csrf_token: String,
 }
 
-pub fn sign_in(state: &AppState, name: &str, password: &str, ip: Option<&str>) -> Result<SignedIn, AppError> {
+/// What a right password leads to: a session, or (for an account with two-factor
+/// authentication) the second step, carried by `token` in the browser's cookie.
+pub enum SignInOutcome {
+    SignedIn(SignedIn),
+    SecondStep { token: String },
+}
+
+pub fn sign_in(state: &AppState, name: &str, password: &str, ip: Option<&str>) -> Result<SignInOutcome, AppError> {
     let attempt = state.logins.attempt(Some(name), ip);
     state.logins.refuse_if_exhausted(&attempt)?;
     let conn = state.conn()?;
@@ -45,19 +52,33 @@ pub fn sign_in(state: &AppState, name: &str, password: &str, ip: Option<&str>) -
         audit::record(&conn, &attempt, ip, "signin.failed", None, None)?;
         return Err(AppError::Unauthorized { message: BAD_CREDENTIALS.into(), basic_realm: false });
     };
+    // Before the failures are forgotten: a right password must not reset the budget for codes.
+    if let Some(token) = two_factor::second_step_needed(&conn, user.id, ip)? {
+        return Ok(SignInOutcome::SecondStep { token });
+    }
     state.logins.forget_account(name);
+    start(state, &conn, &user, ip).map(SignInOutcome::SignedIn)
+}
+
+/// Opens a session for an account whose credentials were checked (password, and code if any).
+pub fn start(
+    state: &AppState,
+    conn: &Connection,
+    user: &users::UserRow,
+    ip: Option<&str>,
+) -> Result<SignedIn, AppError> {
     let days = state.config.accounts.session_days;
     let session_token = token::generate();
     let expires_at = (Utc::now() + Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    sessions::purge_expired(&conn, &db::now_text())?;
-    sessions::insert(&conn, &token::hash(&session_token), user.id, &expires_at, ip)?;
+    sessions::purge_expired(conn, &db::now_text())?;
+    sessions::insert(conn, &token::hash(&session_token), user.id, &expires_at, ip)?;
     let actor = Principal { account_id: Some(user.id), username: user.username.clone(), ..Principal::default() };
-    audit::record(&conn, &actor, ip, "signin", None, None)?;
+    audit::record(conn, &actor, ip, "signin", None, None)?;
     Ok(SignedIn {
         csrf_token: csrf_token(&state.server_key, &session_token),
         token: session_token,
         max_age_days: days,
-        profile: accounts::profile(&conn, user.id)?,
+        profile: accounts::profile(conn, user.id)?,
     })
 }
 

@@ -108,6 +108,7 @@ impl TestApp {
             &self.state.server_key,
             &galley::services::keys::NewKeyRequest {
                 user_id,
+                session: None,
                 owner: None,
                 description: "test",
                 scopes: galley::domain::api_key::Scope::parse_list(scopes).unwrap(),

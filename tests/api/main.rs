@@ -28,5 +28,6 @@ mod security;
 mod sessions;
 mod smtp_sink;
 mod symbols;
+mod two_factor;
 mod upload_intake;
 mod upstream;

@@ -276,7 +276,7 @@ async function walkPortal(who) {
   await portal(`/packages/${ID}/owners`);
   await portal(`/packages/${ID}/owners/confirm?token=${encodeURIComponent(PAYLOADS[1])}`);
   await portal("/packages/Xss.Bob");
-  for (const route of ["/account/packages", "/account", "/account/apikeys", "/admin", "/admin/support", "/packages/manage/upload", "/contact"]) {
+  for (const route of ["/account/packages", "/account", "/account/apikeys", "/account/two-factor", "/admin", "/admin/support", "/packages/manage/upload", "/contact"]) {
     await portal(route);
   }
   await portal("/profiles/root", { status: 200, shows: true });
@@ -288,7 +288,7 @@ async function walkPortal(who) {
   }
   if (who === "bob") await portal("/account/apikeys", { status: 200, shows: true });
   for (const name of [PAYLOADS[0], PAYLOADS[1]]) await portal(`/profiles/${encodeURIComponent(name)}`);
-  for (const route of ["/users/account/ForgotPassword", "/users/account/Register", "/users/account/LogOn"]) {
+  for (const route of ["/users/account/ForgotPassword", "/users/account/Register", "/users/account/LogOn", "/users/account/TwoFactor"]) {
     await portal(`${route}?returnUrl=${encodeURIComponent(PAYLOADS[1])}`);
     await portal(`${route}?returnUrl=${encodeURIComponent("javascript:window.__xss=1")}`);
   }

@@ -5,7 +5,7 @@ use crate::error::AppError;
 use crate::http::call::Call;
 use crate::http::session::{removal_cookie, session_cookie, SessionUser};
 use crate::services::accounts::{self, NewAccount};
-use crate::services::{email_links, sessions};
+use crate::services::{email_links, sessions, two_factor_sign_in};
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
@@ -52,11 +52,17 @@ struct SignInBody {
     /// A username or an email address.
     username: String,
     password: String,
+    /// The authenticator app's code (or a recovery code), for an account with two-factor authentication.
+    code: Option<String>,
 }
 
 async fn sign_in(req: HttpRequest, call: Call, body: web::Json<SignInBody>) -> Result<HttpResponse, AppError> {
     let state = call.state().clone();
-    let signed_in = call.run(move |state, ip| sessions::sign_in(state, &body.username, &body.password, ip)).await?;
+    let signed_in = call
+        .run(move |state, ip| {
+            two_factor_sign_in::sign_in_with_code(state, &body.username, &body.password, body.code.as_deref(), ip)
+        })
+        .await?;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(&state, &req, &signed_in))
         .json(json!({ "account": signed_in.profile, "csrf_token": signed_in.csrf_token })))

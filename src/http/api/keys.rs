@@ -43,6 +43,7 @@ async fn create(call: Call, user: SessionUser, body: web::Json<CreateBody>) -> R
             let body = body.into_inner();
             let request = keys::NewKeyRequest {
                 user_id: user.0.user.id,
+                session: Some(&user.0.principal),
                 owner: body.owner.as_deref().filter(|o| !o.trim().is_empty()),
                 description: &body.description,
                 scopes,

@@ -7,7 +7,7 @@ use super::viewer::Account;
 use crate::error::AppError;
 use crate::http::auth::client_ip;
 use crate::services::admin_overview::{self, Overview};
-use crate::services::{accounts, blocking, support};
+use crate::services::{accounts, blocking, support, two_factor};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -46,14 +46,21 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>, account: Account
     })
 }
 
-/// `action` = disable | enable | make-admin | remove-admin.
+/// `action` = disable | enable | make-admin | remove-admin | reset-2fa.
 pub async fn update_user(
+    req: HttpRequest,
     state: web::Data<AppState>,
     account: Account,
     path: web::Path<String>,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
     account.check_csrf(&state, form.get("csrf"))?;
+    if form.get("action") == "reset-2fa" {
+        let (st, p, ip, username) =
+            (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req), path.into_inner());
+        blocking(move || two_factor::reset(&*st.conn()?, &p, &username, ip.as_deref())).await?;
+        return Ok(back(&state));
+    }
     let (is_admin, is_disabled) = match form.get("action") {
         "disable" => (None, Some(true)),
         "enable" => (None, Some(false)),

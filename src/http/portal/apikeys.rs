@@ -6,8 +6,8 @@ use super::viewer::Account;
 use crate::domain::api_key::Scope;
 use crate::error::AppError;
 use crate::http::auth::client_ip;
-use crate::services::blocking;
 use crate::services::keys::{self, CreatedKey, KeySummary};
+use crate::services::{blocking, permissions};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -23,6 +23,8 @@ struct KeysPage {
     errors: Errors,
     form: KeyForm,
     action: String,
+    /// Set when `[accounts] require_2fa_for_publishers` refuses new keys: where to enrol.
+    enrol_url: Option<String>,
 }
 
 /// What was typed, kept when the form comes back with an error.
@@ -73,6 +75,9 @@ async fn render(
         errors,
         form,
         action: state.urls.site_path_of("/account/apikeys"),
+        enrol_url: permissions::may_publish_with_session(&account.session.principal)
+            .err()
+            .map(|_| state.urls.site_path_of("/account/two-factor")),
     };
     layout::render_status(status, &page)
 }
@@ -114,7 +119,7 @@ pub async fn create(
         }
     };
     let st = state.get_ref().clone();
-    let (user_id, ip) = (account.session.user.id, client_ip(&req));
+    let (user_id, principal, ip) = (account.session.user.id, account.session.principal.clone(), client_ip(&req));
     let (description, globs, package_ids) = (
         typed.description.clone(),
         typed.globs.split([',', '\n']).map(str::trim).filter(|g| !g.is_empty()).map(str::to_owned).collect(),
@@ -123,6 +128,7 @@ pub async fn create(
     let created = blocking(move || {
         let request = keys::NewKeyRequest {
             user_id,
+            session: Some(&principal),
             owner: None,
             description: &description,
             scopes,

@@ -23,6 +23,8 @@ pub mod search;
 pub mod settings;
 pub mod signin;
 pub mod snippets;
+pub mod two_factor;
+pub mod two_factor_sign_in;
 pub mod upload;
 pub mod upstream_package;
 pub mod viewer;
@@ -56,6 +58,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/users/account/Register", web::get().to(signin::register_form))
             .route("/users/account/Register", web::post().to(signin::register))
             .route("/users/account/LogOff", web::post().to(signin::sign_out))
+            .route("/users/account/TwoFactor", web::get().to(two_factor_sign_in::form))
+            .route("/users/account/TwoFactor", web::post().to(two_factor_sign_in::verify))
             // Before `/packages/{id}/{version}`, which would take "owners" for a version.
             .route("/packages/{id}/owners", web::get().to(owners::page))
             .route("/packages/{id}/owners", web::post().to(owners::invite))
@@ -85,6 +89,9 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/account/password", web::post().to(settings::change_password))
             .route("/account/email", web::post().to(settings::change_email))
             .route("/account/confirm-email/resend", web::post().to(settings::resend_confirmation))
+            .route("/account/two-factor", web::get().to(two_factor::page))
+            .route("/account/two-factor/confirm", web::post().to(two_factor::confirm))
+            .route("/account/two-factor/disable", web::post().to(two_factor::disable))
             .route("/account/apikeys", web::get().to(apikeys::list))
             .route("/account/apikeys", web::post().to(apikeys::create))
             .route("/account/apikeys/{key}/regenerate", web::post().to(apikeys::regenerate))

@@ -6,7 +6,7 @@ use super::viewer::Account;
 use crate::error::AppError;
 use crate::http::auth::client_ip;
 use crate::services::accounts::{self, Profile};
-use crate::services::{blocking, email_links};
+use crate::services::{blocking, email_links, two_factor};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -23,6 +23,7 @@ struct SettingsPage {
     notice: String,
     typed_email: String,
     base: String,
+    two_factor: bool,
 }
 
 impl SettingsPage {
@@ -46,7 +47,11 @@ async fn render(
     typed_email: String,
 ) -> Result<HttpResponse, AppError> {
     let (st, user_id) = (state.clone(), account.session.user.id);
-    let profile = blocking(move || accounts::profile(&*st.conn()?, user_id)).await?;
+    let (profile, two_factor) = blocking(move || {
+        let conn = st.conn()?;
+        Ok((accounts::profile(&conn, user_id)?, two_factor::status(&conn, user_id)?.enabled))
+    })
+    .await?;
     let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let page = SettingsPage {
         layout: Layout::new(state, req, "Account settings"),
@@ -56,6 +61,7 @@ async fn render(
         notice,
         typed_email,
         base: state.urls.site_path_of("/account"),
+        two_factor,
     };
     layout::render_status(status, &page)
 }

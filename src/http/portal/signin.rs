@@ -7,7 +7,8 @@ use crate::error::AppError;
 use crate::http::auth::client_ip;
 use crate::http::session::{removal_cookie, session_cookie};
 use crate::services::accounts::{self, NewAccount};
-use crate::services::{blocking, sessions};
+use crate::services::blocking;
+use crate::services::sessions::{self, SignInOutcome};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -104,7 +105,13 @@ pub async fn sign_in(
     let st = state.get_ref().clone();
     let (name, password, ip) = (form.username.trim().to_owned(), std::mem::take(&mut form.password), client_ip(&req));
     match blocking(move || sessions::sign_in(&st, &name, &password, ip.as_deref())).await {
-        Ok(signed_in) => Ok(forms::see_other_with(&form.return_url, session_cookie(&state, &req, &signed_in))),
+        Ok(SignInOutcome::SignedIn(signed_in)) => {
+            Ok(forms::see_other_with(&form.return_url, session_cookie(&state, &req, &signed_in)))
+        }
+        // The account has two-factor authentication: the code is asked on a page of its own.
+        Ok(SignInOutcome::SecondStep { token }) => {
+            Ok(super::two_factor_sign_in::second_step(&state, &req, &token, &form.return_url))
+        }
         Err(e) => {
             let errors = Errors::from_refusal(e, &[])?;
             sign_in_page(&state, &req, form, Errors::field("password", errors.form))

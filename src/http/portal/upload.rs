@@ -7,10 +7,10 @@ use super::viewer::Account;
 use crate::error::AppError;
 use crate::http::auth::client_ip;
 use crate::http::intake;
-use crate::services::blocking;
 use crate::services::package_file;
 use crate::services::publish::{self, PushOutcome};
 use crate::services::uploads::{self, Preview};
+use crate::services::{blocking, permissions};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -23,6 +23,8 @@ struct UploadPage {
     layout: Layout,
     errors: Errors,
     max_mb: u64,
+    /// Set when `[accounts] require_2fa_for_publishers` refuses this account: where to enrol.
+    enrol_url: Option<String>,
 }
 
 #[derive(Template)]
@@ -38,15 +40,43 @@ struct VerifyPage {
 
 fn upload_page(state: &AppState, req: &HttpRequest, errors: Errors) -> Result<HttpResponse, AppError> {
     let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    render(state, req, status, errors, None)
+}
+
+fn render(
+    state: &AppState,
+    req: &HttpRequest,
+    status: StatusCode,
+    errors: Errors,
+    enrol_url: Option<String>,
+) -> Result<HttpResponse, AppError> {
     let page = UploadPage {
         layout: Layout::new(state, req, "Upload a package").current("upload"),
         errors,
         max_mb: state.config.publish.max_package_mb,
+        enrol_url,
     };
     layout::render_status(status, &page)
 }
 
-pub async fn form(req: HttpRequest, state: web::Data<AppState>, _account: Account) -> Result<HttpResponse, AppError> {
+/// The refusal of `[accounts] require_2fa_for_publishers`, with the link to enrol; `status` is
+/// 200 for the page and 403 for a post.
+fn two_factor_refusal(
+    state: &AppState,
+    req: &HttpRequest,
+    account: &Account,
+    status: StatusCode,
+) -> Option<Result<HttpResponse, AppError>> {
+    let refused = permissions::may_publish_with_session(&account.session.principal).err()?;
+    let mut errors = Errors::default();
+    errors.form = refused.client_message();
+    Some(render(state, req, status, errors, Some(state.urls.site_path_of("/account/two-factor"))))
+}
+
+pub async fn form(req: HttpRequest, state: web::Data<AppState>, account: Account) -> Result<HttpResponse, AppError> {
+    if let Some(refused) = two_factor_refusal(&state, &req, &account, StatusCode::OK) {
+        return refused;
+    }
     upload_page(&state, &req, Errors::default())
 }
 
@@ -80,6 +110,10 @@ pub async fn receive_upload(
     account: Account,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
+    // Before the file is read: nothing is held for an account that may not publish.
+    if let Some(refused) = two_factor_refusal(&state, &req, &account, StatusCode::FORBIDDEN) {
+        return refused;
+    }
     let file = match receive(&req, payload, &state, &account).await {
         Ok(Some(file)) => file,
         Ok(None) => return upload_page(&state, &req, Errors::field("package", "Choose a .nupkg file to upload.")),

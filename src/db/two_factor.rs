@@ -1,0 +1,118 @@
+//! Two-factor authentication rows: the TOTP secret and its last accepted step, the recovery
+//! codes (hashed) and the half-finished sign-ins waiting for a code.
+use super::DbError;
+use rusqlite::{params, Connection, OptionalExtension};
+
+#[derive(Debug, Clone)]
+pub struct TwoFactorRow {
+    pub secret: Vec<u8>,
+    pub enabled: bool,
+    pub last_step: i64,
+}
+
+pub fn get(conn: &Connection, user_id: i64) -> Result<Option<TwoFactorRow>, DbError> {
+    Ok(conn
+        .query_row(
+            "SELECT secret, enabled_at IS NOT NULL, last_step FROM two_factor WHERE user_id = ?1",
+            [user_id],
+            |r| Ok(TwoFactorRow { secret: r.get(0)?, enabled: r.get(1)?, last_step: r.get(2)? }),
+        )
+        .optional()?)
+}
+
+pub fn is_enabled(conn: &Connection, user_id: i64) -> Result<bool, DbError> {
+    Ok(get(conn, user_id)?.is_some_and(|row| row.enabled))
+}
+
+/// Starts (or restarts) an enrolment with a new secret; never touches an enabled row.
+pub fn begin(conn: &Connection, user_id: i64, secret: &[u8]) -> Result<bool, DbError> {
+    let changed = conn.execute(
+        "INSERT INTO two_factor (user_id, secret, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT(user_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, last_step = 0
+         WHERE two_factor.enabled_at IS NULL",
+        params![user_id, secret, super::now_text()],
+    )?;
+    Ok(changed == 1)
+}
+
+/// Records `step` as used when it is later than every step used before: `false` means the code
+/// was already used (a replay), so the database decides even between two racing requests.
+pub fn use_step(conn: &Connection, user_id: i64, step: i64) -> Result<bool, DbError> {
+    Ok(conn.execute(
+        "UPDATE two_factor SET last_step = ?2 WHERE user_id = ?1 AND last_step < ?2",
+        params![user_id, step],
+    )? == 1)
+}
+
+/// Switches 2FA on and stores the recovery codes' hashes (replacing any earlier ones).
+pub fn enable(conn: &Connection, user_id: i64, recovery_hashes: &[Vec<u8>]) -> Result<(), DbError> {
+    conn.execute(
+        "UPDATE two_factor SET enabled_at = ?2 WHERE user_id = ?1 AND enabled_at IS NULL",
+        params![user_id, super::now_text()],
+    )?;
+    conn.execute("DELETE FROM two_factor_recovery WHERE user_id = ?1", [user_id])?;
+    for hash in recovery_hashes {
+        conn.execute("INSERT INTO two_factor_recovery (user_id, code_hash) VALUES (?1, ?2)", params![user_id, hash])?;
+    }
+    Ok(())
+}
+
+/// Removes everything 2FA of the account (disable, administrator reset); `true` when it had any.
+pub fn remove(conn: &Connection, user_id: i64) -> Result<bool, DbError> {
+    let had = conn.execute("DELETE FROM two_factor WHERE user_id = ?1", [user_id])? > 0;
+    conn.execute("DELETE FROM two_factor_recovery WHERE user_id = ?1", [user_id])?;
+    conn.execute("DELETE FROM two_factor_pending WHERE user_id = ?1", [user_id])?;
+    Ok(had)
+}
+
+/// Marks an unused recovery code of the account used; `false` when there is none such.
+pub fn use_recovery_code(conn: &Connection, user_id: i64, code_hash: &[u8]) -> Result<bool, DbError> {
+    Ok(conn.execute(
+        "UPDATE two_factor_recovery SET used_at = ?3 WHERE user_id = ?1 AND code_hash = ?2 AND used_at IS NULL",
+        params![user_id, code_hash, super::now_text()],
+    )? == 1)
+}
+
+pub fn recovery_codes_left(conn: &Connection, user_id: i64) -> Result<i64, DbError> {
+    Ok(conn.query_row(
+        "SELECT COUNT(*) FROM two_factor_recovery WHERE user_id = ?1 AND used_at IS NULL",
+        [user_id],
+        |r| r.get(0),
+    )?)
+}
+
+#[derive(Debug, Clone)]
+pub struct PendingRow {
+    pub id: i64,
+    pub user_id: i64,
+    pub expires_at: String,
+}
+
+pub fn insert_pending(
+    conn: &Connection,
+    token_hash: &[u8],
+    user_id: i64,
+    expires_at: &str,
+    ip: Option<&str>,
+) -> Result<(), DbError> {
+    // Expired half sign-ins are cleared here so the table does not grow without bound.
+    conn.execute("DELETE FROM two_factor_pending WHERE expires_at <= ?1", [super::now_text()])?;
+    conn.execute(
+        "INSERT INTO two_factor_pending (token_hash, user_id, expires_at, ip) VALUES (?1, ?2, ?3, ?4)",
+        params![token_hash, user_id, expires_at, ip],
+    )?;
+    Ok(())
+}
+
+pub fn pending_by_hash(conn: &Connection, token_hash: &[u8]) -> Result<Option<PendingRow>, DbError> {
+    Ok(conn
+        .query_row("SELECT id, user_id, expires_at FROM two_factor_pending WHERE token_hash = ?1", [token_hash], |r| {
+            Ok(PendingRow { id: r.get(0)?, user_id: r.get(1)?, expires_at: r.get(2)? })
+        })
+        .optional()?)
+}
+
+pub fn delete_pending(conn: &Connection, id: i64) -> Result<(), DbError> {
+    conn.execute("DELETE FROM two_factor_pending WHERE id = ?1", [id])?;
+    Ok(())
+}
