@@ -211,4 +211,30 @@ mod tests {
         .unwrap_err();
         assert!(bad_role.contains("unknown variant `owner`"), "{bad_role}");
     }
+
+    /// The commented `[ldap]` and `[[group_mapping]]` examples, uncommented, are a valid
+    /// configuration that shows every key of `[ldap]`.
+    #[test]
+    fn example_file_documents_every_ldap_key() {
+        let text = include_str!("../../config.example.toml");
+        let block: String = text
+            .lines()
+            .skip_while(|l| *l != "# [ldap]")
+            .take_while(|l| !l.starts_with("# Upstream feeds"))
+            .filter_map(|l| l.strip_prefix("# "))
+            // Keys and table headers; the prose between the two examples is not TOML.
+            .filter(|l| !l.starts_with('#') && (l.starts_with('[') || l.contains(" = ")))
+            .flat_map(|l| [l, "\n"])
+            .collect();
+        let example = super::super::Config::from_toml(&block).unwrap();
+        let ldap = example.ldap.as_ref().unwrap();
+        assert_eq!(example.group_mapping.len(), 1);
+        validate(Some(ldap), &example.group_mapping).unwrap();
+        let table: toml::Table = toml::from_str(&block).unwrap();
+        let mut documented: Vec<String> = table["ldap"].as_table().unwrap().keys().cloned().collect();
+        let mut known: Vec<String> = toml::Table::try_from(LdapConfig::default()).unwrap().keys().cloned().collect();
+        documented.sort();
+        known.sort();
+        assert_eq!(documented, known);
+    }
 }

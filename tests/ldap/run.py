@@ -507,9 +507,27 @@ class Suite:
         status, doc, _, _ = g.sign_in("root", LOCAL_PW)
         check(status == 200, "local accounts sign in without the directory: %s %s" % (status, doc))
 
+    def bad_configuration_is_refused_at_start(self):
+        g = self.galley
+        with open(g.conf) as f:
+            good = f.read()
+        bad_conf = os.path.join(self.work, "bad.toml")
+        for wrong, expected in (
+            ('url = "%s"' % self.slapd.url, ('url = "http://127.0.0.1"',
+             "error: invalid configuration: [ldap] url = 'http://127.0.0.1' must look like ldap://directory.example.com (StartTLS) or ldaps://directory.example.com")),
+            ('user_filter = "(&(objectClass=inetOrgPerson)(uid={username}))"', ('user_filter = "(uid=alice)"',
+             "error: invalid configuration: [ldap] user_filter = '(uid=alice)' must be a filter in parentheses containing {username}, e.g. (&(objectClass=person)(uid={username}))")),
+            ('role = "admin"', ('role = "owner"', "unknown variant `owner`")),
+        ):
+            with open(bad_conf, "w") as f:
+                f.write(good.replace(wrong, expected[0], 1))
+            p = subprocess.run([g.bin, "job", "ldap-sync", "--config", bad_conf], capture_output=True, text=True,
+                               timeout=60, env=g.env())
+            check(p.returncode != 0 and expected[1] in p.stderr, "%s: exit %d, %s" % (expected[0], p.returncode, p.stderr))
+
     def main(self):
         self.setup()
-        for name in ("first_sign_in_creates_the_account_and_maps_groups", "wrong_password_is_refused_and_creates_nothing",
+        for name in ("bad_configuration_is_refused_at_start", "first_sign_in_creates_the_account_and_maps_groups", "wrong_password_is_refused_and_creates_nothing",
                      "outside_allowed_group_is_refused", "filter_injection_is_harmless",
                      "a_local_account_is_not_taken_over", "group_change_moves_org_membership",
                      "leaver_is_disabled_by_the_sync_job", "directory_down_changes_nothing"):
