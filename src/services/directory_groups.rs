@@ -123,7 +123,62 @@ fn normalize(group: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::same_group;
+    use super::*;
+    use crate::db::users::NewUser;
+
+    fn account(conn: &Connection, name: &str, organization: bool) -> users::UserRow {
+        let new = NewUser {
+            username: name,
+            email: &format!("{name}@example.com"),
+            password_hash: None,
+            is_admin: false,
+            is_organization: organization,
+            self_registered: false,
+        };
+        let id = users::insert(conn, &new).unwrap();
+        users::by_id(conn, id).unwrap().unwrap()
+    }
+
+    fn mapping(group: &str, organization: &str, role: MappedRole) -> GroupMapping {
+        GroupMapping { group: group.into(), organization: organization.into(), role }
+    }
+
+    fn roles(conn: &Connection, user: &users::UserRow) -> Vec<(String, String)> {
+        orgs::memberships(conn, user.id).unwrap().into_iter().map(|m| (m.org_name, m.role)).collect()
+    }
+
+    #[test]
+    fn memberships_follow_the_groups_but_hand_made_ones_stay() {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrate::run(&mut conn).unwrap();
+        let (platform, tools) = (account(&conn, "platform", true), account(&conn, "tools", true));
+        let (lead, bob) = (account(&conn, "lead", false), account(&conn, "bob", false));
+        orgs::upsert_member(&conn, platform.id, lead.id, "admin").unwrap();
+        orgs::upsert_member(&conn, tools.id, lead.id, "admin").unwrap();
+        let mappings = [
+            mapping("cn=platform,ou=groups", "platform", MappedRole::Collaborator),
+            mapping("cn=leads,ou=groups", "platform", MappedRole::Admin),
+            mapping("cn=tools,ou=groups", "tools", MappedRole::Collaborator),
+            mapping("cn=ghost,ou=groups", "no-such-org", MappedRole::Admin),
+        ];
+        let apply = |groups: &[&str]| {
+            let groups: Vec<String> = groups.iter().map(|g| (*g).to_owned()).collect();
+            apply_group_memberships(&conn, &mappings, &bob, &groups, "test").unwrap()
+        };
+        assert_eq!(apply(&["CN=Platform, ou=groups", "cn=ghost,ou=groups"]), ["bob added to platform as collaborator"]);
+        // Admin wins when two mappings name one organization.
+        assert_eq!(apply(&["cn=platform,ou=groups", "cn=leads,ou=groups"]), ["bob is now admin in platform"]);
+        // A hand-made membership in a mapped organization is left alone, whatever the groups say.
+        orgs::upsert_member(&conn, tools.id, bob.id, "admin").unwrap();
+        assert!(apply(&["cn=tools,ou=groups", "cn=platform,ou=groups", "cn=leads,ou=groups"]).is_empty());
+        assert_eq!(apply(&[]), ["bob removed from platform"]);
+        assert_eq!(roles(&conn, &bob), [("tools".to_owned(), "admin".to_owned())]);
+        // The last admin is never demoted or removed by a mapping.
+        orgs::remove_member(&conn, platform.id, lead.id).unwrap();
+        assert_eq!(apply(&["cn=leads,ou=groups"]), ["bob added to platform as admin"]);
+        assert!(apply(&[]).is_empty());
+        assert_eq!(orgs::role_of(&conn, platform.id, bob.id).unwrap().as_deref(), Some("admin"));
+    }
 
     #[test]
     fn groups_compare_without_case_or_dn_spacing() {
