@@ -393,6 +393,21 @@ class Suite:
         check(status == 200 and doc["account"]["username"] == "bob", "BOB: %s %s" % (status, doc))
         check(len(g.db("SELECT id FROM users WHERE username_lower = 'bob'")) == 1, "one account for bob")
 
+    def directory_accounts_get_no_password_reset(self):
+        g = self.galley
+        outbox = os.path.join(g.data, "outbox")
+        mails = lambda: [open(os.path.join(outbox, f), errors="replace").read() for f in sorted(os.listdir(outbox))] \
+            if os.path.isdir(outbox) else []
+        # bob first, then erin (local): once erin's mail is there, bob's request has been handled.
+        for name in ("bob", "erin"):
+            status, body, _ = g.request("POST", "/api/account/password-reset", {"username": name})
+            check(status == 202, "reset %s: %s %s" % (name, status, body[:200]))
+        deadline = time.time() + 30
+        while time.time() < deadline and not any("erin@local.example" in m for m in mails()):
+            time.sleep(0.2)
+        check(any("erin@local.example" in m for m in mails()), "the local account gets its reset mail")
+        check(not any("bob@example.com" in m for m in mails()), "a directory account must get no reset link")
+
     def wrong_password_is_refused_and_creates_nothing(self):
         g = self.galley
         for name, password in (("dave", "wrong"), ("dave", ""), ("nobody", "whatever"), ("alice", "")):
@@ -527,7 +542,8 @@ class Suite:
 
     def main(self):
         self.setup()
-        for name in ("bad_configuration_is_refused_at_start", "first_sign_in_creates_the_account_and_maps_groups", "wrong_password_is_refused_and_creates_nothing",
+        for name in ("bad_configuration_is_refused_at_start", "first_sign_in_creates_the_account_and_maps_groups",
+                     "directory_accounts_get_no_password_reset", "wrong_password_is_refused_and_creates_nothing",
                      "outside_allowed_group_is_refused", "filter_injection_is_harmless",
                      "a_local_account_is_not_taken_over", "group_change_moves_org_membership",
                      "leaver_is_disabled_by_the_sync_job", "directory_down_changes_nothing"):
