@@ -9,8 +9,8 @@ pub fn user(template: &str, username: &str) -> String {
 
 /// `group_filter` with `{dn}` and `{username}` replaced by their escaped values.
 pub fn groups(template: &str, dn: &str, username: &str) -> String {
-    // `{dn}` first: an escaped name cannot contain `{dn}` (braces pass through, but the
-    // replacement of `{username}` runs on the template's own text only once each).
+    // Placeholders are replaced in the template's own text only: a value that contains
+    // `{username}` or `{dn}` (braces are not escaped) is never scanned again.
     let escaped_dn = ldap_escape(dn);
     let escaped_name = ldap_escape(username);
     template.split("{dn}").map(|part| part.replace("{username}", &escaped_name)).collect::<Vec<_>>().join(&escaped_dn)
