@@ -2,7 +2,8 @@
 # Runs every test Galley has. On a fresh Debian machine it first installs what the tests need
 # (mono, nuget.exe 5.8 and Debian's nuget 2.8.7 for the real-client tests, the clr-loader wheel (pip) for the
 # symbol tests, clamav-daemon for the real-clamd test, chromium and playwright-core for the browser
-# tests, nginx for the reverse-proxy test, Python's prometheus_client for the metrics scrape,
+# tests, nginx for the reverse-proxy test, slapd and ldap-utils for the directory
+# sign-in test, Python's prometheus_client for the metrics scrape,
 # cargo-fuzz for the fuzz run);
 # later runs skip what is already there.
 set -euo pipefail
@@ -27,6 +28,10 @@ python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
 # its certificate; the upstream-feed suite (tests/upstream/run.py) has nginx serve a static v3 feed.
 command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+# The directory sign-in suite (tests/ldap/run.py) starts its own slapd (own config, own database);
+# ldap-utils changes the directory during the run.
+[ -x /usr/sbin/slapd ] || missing+=(slapd)
+command -v ldapmodify >/dev/null 2>&1 || missing+=(ldap-utils)
 if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -77,6 +82,9 @@ GALLEY_BIN="$root/target/debug/galley" python3 tests/ops/run.py
 
 step "upstream feeds: nginx and a second Galley as upstreams, nuget.exe 5.8 restoring through them, then offline"
 GALLEY_BIN="$root/target/debug/galley" python3 tests/upstream/run.py
+
+step "directory sign-in: Debian's slapd over StartTLS, groups to organizations, the ldap-sync job"
+GALLEY_BIN="$root/target/debug/galley" python3 tests/ldap/run.py
 
 step "crash and fault suite: SIGKILL loop, full disk, read-only data folder, backup during pushes"
 GALLEY_BIN="$root/target/debug/galley" python3 tests/faults/run.py

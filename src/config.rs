@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 pub mod clamd_address;
+mod directory;
+pub use directory::{GroupMapping, LdapConfig, MappedRole};
 mod ops;
 pub use ops::{LogConfig, LogFormat, MetricsConfig};
 pub mod upstream;
@@ -38,6 +40,12 @@ pub struct Config {
     /// Feeds an id not held here is read through from, tried in order (`docs/upstreams.md`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub upstream: Vec<UpstreamConfig>,
+    /// The directory password sign-in asks (`docs/sign-in.md`); absent = local accounts only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ldap: Option<LdapConfig>,
+    /// Organization memberships that follow directory groups.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub group_mapping: Vec<GroupMapping>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -206,6 +214,8 @@ impl Default for Config {
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
             upstream: Vec::new(),
+            ldap: None,
+            group_mapping: Vec::new(),
         }
     }
 }
@@ -463,6 +473,7 @@ impl Config {
         }
         retention::validate(&self.retention).map_err(ConfigError::Invalid)?;
         upstream::validate_all(&self.upstream)?;
+        directory::validate(self.ldap.as_ref(), &self.group_mapping)?;
         if self.feed.v2_page_size == 0 {
             return Err(ConfigError::Invalid("[feed] v2_page_size must be at least 1".into()));
         }

@@ -8,7 +8,7 @@ mod outcome;
 
 pub use outcome::{JobOutcome, Outcome};
 
-use crate::services::{maintenance, rescan, retention, validation};
+use crate::services::{directory_sync, maintenance, rescan, retention, validation};
 use crate::state::AppState;
 use tokio_cron_scheduler::{Job as CronJob, JobScheduler};
 
@@ -20,11 +20,20 @@ pub enum Job {
     PurgeExpired,
     RetryValidating,
     Retention,
+    /// `[ldap]`: disables the accounts of users the directory no longer has or allows.
+    LdapSync,
 }
 
 impl Job {
-    pub const ALL: [Job; 6] =
-        [Job::FlushDownloads, Job::Rescan, Job::Reindex, Job::PurgeExpired, Job::RetryValidating, Job::Retention];
+    pub const ALL: [Job; 7] = [
+        Job::FlushDownloads,
+        Job::Rescan,
+        Job::Reindex,
+        Job::PurgeExpired,
+        Job::RetryValidating,
+        Job::Retention,
+        Job::LdapSync,
+    ];
 
     pub fn name(self) -> &'static str {
         match self {
@@ -34,18 +43,24 @@ impl Job {
             Job::PurgeExpired => "purge-expired",
             Job::RetryValidating => "retry-validating",
             Job::Retention => "retention",
+            Job::LdapSync => "ldap-sync",
         }
     }
 
     fn cron(self, state: &AppState) -> (&'static str, String) {
         let jobs = &state.config.jobs;
         let (key, cron) = match self {
-            Job::FlushDownloads => ("flush_downloads", &jobs.flush_downloads),
-            Job::Rescan => ("rescan", &jobs.rescan),
-            Job::Reindex => ("reindex", &jobs.reindex),
-            Job::PurgeExpired => ("purge_expired", &jobs.purge_expired),
-            Job::RetryValidating => ("retry_validating", &jobs.retry_validating),
-            Job::Retention => ("retention", &jobs.retention),
+            Job::FlushDownloads => ("[jobs] flush_downloads", &jobs.flush_downloads),
+            Job::Rescan => ("[jobs] rescan", &jobs.rescan),
+            Job::Reindex => ("[jobs] reindex", &jobs.reindex),
+            Job::PurgeExpired => ("[jobs] purge_expired", &jobs.purge_expired),
+            Job::RetryValidating => ("[jobs] retry_validating", &jobs.retry_validating),
+            Job::Retention => ("[jobs] retention", &jobs.retention),
+            // Scheduled only when the directory is configured; its schedule lives in `[ldap]`.
+            Job::LdapSync => match &state.config.ldap {
+                Some(ldap) => ("[ldap] sync_schedule", &ldap.sync_schedule),
+                None => return ("[ldap] sync_schedule", String::new()),
+            },
         };
         (key, cron.trim().to_owned())
     }
@@ -63,6 +78,10 @@ impl Job {
             Job::PurgeExpired => JobOutcome::of(&maintenance::purge_expired(state, now)?),
             Job::RetryValidating => JobOutcome::of(&validation::retry_validating(state, now)?),
             Job::Retention => JobOutcome::of(&retention::run(state, now)?),
+            Job::LdapSync => {
+                let report = directory_sync::run(state)?;
+                JobOutcome { text: report.to_string(), busy: report.did_something() }
+            }
         })
     }
 
@@ -134,7 +153,7 @@ pub async fn start(state: &AppState) -> anyhow::Result<Option<JobScheduler>> {
                 }
             })
         })
-        .map_err(|e| anyhow::anyhow!("[jobs] {key} = '{cron}' is not a valid cron expression: {e}"))?;
+        .map_err(|e| anyhow::anyhow!("{key} = '{cron}' is not a valid cron expression: {e}"))?;
         scheduler.add(cron_job).await?;
     }
     scheduler.start().await?;

@@ -3,6 +3,7 @@
 pub mod api_keys;
 pub mod audit;
 pub mod credential_epoch;
+pub mod directory;
 pub mod email_tokens;
 mod error_mapping;
 pub mod expired;

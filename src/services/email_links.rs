@@ -142,6 +142,10 @@ fn send_password_reset(state: &AppState, name_or_email: &str, ip: Option<&str>) 
     else {
         return Ok(());
     };
+    // A directory account's password lives in the directory; a local one would bypass it.
+    if crate::db::directory::dn_of(&conn, user.id)?.is_some() {
+        return Ok(());
+    }
     let hours = state.config.accounts.password_reset_hours;
     let t = issue(&conn, user.id, RESET, &user.email, hours)?;
     let message = templates::reset_password::render(&user.email, &user.username, &state.urls.reset_password(&t), hours);

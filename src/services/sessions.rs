@@ -46,7 +46,8 @@ pub fn sign_in(state: &AppState, name: &str, password: &str, ip: Option<&str>) -
     let attempt = state.logins.attempt(Some(name), ip);
     state.logins.refuse_if_exhausted(&attempt)?;
     let conn = state.conn()?;
-    let Some(user) = accounts::verify_password(&conn, name, password, state.config.accounts.bcrypt_cost)? else {
+    // With `[ldap]` the directory decides for every name that is not a local account.
+    let Some(user) = super::directory_signin::verify_password(state, &conn, name, password, ip)? else {
         state.logins.record_failure(&attempt, Instant::now());
         let attempt = Principal { username: name.chars().take(64).collect(), ..Principal::default() };
         audit::record(&conn, &attempt, ip, "signin.failed", None, None)?;
