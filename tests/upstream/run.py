@@ -496,6 +496,17 @@ class Suite:
         auto = json.loads(self.expect("/v3/autocomplete?q=auth&take=100&prerelease=true", 200))
         if sorted(auto["data"]) != ["Auth.Dep", "Auth.Search", "Auth.Tamper"]:
             raise Fail("autocomplete does not add the upstream's ids once each: %s" % auto)
+        # v2 Search(): the upstream's latest versions after the local entries, its links this server's.
+        v2 = self.expect("/api/v2/Search()?searchTerm='tests'&includePrerelease=true&$filter=IsAbsoluteLatestVersion"
+                         "&$top=100&semVerLevel=2.0.0", 200).decode()
+        v2_ids = [chunk.split("</d:Id>")[0] for chunk in v2.split("<d:Id>")[1:]]
+        if v2_ids.count("Auth.Search") != 1 or any(i.startswith("Imp.") for i in v2_ids) or v2_ids[-2:] != ["Auth.Search", "Auth.Tamper"]:
+            raise Fail("v2 Search() does not list the upstream's hits once each after the local ones: %s" % v2_ids)
+        if self.galley.base + "/api/v2/package/Auth.Search/1.0.0" not in v2:
+            raise Fail("the upstream entry's download link is not this server's: %s" % v2[-1500:])
+        filtered = self.expect("/api/v2/Search()?searchTerm='tests'&$filter=Id%20eq%20'Auth.Search'", 200).decode()
+        if "<entry" in filtered:
+            raise Fail("a v2 Search() with another $filter listed upstream entries")
         page = self.expect("/packages?q=tests", 200).decode()
         if "Auth.Search" not in page or "from private" not in page:
             raise Fail("the portal's search does not mark the upstream hit")

@@ -8,12 +8,16 @@
 //! `metadata_ttl_minutes` and served stale while it fails; an upstream that fails with nothing
 //! cached adds nothing, and search answers with the local hits (never a 5xx).
 use super::guard;
+use super::v2;
 use crate::cache::mirror::SearchPage;
 use crate::error::AppError;
+use crate::protocol::odata_filter::{CompareOp, Expr};
+use crate::protocol::odata_query::QueryOptions;
 use crate::protocol::urls::Hive;
 use crate::protocol::v3::{AutocompleteResponse, SearchResponse};
 use crate::protocol::v3_upstream;
 use crate::services::blocking;
+use crate::services::feed_v2::{self, FeedPage, Source};
 use crate::services::search::{self, SearchParams};
 use crate::state::AppState;
 use crate::upstream::client::SearchQuery;
@@ -136,6 +140,120 @@ async fn merge_autocomplete(
     }
     response.total_hits = Some(total_hits);
     Ok(response)
+}
+
+/// v2 `Search()`: after the last local entry, each upstream hit's latest version as an entry,
+/// paged as one list like v3 search. Only for the listings v2 clients send to browse
+/// (`$filter` absent or the latest-version flags, any `$orderby`: upstream entries follow the
+/// local ones in the upstream's order); other filters answer from the local versions only.
+pub async fn v2_search(
+    state: AppState,
+    source: Source,
+    options: QueryOptions,
+    semver2: bool,
+) -> Result<FeedPage, AppError> {
+    let local = {
+        let (state, source, options) = (state.clone(), source.clone(), options.clone());
+        blocking(move || feed_v2::list(&state, &source, &options, semver2)).await?
+    };
+    let Some(p) = v2_params(&state, &source, &options, semver2) else {
+        return Ok(local);
+    };
+    let local_total = v2_local_total(&state, &source, &options, semver2).await?;
+    let mut page = local;
+    let limit = feed_v2::page_window(&state, &options);
+    let mut window = Window {
+        skip: options.skip.saturating_sub(local_total),
+        wanted: if page.next.is_some() { 0 } else { limit.saturating_sub(page.entries.len()) },
+    };
+    let read_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let mut seen: HashSet<String> = page.entries.iter().map(|e| e.id_lower.clone()).collect();
+    let (mut total, mut more) = (local_total, page.next.is_some());
+    for index in search_upstreams(&state) {
+        let Some((upstream_total, hits)) = upstream_slice(&state, index, Kind::Search, &p, &window).await else {
+            continue;
+        };
+        total += upstream_total;
+        let entries: Vec<_> = hits.iter().take(window.wanted).filter_map(|h| v2::search_entry(h, &read_at)).collect();
+        let used = entries.len();
+        let listable = guard::listable(&state, index, entries.iter().map(|e| e.id_lower.clone()).collect()).await?;
+        page.entries
+            .extend(entries.into_iter().filter(|e| listable.contains(&e.id_lower) && seen.insert(e.id_lower.clone())));
+        more |= window.skip + used < upstream_total && window.wanted == used && used > 0;
+        window.advance(upstream_total, used);
+    }
+    page.next = feed_v2::next_page(&options, limit, more);
+    if options.inline_count {
+        page.count = Some(total);
+    }
+    Ok(page)
+}
+
+/// v2 `Search()/$count`, with the hits of upstreams that join search.
+pub async fn v2_search_count(
+    state: AppState,
+    source: Source,
+    options: QueryOptions,
+    semver2: bool,
+) -> Result<usize, AppError> {
+    let Some(p) = v2_params(&state, &source, &options, semver2) else {
+        return blocking(move || feed_v2::count(&state, &source, &options, semver2)).await;
+    };
+    let mut total = v2_local_total(&state, &source, &options, semver2).await?;
+    let window = Window { skip: 0, wanted: 0 };
+    for index in search_upstreams(&state) {
+        if let Some((upstream_total, _)) = upstream_slice(&state, index, Kind::Search, &p, &window).await {
+            total += upstream_total;
+        }
+    }
+    Ok(feed_v2::window_count(total, &options))
+}
+
+/// The v3 question a v2 search listing asks the upstreams; `None` when it asks them nothing.
+fn v2_params(state: &AppState, source: &Source, options: &QueryOptions, semver2: bool) -> Option<SearchParams> {
+    let Source::Search { term, include_prerelease } = source else {
+        return None;
+    };
+    if !state.mirror.searches_upstreams() {
+        return None;
+    }
+    let stable_only = match &options.filter {
+        None => false,
+        Some(filter) => latest_flag(filter)?,
+    };
+    Some(SearchParams {
+        q: term.clone(),
+        prerelease: *include_prerelease && !stable_only,
+        semver2,
+        ..SearchParams::default()
+    })
+}
+
+/// How many local entries the listing has, paging aside.
+async fn v2_local_total(
+    state: &AppState,
+    source: &Source,
+    options: &QueryOptions,
+    semver2: bool,
+) -> Result<usize, AppError> {
+    let (state, source) = (state.clone(), source.clone());
+    let all = QueryOptions { skip: 0, top: None, ..options.clone() };
+    blocking(move || feed_v2::count(&state, &source, &all, semver2)).await
+}
+
+/// For `IsLatestVersion`, `IsAbsoluteLatestVersion` (or `… eq true`), what v2 clients filter a
+/// browse listing by: whether only stable versions qualify (`IsLatestVersion`). `None` for any
+/// other filter, which upstream hits are not matched against.
+fn latest_flag(filter: &Expr) -> Option<bool> {
+    let flag = |e: &Expr| match e {
+        Expr::Member(m) if m.eq_ignore_ascii_case("IsLatestVersion") => Some(true),
+        Expr::Member(m) if m.eq_ignore_ascii_case("IsAbsoluteLatestVersion") => Some(false),
+        _ => None,
+    };
+    match filter {
+        Expr::Compare(left, CompareOp::Eq, right) if matches!(**right, Expr::Bool(true)) => flag(left),
+        e => flag(e),
+    }
 }
 
 fn search_upstreams(state: &AppState) -> Vec<usize> {

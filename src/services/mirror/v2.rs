@@ -70,6 +70,41 @@ pub async fn entries(state: &AppState, id_lower: &str, semver2: bool) -> Result<
     ))
 }
 
+/// An upstream v3 search hit as a v2 `Search()` entry: its latest version, flagged latest (stable
+/// when the client excluded prereleases). A hit states no publish date: the entry carries the
+/// time this server read it (`read_at`, RFC 3339), never nuget.org's 1900 "unlisted" date.
+pub fn search_entry(hit: &Value, read_at: &str) -> Option<EntryRecord> {
+    let mut version = version_record(hit)?;
+    version.listed = true;
+    version.downloads = hit
+        .get("versions")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .find(|v| {
+            v.get("version").and_then(Value::as_str).is_some_and(|s| s.eq_ignore_ascii_case(&version.version_full))
+        })
+        .and_then(|v| v.get("downloads").and_then(Value::as_i64))
+        .unwrap_or(0);
+    read_at.clone_into(&mut version.created_at);
+    read_at.clone_into(&mut version.published_at);
+    read_at.clone_into(&mut version.last_edited_at);
+    Some(EntryRecord {
+        id_lower: version.package_id.to_ascii_lowercase(),
+        total_downloads: hit.get("totalDownloads").and_then(Value::as_i64).unwrap_or(0),
+        owners: match hit.get("owners") {
+            Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+            Some(Value::String(s)) => {
+                s.split(',').map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned).collect()
+            }
+            _ => Vec::new(),
+        },
+        is_latest: !version.is_prerelease,
+        is_absolute_latest: true,
+        version,
+    })
+}
+
 fn text(entry: &Value, key: &str) -> Option<String> {
     entry.get(key).and_then(Value::as_str).filter(|s| !s.is_empty()).map(str::to_owned)
 }
