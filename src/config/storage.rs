@@ -103,3 +103,53 @@ impl StorageConfig {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Config, Overrides};
+
+    fn load(env: &[(&str, &str)]) -> Result<Config, String> {
+        let env: Vec<(String, String)> = env.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+        Config::load_from(Some(std::path::Path::new("/dev/null")), &env, &Overrides::default())
+            .map_err(|e| e.to_string())
+    }
+
+    #[test]
+    fn s3_keys_come_from_the_environment_layer() {
+        let config = load(&[
+            ("GALLEY_STORAGE__BACKEND", "s3"),
+            ("GALLEY_STORAGE__BUCKET", "b"),
+            ("GALLEY_STORAGE__PREFIX", "/feed/"),
+            ("GALLEY_STORAGE__ACCESS_KEY", "ak"),
+            ("GALLEY_STORAGE__SECRET_KEY", "sk"),
+        ])
+        .unwrap();
+        assert_eq!(config.storage.backend, super::StorageBackend::S3);
+        assert_eq!(config.storage.credentials(), ("ak".to_owned(), "sk".to_owned()));
+        assert_eq!(config.storage.key_prefix(), "feed/");
+        assert_eq!(load(&[]).unwrap().storage.backend, super::StorageBackend::Filesystem);
+    }
+
+    #[test]
+    fn bad_s3_settings_are_refused_with_the_key_named() {
+        let s3 = [("GALLEY_STORAGE__BACKEND", "s3"), ("GALLEY_STORAGE__BUCKET", "b")];
+        let with = |extra: (&'static str, &'static str)| load(&[s3[0], s3[1], extra]).unwrap_err();
+        assert_eq!(load(&s3[..1]).unwrap_err(), "invalid configuration: [storage] backend = \"s3\" needs a bucket");
+        assert_eq!(
+            with(("GALLEY_STORAGE__ENDPOINT", "minio:9000")),
+            "invalid configuration: [storage] endpoint = 'minio:9000' must start with http:// or https:// (or be empty for AWS)"
+        );
+        assert_eq!(
+            with(("GALLEY_STORAGE__CACHE_MB", "0")),
+            "invalid configuration: [storage] cache_mb must be at least 1"
+        );
+        assert_eq!(
+            with(("GALLEY_STORAGE__ACCESS_KEY", "only-this")),
+            "invalid configuration: [storage] access_key and secret_key must be given together (or both left to AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)"
+        );
+        assert_eq!(
+            with(("GALLEY_STORAGE__BACKEND", "ftp")).split(':').next().unwrap(),
+            "invalid environment variable GALLEY_STORAGE__BACKEND"
+        );
+    }
+}

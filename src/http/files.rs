@@ -258,10 +258,11 @@ pub async fn serve_package(
     version_lower: &str,
 ) -> Result<HttpResponse, AppError> {
     available_set(state, id_lower, version_lower).await?;
-    let path = local_path(state, state.store.nupkg_path(id_lower, version_lower)).await?;
+    let path = state.store.nupkg_path(id_lower, version_lower);
+    // The in-memory copy first: a hit there needs neither the disk nor the object store.
     let cached = match state.docs.cached_file(&path) {
         Some(file) => Some(file),
-        None => match tokio::fs::metadata(&path).await {
+        None => match tokio::fs::metadata(local_path(state, path.clone()).await?).await {
             Ok(meta) if meta.len() <= IN_MEMORY_PACKAGE_BYTES => Some(state.docs.read_file(&path).await?),
             Ok(_) => None,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),

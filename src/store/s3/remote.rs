@@ -73,7 +73,11 @@ impl Remote {
     }
 
     fn error(&self, key: &str, e: &object_store::Error) -> io::Error {
-        io::Error::other(format!("{}: {key}: {e}", self.place))
+        if key.is_empty() {
+            io::Error::other(format!("{}: {e}", self.place))
+        } else {
+            io::Error::other(format!("{}: {key}: {e}", self.place))
+        }
     }
 
     /// The object's bytes, or `None` when there is no such object.
@@ -137,12 +141,12 @@ impl Remote {
         self.list(prefix)
             .and_then(|_| self.put(&marker, Bytes::from_static(b"galley"), false))
             .and_then(|_| self.delete(&marker))
-            .map_err(|e| explain(&self.place, &e.to_string()))
+            .map_err(|e| explain(&e.to_string()))
     }
 }
 
-/// A start-up failure in words an administrator can act on.
-fn explain(place: &str, detail: &str) -> String {
+/// A start-up failure in words an administrator can act on; `detail` names the bucket and endpoint.
+fn explain(detail: &str) -> String {
     let cause = if detail.contains("NoSuchBucket") || detail.contains("not found") || detail.contains("404") {
         "the bucket does not exist (create it first)"
     } else if ["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403", "Forbidden", "credential"]
@@ -158,7 +162,7 @@ fn explain(place: &str, detail: &str) -> String {
     } else {
         "the bucket cannot be used"
     };
-    format!("[storage] backend = \"s3\": {cause}: {place} ({detail})")
+    format!("[storage] backend = \"s3\": {cause}: {detail}")
 }
 
 impl Drop for Remote {
@@ -167,5 +171,25 @@ impl Drop for Remote {
         if let Some(runtime) = self.runtime.take() {
             runtime.shutdown_background();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::explain;
+
+    /// The servers' own error codes (moto, the test server, accepts any key, so refused
+    /// credentials are checked here on the words S3 and MinIO answer with).
+    #[test]
+    fn start_up_failures_name_their_cause() {
+        let refused = "bucket 'b' at http://h: Server returned non-2xx status code: 403 Forbidden: <Code>InvalidAccessKeyId</Code>";
+        assert_eq!(
+            explain(refused),
+            format!("[storage] backend = \"s3\": the server refused the credentials (access_key / secret_key, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY): {refused}")
+        );
+        assert!(explain("x: 404 Not Found: <Code>NoSuchBucket</Code>")
+            .contains(": the bucket does not exist (create it first): "));
+        assert!(explain("x: HTTP error: error sending request").contains(": the endpoint cannot be reached: "));
+        assert!(explain("x: 500 Internal Server Error").contains(": the bucket cannot be used: "));
     }
 }
