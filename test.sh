@@ -90,7 +90,7 @@ GALLEY_BIN="$root/target/debug/galley" python3 tests/ops/run.py
 step "upstream feeds: nginx and a second Galley as upstreams, nuget.exe 5.8 restoring through them, then offline"
 GALLEY_BIN="$root/target/debug/galley" python3 tests/upstream/run.py
 
-step "S3-compatible storage: moto's S3 server, pushes into the bucket, a fresh node, a damaged object, migrate --to-storage s3"
+step "S3-compatible storage: moto's S3 server, pushes into the bucket, a fresh node (nuget.exe 5.8), a damaged object, migrate --to-storage s3"
 GALLEY_BIN="$root/target/debug/galley" PYTHON="$S3_PYTHON" "$S3_PYTHON" tests/s3/run.py
 
 step "crash and fault suite: SIGKILL loop, full disk, read-only data folder, backup during pushes"

@@ -5,7 +5,8 @@ The server is moto's (PyPI `moto[server]`), which speaks the S3 REST protocol; t
 it on a free loopback port, and boto3 (the AWS SDK for Python) is the independent S3 client that
 lists, reads and damages objects behind Galley's back. Cases: a bad [storage] stops the start
 with a clear message; pushes land in the bucket; restores give the exact bytes; a fresh node
-(new data folder, same bucket, a copy of the database) serves from the bucket; an object
+(new data folder, same bucket, a copy of the database) serves from the bucket, to the real
+nuget.exe 5.8 too; an object
 changed in the bucket is refused, not served; a hard delete removes the objects;
 `galley migrate --to-storage s3` copies a folder install, copies nothing the second time, and
 the migrated install serves every package.
@@ -13,10 +14,11 @@ the migrated install serves every package.
 Output: `PASS name` / `FAIL name: why` per case, then `N passed, M failed`; exit 0, 1 (a case
 failed) or 2 (setup impossible). Logs in target/s3-tests/.
 
-Environment: GALLEY_BIN (default target/debug/galley), PYTHON (the one with moto), KEEP_TMP=1.
+Environment: GALLEY_BIN (default target/debug/galley), PYTHON (the one with moto), NUGET_EXE
+(nuget.exe 5.8, run on MONO), KEEP_TMP=1.
 Every process started here is stopped by its PID; every wait is bounded.
 """
-import hashlib
+import glob
 import io
 import os
 import shutil
@@ -191,6 +193,11 @@ class Suite:
     def __init__(self):
         self.galley_bin = os.environ.get("GALLEY_BIN") or os.path.join(ROOT, "target", "debug", "galley")
         self.python = os.environ.get("PYTHON") or sys.executable
+        self.mono = os.environ.get("MONO") or shutil.which("mono")
+        self.nuget_exe = os.environ.get("NUGET_EXE") or next(iter(glob.glob(
+            os.path.join(ROOT, "target", "test-tools", "node_modules", "nuget-exe", "*.exe"))), None)
+        if not self.mono or not self.nuget_exe:
+            raise SetupError("mono and nuget.exe 5.8 are needed (test.sh installs them; set NUGET_EXE)")
         if not os.path.exists(self.galley_bin):
             raise SetupError("no galley binary at %s (cargo build first)" % self.galley_bin)
         os.makedirs(LOG_DIR, exist_ok=True)
@@ -266,7 +273,8 @@ class Suite:
                         extra='[publish]\ndelete_mode = "hard"\n')
         self.key = self.a.user_and_key("alice", admin=True)
         self.a.start(aws_fallback=True)
-        for pid, version, readme in (("S3.One", "1.0.0", "# one"), ("S3.Two", "2.0.0", None), ("S3.Gone", "1.0.0", None)):
+        for pid, version, readme in (("S3.One", "1.0.0", "# one"), ("S3.Two", "2.0.0", None), ("S3.Gone", "1.0.0", None),
+                                     ("S3.Client", "1.2.3", None)):
             data = nupkg(pid, version, readme)
             status, body = self.a.push(self.key, data)
             check(status == 201, "push %s: %s %s" % (pid, status, body[:200]))
@@ -308,6 +316,33 @@ class Suite:
         check(os.path.exists(cached), "node B did not keep the fetched file in its cache")
         status, body = http("GET", self.b.base + "/v3/flatcontainer/s3.one/1.0.0/s3.one.nuspec")
         check(status == 200 and b"<id>S3.One</id>" in body, "node B nuspec: %s %r" % (status, body[:100]))
+
+    def nuget_exe_restores_from_a_fresh_node(self):
+        """The real nuget.exe 5.8 installs a package node B has never served (a cache miss)."""
+        case = os.path.join(self.work, "nuget")
+        out = os.path.join(case, "out")
+        os.makedirs(os.path.join(case, "tmp"), exist_ok=True)
+        cfg = os.path.join(case, "NuGet.Config")
+        with open(cfg, "w") as f:
+            f.write('<?xml version="1.0" encoding="utf-8"?><configuration><packageSources><clear />'
+                    '</packageSources></configuration>')
+        env = {k: v for k, v in os.environ.items() if not k.upper().startswith("NUGET_") and "proxy" not in k.lower()}
+        env.update({"HOME": os.path.join(case, "home"), "NUGET_PACKAGES": os.path.join(case, "global-packages"),
+                    "NUGET_HTTP_CACHE_PATH": os.path.join(case, "http-cache"), "TMPDIR": os.path.join(case, "tmp"),
+                    "XDG_CONFIG_HOME": os.path.join(case, "home", ".config")})
+        cached = os.path.join(self.b.data, "object-cache", "s3.client", "1.2.3", "s3.client.1.2.3.nupkg")
+        check(not os.path.exists(cached), "node B's cache holds S3.Client before nuget.exe asked for it")
+        p = subprocess.run([self.mono, self.nuget_exe, "install", "S3.Client", "-Version", "1.2.3", "-Source",
+                            self.b.base + "/v3/index.json", "-OutputDirectory", out, "-NoCache", "-DirectDownload",
+                            "-NonInteractive", "-ConfigFile", cfg], capture_output=True, timeout=240, cwd=case, env=env,
+                           stdin=subprocess.DEVNULL)
+        output = (p.stdout + p.stderr).decode("utf-8", "replace")
+        with open(os.path.join(LOG_DIR, "nuget.log"), "a") as f:
+            f.write("[exit %d]\n%s\n" % (p.returncode, output))
+        check(p.returncode == 0, "nuget install exited %d: %s" % (p.returncode, output.strip().splitlines()[-3:]))
+        with open(os.path.join(out, "S3.Client.1.2.3", "S3.Client.1.2.3.nupkg"), "rb") as f:
+            check(f.read() == self.pushed[("S3.Client", "1.2.3")], "nuget.exe installed other bytes than were pushed")
+        check(os.path.exists(cached), "node B did not keep what nuget.exe fetched")
 
     def changed_object_is_refused(self):
         key = "feed/a/s3.two/2.0.0/s3.two.2.0.0.nupkg"
@@ -380,7 +415,7 @@ class Suite:
             print("SETUP FAILED: %s" % e)
             return 2
         for name in ("bad_storage_stops_the_start", "push_lands_in_the_bucket", "restore_gives_the_exact_bytes",
-                     "fresh_node_serves_from_the_bucket", "changed_object_is_refused", "hard_delete_removes_the_objects",
+                     "fresh_node_serves_from_the_bucket", "nuget_exe_restores_from_a_fresh_node", "changed_object_is_refused", "hard_delete_removes_the_objects",
                      "migrate_copies_a_folder_install"):
             self.case(name, getattr(self, name))
         failed = [n for n, e in self.results if e]

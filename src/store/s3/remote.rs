@@ -179,7 +179,7 @@ mod tests {
     use super::explain;
 
     /// The servers' own error codes (moto, the test server, accepts any key, so refused
-    /// credentials are checked here on the words S3 and MinIO answer with).
+    /// credentials are checked here on the words S3 and `MinIO` answer with).
     #[test]
     fn start_up_failures_name_their_cause() {
         let refused = "bucket 'b' at http://h: Server returned non-2xx status code: 403 Forbidden: <Code>InvalidAccessKeyId</Code>";
