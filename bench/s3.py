@@ -16,6 +16,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+# Importing the test harness must not leave a __pycache__ folder in tests/.
+sys.dont_write_bytecode = True
 spec = importlib.util.spec_from_file_location("s3tests", os.path.join(HERE, "..", "tests", "s3", "run.py"))
 t = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(t)
