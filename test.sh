@@ -4,7 +4,7 @@
 # symbol tests, clamav-daemon for the real-clamd test, chromium and playwright-core for the browser
 # tests, nginx for the reverse-proxy test, slapd and ldap-utils for the directory
 # sign-in test, Python's prometheus_client for the metrics scrape,
-# cargo-fuzz for the fuzz run);
+# moto's S3 server (pip, a venv under target/test-tools) for the storage suite, cargo-fuzz for the fuzz run);
 # later runs skip what is already there.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -20,6 +20,8 @@ command -v curl >/dev/null 2>&1 || missing+=(curl)
 command -v nuget >/dev/null 2>&1 || missing+=(nuget)
 command -v script >/dev/null 2>&1 || missing+=(bsdutils)
 python3 -m pip --version >/dev/null 2>&1 || missing+=(python3-pip)
+# The storage suite's venv (below) when python3 has no moto of its own.
+python3 -c 'import ensurepip' >/dev/null 2>&1 || missing+=(python3-venv)
 # Real-clamd test (tests/scan/clamd_setup.md); it writes its own signatures, no download needed.
 [ -x /usr/sbin/clamd ] || command -v clamd >/dev/null 2>&1 || missing+=(clamav-daemon)
 # Browser tests drive Debian's Chromium with Playwright (playwright-core, installed by tests/browser/run.sh).
@@ -54,6 +56,16 @@ fi
 if ! ls "$tools"/clr-loader/clr_loader-0.3.1-*.whl >/dev/null 2>&1; then
   python3 -m pip download --quiet --no-deps clr-loader==0.3.1 -d "$tools/clr-loader"
 fi
+# The S3-compatible server of the storage suite (tests/s3/run.py): moto's server from PyPI, with
+# boto3 as the independent S3 client; in a venv under target/test-tools when python3 lacks it.
+S3_PYTHON=python3
+if ! python3 -c 'import moto.server, boto3, flask' 2>/dev/null; then
+  S3_PYTHON="$tools/s3-venv/bin/python"
+  if ! "$S3_PYTHON" -c 'import moto.server, boto3, flask' 2>/dev/null; then
+    python3 -m venv "$tools/s3-venv"
+    "$S3_PYTHON" -m pip install --quiet 'moto[server]'
+  fi
+fi
 
 step "formatting, lints and the direction of dependencies"
 cargo fmt --all -- --check
@@ -85,6 +97,9 @@ GALLEY_BIN="$root/target/debug/galley" python3 tests/upstream/run.py
 
 step "directory sign-in: Debian's slapd over StartTLS, groups to organizations, the ldap-sync job"
 GALLEY_BIN="$root/target/debug/galley" python3 tests/ldap/run.py
+
+step "S3-compatible storage: moto's S3 server, pushes into the bucket, a fresh node (nuget.exe 5.8), a damaged object, migrate --to-storage s3"
+GALLEY_BIN="$root/target/debug/galley" PYTHON="$S3_PYTHON" "$S3_PYTHON" tests/s3/run.py
 
 step "crash and fault suite: SIGKILL loop, full disk, read-only data folder, backup during pushes"
 GALLEY_BIN="$root/target/debug/galley" python3 tests/faults/run.py

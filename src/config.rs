@@ -14,6 +14,8 @@ mod ops;
 pub use ops::{LogConfig, LogFormat, MetricsConfig};
 pub mod upstream;
 pub use upstream::UpstreamConfig;
+mod storage;
+pub use storage::{StorageBackend, StorageConfig};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -324,21 +326,6 @@ impl CacheConfig {
     }
 }
 
-/// The data folder's disk.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct StorageConfig {
-    /// Free space (MB) the data folder's file system must keep after a push: below it pushes
-    /// answer 507 and `/health` answers 503. 0 only refuses when a write actually fails.
-    pub min_free_mb: u64,
-}
-
-impl Default for StorageConfig {
-    fn default() -> Self {
-        Self { min_free_mb: 100 }
-    }
-}
-
 /// Values given on the command line; `None` leaves the lower layers alone.
 #[derive(Debug, Default, Clone)]
 pub struct Overrides {
@@ -477,6 +464,7 @@ impl Config {
         if self.feed.v2_page_size == 0 {
             return Err(ConfigError::Invalid("[feed] v2_page_size must be at least 1".into()));
         }
+        self.storage.validate()?;
         self.scan.validate()
     }
 
@@ -554,6 +542,10 @@ impl Config {
     }
     pub fn packages_dir(&self) -> PathBuf {
         self.data_dir.join("packages")
+    }
+    /// With `[storage] backend = "s3"`: this node's copies of the bucket's files.
+    pub fn object_cache_dir(&self) -> PathBuf {
+        self.data_dir.join("object-cache")
     }
     pub fn cache_dir(&self) -> PathBuf {
         self.data_dir.join("cache")

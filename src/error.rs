@@ -89,8 +89,17 @@ pub fn is_disk_full(e: &std::io::Error) -> bool {
     e.kind() == std::io::ErrorKind::StorageFull || matches!(e.raw_os_error(), Some(28 | 122))
 }
 
+/// A stored file whose bytes fail their recorded SHA-512 (an object store's copy was changed or
+/// damaged): carried inside an `io::Error` so that every reader refuses it the same way.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct CorruptObject(pub String);
+
 impl From<std::io::Error> for AppError {
     fn from(e: std::io::Error) -> Self {
+        if let Some(corrupt) = e.get_ref().and_then(|inner| inner.downcast_ref::<CorruptObject>()) {
+            return AppError::unavailable(corrupt.0.clone());
+        }
         if is_disk_full(&e) {
             return disk_full(&e);
         }

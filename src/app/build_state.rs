@@ -14,7 +14,7 @@ impl AppState {
     pub fn open(config: Config) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)?;
         let db = crate::db::open(&config.database_path())?;
-        let store = Arc::new(crate::store::FsStore::new(config.packages_dir())?);
+        let store = super::object_store::open(&config, &db)?;
         let mirror = Arc::new(crate::cache::mirror::Mirror::from_config(&config)?);
         let symbols = crate::cache::symbol_index::SymbolIndex::load(crate::db::symbols::all(&*db.get()?)?);
         let urls = UrlGenerator::new(&config.public_base_url());

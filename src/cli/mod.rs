@@ -6,6 +6,7 @@ pub mod check;
 pub mod import;
 mod import_feed;
 pub mod job;
+pub mod migrate;
 pub mod mirror;
 pub mod owner;
 pub mod prefix;
@@ -56,6 +57,8 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Fill a data folder from a backup (refuses a non-empty one unless --force).
     Restore(restore::RestoreArgs),
+    /// Copy an install's package files to another storage backend (--to-storage s3).
+    Migrate(migrate::MigrateArgs),
     /// Verify the data folder against the database; --repair fixes what can be rebuilt.
     Check(check::CheckArgs),
     /// Apply the [[retention]] rules now; --dry-run lists what would be unlisted or deleted.
@@ -139,6 +142,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
         Command::Backup(args) => backup::run(&args),
         Command::Restore(args) => restore::run(&args),
         Command::Check(args) => check::run(&args),
+        Command::Migrate(args) => migrate::run(&args),
         Command::Advisory(cmd) => advisory::run(cmd),
         Command::Retention(args) => retention::run(&args),
         Command::Prefix(cmd) => prefix::run(cmd),

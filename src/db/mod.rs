@@ -20,6 +20,8 @@ pub mod recovery;
 pub mod search;
 pub mod sessions;
 mod status_column;
+/// Hashes of files kept in an object store.
+pub mod stored_objects;
 pub mod support;
 pub mod symbols;
 pub mod two_factor;

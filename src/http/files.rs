@@ -240,6 +240,16 @@ pub fn serve_upstream_document(req: &HttpRequest, doc: &CachedDocument) -> HttpR
         .body(doc.bytes.clone())
 }
 
+/// The local path of a stored file; with an object store, a file missing from this node's cache
+/// is fetched (and checked) first, off the executor. A cache hit costs one `stat`, no SQL.
+pub async fn local_path(state: &AppState, path: std::path::PathBuf) -> Result<std::path::PathBuf, AppError> {
+    if !state.store.is_remote() || tokio::fs::try_exists(&path).await.unwrap_or(false) {
+        return Ok(path);
+    }
+    let store = state.store.clone();
+    Ok(actix_web::web::block(move || crate::store::local(&*store, path)).await.map_err(AppError::internal)??)
+}
+
 /// Serves the `.nupkg` of an available id+version and counts the download (in memory).
 pub async fn serve_package(
     req: &HttpRequest,
@@ -249,9 +259,10 @@ pub async fn serve_package(
 ) -> Result<HttpResponse, AppError> {
     available_set(state, id_lower, version_lower).await?;
     let path = state.store.nupkg_path(id_lower, version_lower);
+    // The in-memory copy first: a hit there needs neither the disk nor the object store.
     let cached = match state.docs.cached_file(&path) {
         Some(file) => Some(file),
-        None => match tokio::fs::metadata(&path).await {
+        None => match tokio::fs::metadata(local_path(state, path.clone()).await?).await {
             Ok(meta) if meta.len() <= IN_MEMORY_PACKAGE_BYTES => Some(state.docs.read_file(&path).await?),
             Ok(_) => None,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),

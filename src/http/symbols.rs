@@ -42,6 +42,7 @@ async fn snupkg(
 ) -> Result<HttpResponse, AppError> {
     let (id, version) = path.into_inner();
     let file = symbols::find_snupkg(&state, &id, &version).ok_or_else(not_found)?;
+    let file = files::local_path(&state, file).await?;
     files::serve_file(&req, &file, PackageContent::Package, PACKAGE_CACHE)
 }
 
@@ -56,5 +57,6 @@ async fn ssqp(
     }
     let checksums = req.headers().get("SymbolChecksum").map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned());
     let pdb = symbols::find_pdb(&state, &file, &key, checksums.as_deref()).ok_or_else(not_found)?;
+    let pdb = files::local_path(&state, pdb).await?;
     files::serve_file(&req, &pdb, PackageContent::Package, PACKAGE_CACHE)
 }

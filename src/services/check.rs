@@ -69,8 +69,8 @@ fn check_files(state: &AppState, conn: &rusqlite::Connection) -> Result<(usize, 
     let files = db::recovery::available_files(conn)?;
     let mut bad = Vec::new();
     for (id, version, hash, size) in &files {
-        let path = state.store.nupkg_path(id, version);
-        let problem = match std::fs::File::open(&path) {
+        let path = crate::store::local(&*state.store, state.store.nupkg_path(id, version));
+        let problem = match path.and_then(std::fs::File::open) {
             Err(e) => Some(format!("missing ({e})")),
             Ok(file) => {
                 let found = file.metadata()?.len();

@@ -35,6 +35,7 @@ pub mod rescan;
 pub mod retention;
 pub mod search;
 pub mod sessions;
+pub mod storage_migration;
 pub mod support;
 pub mod symbols;
 pub mod two_factor;

@@ -129,7 +129,9 @@ pub fn license_text(
 /// invalid UTF-8 is replaced rather than refused.
 fn read_extra(state: &AppState, page: &SelectedVersion, name: &str) -> Result<Option<String>, AppError> {
     let v = page.version();
-    match std::fs::read(state.store.extra_path(&page.package.id_lower, &v.version_lower, name)) {
+    let path =
+        crate::store::local(&*state.store, state.store.extra_path(&page.package.id_lower, &v.version_lower, name))?;
+    match std::fs::read(path) {
         Ok(bytes) => Ok(Some(String::from_utf8_lossy(&bytes).into_owned())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e.into()),

@@ -40,7 +40,7 @@ pub fn rescan(state: &AppState, id: Option<&str>) -> Result<RescanReport, AppErr
     let mut report = RescanReport::default();
     for target in &targets {
         report.scanned += 1;
-        let path = state.store.nupkg_path(&target.id_lower, &target.version_lower);
+        let path = crate::store::local(&*state.store, state.store.nupkg_path(&target.id_lower, &target.version_lower))?;
         match state.scanner.scan(&path) {
             ScanOutcome::Clean => vdb::record_clean_scan(&*state.conn()?, target.version_key)?,
             ScanOutcome::Infected { signature } => {
@@ -85,7 +85,12 @@ pub fn quarantine(state: &AppState, target: &ScanTarget, signature: &str) -> Res
     // Stop serving first, then move the bytes away.
     state.docs.refresh(&conn, &target.id_lower)?;
     let (id, ver) = (&target.id_lower, &target.version_lower);
-    super::validation::keep_or_drop_infected(state, id, ver, &state.store.nupkg_path(id, ver))?;
+    super::validation::keep_or_drop_infected(
+        state,
+        id,
+        ver,
+        &crate::store::local(&*state.store, state.store.nupkg_path(id, ver))?,
+    )?;
     state.store.delete(id, ver)?;
     tracing::warn!(id = %target.package_id, version = %target.version, signature, "package quarantined");
 

@@ -65,7 +65,7 @@ pub fn publish_symbols(
     drop(conn);
 
     let nupkg = if status == "available" {
-        state.store.nupkg_path(&id_lower, &version_lower)
+        crate::store::local(&*state.store, state.store.nupkg_path(&id_lower, &version_lower))?
     } else {
         state.pending.path(&id_lower, &version_lower)
     };
@@ -112,7 +112,7 @@ pub fn publish_symbols(
     let kept: Vec<&str> = rows.iter().map(|r| r.stored_name.as_str()).collect();
     state.symbols.replace_version(&id_lower, &version_lower, rows.clone());
     for name in old.iter().filter(|n| !kept.contains(&n.as_str())) {
-        let _ = std::fs::remove_file(state.store.extra_path(&id_lower, &version_lower, name));
+        let _ = state.store.delete_extra(&id_lower, &version_lower, name);
     }
     tracing::info!(id = %package.package_id, version = %version, pdbs = rows.len(), by = %principal.username, "symbols published");
     Ok(Published { id: package.package_id, version })

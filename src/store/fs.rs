@@ -123,6 +123,13 @@ impl PackageStore for FsStore {
         self.version_dir(id_lower, version_lower).join(name)
     }
 
+    fn delete_extra(&self, id_lower: &str, version_lower: &str, name: &str) -> io::Result<()> {
+        match fs::remove_file(self.extra_path(id_lower, version_lower, name)) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => Err(e),
+            _ => Ok(()),
+        }
+    }
+
     fn delete(&self, id_lower: &str, version_lower: &str) -> io::Result<()> {
         let dir = self.version_dir(id_lower, version_lower);
         match fs::remove_dir_all(&dir) {

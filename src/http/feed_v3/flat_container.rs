@@ -43,19 +43,15 @@ pub async fn file(
     }
     let set = files::available_set(&state, &id_lower, &version_lower).await?;
     if file_lower == format!("{id_lower}.nuspec") {
-        return files::serve_file(
-            &req,
-            &state.store.nuspec_path(&id_lower, &version_lower),
-            PackageContent::Text,
-            PACKAGE_CACHE,
-        );
+        let path = files::local_path(&state, state.store.nuspec_path(&id_lower, &version_lower)).await?;
+        return files::serve_file(&req, &path, PackageContent::Text, PACKAGE_CACHE);
     }
     if file_lower == "readme" && set.readmes.contains(&version_lower) {
-        let path = state.store.extra_path(&id_lower, &version_lower, "readme");
+        let path = files::local_path(&state, state.store.extra_path(&id_lower, &version_lower, "readme")).await?;
         return files::serve_file(&req, &path, PackageContent::Text, PACKAGE_CACHE);
     }
     if file_lower == "icon" && set.icons.contains(&version_lower) {
-        let path = state.store.extra_path(&id_lower, &version_lower, "icon");
+        let path = files::local_path(&state, state.store.extra_path(&id_lower, &version_lower, "icon")).await?;
         let format = IconFormat::sniff(&read_head(&path).await);
         return files::serve_file(&req, &path, PackageContent::Icon(format), PACKAGE_CACHE);
     }
