@@ -129,6 +129,12 @@ const ROUTES: &[(&str, &str, Guard)] = &[
     ("GET", "/users/account/Register", Public),
     ("POST", "/users/account/Register", PreSession),
     ("POST", "/users/account/LogOff", Portal),
+    // OpenID Connect (tests/oidc/run.py drives them against a real provider): the start is a
+    // signed-out form; the callback is authorized by its single-use state.
+    ("POST", "/users/account/oidc/{provider}", PreSession),
+    ("GET", "/users/account/oidc/{provider}/callback", Public),
+    ("GET", "/account/sign-in-providers", Portal),
+    ("POST", "/account/sign-in-providers/{provider}", Portal),
     ("GET", "/packages/{id}/owners", Portal),
     ("POST", "/packages/{id}/owners", Portal),
     ("POST", "/packages/{id}/owners/remove", Portal),
@@ -188,6 +194,7 @@ fn concrete(template: &str) -> String {
         ("{resource}", "Packages"),
         ("{member}", "$count"),
         ("{name}", "alice"),
+        ("{provider}", "corp"),
     ] {
         path = path.replace(name, value);
     }
