@@ -95,7 +95,7 @@ impl Discovered {
                     OidcError::CodeRefused(r.error().to_string())
                 }
                 other => {
-                    tracing::warn!(error = %other, "OpenID Connect token request failed");
+                    tracing::warn!(error = ?other, "OpenID Connect token request failed");
                     OidcError::Unreachable("the token request failed".into())
                 }
             })?;

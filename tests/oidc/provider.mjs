@@ -53,14 +53,14 @@ const provider = new Provider(issuer, {
   // Claims go into the ID token itself, as Keycloak and Entra ID send groups there.
   conformIdTokenClaims: false,
   features: { devInteractions: { enabled: true } },
-  ttl: { IdToken: 3600, AuthorizationCode: 60, Session: 3600, Interaction: 600, Grant: 3600 },
+  ttl: { AccessToken: 3600, IdToken: 3600, AuthorizationCode: 60, Session: 3600, Interaction: 600, Grant: 3600 },
   async findAccount(ctx, id) {
     const login = String(id).toLowerCase();
     return {
       accountId: login,
       async claims() {
         return {
-          sub: `subject-${login}`,
+          sub: login,
           preferred_username: login,
           name: login,
           email: `${login}@corp.example`,

@@ -16,6 +16,20 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+/// The step from a form post to the provider: a page that moves on by itself (see the template).
+#[derive(Template)]
+#[template(path = "oidc_continue.html")]
+struct ContinuePage {
+    url: String,
+    provider: String,
+    css: String,
+}
+
+fn continue_to(state: &AppState, provider: &str, url: String) -> Result<HttpResponse, AppError> {
+    let css = state.urls.portal_static(super::assets::hashed("app.css"));
+    layout::render(&ContinuePage { url, provider: provider.to_owned(), css })
+}
+
 /// A "Sign in with NAME" button: the provider's name and where its form posts.
 pub struct Button {
     pub name: String,
@@ -55,7 +69,7 @@ pub async fn start(
     let return_url = forms::local_return(&state, Some(&form.return_url));
     let browser = browser(&req).unwrap_or_default();
     let url = oidc_signin::start(&state, &provider, &browser, &return_url, None).await?;
-    Ok(forms::see_other(&url))
+    continue_to(&state, &provider, url)
 }
 
 #[derive(Deserialize)]
@@ -162,5 +176,5 @@ pub async fn link(
     }
     let home = state.urls.portal_home();
     let url = oidc_signin::start(&state, &provider, &browser, &home, Some(id)).await?;
-    Ok(forms::see_other(&url))
+    continue_to(&state, &provider, url)
 }
