@@ -40,7 +40,7 @@ pub struct Config {
     /// Feeds an id not held here is read through from, tried in order (`docs/upstreams.md`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub upstream: Vec<UpstreamConfig>,
-    /// OpenID Connect providers people may sign in with (`docs/sign-in.md`).
+    /// OIDC providers people may sign in with (`docs/sign-in.md`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub oidc: Vec<OidcConfig>,
 }

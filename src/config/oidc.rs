@@ -1,4 +1,4 @@
-//! One `[[oidc]]` table (an OpenID Connect provider people may sign in with) and the start-up
+//! One `[[oidc]]` table (an OIDC provider people may sign in with) and the start-up
 //! checks of every table. Kept with the config so that a bad table stops the server at start.
 use super::ConfigError;
 use serde::{Deserialize, Serialize};

@@ -1,4 +1,4 @@
-//! OpenID Connect rows: linked provider identities and the sign-ins under way (`migrations/0009`).
+//! OIDC rows: linked provider identities and the sign-ins under way (`migrations/0009`).
 use super::DbError;
 use rusqlite::{params, Connection, OptionalExtension};
 

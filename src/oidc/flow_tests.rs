@@ -65,7 +65,8 @@ fn refusal(token: &CoreIdToken) -> &'static str {
 fn a_good_token_hands_on_its_subject_and_claims() {
     let verified = check(&sign(&GOOD, &key())).unwrap();
     assert_eq!(verified.subject, "subject-1");
-    assert_eq!(verified.claims["aud"], "galley");
+    assert_eq!(verified.claims["sub"], "subject-1");
+    assert_eq!(verified.claims["iss"], ISSUER);
     assert_eq!(verified.claims["nonce"], "n-1");
 }
 

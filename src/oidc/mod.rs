@@ -1,4 +1,4 @@
-//! OpenID Connect providers (`[[oidc]]`), the adapter to them: discovery (read lazily, kept for an
+//! OIDC providers (`[[oidc]]`), the adapter to them: discovery (read lazily, kept for an
 //! hour, read again after a failure), the authorization URL with PKCE, state and nonce, and the
 //! code exchange whose ID token is verified against the provider's keys by the `openidconnect`
 //! crate. What an answer means for an account is decided by `services::oidc_signin`.

@@ -31,14 +31,7 @@ pub fn check_allowed(
         oidc::user_of(conn, &config.name, &verified.subject)?.and_then(|id| users::by_id(conn, id).ok().flatten())
     {
         let ended = sessions::delete_for_user(conn, user.id, None)?;
-        audit::record(
-            conn,
-            &actor(&user),
-            ip,
-            "signin.oidc.refused",
-            None,
-            Some(&format!("{} sessions ended", ended)),
-        )?;
+        audit::record(conn, &actor(&user), ip, "signin.oidc.refused", None, Some(&format!("{ended} sessions ended")))?;
     }
     Err(AppError::Forbidden(format!(
         "Your {} account is not in a group allowed to use this server; ask an administrator to add you.",

@@ -118,19 +118,19 @@ async fn finish_checked(
     ip: Option<&str>,
 ) -> Result<Finished, AppError> {
     let provider = provider(state, name)?;
-    let stale = || AppError::BadRequest(STALE.into());
-    let state_hash = token::hash(callback.state.as_deref().filter(|s| !s.is_empty()).ok_or_else(stale)?);
+    let refused = || AppError::BadRequest(STALE.into());
+    let state_hash = token::hash(callback.state.as_deref().filter(|s| !s.is_empty()).ok_or_else(refused)?);
     let st = state.clone();
     // Taken (deleted) before anything else is looked at: one callback per state, whatever happens.
-    let pending = blocking(move || Ok(oidc::take_login(&*st.conn()?, &state_hash)?)).await?.ok_or_else(stale)?;
+    let pending = blocking(move || Ok(oidc::take_login(&*st.conn()?, &state_hash)?)).await?.ok_or_else(refused)?;
     let fresh = chrono::DateTime::parse_from_rfc3339(&pending.expires_at).is_ok_and(|t| t > Utc::now());
     let same_browser = browser.is_some_and(|b| !b.is_empty() && token::hash(b) == pending.browser_hash);
     if !fresh || !same_browser || !pending.provider.eq_ignore_ascii_case(&provider.config.name) {
-        return Err(stale());
+        return Err(refused());
     }
     let config = provider.config.clone();
     if let Some(error) = callback.error {
-        let error: String = error.chars().filter(|c| c.is_ascii_graphic()).take(64).collect();
+        let error: String = error.chars().filter(char::is_ascii_graphic).take(64).collect();
         return Err(AppError::Forbidden(format!("{} did not sign you in ({error}).", config.name)));
     }
     let code = callback.code.filter(|c| !c.is_empty()).ok_or_else(|| {
