@@ -144,7 +144,9 @@ pub async fn providers(
     account: Account,
     q: web::Query<LinkedQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let notice = q.into_inner().linked.map(|name| format!("{name} is now linked to your account.")).unwrap_or_default();
+    // Only a configured provider's name is repeated: the query must not put words on the page.
+    let linked = q.into_inner().linked.and_then(|name| state.oidc.get(&name).map(|p| p.config.name.clone()));
+    let notice = linked.map(|name| format!("{name} is now linked to your account.")).unwrap_or_default();
     providers_page(&state, &req, &account, Errors::default(), notice).await
 }
 
