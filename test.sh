@@ -4,7 +4,8 @@
 # symbol tests, clamav-daemon for the real-clamd test, chromium and playwright-core for the browser
 # tests, nginx for the reverse-proxy test, slapd and ldap-utils for the directory
 # sign-in test, Python's prometheus_client for the metrics scrape,
-# moto's S3 server (pip, a venv under target/test-tools) for the storage suite, cargo-fuzz for the fuzz run);
+# moto's S3 server (pip, a venv under target/test-tools) for the storage suite,
+# oidc-provider (npm) for the OpenID Connect suite, cargo-fuzz for the fuzz run);
 # later runs skip what is already there.
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -46,6 +47,10 @@ if ! ls "$tools"/node_modules/nuget-exe/*.exe >/dev/null 2>&1; then
 fi
 NUGET_EXE=$(ls "$tools"/node_modules/nuget-exe/*.exe | head -n 1)
 export NUGET_EXE
+# The OpenID Connect suite's provider: the npm package oidc-provider, from tests/oidc's lockfile.
+if [ ! -d tests/oidc/node_modules/oidc-provider ]; then
+  npm ci --silent --no-audit --no-fund --prefix tests/oidc
+fi
 # The metrics scrape is parsed by Prometheus's own Python parser (tests/ops/run.py).
 if ! python3 -c 'import prometheus_client' 2>/dev/null; then
   python3 -m pip install --quiet prometheus-client 2>/dev/null \
@@ -106,6 +111,10 @@ GALLEY_BIN="$root/target/debug/galley" python3 tests/faults/run.py
 
 step "the portal in a real browser (Playwright + Chromium): flows, then the XSS walk"
 GALLEY_BIN="$root/target/debug/galley" sh tests/browser/run.sh
+
+# After the browser suite, which installs the playwright-core its Chromium sign-in uses.
+step "OpenID Connect: a real provider (oidc-provider) on loopback, every refusal over HTTP, Chromium signing in through it"
+GALLEY_BIN="$root/target/debug/galley" python3 tests/oidc/run.py
 
 # After the browser suite, which installs the playwright-core the proxy suite's Chromium sign-in uses.
 step "behind Debian's nginx (TLS, path prefix /nuget/): nuget.exe push and restore, sign-in over HTTP and in Chromium"

@@ -16,6 +16,8 @@ pub mod upstream;
 pub use upstream::UpstreamConfig;
 mod storage;
 pub use storage::{StorageBackend, StorageConfig};
+pub mod oidc;
+pub use oidc::OidcConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
@@ -48,6 +50,9 @@ pub struct Config {
     /// Organization memberships that follow directory groups.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub group_mapping: Vec<GroupMapping>,
+    /// OIDC providers people may sign in with (`docs/sign-in.md`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub oidc: Vec<OidcConfig>,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -218,6 +223,7 @@ impl Default for Config {
             upstream: Vec::new(),
             ldap: None,
             group_mapping: Vec::new(),
+            oidc: Vec::new(),
         }
     }
 }
@@ -461,6 +467,7 @@ impl Config {
         retention::validate(&self.retention).map_err(ConfigError::Invalid)?;
         upstream::validate_all(&self.upstream)?;
         directory::validate(self.ldap.as_ref(), &self.group_mapping)?;
+        oidc::validate_all(&self.oidc)?;
         if self.feed.v2_page_size == 0 {
             return Err(ConfigError::Invalid("[feed] v2_page_size must be at least 1".into()));
         }
@@ -643,6 +650,38 @@ mod tests {
             table["upstream"].as_array().unwrap()[0].as_table().unwrap().keys().cloned().collect();
         let mut known: Vec<String> =
             toml::Table::try_from(UpstreamConfig::default()).unwrap().keys().cloned().collect();
+        documented.sort();
+        known.sort();
+        assert_eq!(documented, known);
+        example.validate().unwrap();
+    }
+
+    /// The commented `[[oidc]]` example, uncommented, shows every key of a provider with its
+    /// default (name, issuer and client credentials aside, which have none).
+    #[test]
+    fn example_file_documents_every_oidc_key() {
+        let block: String = include_str!("../config.example.toml")
+            .lines()
+            .skip_while(|l| *l != "# [[oidc]]")
+            .take_while(|l| l.starts_with('#'))
+            .filter_map(|l| l.strip_prefix("# "))
+            .filter(|l| !l.starts_with("# "))
+            .flat_map(|l| [l, "\n"])
+            .collect();
+        let example = Config::from_toml(&block).unwrap();
+        let [provider] = example.oidc.as_slice() else { panic!("one [[oidc]] example: {block}") };
+        let expected = OidcConfig {
+            name: "corp".into(),
+            issuer: "https://login.example.com/realms/corp".into(),
+            client_id: "galley".into(),
+            client_secret: "from-the-provider".into(),
+            ..OidcConfig::default()
+        };
+        assert_eq!(provider, &expected);
+        let table: toml::Table = toml::from_str(&block).unwrap();
+        let mut documented: Vec<String> =
+            table["oidc"].as_array().unwrap()[0].as_table().unwrap().keys().cloned().collect();
+        let mut known: Vec<String> = toml::Table::try_from(OidcConfig::default()).unwrap().keys().cloned().collect();
         documented.sort();
         known.sort();
         assert_eq!(documented, known);

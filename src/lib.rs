@@ -16,6 +16,7 @@ pub mod limits;
 pub mod logging;
 pub mod mail;
 pub mod metrics;
+pub mod oidc;
 pub mod protocol;
 pub mod scan;
 pub mod search;

@@ -50,6 +50,8 @@ pub struct AppState {
     pub symbols: Arc<SymbolIndex>,
     /// The `[[upstream]]` feeds ids not held here are read through from.
     pub mirror: Arc<Mirror>,
+    /// The `[[oidc]]` providers people may sign in with.
+    pub oidc: Arc<crate::oidc::Providers>,
 }
 
 impl AppState {

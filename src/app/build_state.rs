@@ -18,6 +18,7 @@ impl AppState {
         let mirror = Arc::new(crate::cache::mirror::Mirror::from_config(&config)?);
         let symbols = crate::cache::symbol_index::SymbolIndex::load(crate::db::symbols::all(&*db.get()?)?);
         let urls = UrlGenerator::new(&config.public_base_url());
+        let oidc = Arc::new(crate::oidc::Providers::new(&config.oidc, &urls)?);
         let docs = Arc::new(FeedDocs::new(config.cache_dir(), urls.clone(), &config.cache)?);
         let server_key = load_or_create_server_key(&config.secret_path())?;
         let mail = crate::services::notify::start_postman(&config, db.clone())?;
@@ -56,6 +57,7 @@ impl AppState {
             commit_gate: Arc::default(),
             symbols: Arc::new(symbols),
             mirror,
+            oidc,
         })
     }
 }

@@ -12,6 +12,7 @@ pub mod health;
 pub mod mail_log;
 pub mod migrate;
 pub mod notices;
+pub mod oidc;
 pub mod orgs;
 pub mod owners;
 pub mod packages;

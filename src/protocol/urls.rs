@@ -234,6 +234,18 @@ impl UrlGenerator {
     pub fn portal_sign_in(&self, return_url: &str) -> String {
         format!("{}/users/account/LogOn?returnUrl={}", self.site_prefix(), encode(return_url))
     }
+    /// Starts a sign-in with an `[[oidc]]` provider (a form posts here).
+    pub fn portal_oidc_start(&self, provider: &str) -> String {
+        format!("{}/users/account/oidc/{}", self.site_prefix(), encode(provider))
+    }
+    /// The redirect URI registered with an `[[oidc]]` provider: absolute, from the public base URL.
+    pub fn oidc_callback(&self, provider: &str) -> String {
+        format!("{}/users/account/oidc/{}/callback", self.base, encode(provider))
+    }
+    /// Links an `[[oidc]]` provider to the signed-in account.
+    pub fn portal_oidc_accounts(&self) -> String {
+        format!("{}/account/sign-in-providers", self.site_prefix())
+    }
     /// An embedded static file by its content-hashed name (`app.3f9a1c2b.css`).
     pub fn portal_static(&self, hashed_name: &str) -> String {
         format!("{}/static/{hashed_name}", self.site_prefix())

@@ -21,6 +21,7 @@ pub mod metrics_snapshot;
 pub mod mirror;
 pub mod my_packages;
 pub mod notify;
+pub mod oidc_signin;
 pub mod orgs;
 pub mod owners;
 pub mod package_details;

@@ -132,6 +132,12 @@ const ROUTES: &[(&str, &str, Guard)] = &[
     // The second sign-in step: its own short-lived cookie besides the pre-session token.
     ("GET", "/users/account/TwoFactor", Public),
     ("POST", "/users/account/TwoFactor", PreSession),
+    // OpenID Connect (tests/oidc/run.py drives them against a real provider): the start is a
+    // signed-out form; the callback is authorized by its single-use state.
+    ("POST", "/users/account/oidc/{provider}", PreSession),
+    ("GET", "/users/account/oidc/{provider}/callback", Public),
+    ("GET", "/account/sign-in-providers", Portal),
+    ("POST", "/account/sign-in-providers/{provider}", Portal),
     ("GET", "/packages/{id}/owners", Portal),
     ("POST", "/packages/{id}/owners", Portal),
     ("POST", "/packages/{id}/owners/remove", Portal),
@@ -194,6 +200,7 @@ fn concrete(template: &str) -> String {
         ("{resource}", "Packages"),
         ("{member}", "$count"),
         ("{name}", "alice"),
+        ("{provider}", "corp"),
     ] {
         path = path.replace(name, value);
     }

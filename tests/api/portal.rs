@@ -9,6 +9,7 @@ mod email_links;
 pub mod forms;
 mod keys_owners;
 mod listings;
+mod oidc;
 mod package_page;
 mod settings;
 mod site;

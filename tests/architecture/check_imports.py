@@ -17,7 +17,7 @@ LAYERS = [
     ["domain"],  # pure types and rules, no I/O
     ["error", "config", "metrics"],  # usable from anywhere above the domain
     ["protocol", "search", "logging"],  # wire formats, the query language, log output set-up
-    ["db", "store", "scan", "mail", "upstream", "auth", "directory"],  # adapters to the outside world
+    ["db", "store", "scan", "mail", "upstream", "auth", "directory", "oidc"],  # adapters to the outside world
     ["cache", "limits"],  # in-memory state over the adapters
     ["state"],  # the bundle of adapters services receive
     ["services"],  # use cases: every rule is decided here

@@ -279,6 +279,10 @@ async function walkPortal(who) {
   for (const route of ["/account/packages", "/account", "/account/apikeys", "/account/two-factor", "/admin", "/admin/support", "/packages/manage/upload", "/contact"]) {
     await portal(route);
   }
+  // OpenID Connect: the providers page (its notice names a provider from the query) and the
+  // callback of a provider that does not exist.
+  await portal(`/account/sign-in-providers?linked=${encodeURIComponent(PAYLOADS[1])}`);
+  await portal(`/users/account/oidc/${encodeURIComponent(PAYLOADS[1])}/callback?state=${encodeURIComponent(PAYLOADS[0])}&code=x`);
   await portal("/profiles/root", { status: 200, shows: true });
   await portal("/profiles/bob", { status: 200, shows: true });
   if (who === "root") {

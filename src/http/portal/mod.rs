@@ -14,6 +14,7 @@ pub mod home;
 pub mod layout;
 pub mod license;
 pub mod manage;
+pub mod oidc;
 pub mod owners;
 pub mod package_view;
 pub mod packages;
@@ -60,6 +61,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             .route("/users/account/LogOff", web::post().to(signin::sign_out))
             .route("/users/account/TwoFactor", web::get().to(two_factor_sign_in::form))
             .route("/users/account/TwoFactor", web::post().to(two_factor_sign_in::verify))
+            .route("/users/account/oidc/{provider}", web::post().to(oidc::start))
+            .route("/users/account/oidc/{provider}/callback", web::get().to(oidc::callback))
+            .route("/account/sign-in-providers", web::get().to(oidc::providers))
+            .route("/account/sign-in-providers/{provider}", web::post().to(oidc::link))
             // Before `/packages/{id}/{version}`, which would take "owners" for a version.
             .route("/packages/{id}/owners", web::get().to(owners::page))
             .route("/packages/{id}/owners", web::post().to(owners::invite))

@@ -23,6 +23,8 @@ struct SignInPage {
     errors: Errors,
     register_url: String,
     forgot_url: String,
+    /// "Sign in with NAME", one per `[[oidc]]` provider.
+    providers: Vec<super::oidc::Button>,
 }
 
 #[derive(Template)]
@@ -75,7 +77,8 @@ fn sign_in_page(
     let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let register_url = state.urls.portal_register(&form.return_url);
     let (layout, cookie) = Layout::new(state, req, "Sign in").current("signin").signed_out(state, req);
-    let page = SignInPage { layout, form, errors, register_url, forgot_url: super::email_links::forgot_url(state) };
+    let forgot_url = super::email_links::forgot_url(state);
+    let page = SignInPage { layout, form, errors, register_url, forgot_url, providers: super::oidc::buttons(state) };
     viewer::with_cookie(layout::render_status(status, &page)?, cookie)
 }
 
