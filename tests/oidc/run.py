@@ -144,6 +144,8 @@ class Suite:
             f.write('[[oidc]]\nname = "corp"\nissuer = "%s"\nclient_id = "galley"\nclient_secret = "galley-secret"\n'
                     'scopes = ["profile", "email", "groups"]\nallowed_groups = ["galley-users"]\n'
                     'admin_groups = ["galley-admins"]\n' % self.issuer)
+            # Organizations from groups, by the same rule as a directory sign-in.
+            f.write('[[group_mapping]]\ngroup = "galley-users"\norganization = "platform"\nrole = "collaborator"\n')
             f.write('[[oidc]]\nname = "down"\nissuer = "%s"\nclient_id = "galley"\nclient_secret = "x"\n' % down)
         self.down = down
         env = {k: v for k, v in os.environ.items() if not k.startswith("GALLEY_")}
@@ -268,6 +270,20 @@ def run(s):
     check(s.query("SELECT provider, subject FROM oidc_identities i JOIN users u ON u.id = i.user_id "
                   "WHERE u.username = 'alice'") == [("corp", "alice")], "alice's identity is linked by subject")
 
+    # [[group_mapping]]: alice makes the organization platform (its admin by hand); members of
+    # galley-users who sign in from then on become its collaborators (bob, below).
+    status, _, body = b.request("GET", s.base + "/api/account")
+    csrf = json.loads(body)["csrf_token"]
+    req = urllib.request.Request(s.base + "/api/orgs", data=json.dumps({"name": "platform", "email": "platform@corp.example"}).encode(),
+                                 method="POST", headers={"X-Galley-Csrf": csrf, "Content-Type": "application/json"})
+    try:
+        with b.op.open(req, timeout=20) as r:
+            status = r.status
+    except urllib.error.HTTPError as e:
+        status = e.code
+    check(status in (200, 201), "alice created the organization platform (%s)" % status)
+    members = "SELECT u.username, m.role FROM org_members m JOIN users o ON o.id = m.org_id JOIN users u ON u.id = m.user_id WHERE o.username = 'platform'"
+
     # The same person again: the same account, and the admin role follows the groups.
     s.provider_command("groups alice galley-users")
     b2, status, _, _ = s.sign_in("alice")
@@ -280,6 +296,8 @@ def run(s):
     s.provider_command("groups bob galley-users")
     _, status, headers, _ = s.sign_in("bob", return_url="https://evil.example/x")
     check(status == 303 and headers["Location"] == "/", "an outside returnUrl leads home (%s)" % headers.get("Location"))
+    check(sorted(s.query(members)) == [("alice", "admin"), ("bob", "collaborator")],
+          "galley-users made bob a collaborator of platform, alice's own membership untouched: %s" % s.query(members))
 
     # --- an existing local account is never taken over by its address -------------------------
     users, sessions = s.usernames(), s.sessions()
