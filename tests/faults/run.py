@@ -29,7 +29,6 @@ import os
 import random
 import shutil
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -40,6 +39,9 @@ import urllib.error
 import urllib.request
 import uuid
 import zipfile
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from loopback import free_port  # noqa: E402 (the shared helpers of the loopback suites)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
@@ -66,12 +68,6 @@ def galley_env(extra=None):
     env["NO_COLOR"] = "1"
     env.update(extra or {})
     return env
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def nupkg(pid, version, payload):

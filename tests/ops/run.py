@@ -20,7 +20,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,6 +30,9 @@ import uuid
 import zipfile
 
 from prometheus_client.parser import text_string_to_metric_families
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from loopback import free_port  # noqa: E402 (the shared helpers of the loopback suites)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GALLEY = os.environ.get("GALLEY_BIN", os.path.join(ROOT, "target", "debug", "galley"))
@@ -59,12 +61,6 @@ def env():
     # The harness's own GALLEY_BIN is not a configuration key; GALLEY_LOG would replace [log] level.
     e = {k: v for k, v in os.environ.items() if not k.startswith("GALLEY_") and k != "NO_COLOR"}
     return e
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def nupkg(pid, version):
