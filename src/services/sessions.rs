@@ -58,7 +58,7 @@ pub fn sign_in(state: &AppState, name: &str, password: &str, ip: Option<&str>) -
         return Ok(SignInOutcome::SecondStep { token });
     }
     state.logins.forget_account(name);
-    start(state, &conn, &user, ip).map(SignInOutcome::SignedIn)
+    start(state, &conn, &user, ip, None).map(SignInOutcome::SignedIn)
 }
 
 /// Opens a session for an account whose credentials were checked (password, and code if any).
@@ -67,6 +67,7 @@ pub fn start(
     conn: &Connection,
     user: &users::UserRow,
     ip: Option<&str>,
+    provider: Option<&str>,
 ) -> Result<SignedIn, AppError> {
     let days = state.config.accounts.session_days;
     let session_token = token::generate();
@@ -74,7 +75,10 @@ pub fn start(
     sessions::purge_expired(conn, &db::now_text())?;
     sessions::insert(conn, &token::hash(&session_token), user.id, &expires_at, ip)?;
     let actor = Principal { account_id: Some(user.id), username: user.username.clone(), ..Principal::default() };
-    audit::record(conn, &actor, ip, "signin", None, None)?;
+    match provider {
+        None => audit::record(conn, &actor, ip, "signin", None, None)?,
+        Some(name) => audit::record(conn, &actor, ip, "signin.oidc", None, Some(name))?,
+    }
     Ok(SignedIn {
         csrf_token: csrf_token(&state.server_key, &session_token),
         token: session_token,

@@ -22,7 +22,7 @@ pub fn complete(state: &AppState, pending: &str, code: &str, ip: Option<&str>) -
     }
     two_factor::consume_pending(&conn, pending_id)?;
     state.logins.forget_account(&user.username);
-    sessions::start(state, &conn, &user, ip)
+    sessions::start(state, &conn, &user, ip, None)
 }
 
 pub const CODE_NEEDED: &str = "This account uses two-factor authentication: send the current code from the authenticator app (or a recovery code) as \"code\" with the username and password.";

@@ -7,13 +7,12 @@
 mod account;
 pub mod claims;
 
-use crate::db::{self, oidc, sessions as session_rows};
+use crate::db::{self, oidc};
 use crate::domain::token;
 use crate::error::AppError;
 use crate::oidc::{OidcError, Provider};
-use crate::services::permissions::Principal;
 use crate::services::sessions::{self, SignedIn};
-use crate::services::{accounts, audit, blocking};
+use crate::services::{accounts, blocking};
 use crate::state::AppState;
 use chrono::{Duration, Utc};
 use std::time::Instant;
@@ -164,36 +163,12 @@ async fn finish_checked(
             &format!("oidc:{}", config.name),
         )?;
         oidc::touch(&conn, &config.name, &verified.subject)?;
-        let signed_in = open_session(&st, &conn, &user, ip, &config.name)?;
+        let signed_in = sessions::start(&st, &conn, &user, ip, Some(&config.name))?;
         let return_url =
             crate::domain::web_url::local_path(&pending.return_url).unwrap_or_else(|| st.urls.portal_home());
         Ok(Finished::SignedIn { signed_in, return_url })
     })
     .await
-}
-
-/// A new session for an account the provider vouched for (the same session as a password
-/// sign-in: cookie token stored as a hash, CSRF token derived from it).
-fn open_session(
-    state: &AppState,
-    conn: &rusqlite::Connection,
-    user: &crate::db::users::UserRow,
-    ip: Option<&str>,
-    provider: &str,
-) -> Result<SignedIn, AppError> {
-    let days = state.config.accounts.session_days;
-    let session_token = token::generate();
-    let expires_at = (Utc::now() + Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    session_rows::purge_expired(conn, &db::now_text())?;
-    session_rows::insert(conn, &token::hash(&session_token), user.id, &expires_at, ip)?;
-    let actor = Principal { account_id: Some(user.id), username: user.username.clone(), ..Principal::default() };
-    audit::record(conn, &actor, ip, "signin.oidc", None, Some(provider))?;
-    Ok(SignedIn {
-        csrf_token: sessions::csrf_token(&state.server_key, &session_token),
-        token: session_token,
-        max_age_days: days,
-        profile: accounts::profile(conn, user.id)?,
-    })
 }
 
 /// The providers, with whether the account is linked to each (the sign-in providers page).
