@@ -5,6 +5,7 @@ use crate::cache::downloads::DownloadCounter;
 use crate::cache::feed_access::FeedAccessCache;
 use crate::cache::feed_docs::FeedDocs;
 use crate::cache::mirror::Mirror;
+use crate::cache::search_index::LiveSearchIndex;
 use crate::cache::symbol_index::SymbolIndex;
 use crate::config::Config;
 use crate::db::Pool;
@@ -50,6 +51,8 @@ pub struct AppState {
     pub symbols: Arc<SymbolIndex>,
     /// The `[[upstream]]` feeds ids not held here are read through from.
     pub mirror: Arc<Mirror>,
+    /// The search index in memory, following the database (see `cache::search_index`).
+    pub search: Arc<LiveSearchIndex>,
 }
 
 impl AppState {

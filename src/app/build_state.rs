@@ -56,6 +56,7 @@ impl AppState {
             commit_gate: Arc::default(),
             symbols: Arc::new(symbols),
             mirror,
+            search: Arc::default(),
         })
     }
 }
