@@ -76,3 +76,110 @@ impl LiveSearchIndex {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::LiveSearchIndex;
+    use crate::db::search::{self, visibility};
+    use crate::search::query::ParsedQuery;
+    use rusqlite::Connection;
+
+    const WORDS: [&str; 10] =
+        ["json", "http", "client", "logging", "azure", "storage", "core", "data", "jsonpath", "httpclient"];
+
+    fn add(conn: &Connection, key: i64, id: &str, description: &str, tags: &str, owners: &str, bits: i64) {
+        conn.execute(
+            "INSERT INTO packages (id, package_id, id_lower, created_at, search_visibility, total_downloads)
+             VALUES (?1, ?2, lower(?2), 'now', ?3, ?1 % 7)",
+            rusqlite::params![key, id, bits],
+        )
+        .unwrap();
+        conn.execute(
+            "INSERT INTO package_search (rowid, package_id, id_parts, title, summary, description, tags, authors, owners)
+             VALUES (?1, ?2, ?3, NULL, NULL, ?4, ?5, 'Acme', ?6)",
+            rusqlite::params![key, id, crate::search::index::id_words(id), description, tags, owners],
+        )
+        .unwrap();
+        search::note_change(conn, key).unwrap();
+    }
+
+    fn database() -> Connection {
+        let mut conn = Connection::open_in_memory().unwrap();
+        crate::db::migrate::run(&mut conn).unwrap();
+        for key in 1..=120_i64 {
+            let w = |k: i64| WORDS[usize::try_from((key * 3 + k * 7) % 10).unwrap()];
+            let id = format!("Acme.{}{}.N{key}", w(1), w(2));
+            let description = format!("{} {} {} and {}", w(3), w(4), w(5), w(6));
+            let bits =
+                if key % 5 == 0 { visibility::of_version(true, false) } else { visibility::of_version(false, false) };
+            add(&conn, key, &id, &description, w(7), if key % 3 == 0 { "alice" } else { "bob" }, bits);
+        }
+        conn
+    }
+
+    /// The in-memory index finds exactly what the FTS5 query finds, with the same totals, for
+    /// every query class: only the order within the page may differ (ids the query starts).
+    #[test]
+    fn finds_what_the_fts_query_finds() {
+        let conn = database();
+        let live = LiveSearchIndex::default();
+        let queries = [
+            "json",
+            "js",
+            "http client",
+            "id:acme",
+            "tags:json",
+            "owner:alice",
+            "owner:alice storage",
+            "packageid:Acme.jsondata.N1 json",
+            "description:azure",
+            "author:acme data",
+            "nothing",
+            "acme.json",
+            "a\" OR NEAR(b) *",
+            "id:\"acme jsonpath\"",
+            "title:x",
+        ];
+        for q in queries {
+            for prerelease in [false, true] {
+                let mut query = ParsedQuery::parse(q);
+                query.take = 1000;
+                query.include_prerelease = prerelease;
+                let (sql_total, mut sql_ids) = search::search(&conn, &query).unwrap();
+                let required = visibility::required(prerelease, false);
+                let (total, mut ids) = live.search(&conn, &query, required).unwrap();
+                assert_eq!(total, sql_total, "{q}");
+                sql_ids.sort();
+                ids.sort();
+                assert_eq!(ids, sql_ids, "{q}");
+            }
+        }
+    }
+
+    /// A change recorded in the database is in the next answer; so is a removal.
+    #[test]
+    fn follows_changes_by_generation() {
+        let conn = database();
+        let live = LiveSearchIndex::default();
+        let q = ParsedQuery::parse("zebra");
+        let stable = visibility::required(false, false);
+        assert_eq!(live.search(&conn, &q, stable).unwrap().0, 0);
+        add(&conn, 500, "Zebra.Tools", "stripes", "zebra", "carol", visibility::of_version(false, false));
+        assert_eq!(live.search(&conn, &q, stable).unwrap(), (1, vec!["zebra.tools".to_owned()]));
+        // Unlisted everywhere: the search row goes, the package stays.
+        search::reindex_package(&conn, 500).unwrap();
+        assert_eq!(live.search(&conn, &q, stable).unwrap().0, 0);
+        // Only the downloads moved: still found, and the order follows them.
+        add(&conn, 501, "Zebra.A", "stripes", "zebra", "carol", stable);
+        add(&conn, 502, "Zebra.B", "stripes", "zebra", "carol", stable);
+        let both = ParsedQuery::parse("stripes");
+        assert_eq!(live.search(&conn, &both, stable).unwrap().1, ["zebra.b", "zebra.a"]);
+        conn.execute("UPDATE packages SET total_downloads = 1000 WHERE id = 501", []).unwrap();
+        search::note_change_by_id(&conn, "zebra.a").unwrap();
+        assert_eq!(live.search(&conn, &both, stable).unwrap().1, ["zebra.a", "zebra.b"]);
+        // A package removed outright (its rows deleted, the orphan sweep notes it).
+        conn.execute("DELETE FROM packages WHERE id = 502", []).unwrap();
+        search::remove_orphans(&conn).unwrap();
+        assert_eq!(live.search(&conn, &both, stable).unwrap().1, ["zebra.a"]);
+    }
+}

@@ -21,7 +21,7 @@ const B: f64 = 0.75;
 /// A posting packs slot (24 bits), column (3 bits) and term frequency (5 bits, capped) in a u32.
 const MAX_SLOTS: usize = 1 << 24;
 const MAX_TF: u32 = 31;
-/// More words than this in one query are ignored (the per-document match counter is a u8).
+/// Queries with more words than this go to FTS5 (the per-document match counter is a u8).
 const MAX_WORDS: usize = 64;
 
 /// One package as the index sees it: its indexed text, which views may see it, its downloads.
@@ -221,13 +221,14 @@ impl SearchIndex {
         }
     }
 
-    /// Whether `search` can answer this query alone: it has words to match, and none of the
-    /// conditions that need the version rows (a version, a package type, the recent order).
+    /// Whether `search` can answer this query alone: it has words to match (not too many), and
+    /// none of the conditions that need the version rows (a version, a package type, the recent
+    /// order).
     pub fn answers(q: &ParsedQuery) -> bool {
         q.package_type.is_none()
             && q.sort != SortOrder::Recent
             && q.filters.iter().all(|f| matches!(f, Filter::ExactId(_)))
-            && q.fts_expression().is_some()
+            && (1..=MAX_WORDS).contains(&query_words(q).len())
     }
 
     /// Ids (lowercase) matching the query, best first, and the total number of matches.
@@ -328,7 +329,6 @@ fn query_words(q: &ParsedQuery) -> Vec<(String, u8)> {
         };
         words.extend(tokens(text).map(|w| (w, columns)));
     }
-    words.truncate(MAX_WORDS);
     words
 }
 
