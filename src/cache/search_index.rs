@@ -66,7 +66,7 @@ impl LiveSearchIndex {
             Some(inner) => {
                 for change in db::search::changed_since(conn, inner.generation)? {
                     match change {
-                        db::search::IndexChange::Present(doc) => inner.index.upsert(doc),
+                        db::search::IndexChange::Present(doc) => inner.index.upsert(*doc),
                         db::search::IndexChange::Absent(key) => inner.index.remove(key),
                     }
                 }

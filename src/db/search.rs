@@ -142,7 +142,7 @@ pub fn note_change_by_id(conn: &Connection, id_lower: &str) -> Result<(), DbErro
 
 /// A package as an in-memory index should now hold it.
 pub enum IndexChange {
-    Present(IndexDoc),
+    Present(Box<IndexDoc>),
     Absent(i64),
 }
 
@@ -193,7 +193,7 @@ pub fn changed_since(conn: &Connection, generation: i64) -> Result<Vec<IndexChan
                 downloads: r.get(5)?,
                 columns: std::array::from_fn(|i| r.get::<_, Option<String>>(6 + i).ok().flatten().unwrap_or_default()),
             };
-            Ok(IndexChange::Present(doc))
+            Ok(IndexChange::Present(Box::new(doc)))
         })?
         .collect::<Result<_, _>>()?;
     Ok(changes)

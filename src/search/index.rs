@@ -241,7 +241,7 @@ impl SearchIndex {
         let mut score = vec![0f64; n];
         let mut touched: Vec<u32> = Vec::new();
         let mut candidates: Vec<u32> = Vec::new();
-        let avg_length = if self.live_docs == 0 { 1.0 } else { self.live_tokens as f64 / self.live_docs as f64 };
+        let avg_length = if self.live_docs == 0 { 1.0 } else { as_f64(self.live_tokens) / as_f64(self.live_docs) };
         for (i, (word, columns)) in words.iter().enumerate() {
             let round = u8::try_from(i).unwrap_or(u8::MAX);
             touched.clear();
@@ -260,8 +260,8 @@ impl SearchIndex {
                 }
             }
             // FTS5's bm25: idf from the documents matching this word anywhere, floored just above 0.
-            let hits = touched.len() as f64;
-            let idf = (((self.live_docs as f64) - hits + 0.5) / (hits + 0.5)).ln().max(1e-6);
+            let hits = as_f64(touched.len() as u64);
+            let idf = ((as_f64(self.live_docs) - hits + 0.5) / (hits + 0.5)).ln().max(1e-6);
             let last = i + 1 == words.len();
             for &slot in &touched {
                 let s = slot as usize;
@@ -315,6 +315,12 @@ impl SearchIndex {
             .then_with(|| score[b as usize].total_cmp(&score[a as usize]))
             .then(by_downloads)
     }
+}
+
+/// A count as a float for bm25; counts here (documents, tokens) stay far below 2^52.
+#[allow(clippy::cast_precision_loss)]
+fn as_f64(n: u64) -> f64 {
+    n as f64
 }
 
 /// The query's words (lowercase, each matched as a prefix) and, as a bit set, the columns each
