@@ -64,10 +64,9 @@ fuzz_target!(|data: &[u8]| {
 
 thread_local! {
     /// The in-memory index of the fuzz database's packages.
-    static INDEX: SearchIndex =
-        SearchIndex::build(db::with(|conn| visibility_docs(conn)));
+    static INDEX: SearchIndex = SearchIndex::build(db::with(index_docs));
 }
 
-fn visibility_docs(conn: &rusqlite::Connection) -> Vec<galley::search::index::IndexDoc> {
+fn index_docs(conn: &rusqlite::Connection) -> Vec<galley::search::index::IndexDoc> {
     galley::db::search::index_docs(conn).expect("the index rows load").1
 }
