@@ -280,10 +280,17 @@ def search_suite(g, label, answer_cache):
     exact = [f"/v3/query?q={i}&semVerLevel=2.0.0" for i in ids]
     prefix = [f"/v3/query?q={i[:6]}" for i in ids]
     common = ["/v3/query?q=json", "/v3/query?q=http%20client", "/v3/query?q=logging&prerelease=true"]
+    multi = ["/v3/query?q=azure%20storage%20blob", "/v3/query?q=json%20serializer%20async", "/v3/query?q=entity%20framework%20sql%20core"]
+    # Every generated id has its company among its authors; the bench user owns the pushed ids.
+    owner = ["/v3/query?q=owner:bench", "/v3/query?q=owner:bench%20json", "/v3/query?q=author:contoso%20cache"]
+    tags = ["/v3/query?q=tags:json", "/v3/query?q=tags:logging%20azure", "/v3/query?q=tags:%22http%20client%22"]
     auto = [f"/v3/autocomplete?q={i[:5]}" for i in ids]
     rows = []
     rss_peak = 0.0
-    for name, paths in [("search: common word", common), ("search: exact id", exact), ("search: prefix", prefix), ("autocomplete", auto)]:
+    classes = [("search: common word", common), ("search: exact id", exact), ("search: prefix", prefix),
+               ("search: multi-word", multi), ("search: owner:/author: filter", owner), ("search: tags: filter", tags),
+               ("autocomplete", auto)]
+    for name, paths in classes:
         one = wrk(g.base, paths, connections=1, seconds=max(3, DURATION // 2))
         sampler_stop = threading.Event()
         peak = [0.0]
@@ -325,8 +332,47 @@ def push_suite(g, key, label, storm_path):
     return results
 
 
+def search_only(sizes):
+    """`BENCH_ONLY=search`: only the search suite with the answer cache off, for this build and, when
+    `BENCH_BASELINE` names another galley binary (an older commit's), for that one in the same run.
+    Prints the rows; RESULTS.md is left alone."""
+    global GALLEY
+    binaries = [("this build", GALLEY)]
+    if os.environ.get("BENCH_BASELINE"):
+        binaries.insert(0, ("baseline", os.environ["BENCH_BASELINE"]))
+    rows = []
+    for ids, per_id in sizes:
+        label = f"{ids * per_id // 1000}k versions"
+        data = dataset(ids, per_id)
+        for name, binary in binaries:
+            GALLEY = binary
+            if name == "baseline":
+                # The data set is at this build's schema; an older binary refuses a newer one. Only
+                # the search log table is newer (this build re-creates it and rebuilds from the rest).
+                db = sqlite3.connect(os.path.join(data, "galley.db"))
+                db.executescript("DROP TABLE IF EXISTS search_changes; PRAGMA user_version = 8;")
+                db.close()
+            g = Galley(data, env={"GALLEY_CACHE__ANSWERS_MB": "0"})
+            if name == binaries[-1][0]:
+                ensure_key(g)
+            time.sleep(1)
+            idle = rss_mb(g.proc.pid)
+            found, peak = search_suite(g, f"{label}, {name}", "off")
+            g.stop()
+            rows += found
+            log(f"  {label}, {name}: start-up {g.startup * 1000:.0f} ms, RSS idle {idle:.1f} MB, peak under search load {peak:.1f} MB")
+    stop_all()
+    for label, name, cache, one, many in rows:
+        print(f"| {label} | {name} | {cache} | {one['p50']:.2f} | {one['p99']:.2f} | {many['rps']:.0f} | {many['p99']:.2f} |")
+
+
 def main():
     ensure_tools()
+    if os.environ.get("BENCH_ONLY") == "search":
+        sizes = [(int(x.split("x")[0]), int(x.split("x")[1])) for x in os.environ.get("BENCH_DATASETS", "20000x5").split(",")]
+        os.makedirs(DATA_ROOT, exist_ok=True)
+        search_only(sizes)
+        return
     os.makedirs(DATA_ROOT, exist_ok=True)
     sizes = [(int(x.split("x")[0]), int(x.split("x")[1])) for x in os.environ.get("BENCH_DATASETS", "2000x5,20000x5").split(",")]
     report = {"restore": [], "search": [], "push": [], "process": []}

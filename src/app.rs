@@ -61,12 +61,20 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
             Ok(n) => tracing::info!(ids = n, "rendered feed documents"),
             Err(e) => tracing::error!(error = %e, "rendering feed documents failed"),
         });
+    // Built off the start-up path; a search arriving first waits for it rather than reading SQL.
+    let index = state.clone();
+    let indexing = tokio::task::spawn_blocking(move || {
+        if let Err(e) = crate::services::search::warm_index(&index) {
+            tracing::error!(error = %e, "building the search index failed; the first search retries");
+        }
+    });
     let server = server.run();
     tracing::info!(listen = %listen, base_url = %state.urls.base(), data_dir = %state.config.data_dir.display(), mail = %state.mail.describe(), "galley is serving");
     server.await?;
     // Background rendering stops after the id at hand; the rest stays marked for the next start.
     state.docs.stop();
     let _ = rendering.await;
+    let _ = indexing.await;
     if let Some(mut scheduler) = scheduler {
         let _ = scheduler.shutdown().await;
     }

@@ -5,6 +5,7 @@ use crate::cache::downloads::DownloadCounter;
 use crate::cache::feed_access::FeedAccessCache;
 use crate::cache::feed_docs::FeedDocs;
 use crate::cache::mirror::Mirror;
+use crate::cache::search_index::LiveSearchIndex;
 use crate::cache::symbol_index::SymbolIndex;
 use crate::config::Config;
 use crate::db::Pool;
@@ -52,6 +53,8 @@ pub struct AppState {
     pub mirror: Arc<Mirror>,
     /// The `[[oidc]]` providers people may sign in with.
     pub oidc: Arc<crate::oidc::Providers>,
+    /// The search index in memory, following the database (see `cache::search_index`).
+    pub search: Arc<LiveSearchIndex>,
 }
 
 impl AppState {

@@ -58,6 +58,7 @@ impl AppState {
             symbols: Arc::new(symbols),
             mirror,
             oidc,
+            search: Arc::default(),
         })
     }
 }

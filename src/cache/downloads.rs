@@ -34,8 +34,13 @@ impl DownloadCounter {
                 crate::db::packages::add_downloads(tx, id, version, *n)?;
                 total += n;
             }
-            // Search answers show download counts and rank by them.
+            // Search answers show download counts and rank by them: bump the generation, and tell
+            // the in-memory index which packages' counts moved.
             crate::db::search::bump_generation(tx)?;
+            let ids: std::collections::BTreeSet<&str> = pending.keys().map(|(id, _)| id.as_str()).collect();
+            for id in ids {
+                crate::db::search::note_change_by_id(tx, id)?;
+            }
             Ok(total)
         })?;
         self.epoch.fetch_add(1, std::sync::atomic::Ordering::Relaxed);

@@ -82,6 +82,7 @@ pub fn undo_push(conn: &Connection, package_key: i64, version_key: i64) -> Resul
     let remaining: i64 =
         conn.query_row("SELECT count(*) FROM package_versions WHERE package_key = ?1", [package_key], |r| r.get(0))?;
     if remaining == 0 {
+        super::search::note_change(conn, package_key)?;
         conn.execute("DELETE FROM package_search WHERE rowid = ?1", [package_key])?;
         conn.execute("DELETE FROM packages WHERE id = ?1", [package_key])?;
     }

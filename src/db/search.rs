@@ -1,28 +1,8 @@
 //! The FTS5 search index and the search query itself.
 use super::DbError;
+use crate::search::index::{id_words, IndexDoc};
 use crate::search::query::{Filter, ParsedQuery, SortOrder};
 use rusqlite::{params_from_iter, Connection, ToSql};
-
-/// Splits an id into words for matching: `Acme.HttpClient-Extras` → `Acme HttpClient Http Client Extras`.
-pub fn id_parts(id: &str) -> String {
-    let mut words: Vec<String> = Vec::new();
-    for part in id.split(['.', '-', '_']).filter(|p| !p.is_empty()) {
-        words.push(part.to_owned());
-        let mut current = String::new();
-        let mut humps = Vec::new();
-        for ch in part.chars() {
-            if ch.is_uppercase() && !current.is_empty() && !current.chars().last().is_some_and(char::is_uppercase) {
-                humps.push(std::mem::take(&mut current));
-            }
-            current.push(ch);
-        }
-        humps.push(current);
-        if humps.len() > 1 {
-            words.extend(humps);
-        }
-    }
-    words.join(" ")
-}
 
 /// Bits of `packages.search_visibility`: which client views see at least one listed version.
 pub mod visibility {
@@ -74,7 +54,7 @@ struct SearchText {
 /// Called inside the transaction of every change, so search never lags the feed.
 pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbError> {
     conn.prepare_cached("DELETE FROM package_search WHERE rowid = ?1")?.execute([package_key])?;
-    bump_generation(conn)?;
+    note_change(conn, package_key)?;
     let mut stmt = conn.prepare_cached(
         "SELECT p.package_id, v.version_full, v.title, v.summary, v.description, v.tags, v.authors, v.is_prerelease, v.is_semver2
          FROM package_versions v JOIN packages p ON p.id = v.package_key
@@ -110,7 +90,7 @@ pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbErro
     .execute(rusqlite::params![
         package_key,
         package_id,
-        id_parts(&package_id),
+        id_words(&package_id),
         title,
         summary,
         description,
@@ -133,6 +113,90 @@ impl<I: Iterator> MaxByCachedKey for I {}
 pub fn bump_generation(conn: &Connection) -> Result<(), DbError> {
     conn.prepare_cached("UPDATE search_generation SET value = value + 1 WHERE id = 1")?.execute([])?;
     Ok(())
+}
+
+/// Bumps the generation and records that this package's search row, visibility or downloads
+/// changed at it, so in-memory indexes (`cache::search_index`) re-read just this package.
+pub fn note_change(conn: &Connection, package_key: i64) -> Result<(), DbError> {
+    bump_generation(conn)?;
+    conn.prepare_cached(
+        "INSERT INTO search_changes (package_key, generation) VALUES (?1, (SELECT value FROM search_generation WHERE id = 1))
+         ON CONFLICT (package_key) DO UPDATE SET generation = excluded.generation",
+    )?
+    .execute([package_key])?;
+    Ok(())
+}
+
+/// `note_change` for the package with this id (download counts are flushed by id).
+pub fn note_change_by_id(conn: &Connection, id_lower: &str) -> Result<(), DbError> {
+    use rusqlite::OptionalExtension;
+    let key: Option<i64> = conn
+        .prepare_cached("SELECT id FROM packages WHERE id_lower = ?1")?
+        .query_row([id_lower], |r| r.get(0))
+        .optional()?;
+    match key {
+        Some(key) => note_change(conn, key),
+        None => Ok(()),
+    }
+}
+
+/// A package as an in-memory index should now hold it.
+pub enum IndexChange {
+    Present(Box<IndexDoc>),
+    Absent(i64),
+}
+
+const INDEX_COLUMNS: &str = "p.id, p.id_lower, p.search_visibility, p.total_downloads,
+    s.package_id, s.id_parts, s.title, s.summary, s.description, s.tags, s.authors, s.owners";
+
+fn index_doc(r: &rusqlite::Row<'_>) -> rusqlite::Result<IndexDoc> {
+    let text = |i: usize| -> rusqlite::Result<String> { Ok(r.get::<_, Option<String>>(i)?.unwrap_or_default()) };
+    Ok(IndexDoc {
+        key: r.get(0)?,
+        id_lower: r.get(1)?,
+        visibility: r.get(2)?,
+        downloads: r.get(3)?,
+        columns: [text(4)?, text(5)?, text(6)?, text(7)?, text(8)?, text(9)?, text(10)?, text(11)?],
+    })
+}
+
+/// The generation and every indexed package, in one read (call inside a transaction or on a
+/// connection no one writes through meanwhile: start-up).
+pub fn index_docs(conn: &Connection) -> Result<(i64, Vec<IndexDoc>), DbError> {
+    let generation = generation(conn)?;
+    let docs = conn
+        .prepare(&format!("SELECT {INDEX_COLUMNS} FROM package_search s JOIN packages p ON p.id = s.rowid"))?
+        .query_map([], index_doc)?
+        .collect::<Result<_, _>>()?;
+    Ok((generation, docs))
+}
+
+/// Every package recorded by `note_change` after `generation`, as it is now.
+pub fn changed_since(conn: &Connection, generation: i64) -> Result<Vec<IndexChange>, DbError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT c.package_key, s.rowid IS NOT NULL AND p.id IS NOT NULL, {INDEX_COLUMNS}
+         FROM search_changes c LEFT JOIN packages p ON p.id = c.package_key
+         LEFT JOIN package_search s ON s.rowid = c.package_key
+         WHERE c.generation > ?1"
+    ))?;
+    let changes = stmt
+        .query_map([generation], |r| {
+            let key: i64 = r.get(0)?;
+            if !r.get::<_, bool>(1)? {
+                return Ok(IndexChange::Absent(key));
+            }
+            // The document's columns start after the key and the presence flag.
+            let doc = IndexDoc {
+                key,
+                id_lower: r.get(3)?,
+                visibility: r.get(4)?,
+                downloads: r.get(5)?,
+                columns: std::array::from_fn(|i| r.get::<_, Option<String>>(6 + i).ok().flatten().unwrap_or_default()),
+            };
+            Ok(IndexChange::Present(Box::new(doc)))
+        })?
+        .collect::<Result<_, _>>()?;
+    Ok(changes)
 }
 
 /// The generation search answers computed now belong to (see `bump_generation`).
@@ -164,6 +228,13 @@ pub fn rebuild_packages(conn: &Connection, keys: &[i64]) -> Result<usize, DbErro
 
 /// Removes index rows whose package is gone; returns how many.
 pub fn remove_orphans(conn: &Connection) -> Result<usize, DbError> {
+    let orphans: Vec<i64> = conn
+        .prepare_cached("SELECT rowid FROM package_search WHERE rowid NOT IN (SELECT id FROM packages)")?
+        .query_map([], |r| r.get(0))?
+        .collect::<Result<_, _>>()?;
+    for key in orphans {
+        note_change(conn, key)?;
+    }
     let n =
         conn.prepare_cached("DELETE FROM package_search WHERE rowid NOT IN (SELECT id FROM packages)")?.execute([])?;
     Ok(n)
@@ -294,8 +365,6 @@ pub fn is_indexed(conn: &Connection, package_key: i64) -> Result<bool, DbError> 
 
 #[cfg(test)]
 mod tests {
-    use super::id_parts;
-
     #[test]
     fn visibility_bits_follow_the_client_views() {
         use super::visibility::{of_version, required};
@@ -309,12 +378,5 @@ mod tests {
         assert_eq!(semver2_prerelease & required(false, true), 0);
         assert_ne!(semver2_prerelease & required(true, true), 0);
         assert_ne!(of_version(false, true) & required(false, true), 0);
-    }
-
-    #[test]
-    fn splits_ids_into_words() {
-        assert_eq!(id_parts("Acme.HttpClient-Extras"), "Acme HttpClient Http Client Extras");
-        assert_eq!(id_parts("NUnit"), "NUnit");
-        assert_eq!(id_parts("xunit.core"), "xunit core");
     }
 }

@@ -1,3 +1,7 @@
-//! Search: nuget.org's query syntax turned into an FTS5 query. The index itself lives in
-//! `db::search` and is updated in the transaction of every package change.
+//! Search: nuget.org's query syntax, and the in-memory index that answers it. The index's source
+//! of truth, the FTS5 table, lives in `db::search` and is updated in the transaction of every
+//! package change; `cache::search_index` keeps the in-memory index in step with it.
+pub mod index;
 pub mod query;
+#[cfg(test)]
+mod relevance_tests;

@@ -3,6 +3,7 @@ use crate::cache::feed_docs::AnswerKey;
 use crate::db;
 use crate::error::AppError;
 use crate::protocol::v3::{self, AutocompleteResponse, SearchResponse};
+use crate::search::index::SearchIndex;
 use crate::search::query::{ParsedQuery, SortOrder};
 use crate::state::AppState;
 use bytes::Bytes;
@@ -79,6 +80,14 @@ fn cached_json<T: serde::Serialize>(
     Ok(bytes)
 }
 
+/// Builds the in-memory search index now (the server at start); blocking.
+pub fn warm_index(state: &AppState) -> Result<(), AppError> {
+    let mut conn = state.conn()?;
+    let snapshot = conn.transaction().map_err(crate::db::DbError::from)?;
+    state.search.warm(&snapshot)?;
+    Ok(())
+}
+
 /// Blocking: call from a blocking thread. Uncached (the portal renders its own page from it).
 pub fn search(state: &AppState, p: &SearchParams) -> Result<SearchResponse, AppError> {
     search_on(&*state.conn()?, state, p)
@@ -97,7 +106,12 @@ fn search_on(conn: &rusqlite::Connection, state: &AppState, p: &SearchParams) ->
     query.include_semver2 = p.semver2;
     query.package_type = p.package_type.clone().filter(|t| !t.is_empty());
     query.sort = p.sort;
-    let (total_hits, ids) = db::search::search(conn, &query)?;
+    let (total_hits, ids) = if SearchIndex::answers(&query) {
+        let visible = db::search::visibility::required(query.include_prerelease, query.include_semver2);
+        state.search.search(conn, &query, visible)?
+    } else {
+        db::search::search(conn, &query)?
+    };
     let mut data = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(package) = db::packages::load_summary(conn, &id)? {

@@ -1,0 +1,10 @@
+-- The in-memory search index (issue 19) follows the database by generation: every change to
+-- what search shows records its package here at the generation it bumped to, in its own
+-- transaction, so an index at generation G re-reads just the packages with a later one.
+-- One row per package (the latest change wins); a package whose search row is gone is removed
+-- from the index when its row here is read.
+CREATE TABLE search_changes (
+    package_key INTEGER PRIMARY KEY,
+    generation  INTEGER NOT NULL
+);
+CREATE INDEX search_changes_by_generation ON search_changes(generation);
