@@ -10,7 +10,15 @@
 //! per push cost a sixth of the push rate). What an fsync would guard against, a power loss
 //! leaving a pointer to files whose data never reached the disk, is caught instead: a process
 //! that renders removes the `.flushed` marker when it starts and writes it back after a `syncfs`
-//! when it ends cleanly; a server that finds no marker re-renders every id in the background.
+//! when it ends cleanly; a server that finds no marker re-renders in the background the ids that
+//! may be torn.
+//!
+//! Which ids may be torn: every process takes an epoch at start (above the last flushed one) and
+//! records it on an id (`packages.docs_epoch`) before it first writes that id's documents. A clean
+//! end writes its epoch to `.flushed-epoch` after the `syncfs`, before the marker. After an unclean
+//! stop only the ids whose epoch is above the last flushed one were written since that flush;
+//! the rest are on disk as the flush left them. Without a `.flushed-epoch` (a folder from before
+//! this was recorded) every id is rendered again, as before.
 use crate::config::CacheConfig;
 use crate::domain::records::PackageRecord;
 use crate::error::AppError;
@@ -134,6 +142,11 @@ pub struct FeedDocs {
     repaired: std::sync::atomic::AtomicBool,
     /// This process wrote documents (most one-shot commands never do).
     wrote: std::sync::atomic::AtomicBool,
+    /// This process's epoch, recorded on an id before its documents are written.
+    epoch: i64,
+    /// The epoch of the last process that flushed every document and wrote the marker; `None`
+    /// when unknown (every id is then suspect after an unclean stop).
+    flushed_epoch: Option<i64>,
     /// Set at shutdown: background renders stop after the id at hand (the rest stays marked in
     /// the database and is rendered at the next start).
     stopping: std::sync::atomic::AtomicBool,
@@ -144,6 +157,8 @@ const CURRENT: &str = "CURRENT";
 /// Present while every rendered file is known to be on disk (see the module comment). Ids never
 /// start with a dot, so it cannot collide with an id's folder.
 const FLUSHED: &str = ".flushed";
+/// The epoch of the process that wrote the marker last (kept while the marker is removed).
+const FLUSHED_EPOCH: &str = ".flushed-epoch";
 
 impl FeedDocs {
     pub fn new(root: PathBuf, urls: UrlGenerator, sizes: &CacheConfig) -> std::io::Result<Self> {
@@ -152,6 +167,14 @@ impl FeedDocs {
         std::fs::create_dir_all(&root)?;
         // From here on this process may write documents that are not on disk yet.
         let flushed_at_open = std::fs::remove_file(root.join(FLUSHED)).is_ok() || is_new;
+        let recorded =
+            std::fs::read_to_string(root.join(FLUSHED_EPOCH)).ok().and_then(|s| s.trim().parse::<i64>().ok());
+        let flushed_epoch = if is_new { Some(0) } else { recorded };
+        // Wall-clock milliseconds keep epochs apart across processes without a shared counter; a
+        // clock set back is caught by staying above the last flushed epoch (an id keeps the
+        // highest epoch that wrote it, so a late one only makes more ids suspect, never fewer).
+        let now_ms = chrono::Utc::now().timestamp_millis();
+        let epoch = now_ms.max(flushed_epoch.unwrap_or(0) + 1);
         Ok(Self {
             root,
             urls,
@@ -162,6 +185,8 @@ impl FeedDocs {
             files: bounded_cache(sizes.packages_mb, 128, FileWeight),
             refresh_locks: (0..64).map(|_| Mutex::new(())).collect(),
             flushed_at_open,
+            epoch,
+            flushed_epoch,
             repaired: std::sync::atomic::AtomicBool::new(false),
             wrote: std::sync::atomic::AtomicBool::new(false),
             stopping: std::sync::atomic::AtomicBool::new(false),
@@ -169,15 +194,20 @@ impl FeedDocs {
     }
 
     /// True when the last process that rendered documents did not end cleanly (a crash, a power
-    /// loss): some documents may be torn, so every id should be rendered again.
-    pub fn needs_full_render(&self) -> bool {
+    /// loss): some documents may be torn, so the ids it wrote should be rendered again.
+    pub fn needs_repair(&self) -> bool {
         !self.flushed_at_open
     }
 
-    /// Records in the database that every id must be rendered again (forced), so the need
-    /// survives a stop half-way; `render_stale` then does the work and resumes after a restart.
-    pub fn mark_all_for_repair(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
-        let n = crate::db::recovery::force_render_all(&*pool.get()?)?;
+    /// Records in the database which ids must be rendered again (forced): those written since the
+    /// last flush, or every id when that flush is unknown. Recorded so the need survives a stop
+    /// half-way; `render_stale` then does the work and resumes after a restart. Returns how many.
+    pub fn mark_for_repair(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
+        let conn = pool.get()?;
+        let n = match self.flushed_epoch {
+            Some(flushed) => crate::db::recovery::force_render_since(&conn, flushed)?,
+            None => crate::db::recovery::force_render_all(&conn)?,
+        };
         self.repaired.store(true, Ordering::Relaxed);
         Ok(n)
     }
@@ -250,6 +280,14 @@ impl FeedDocs {
             }
         }
         if self.flushed_at_open || self.repaired.load(Ordering::Relaxed) {
+            // The epoch first: a stop between the two leaves no marker, and the epoch covers only
+            // writes the syncfs above flushed.
+            if let Err(e) =
+                crate::store::fs::write_atomic(&self.root.join(FLUSHED_EPOCH), self.epoch.to_string().as_bytes())
+            {
+                tracing::warn!(error = %e, "writing the feed documents' flushed epoch failed");
+                return;
+            }
             if let Err(e) = crate::store::fs::write_atomic(&self.root.join(FLUSHED), b"") {
                 tracing::warn!(error = %e, "writing the feed documents' flushed marker failed");
             }
@@ -355,7 +393,7 @@ impl FeedDocs {
         // Read the change count first: a change committed after it makes the id stale again.
         let changes = crate::db::packages::docs_changes(conn, id_lower)?;
         let package = crate::db::packages::load(conn, id_lower)?;
-        self.render(id_lower, package.as_ref(), force)?;
+        self.render(conn, id_lower, package.as_ref(), force)?;
         crate::db::packages::mark_rendered(conn, id_lower, changes)?;
         Ok(())
     }
@@ -367,13 +405,20 @@ impl FeedDocs {
     /// change (the hourly reindex job, a download-count flush) writes nothing and keeps the ETag,
     /// so clients' cached copies stay valid. `force` rewrites them anyway (repair after an unclean
     /// stop, when files on disk may be torn although their name is right).
-    fn render(&self, id_lower: &str, package: Option<&PackageRecord>, force: bool) -> Result<(), AppError> {
+    fn render(
+        &self,
+        conn: &rusqlite::Connection,
+        id_lower: &str,
+        package: Option<&PackageRecord>,
+        force: bool,
+    ) -> Result<(), AppError> {
         let id_dir = self.root.join(id_lower);
         let available = package.filter(|p| p.available().next().is_some());
         let Some(package) = available else {
             if let Ok(mut sets) = self.sets.write() {
                 sets.remove(id_lower);
             }
+            crate::db::packages::mark_writing(conn, id_lower, self.epoch)?;
             self.wrote.store(true, Ordering::Relaxed);
             let _ = std::fs::remove_file(id_dir.join(CURRENT));
             remove_old_generations(&id_dir, None);
@@ -410,6 +455,8 @@ impl FeedDocs {
             hash
         };
         let dir = id_dir.join(&generation);
+        // Before the first byte: a crash after it must find the id among the suspects.
+        crate::db::packages::mark_writing(conn, id_lower, self.epoch)?;
         self.wrote.store(true, Ordering::Relaxed);
         set.generation.clone_from(&generation);
         set.dir.clone_from(&dir);
@@ -582,13 +629,84 @@ mod tests {
         FeedDocs::new(root.to_owned(), UrlGenerator::new("http://localhost"), &CacheConfig::default()).unwrap()
     }
 
+    /// A database with the given ids, each with no available version (so a render writes: it
+    /// removes the id's documents), and the connection to use.
+    fn database(dir: &Path, ids: &[&str]) -> (crate::db::Pool, crate::db::Conn) {
+        let pool = crate::db::pool::open(&dir.join("galley.db")).unwrap();
+        let conn = pool.get().unwrap();
+        for id in ids {
+            conn.execute("INSERT INTO packages (package_id, id_lower, created_at) VALUES (?1, ?1, 'now')", [id])
+                .unwrap();
+        }
+        (pool, conn)
+    }
+
+    fn forced(conn: &rusqlite::Connection) -> Vec<String> {
+        let mut ids: Vec<String> = crate::db::recovery::ids_forced(conn).unwrap().into_iter().collect();
+        ids.sort();
+        ids
+    }
+
+    #[test]
+    fn after_an_unclean_stop_only_the_ids_written_since_the_last_flush_are_rendered_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("cache");
+        let (pool, conn) = database(dir.path(), &["a", "b", "c"]);
+        let first = open(&root);
+        for id in ["a", "b", "c"] {
+            first.refresh(&conn, id).unwrap();
+        }
+        first.close();
+
+        // A process writes "b" and crashes (no close).
+        let crashed = open(&root);
+        crashed.refresh(&conn, "b").unwrap();
+        drop(crashed);
+
+        let after_crash = open(&root);
+        assert!(after_crash.needs_repair());
+        assert_eq!(after_crash.mark_for_repair(&pool).unwrap(), 1);
+        assert_eq!(forced(&conn), ["b"]);
+        assert_eq!(after_crash.render_stale(&pool).unwrap(), 1, "only b is rendered again");
+        after_crash.close();
+        assert!(!open(&root).needs_repair());
+    }
+
+    #[test]
+    fn a_process_that_writes_nothing_makes_no_id_suspect() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("cache");
+        let (pool, conn) = database(dir.path(), &["a"]);
+        let first = open(&root);
+        first.refresh(&conn, "a").unwrap();
+        first.close();
+        drop(open(&root));
+        let after_crash = open(&root);
+        assert_eq!(after_crash.mark_for_repair(&pool).unwrap(), 0);
+        assert!(forced(&conn).is_empty());
+    }
+
+    #[test]
+    fn without_a_recorded_flush_epoch_every_id_is_rendered_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().join("cache");
+        let (pool, conn) = database(dir.path(), &["a", "b"]);
+        open(&root).close();
+        // A folder closed cleanly before epochs were recorded, then an unclean stop.
+        std::fs::remove_file(root.join(FLUSHED_EPOCH)).unwrap();
+        drop(open(&root));
+        let after_crash = open(&root);
+        assert_eq!(after_crash.mark_for_repair(&pool).unwrap(), 2);
+        assert_eq!(forced(&conn), ["a", "b"]);
+    }
+
     #[test]
     fn only_a_clean_end_spares_the_next_start_a_full_render() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path().join("cache");
         // A new folder has nothing torn in it.
         let first = open(&root);
-        assert!(!first.needs_full_render());
+        assert!(!first.needs_repair());
         first.close();
         assert!(root.join(FLUSHED).exists());
 
@@ -597,15 +715,15 @@ mod tests {
         assert!(!root.join(FLUSHED).exists(), "the marker goes while documents may be unflushed");
         drop(crashed);
         let after_crash = open(&root);
-        assert!(after_crash.needs_full_render());
+        assert!(after_crash.needs_repair());
 
         // Closing without having re-rendered everything keeps the need for it...
         after_crash.close();
-        assert!(open(&root).needs_full_render());
+        assert!(open(&root).needs_repair());
         // ...and a full render clears it.
         let repairing = open(&root);
         repairing.repaired.store(true, Ordering::Relaxed);
         repairing.close();
-        assert!(!open(&root).needs_full_render());
+        assert!(!open(&root).needs_repair());
     }
 }

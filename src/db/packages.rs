@@ -189,6 +189,14 @@ pub fn mark_rendered(conn: &Connection, id_lower: &str, changes: i64) -> Result<
     Ok(())
 }
 
+/// Records that the process of `epoch` is about to write the id's documents (see `docs_epoch` in
+/// migration 0011). Writes only the first time per id and process: later calls match no row.
+pub fn mark_writing(conn: &Connection, id_lower: &str, epoch: i64) -> Result<(), DbError> {
+    conn.prepare_cached("UPDATE packages SET docs_epoch = ?2 WHERE id_lower = ?1 AND docs_epoch < ?2")?
+        .execute(rusqlite::params![id_lower, epoch])?;
+    Ok(())
+}
+
 /// Ids whose documents lag their last change.
 pub fn ids_with_stale_docs(conn: &Connection) -> Result<Vec<String>, DbError> {
     let mut stmt =

@@ -55,6 +55,12 @@ pub fn force_render_all(conn: &Connection) -> Result<usize, DbError> {
     Ok(conn.execute("UPDATE packages SET docs_rendered = -1", [])?)
 }
 
+/// Marks for a forced render the ids whose documents were written by a process later than
+/// `flushed_epoch`, the last one known to have flushed them (see migration 0011).
+pub fn force_render_since(conn: &Connection, flushed_epoch: i64) -> Result<usize, DbError> {
+    Ok(conn.execute("UPDATE packages SET docs_rendered = -1 WHERE docs_epoch > ?1", [flushed_epoch])?)
+}
+
 /// Ids marked by `force_render_all` and not rendered since.
 pub fn ids_forced(conn: &Connection) -> Result<HashSet<String>, DbError> {
     let mut stmt = conn.prepare("SELECT id_lower FROM packages WHERE docs_rendered < 0")?;

@@ -77,12 +77,15 @@ pub fn sweep_at_start(state: &AppState) -> Result<StartReport, AppError> {
     Ok(StartReport { orphans, leftovers, uploads, docs_removed, docs_stale })
 }
 
-/// The background half of start-up: forced renders after an unclean stop, then every id marked
-/// stale. Stops early at shutdown; what is left stays marked in the database for the next start.
+/// The background half of start-up: after an unclean stop, forced renders of the ids written since
+/// the last flush; then every id marked stale. Stops early at shutdown; what is left stays marked in the database for the next start.
 pub fn render_in_background(state: &AppState) -> Result<usize, AppError> {
-    if state.docs.needs_full_render() {
-        tracing::info!("the last run did not flush its feed documents to disk: rendering every id again");
-        state.docs.mark_all_for_repair(&state.db)?;
+    if state.docs.needs_repair() {
+        let suspect = state.docs.mark_for_repair(&state.db)?;
+        tracing::info!(
+            ids = suspect,
+            "the last run did not flush its feed documents to disk: rendering the ids it wrote again"
+        );
     }
     state.docs.render_stale(&state.db)
 }

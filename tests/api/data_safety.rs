@@ -136,7 +136,7 @@ fn a_stopped_background_render_resumes_from_the_database() {
         app.push_ok(&key, id, "1.0.0");
     }
     // An unclean stop: every id must be rendered again, and SIGTERM comes at once.
-    assert_eq!(app.state.docs.mark_all_for_repair(&app.state.db).unwrap(), 3);
+    assert_eq!(app.state.docs.mark_for_repair(&app.state.db).unwrap(), 3);
     app.state.docs.stop();
     assert_eq!(app.state.docs.render_stale(&app.state.db).unwrap(), 0, "stops before the next id");
     // The work left is recorded in the database, where the next start finds it.

@@ -324,7 +324,7 @@ def part_kill(work):
     server.start()
     text = server.lines_since_start()
     swept += swept_count(text)
-    check("rendering every id again" not in text, "the start after a SIGTERM rendered every id again")
+    check("rendering the ids it wrote again" not in text, "the start after a SIGTERM rendered documents again")
 
     # Unacknowledged pushes (the connection died with the server) are pushed again: either their
     # row was committed (409, and a row exists) or they are accepted now, never blocked by files.
