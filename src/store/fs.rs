@@ -66,15 +66,14 @@ impl PackageStore for FsStore {
             staged.as_file().sync_all()?;
             Ok(staged)
         });
-        let staged = match staged {
-            Ok(staged) => staged,
-            Err(e) => {
-                // A full disk: leave no empty folders behind (they fail only when not empty).
-                let _ = fs::remove_dir(&dir);
-                let _ = fs::remove_dir(self.root.join(id_lower));
-                return Err(e);
-            }
+        // A failed write (a full disk) leaves no empty folders behind: removing a folder fails
+        // when it is not empty, so this never takes another version's files.
+        let leave_no_folders = |e: io::Error| {
+            let _ = fs::remove_dir(&dir);
+            let _ = fs::remove_dir(self.root.join(id_lower));
+            e
         };
+        let staged = staged.map_err(leave_no_folders)?;
         match fs::hard_link(staged.path(), &target) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
@@ -84,14 +83,19 @@ impl PackageStore for FsStore {
                     PutOutcome::DifferentBytesExist
                 });
             }
-            Err(e) => return Err(e),
+            Err(e) => {
+                drop(staged);
+                return Err(leave_no_folders(e));
+            }
         }
         let finished = write_atomic(&self.nuspec_path(id_lower, version_lower), nuspec)
             .and_then(|()| File::open(&dir)?.sync_all());
         if let Err(e) = finished {
-            // All or nothing: a package file without its nuspec (a full disk) must not stay behind.
+            // All or nothing: a package file without its nuspec (a full disk) must not stay
+            // behind, nor its folder (the staged copy goes first, so the folder can go).
             let _ = fs::remove_file(&target);
-            return Err(e);
+            drop(staged);
+            return Err(leave_no_folders(e));
         }
         Ok(PutOutcome::Created)
     }
