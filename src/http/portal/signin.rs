@@ -65,7 +65,7 @@ pub struct RegisterForm {
 #[derive(Deserialize)]
 pub struct ReturnQuery {
     #[serde(rename = "returnUrl")]
-    return_url: Option<String>,
+    pub(super) return_url: Option<String>,
 }
 
 fn sign_in_page(

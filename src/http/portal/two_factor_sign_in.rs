@@ -40,12 +40,6 @@ pub struct CodeForm {
     csrf: String,
 }
 
-#[derive(Deserialize)]
-pub struct ReturnQuery {
-    #[serde(rename = "returnUrl")]
-    return_url: Option<String>,
-}
-
 fn cookie(state: &AppState, req: &HttpRequest, value: &str) -> Cookie<'static> {
     let mut c = Cookie::build(COOKIE, value.to_owned())
         .path(state.urls.base_path().to_owned())
@@ -89,7 +83,7 @@ fn pending_token(req: &HttpRequest) -> Option<String> {
 pub async fn form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    q: web::Query<ReturnQuery>,
+    q: web::Query<super::signin::ReturnQuery>,
 ) -> Result<HttpResponse, AppError> {
     let return_url = forms::local_return(&state, q.into_inner().return_url.as_deref());
     if Account::of(&req).is_some() {
