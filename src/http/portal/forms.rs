@@ -81,6 +81,13 @@ pub fn see_other_with(location: &str, cookie: Cookie<'static>) -> HttpResponse {
     HttpResponse::SeeOther().insert_header((header::LOCATION, location.to_owned())).cookie(cookie).finish()
 }
 
+/// The `returnUrl` query of a page that signs in (the sign-in, register and two-factor pages).
+#[derive(serde::Deserialize)]
+pub struct ReturnQuery {
+    #[serde(rename = "returnUrl")]
+    pub return_url: Option<String>,
+}
+
 /// A `returnUrl` is followed only when it stays on this site (the rule: `web_url::local_path`).
 pub fn local_return(state: &AppState, return_url: Option<&str>) -> String {
     return_url.and_then(crate::domain::web_url::local_path).unwrap_or_else(|| state.urls.portal_home())

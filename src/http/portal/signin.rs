@@ -62,12 +62,6 @@ pub struct RegisterForm {
     csrf: String,
 }
 
-#[derive(Deserialize)]
-pub struct ReturnQuery {
-    #[serde(rename = "returnUrl")]
-    pub(super) return_url: Option<String>,
-}
-
 fn sign_in_page(
     state: &AppState,
     req: &HttpRequest,
@@ -85,7 +79,7 @@ fn sign_in_page(
 pub async fn sign_in_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    q: web::Query<ReturnQuery>,
+    q: web::Query<forms::ReturnQuery>,
 ) -> Result<HttpResponse, AppError> {
     let return_url = forms::local_return(&state, q.into_inner().return_url.as_deref());
     if Account::of(&req).is_some() {
@@ -137,7 +131,7 @@ fn register_page(
 pub async fn register_form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    q: web::Query<ReturnQuery>,
+    q: web::Query<forms::ReturnQuery>,
 ) -> Result<HttpResponse, AppError> {
     let return_url = forms::local_return(&state, q.into_inner().return_url.as_deref());
     register_page(&state, &req, RegisterForm { return_url, ..RegisterForm::default() }, Errors::default())

@@ -83,7 +83,7 @@ fn pending_token(req: &HttpRequest) -> Option<String> {
 pub async fn form(
     req: HttpRequest,
     state: web::Data<AppState>,
-    q: web::Query<super::signin::ReturnQuery>,
+    q: web::Query<super::forms::ReturnQuery>,
 ) -> Result<HttpResponse, AppError> {
     let return_url = forms::local_return(&state, q.into_inner().return_url.as_deref());
     if Account::of(&req).is_some() {
