@@ -2,7 +2,9 @@
 //! answering 401 with `WWW-Authenticate: Basic` so `packageSourceCredentials` in NuGet.Config work.
 //! In private mode every JSON API route needs credentials too (a session or Basic), except the few
 //! that exist to obtain them (`ANONYMOUS_API`): nothing, not even which ids exist, is visible to an
-//! anonymous caller.
+//! anonymous caller. The portal's sign-in pages stay open (`is_sign_in_page`) and its other pages
+//! take a session as well as Basic credentials, so that people who sign in with a directory or an
+//! `[[oidc]]` provider (and have no password to type into a Basic prompt) can use the portal.
 use crate::services::{blocking, feed_access};
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
@@ -30,6 +32,23 @@ fn is_portal_page(req: &ServiceRequest) -> bool {
     !["/api/", "/v3/", "/static/", "/symbols/"].iter().any(|p| path.starts_with(p))
         && path != "/health"
         && path != "/metrics"
+        && !is_sign_in_page(path)
+}
+
+/// The portal pages a signed-out visitor needs in order to sign in at all: the sign-in, register
+/// and two-factor forms, an `[[oidc]]` provider's start and callback, and the emailed links (whose
+/// forms carry their own single-use token). What each page allows is decided by its service, as on
+/// a public feed (registration, for one, follows `[accounts] private_feed_registration`).
+fn is_sign_in_page(path: &str) -> bool {
+    const PAGES: [&str; 6] = [
+        "/users/account/LogOn",
+        "/users/account/Register",
+        "/users/account/TwoFactor",
+        "/users/account/ForgotPassword",
+        "/account/reset-password",
+        "/account/confirm-email",
+    ];
+    PAGES.contains(&path) || path.starts_with("/users/account/oidc/")
 }
 
 /// The JSON API routes an anonymous caller needs in order to get credentials at all.
@@ -50,14 +69,18 @@ fn is_private_api(req: &ServiceRequest) -> bool {
     path.starts_with("/api/") && !path.starts_with("/api/v2") && !ANONYMOUS_API.contains(&path) && !keyed_deprecation
 }
 
-/// A session cookie that resolves to a live session (checked here, not left to the handler,
-/// because some handlers also answer anonymous callers on a public feed).
-async fn has_session(req: &ServiceRequest, state: &AppState) -> Result<bool, crate::error::AppError> {
+/// A session cookie that `feed_access::session_grants` accepts (checked here, not left to the
+/// handler, because some handlers also answer anonymous callers on a public feed).
+async fn has_session(
+    req: &ServiceRequest,
+    state: &AppState,
+    shows_packages: bool,
+) -> Result<bool, crate::error::AppError> {
     let Some(token) = req.cookie(crate::http::session::COOKIE).map(|c| c.value().to_owned()) else {
         return Ok(false);
     };
     let state = state.clone();
-    blocking(move || Ok(crate::services::sessions::resolve(&state, &*state.conn()?, &token)?.is_some())).await
+    blocking(move || feed_access::session_grants(&state, &token, shows_packages)).await
 }
 
 fn basic_credentials(req: &ServiceRequest) -> Option<(String, String)> {
@@ -91,15 +114,21 @@ pub async fn require_feed_credentials(
             return Ok(refuse(req, &e));
         }
     }
-    if is_private_api(&req) {
-        match has_session(&req, &state).await {
-            Ok(true) => return Ok(next.call(req).await?.map_into_boxed_body()),
-            Ok(false) => {}
-            Err(e) => return Ok(refuse(req, &e)),
-        }
+    // A browser's session counts everywhere (the portal's download links, too); NuGet clients
+    // send no cookie, so a restore never pays for the session lookup.
+    let portal_page = is_portal_page(&req);
+    match has_session(&req, &state, !is_private_api(&req)).await {
+        Ok(true) => return Ok(next.call(req).await?.map_into_boxed_body()),
+        Ok(false) => {}
+        Err(e) => return Ok(refuse(req, &e)),
     }
     let Some((user, password)) = basic_credentials(&req) else {
-        return Ok(refuse(req, &feed_access::unauthorized()));
+        let refusal = if portal_page {
+            feed_access::unauthorized_page(&state.urls.portal_sign_in(req.path()))
+        } else {
+            feed_access::unauthorized()
+        };
+        return Ok(refuse(req, &refusal));
     };
     if !feed_access::is_remembered(&state, &user, &password) {
         let ip = crate::http::auth::client_ip(req.request());

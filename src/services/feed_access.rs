@@ -15,6 +15,17 @@ pub fn unauthorized() -> AppError {
     }
 }
 
+/// The same refusal for a portal page, which a browser shows when its Basic prompt is cancelled:
+/// it names the sign-in page, where directory and `[[oidc]]` accounts sign in without a password.
+pub fn unauthorized_page(sign_in_url: &str) -> AppError {
+    AppError::Unauthorized {
+        message: format!(
+            "This site requires credentials: sign in at {sign_in_url}, or use an API key (or your password) as the password."
+        ),
+        basic_realm: true,
+    }
+}
+
 fn unconfirmed() -> AppError {
     AppError::Forbidden(
         "Confirm your email address before reading this private feed: open the link we emailed you.".into(),
@@ -25,6 +36,20 @@ fn unconfirmed() -> AppError {
 /// administrator created are vouched for. (Disabled accounts never get this far.)
 fn may_read(user: &users::UserRow) -> bool {
     !user.self_registered || user.email_confirmed
+}
+
+/// What a browser's session cookie grants on a private feed: `false` when it is no live session.
+/// Where packages are shown (`shows_packages`: feed reads, portal pages) the account must also be
+/// one that may read the feed, as with Basic credentials; the JSON account API stays usable so an
+/// unconfirmed account can still confirm its address. Blocking (SQL): call from a blocking thread.
+pub fn session_grants(state: &AppState, session_token: &str, shows_packages: bool) -> Result<bool, AppError> {
+    let Some(session) = super::sessions::resolve(state, &*state.conn()?, session_token)? else {
+        return Ok(false);
+    };
+    if shows_packages && !may_read(&session.user) {
+        return Err(unconfirmed());
+    }
+    Ok(true)
 }
 
 /// Reads the stored credential epoch into the cache. Blocking (SQL): call from a blocking thread.
