@@ -130,7 +130,7 @@ class Suite:
             answer = self.provider.stdout.readline().decode().strip()
         assert answer == "ok", "provider answered %r to %r" % (answer, command)
 
-    def start_galley(self):
+    def start_galley(self, private=False):
         config = os.path.join(self.work, "galley.toml")
         down = "http://127.0.0.1:%d" % free_port()  # nothing listens there
         with open(config, "w") as f:
@@ -143,13 +143,16 @@ class Suite:
             # Organizations from groups, by the same rule as a directory sign-in.
             f.write('[[group_mapping]]\ngroup = "galley-users"\norganization = "platform"\nrole = "collaborator"\n')
             f.write('[[oidc]]\nname = "down"\nissuer = "%s"\nclient_id = "galley"\nclient_secret = "x"\n' % down)
+            if private:
+                f.write('[feed]\nrequire_auth = true\n')
         self.down = down
         env = {k: v for k, v in os.environ.items() if not k.startswith("GALLEY_")}
         # carol has a local account with the address the provider sends for carol.
-        subprocess.run([GALLEY, "user", "add", "carol", "--email", "carol@corp.example", "--password-stdin",
-                        "--data-dir", self.data, "--config", config], input=PASSWORD + "\n", text=True,
-                       capture_output=True, timeout=60, env=env, check=True)
-        self.galley_log = open(os.path.join(self.work, "galley.log"), "wb")
+        if not private:
+            subprocess.run([GALLEY, "user", "add", "carol", "--email", "carol@corp.example", "--password-stdin",
+                            "--data-dir", self.data, "--config", config], input=PASSWORD + "\n", text=True,
+                           capture_output=True, timeout=60, env=env, check=True)
+        self.galley_log = open(os.path.join(self.work, "galley.log"), "ab")
         self.galley = subprocess.Popen([GALLEY, "serve", "--data-dir", self.data, "--config", config],
                                        stdout=self.galley_log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                        env=env)
@@ -436,6 +439,22 @@ def browser_run(s):
     check(proc.returncode == 0, "the Chromium sign-in (signin.mjs) passed")
 
 
+def private_feed(s):
+    """[feed] require_auth: the sign-in pages stay open, and a provider's account (which has no
+    password for the browser's Basic prompt) browses the private portal with its session."""
+    stop(s.galley)
+    s.start_galley(private=True)
+    status, headers, body = Browser().request("GET", s.base + "/packages")
+    check(status == 401 and headers.get("WWW-Authenticate") == 'Basic realm="Galley"'
+          and "sign in at /users/account/LogOn?returnUrl=%2Fpackages" in body,
+          "the private portal asks an anonymous visitor to sign in (%d %s)" % (status, body[:120]))
+    b, status, headers, _ = s.sign_in("bob", return_url="/packages")
+    check(status == 303 and headers["Location"] == "/packages",
+          "bob signs in through the provider on the private feed (%d %s)" % (status, headers.get("Location")))
+    status, _, _ = b.request("GET", s.base + "/packages")
+    check(status == 200, "bob's session opens the private portal (%d)" % status)
+
+
 def rate_limit(s):
     """Last: it uses up this address's sign-in budget."""
     users, sessions = s.usernames(), s.sessions()
@@ -460,6 +479,7 @@ def main():
         s.start_galley()
         run(s)
         browser_run(s)
+        private_feed(s)
         rate_limit(s)
     finally:
         for proc in reversed(PROCS):
