@@ -7,7 +7,7 @@ use crate::db;
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
 use crate::services::permissions::Principal;
-use crate::services::{blocking, publish};
+use crate::services::{blocking, mirror, publish};
 use crate::state::AppState;
 use crate::upstream::{Fetched, Upstream};
 use serde_json::Value;
@@ -24,7 +24,10 @@ pub struct RemoteVersion {
     pub version: String,
     pub listed: bool,
     pub published: Option<String>,
+    /// Base64 SHA-512 when the registration's catalog entry states it …
     pub sha512: Option<String>,
+    /// … else the catalog item that states it (nuget.org's registration pages link the item).
+    pub catalog_item: Option<String>,
 }
 
 #[derive(Debug, Default)]
@@ -122,7 +125,8 @@ pub async fn versions(feed: &Upstream, id_lower: &str) -> Result<Vec<RemoteVersi
                     .and_then(|p| chrono::DateTime::parse_from_rfc3339(p).ok())
                     .filter(|p| p.timestamp() > 0)
                     .map(|p| p.to_utc().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
-                sha512: entry.get("packageHash").and_then(Value::as_str).map(str::to_owned),
+                sha512: mirror::fetch::hash_of(Some(entry)),
+                catalog_item: mirror::fetch::catalog_item_url(Some(entry)),
             });
         }
     }
@@ -149,9 +153,17 @@ pub async fn copy(
         Fetched::Missing => return Ok(Copied::Failed(format!("{} {}: the feed has no file for it", v.id, v.version))),
         Fetched::Failed(e) => return Ok(Copied::Failed(format!("{} {}: {e}", v.id, v.version))),
     }
+    let expected = match (&v.sha512, &v.catalog_item) {
+        (Some(hash), _) => Some(hash.clone()),
+        (None, Some(item)) => match mirror::fetch::linked_hash(feed, item).await {
+            Ok(hash) => hash,
+            Err(e) => return Ok(Copied::Failed(format!("{} {}: its hash could not be read: {e}", v.id, v.version))),
+        },
+        (None, None) => None,
+    };
     let (state, principal, v) = (state.clone(), principal.clone(), v.clone());
     blocking(move || {
-        if let Some(expected) = &v.sha512 {
+        if let Some(expected) = &expected {
             if &crate::domain::nupkg::sha512_base64(std::fs::File::open(&tmp)?)? != expected {
                 return Ok(Copied::Failed(format!("{} {}: SHA-512 differs from the feed's", v.id, v.version)));
             }

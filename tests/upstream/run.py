@@ -100,7 +100,9 @@ class StaticFeed:
                 {"@id": flat, "@type": "PackageBaseAddress/3.0.0"},
                 {"@id": reg, "@type": "RegistrationsBaseUrl"},
                 {"@id": reg, "@type": "RegistrationsBaseUrl/3.6.0"},
+                {"@id": self.base + "/catalog/index.json", "@type": "Catalog/3.0.0"},
             ]}, f)
+        self.write_catalog(v3)
         for pid, versions in self.packages.items():
             low = pid.lower()
             os.makedirs(os.path.join(v3, "flat", low), exist_ok=True)
@@ -137,6 +139,21 @@ class StaticFeed:
                 "count": len(leaves), "lower": versions[0][0], "upper": versions[-1][0], "items": leaves}]}
             with open(os.path.join(v3, "reg", low, "index.json"), "w") as f:
                 json.dump(index, f)
+
+    def write_catalog(self, v3):
+        """A catalog as nuget.org publishes one (index → page → items naming id and version): the
+        only list of this feed's ids, since it has no search."""
+        os.makedirs(os.path.join(v3, "catalog"), exist_ok=True)
+        page_url = self.base + "/catalog/page0.json"
+        stamp = "2024-01-02T03:04:05Z"
+        items = [{"@id": "%s/catalog/%s.%s.json" % (self.base, pid.lower(), version), "@type": "nuget:PackageDetails",
+                  "commitTimeStamp": stamp, "nuget:id": pid, "nuget:version": version}
+                 for pid, versions in self.packages.items() for version, *_ in versions]
+        with open(os.path.join(v3, "catalog", "page0.json"), "w") as f:
+            json.dump({"@id": page_url, "count": len(items), "items": items}, f)
+        with open(os.path.join(v3, "catalog", "index.json"), "w") as f:
+            json.dump({"@id": self.base + "/catalog/index.json", "count": 1,
+                       "items": [{"@id": page_url, "count": len(items), "commitTimeStamp": stamp}]}, f)
 
     def start(self):
         nginx = os.environ.get("NGINX") or shutil.which("nginx") or "/usr/sbin/nginx"
@@ -538,6 +555,29 @@ class Suite:
         if bad.returncode == 0 or "--from-feed: url = 'ftp://example/index.json' must be the http(s) URL" not in bad.stderr:
             raise Fail("a bad feed URL: exit %d, %s" % (bad.returncode, bad.stderr))
 
+    def import_from_catalog(self):
+        """A static feed without search: its ids come from its catalog, and the hashes its
+        registration pages only link (nuget.org's shape: Cat.*) are read from the catalog items."""
+        target = Galley(self.galley_bin, self.work, "catalog-import", '[scan]\nscanner = "builtin"\n')
+        p = target.cli("import", "--from-feed", self.feed.base + "/index.json")
+        out = p.stdout + p.stderr
+        for pid in ("Bad.Hash", "Cat.Bad"):
+            if "failed %s 1.0.0: SHA-512 differs from the feed's" % pid not in out:
+                raise Fail("import from the catalog feed did not refuse %s: exit %d, %s" % (pid, p.returncode, out))
+        if p.returncode == 0 or "failed Bad.Virus 1.0.0:" not in out:
+            raise Fail("import from the catalog feed did not refuse Bad.Virus: exit %d, %s" % (p.returncode, out))
+        refused = {"bad.hash", "cat.bad", "bad.virus"}
+        expected = sorted((pid.lower(), v) for pid, vs in self.feed.packages.items() for v, *_ in vs
+                          if pid.lower() not in refused)
+        copied = [(r[0], r[1]) for r in self.versions_of(target.data) if r[4] == "available"]
+        if copied != expected:
+            raise Fail("copied from the catalog feed:\n%s\nexpected:\n%s" % (copied, expected))
+        stored = {(r[0], r[1]): r[2] for r in self.versions_of(target.data)}
+        if stored[("cat.good", "1.0.0")] != sha512_b64(self.bytes[("cat.good", "1.0.0")]):
+            raise Fail("Cat.Good was not copied byte-identical")
+        if any(pid in refused for pid, _ in stored):
+            raise Fail("a refused version left a row: %s" % sorted(stored))
+
     def offline_restore_from_cache(self):
         stop(self.feed.proc)
         stop(self.private.proc)
@@ -576,6 +616,7 @@ class Suite:
             return 2
         for name in ("restore_through_two_upstreams", "v2_reads_through", "local_wins", "excluded_id_is_404", "reserved_prefix_never_upstream",
                      "eicar_is_never_served", "wrong_hash_is_refused", "search_lists_upstream_hits", "mirror_fetch_with_dependencies", "import_from_feed",
+                     "import_from_catalog",
                      "offline_restore_from_cache", "offline_after_a_restart"):
             self.case(name, getattr(self, name))
         failed = [n for n, e in self.results if e]

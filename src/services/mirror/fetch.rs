@@ -107,21 +107,29 @@ async fn leaf_facts(upstream: &Upstream, id_lower: &str, version_lower: &str) ->
     facts.sha512 = match hash_of(entry) {
         Some(hash) => Some(hash),
         // nuget.org's leaf links its catalog item (a URL, or an object without the hash whose
-        // `@id` is the item), which carries the hash: one more request, on the upstream's origin.
+        // `@id` is the item), which carries the hash.
         None => match catalog_item_url(leaf.get("catalogEntry")) {
-            Some(url) => match upstream.document(&url).await {
-                Fetched::Found(item) => hash_of(Some(&item)),
-                _ => None,
-            },
+            Some(url) => linked_hash(upstream, &url).await.ok().flatten(),
             None => None,
         },
     };
     facts
 }
 
+/// The hash a linked catalog item states: one more request, on the upstream's origin only.
+/// `Err` when the item cannot be read (the caller decides whether a hash it was promised but
+/// could not read refuses the file); `Ok(None)` when the item states no SHA-512.
+pub async fn linked_hash(upstream: &Upstream, item_url: &str) -> Result<Option<String>, String> {
+    match upstream.document(item_url).await {
+        Fetched::Found(item) => Ok(hash_of(Some(&item))),
+        Fetched::Missing => Err(format!("{item_url} is missing")),
+        Fetched::Failed(e) => Err(e),
+    }
+}
+
 /// The base64 SHA-512 a catalog entry states (`packageHash` with `packageHashAlgorithm` SHA512,
 /// the default); `None` when it states none or another algorithm.
-fn hash_of(entry: Option<&serde_json::Value>) -> Option<String> {
+pub fn hash_of(entry: Option<&serde_json::Value>) -> Option<String> {
     let entry = entry?;
     let algorithm = entry.get("packageHashAlgorithm").and_then(|a| a.as_str()).unwrap_or("SHA512");
     if !algorithm.eq_ignore_ascii_case("sha512") {
@@ -132,7 +140,7 @@ fn hash_of(entry: Option<&serde_json::Value>) -> Option<String> {
 
 /// The URL of the catalog item a leaf's `catalogEntry` points to: the string itself, or the
 /// `@id` of an object (not a fragment of the leaf itself, which has no more to say).
-fn catalog_item_url(catalog_entry: Option<&serde_json::Value>) -> Option<String> {
+pub fn catalog_item_url(catalog_entry: Option<&serde_json::Value>) -> Option<String> {
     let url = match catalog_entry? {
         serde_json::Value::String(url) => url,
         entry => entry.get("@id")?.as_str()?,
