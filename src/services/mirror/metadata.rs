@@ -7,7 +7,7 @@ use crate::error::AppError;
 use crate::protocol::urls::Hive;
 use crate::state::AppState;
 use crate::upstream::Fetched;
-use actix_web::web::Bytes;
+use bytes::Bytes;
 use sha2::Digest;
 use std::sync::atomic::Ordering;
 use std::time::Instant;
