@@ -57,7 +57,7 @@ async fn has_session(req: &ServiceRequest, state: &AppState) -> Result<bool, cra
         return Ok(false);
     };
     let state = state.clone();
-    blocking(move || Ok(crate::services::sessions::resolve(&state, &*state.conn()?, &token)?.is_some())).await
+    blocking(move || Ok(crate::services::sessions::resolve(&state, &token)?.is_some())).await
 }
 
 fn basic_credentials(req: &ServiceRequest) -> Option<(String, String)> {

@@ -54,13 +54,10 @@ async fn render(
     form: KeyForm,
     errors: Errors,
 ) -> Result<HttpResponse, AppError> {
-    let st = state.clone();
-    let principal = account.session.principal.clone();
-    let (keys, packages) = blocking(move || {
-        let conn = st.conn()?;
-        Ok((keys::list_manageable(&conn, &principal)?, keys::selectable_packages(&conn, &principal)?))
-    })
-    .await?;
+    let (st, principal) = (state.clone(), account.session.principal.clone());
+    let (keys, packages) =
+        blocking(move || Ok((keys::list_manageable(&st, &principal)?, keys::selectable_packages(&st, &principal)?)))
+            .await?;
     let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let form = KeyForm {
         days: if form.days.is_empty() { state.config.accounts.api_key_default_days.to_string() } else { form.days },
@@ -136,7 +133,7 @@ pub async fn create(
             package_ids,
             expires_in_days: days,
         };
-        keys::create(&*st.conn()?, &st.server_key, &request, ip.as_deref())
+        keys::create(&st, &request, ip.as_deref())
     })
     .await;
     match created {
@@ -166,8 +163,7 @@ pub async fn regenerate(
     account.check_csrf(&state, form.get("csrf"))?;
     let st = state.get_ref().clone();
     let (principal, ip, key_id) = (account.session.principal.clone(), client_ip(&req), path.into_inner());
-    let created =
-        blocking(move || keys::regenerate(&*st.conn()?, &st.server_key, &principal, key_id, ip.as_deref())).await?;
+    let created = blocking(move || keys::regenerate(&st, &principal, key_id, ip.as_deref())).await?;
     render(&state, &req, &account, Some(created), KeyForm::default(), Errors::default()).await
 }
 
@@ -181,6 +177,6 @@ pub async fn delete(
     account.check_csrf(&state, form.get("csrf"))?;
     let st = state.get_ref().clone();
     let (principal, ip, key_id) = (account.session.principal.clone(), client_ip(&req), path.into_inner());
-    blocking(move || keys::delete(&*st.conn()?, &principal, key_id, ip.as_deref())).await?;
+    blocking(move || keys::delete(&st, &principal, key_id, ip.as_deref())).await?;
     Ok(forms::see_other(&state.urls.site_path_of("/account/apikeys")))
 }

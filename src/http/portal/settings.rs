@@ -47,11 +47,8 @@ async fn render(
     typed_email: String,
 ) -> Result<HttpResponse, AppError> {
     let (st, user_id) = (state.clone(), account.session.user.id);
-    let (profile, two_factor) = blocking(move || {
-        let conn = st.conn()?;
-        Ok((accounts::profile(&conn, user_id)?, two_factor::status(&conn, user_id)?.enabled))
-    })
-    .await?;
+    let (profile, two_factor) =
+        blocking(move || Ok((accounts::profile(&st, user_id)?, two_factor::status(&st, user_id)?.enabled))).await?;
     let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let page = SettingsPage {
         layout: Layout::new(state, req, "Account settings"),

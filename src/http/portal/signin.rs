@@ -182,6 +182,6 @@ pub async fn sign_out(
     account.check_csrf(&state, &form.csrf)?;
     let st = state.get_ref().clone();
     let ip = client_ip(&req);
-    blocking(move || sessions::sign_out(&*st.conn()?, &account.session, ip.as_deref())).await?;
+    blocking(move || sessions::sign_out(&st, &account.session, ip.as_deref())).await?;
     Ok(forms::see_other_with(&state.urls.portal_home(), removal_cookie(&state, &req)))
 }

@@ -46,9 +46,8 @@ async fn render(
 ) -> Result<HttpResponse, AppError> {
     let (st, user) = (state.clone(), account.session.user.clone());
     let (status, enrolment) = blocking(move || {
-        let conn = st.conn()?;
-        let status = two_factor::status(&conn, user.id)?;
-        let enrolment = if status.enabled { None } else { Some(two_factor::enrolment(&conn, &user)?) };
+        let status = two_factor::status(&st, user.id)?;
+        let enrolment = if status.enabled { None } else { Some(two_factor::enrolment(&st, &user)?) };
         Ok((status, enrolment))
     })
     .await?;
@@ -84,7 +83,7 @@ pub async fn confirm(
     account.check_csrf(&state, form.get("csrf"))?;
     let (st, principal, ip, code) =
         (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req), form.get("code").to_owned());
-    let outcome = blocking(move || two_factor::confirm_enrolment(&*st.conn()?, &principal, &code, ip.as_deref())).await;
+    let outcome = blocking(move || two_factor::confirm_enrolment(&st, &principal, &code, ip.as_deref())).await;
     match outcome {
         Ok(codes) => {
             let notice = "Two-factor authentication is on.".to_owned();

@@ -53,7 +53,7 @@ pub async fn attach(
     if let (Some(token), Some(state), false) = (token, state, req.path().contains("/static/")) {
         let t = token.clone();
         // A database hiccup shows the page signed out rather than failing it.
-        if let Ok(Some(session)) = blocking(move || sessions::resolve(&state, &*state.conn()?, &t)).await {
+        if let Ok(Some(session)) = blocking(move || sessions::resolve(&state, &t)).await {
             crate::http::request_log::record_user(req.request(), &session.user.username);
             req.extensions_mut().insert(Account { session, token });
         }
