@@ -6,6 +6,7 @@
 use super::forms;
 use crate::domain::token;
 use crate::error::AppError;
+use crate::http::call::Call;
 use crate::http::session::COOKIE;
 use crate::services::blocking;
 use crate::services::sessions::{self, Session};
@@ -40,6 +41,20 @@ impl Account {
                 "This form has expired or did not come from this site; reload the page and try again.".into(),
             ))
         }
+    }
+
+    /// A form this account posted: its `csrf` field checked (the outer `Err`), then `service` run
+    /// off the executor with the session and the caller's address. The service's own outcome is
+    /// the handler's to map: a refusal usually becomes the form's errors.
+    pub async fn submit<T: Send + 'static>(
+        &self,
+        call: Call,
+        csrf: &str,
+        service: impl FnOnce(&AppState, &Session, Option<&str>) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<Result<T, AppError>, AppError> {
+        self.check_csrf(call.state(), csrf)?;
+        let session = self.session.clone();
+        Ok(call.run(move |state, ip| service(state, &session, ip)).await)
     }
 }
 
