@@ -64,11 +64,9 @@ pub fn run(cmd: ApiKeyCommand) -> Result<(), CliError> {
         ApiKeyCommand::Create(args) => {
             let scopes = Scope::parse_list(&args.scopes).map_err(|message| CliError { message, code: EXIT_USAGE })?;
             let state = open_state(&args.data)?;
-            let conn = state.conn()?;
-            let user = accounts::find_user(&conn, &args.user)?;
+            let user = accounts::find_user(&state, &args.user)?;
             let created = keys::create(
-                &conn,
-                &state.server_key,
+                &state,
                 &keys::NewKeyRequest {
                     user_id: user.id,
                     session: None,
@@ -90,10 +88,9 @@ pub fn run(cmd: ApiKeyCommand) -> Result<(), CliError> {
         }
         ApiKeyCommand::List(args) => {
             let state = open_state(&args.data)?;
-            let conn = state.conn()?;
-            let user = accounts::find_user(&conn, &args.user)?;
+            let user = accounts::find_user(&state, &args.user)?;
             println!("#\tprefix\tdescription\tscopes\tpatterns\texpires\tlast used\tstate");
-            for k in keys::list(&conn, user.id)? {
+            for k in keys::list(&state, user.id)? {
                 println!(
                     "{}\t{}…\t{}\t{}\t{}\t{}\t{}\t{}",
                     k.id,
@@ -109,11 +106,10 @@ pub fn run(cmd: ApiKeyCommand) -> Result<(), CliError> {
         }
         ApiKeyCommand::Revoke(args) => {
             let state = open_state(&args.data)?;
-            let conn = state.conn()?;
-            let user = accounts::find_user(&conn, &args.user)?;
+            let user = accounts::find_user(&state, &args.user)?;
             // The same rule as the web: the user's own keys and those of organizations it administers.
-            let principal = principals::for_user(&conn, &user, &state.config.accounts)?;
-            keys::delete(&conn, &principal, args.key, None)?;
+            let principal = principals::for_user(&state, &user)?;
+            keys::delete(&state, &principal, args.key, None)?;
             println!("Deleted API key {}.", args.key);
         }
     }

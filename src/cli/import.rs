@@ -79,7 +79,7 @@ fn message(e: &AppError) -> String {
 pub fn run(args: &ImportArgs) -> Result<(), CliError> {
     let state = open_state(&args.data)?;
     let owner = match &args.owner {
-        Some(name) => Some(accounts::find_user(&*state.conn()?, name)?.id),
+        Some(name) => Some(accounts::find_user(&state, name)?.id),
         None => None,
     };
     let principal = Principal::operator(owner, "import");

@@ -83,18 +83,15 @@ pub fn run(cmd: UserCommand) -> Result<(), CliError> {
         UserCommand::Add(args) => {
             let password = read_password(args.password_stdin)?;
             let state = open_state(&args.data)?;
-            let conn = state.conn()?;
             let account =
                 NewAccount { username: &args.name, email: &args.email, password: &password, is_admin: args.admin };
-            let id = accounts::create_user(&conn, &account, state.config.accounts.bcrypt_cost)?;
-            // The administrator vouches for the address: no confirmation email from the CLI.
-            accounts::mark_email_confirmed(&conn, id)?;
-            accounts::audit_user_created(&conn, &args.name, "cli")?;
+            // The operator vouches for the address: no confirmation email from the CLI.
+            accounts::create_by_operator(&state, &account, "cli")?;
             println!("Created user {}{}.", args.name, if args.admin { " (administrator)" } else { "" });
         }
         UserCommand::List(args) => {
             let state = open_state(&args.data)?;
-            for u in accounts::list(&*state.conn()?)? {
+            for u in accounts::list(&state)? {
                 let mut flags = Vec::new();
                 if u.is_admin {
                     flags.push("admin");
@@ -110,22 +107,22 @@ pub fn run(cmd: UserCommand) -> Result<(), CliError> {
         }
         UserCommand::Disable(args) => {
             let state = open_state(&args.data)?;
-            accounts::set_disabled(&*state.conn()?, &args.name, true, "cli")?;
+            accounts::set_disabled(&state, &args.name, true, "cli")?;
             println!("Disabled {}.", args.name);
         }
         UserCommand::Enable(args) => {
             let state = open_state(&args.data)?;
-            accounts::set_disabled(&*state.conn()?, &args.name, false, "cli")?;
+            accounts::set_disabled(&state, &args.name, false, "cli")?;
             println!("Enabled {}.", args.name);
         }
         UserCommand::SetAdmin(args) => {
             let state = open_state(&args.data)?;
-            accounts::set_admin(&*state.conn()?, &args.name, !args.revoke, "cli")?;
+            accounts::set_admin(&state, &args.name, !args.revoke, "cli")?;
             println!("{} is {} an administrator.", args.name, if args.revoke { "no longer" } else { "now" });
         }
         UserCommand::Reset2fa(args) => {
             let state = open_state(&args.data)?;
-            two_factor::reset(&*state.conn()?, &Principal::operator(None, "cli"), &args.name, None)?;
+            two_factor::reset(&state, &Principal::operator(None, "cli"), &args.name, None)?;
             println!("Two-factor authentication of {} was reset; it signs in with the password alone.", args.name);
         }
     }

@@ -25,7 +25,7 @@ pub async fn api_key_principal(req: &HttpRequest, state: &AppState) -> Result<Pr
         // Guessing keys counts against the caller's address like guessing passwords does.
         let attempt = state.logins.attempt(None, ip.as_deref());
         state.logins.refuse_if_exhausted(&attempt)?;
-        let outcome = keys::authenticate(&state, &*state.conn()?, &key);
+        let outcome = keys::authenticate(&state, &key);
         if outcome.is_err() {
             state.logins.record_failure(&attempt, std::time::Instant::now());
         }

@@ -52,8 +52,7 @@ async fn session_of(req: &HttpRequest) -> Result<Session, AppError> {
             )));
         }
     }
-    let session =
-        blocking(move || sessions::resolve(&state, &*state.conn()?, &token)).await?.ok_or_else(unauthorized)?;
+    let session = blocking(move || sessions::resolve(&state, &token)).await?.ok_or_else(unauthorized)?;
     super::request_log::record_user(req, &session.user.username);
     Ok(session)
 }

@@ -1,6 +1,6 @@
 //! Accounts: registering and creating users, checking and changing passwords, the admin flags.
 use super::permissions::Principal;
-use super::{audit, email_links};
+use super::{audit, email_links, in_transaction};
 use crate::db::{orgs, sessions, users};
 use crate::domain::password;
 use crate::error::AppError;
@@ -22,24 +22,44 @@ pub const TAKEN: &str = "That username or email address is already registered.";
 pub const USERNAME_TAKEN: &str = "That username is already taken; choose another.";
 
 /// An account an administrator creates (CLI, admin API): vouched for, no confirmation needed to read.
-pub fn create_user(conn: &Connection, account: &NewAccount<'_>, bcrypt_cost: u32) -> Result<i64, AppError> {
-    insert_account(conn, account, bcrypt_cost, false)
+pub fn create_user(state: &AppState, account: &NewAccount<'_>) -> Result<i64, AppError> {
+    let hash = checked_hash(account, state.config.accounts.bcrypt_cost)?;
+    insert_account(&*state.conn()?, account, &hash, false)
 }
 
-fn insert_account(
-    conn: &Connection,
-    account: &NewAccount<'_>,
-    bcrypt_cost: u32,
-    self_registered: bool,
-) -> Result<i64, AppError> {
+/// The operator's `galley user add`: the account, its address confirmed (the operator vouches for
+/// it, so no confirmation email) and the audit row, together.
+pub fn create_by_operator(state: &AppState, account: &NewAccount<'_>, by: &str) -> Result<i64, AppError> {
+    let hash = checked_hash(account, state.config.accounts.bcrypt_cost)?;
+    in_transaction(state, |tx| {
+        let id = insert_account(tx, account, &hash, false)?;
+        users::set_email_confirmed(tx, id)?;
+        let actor = Principal { username: by.to_owned(), ..Principal::default() };
+        audit::record(tx, &actor, None, "user.create", None, Some(account.username))?;
+        Ok(id)
+    })
+}
+
+/// Checks the name, address and password against the policy and hashes the password: before
+/// any transaction, since bcrypt is slow and the write lock is shared.
+fn checked_hash(account: &NewAccount<'_>, bcrypt_cost: u32) -> Result<String, AppError> {
     password::check_username(account.username).map_err(AppError::bad_input)?;
     password::check_email(account.email).map_err(AppError::bad_input)?;
     password::check_strength(account.password).map_err(AppError::bad_input)?;
-    let hash = bcrypt::hash(account.password, bcrypt_cost).map_err(AppError::internal)?;
+    bcrypt::hash(account.password, bcrypt_cost).map_err(AppError::internal)
+}
+
+/// Runs inside the caller's transaction.
+fn insert_account(
+    conn: &Connection,
+    account: &NewAccount<'_>,
+    hash: &str,
+    self_registered: bool,
+) -> Result<i64, AppError> {
     let new = users::NewUser {
         username: account.username,
         email: account.email,
-        password_hash: Some(&hash),
+        password_hash: Some(hash),
         is_admin: account.is_admin,
         is_organization: false,
         self_registered,
@@ -105,18 +125,26 @@ pub fn register(state: &AppState, account: &NewAccount<'_>, ip: Option<&str>) ->
         audit::record(&conn, &actor, ip, "account.register.address_in_use", None, Some(&existing.username))?;
         return Ok(answer);
     }
+    drop(conn);
     let account = NewAccount { is_admin: false, ..*account };
-    let id = match insert_account(&conn, &account, state.config.accounts.bcrypt_cost, true) {
-        // A race with another registration: only the name can still be the conflict worth naming.
-        Err(AppError::Conflict(_)) => return Err(AppError::Conflict(USERNAME_TAKEN.into())),
-        other => other?,
-    };
-    if awaiting_approval {
-        users::set_disabled(&conn, id, true)?;
-    }
-    let actor = Principal { account_id: Some(id), username: account.username.to_owned(), ..Principal::default() };
-    audit::record(&conn, &actor, ip, "account.register", None, None)?;
-    email_links::send_confirmation(state, &conn, id, account.email)?;
+    let hash = checked_hash(&account, state.config.accounts.bcrypt_cost)?;
+    // The account, its approval hold and its audit row land together: an account awaiting
+    // approval is never enabled, not even for a moment.
+    let id = in_transaction(state, |tx| {
+        let id = match insert_account(tx, &account, &hash, true) {
+            // A race with another registration: only the name can still be the conflict worth naming.
+            Err(AppError::Conflict(_)) => return Err(AppError::Conflict(USERNAME_TAKEN.into())),
+            other => other?,
+        };
+        if awaiting_approval {
+            users::set_disabled(tx, id, true)?;
+        }
+        let actor = Principal { account_id: Some(id), username: account.username.to_owned(), ..Principal::default() };
+        audit::record(tx, &actor, ip, "account.register", None, None)?;
+        Ok(id)
+    })?;
+    // After the commit: the mail thread records the outcome against a committed row.
+    email_links::send_confirmation_in(state, &*state.conn()?, id, account.email)?;
     Ok(answer)
 }
 
@@ -129,8 +157,8 @@ fn dummy_hash(cost: u32) -> &'static str {
 }
 
 /// Checks a username (or email) and password; `None` for any failure (unknown, organization,
-/// disabled, wrong password), so callers cannot tell the cases apart.
-pub fn verify_password(
+/// disabled, wrong password), so callers cannot tell the cases apart. Runs on the caller's connection.
+pub(super) fn verify_password_in(
     conn: &Connection,
     name_or_email: &str,
     password: &str,
@@ -151,27 +179,27 @@ pub fn change_password(
     new: &str,
     ip: Option<&str>,
 ) -> Result<(), AppError> {
-    let conn = state.conn()?;
-    let user = users::by_id(&conn, p.account_id.unwrap_or_default())?
-        .ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
-    let attempt = state.logins.attempt(Some(&user.username), ip);
-    state.logins.refuse_if_exhausted(&attempt)?;
-    if verify_password(&conn, &user.username, current, state.config.accounts.bcrypt_cost)?.is_none() {
-        state.logins.record_failure(&attempt, std::time::Instant::now());
-        return Err(AppError::Forbidden("The current password is incorrect.".into()));
-    }
-    set_password(state, &conn, user.id, new)?;
-    sessions::delete_for_user(&conn, user.id, session_id)?;
-    audit::record(&conn, p, ip, "account.password", None, None)?;
-    Ok(())
-}
-
-/// Stores a new password (checked against the policy) for the account.
-pub fn set_password(state: &AppState, conn: &Connection, user_id: i64, new: &str) -> Result<(), AppError> {
+    let user = {
+        let conn = state.conn()?;
+        let user = users::by_id(&conn, p.account_id.unwrap_or_default())?
+            .ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
+        let attempt = state.logins.attempt(Some(&user.username), ip);
+        state.logins.refuse_if_exhausted(&attempt)?;
+        if verify_password_in(&conn, &user.username, current, state.config.accounts.bcrypt_cost)?.is_none() {
+            state.logins.record_failure(&attempt, std::time::Instant::now());
+            return Err(AppError::Forbidden("The current password is incorrect.".into()));
+        }
+        user
+    };
+    // Hashed before the transaction: bcrypt is slow, and the write lock is shared.
     password::check_strength(new).map_err(AppError::bad_input)?;
     let hash = bcrypt::hash(new, state.config.accounts.bcrypt_cost).map_err(AppError::internal)?;
-    users::set_password_hash(conn, user_id, &hash)?;
-    Ok(())
+    // The new password and the end of the other sessions land together.
+    in_transaction(state, |tx| {
+        users::set_password_hash(tx, user.id, &hash)?;
+        sessions::delete_for_user(tx, user.id, session_id)?;
+        audit::record(tx, p, ip, "account.password", None, None)
+    })
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -189,7 +217,13 @@ pub struct Profile {
     pub organizations: Vec<Membership>,
 }
 
-pub fn profile(conn: &Connection, user_id: i64) -> Result<Profile, AppError> {
+/// The account as its owner sees it.
+pub fn profile(state: &AppState, user_id: i64) -> Result<Profile, AppError> {
+    profile_in(&*state.conn()?, user_id)
+}
+
+/// `profile` on the caller's connection (inside its transaction, if any).
+pub(super) fn profile_in(conn: &Connection, user_id: i64) -> Result<Profile, AppError> {
     let user =
         users::by_id(conn, user_id)?.ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
     let organizations = orgs::memberships(conn, user.id)?
@@ -205,27 +239,46 @@ pub fn profile(conn: &Connection, user_id: i64) -> Result<Profile, AppError> {
     })
 }
 
-pub fn find_user(conn: &Connection, username: &str) -> Result<users::UserRow, AppError> {
+/// A user (not an organization) by name.
+pub fn find_user(state: &AppState, username: &str) -> Result<users::UserRow, AppError> {
+    find_user_in(&*state.conn()?, username)
+}
+
+/// `find_user` on the caller's connection (inside its transaction, if any).
+pub(crate) fn find_user_in(conn: &Connection, username: &str) -> Result<users::UserRow, AppError> {
     users::by_name(conn, username)?
         .filter(|u| !u.is_organization)
         .ok_or_else(|| AppError::NotFound(format!("There is no user named '{username}'.")))
 }
 
-/// Any account, user or organization, by name.
-pub fn find_account(conn: &Connection, name: &str) -> Result<users::UserRow, AppError> {
+/// Any account, user or organization, by name, on the caller's connection (inside its
+/// transaction, if any).
+pub(crate) fn find_account(conn: &Connection, name: &str) -> Result<users::UserRow, AppError> {
     users::by_name(conn, name)?.ok_or_else(|| AppError::NotFound(format!("There is no account named '{name}'.")))
 }
 
-pub fn set_admin(conn: &Connection, username: &str, admin: bool, by: &str) -> Result<(), AppError> {
-    let user = find_user(conn, username)?;
+/// Grants or removes the admin role (`by` names the operator or administrator in the audit log).
+pub fn set_admin(state: &AppState, username: &str, admin: bool, by: &str) -> Result<(), AppError> {
+    in_transaction(state, |tx| set_admin_in(tx, username, admin, by))
+}
+
+/// Disables (signing the account out everywhere) or enables an account.
+pub fn set_disabled(state: &AppState, username: &str, disabled: bool, by: &str) -> Result<(), AppError> {
+    in_transaction(state, |tx| set_disabled_in(tx, username, disabled, by))
+}
+
+/// Runs inside the caller's transaction.
+fn set_admin_in(conn: &Connection, username: &str, admin: bool, by: &str) -> Result<(), AppError> {
+    let user = find_user_in(conn, username)?;
     users::set_admin(conn, user.id, admin)?;
     let actor = Principal { username: by.to_owned(), ..Principal::default() };
     audit::record(conn, &actor, None, if admin { "admin.grant" } else { "admin.revoke" }, None, Some(&user.username))?;
     Ok(())
 }
 
-pub fn set_disabled(conn: &Connection, username: &str, disabled: bool, by: &str) -> Result<(), AppError> {
-    let user = find_user(conn, username)?;
+/// Runs inside the caller's transaction.
+fn set_disabled_in(conn: &Connection, username: &str, disabled: bool, by: &str) -> Result<(), AppError> {
+    let user = find_user_in(conn, username)?;
     users::set_disabled(conn, user.id, disabled)?;
     if disabled {
         // A disabled account is signed out everywhere at once.
@@ -243,14 +296,9 @@ pub fn set_disabled(conn: &Connection, username: &str, disabled: bool, by: &str)
     Ok(())
 }
 
-/// Marks the address confirmed without an email (an administrator vouches for it).
-pub fn mark_email_confirmed(conn: &Connection, user_id: i64) -> Result<(), AppError> {
-    users::set_email_confirmed(conn, user_id)?;
-    Ok(())
-}
-
-pub fn list(conn: &Connection) -> Result<Vec<users::UserRow>, AppError> {
-    Ok(users::list(conn)?)
+/// Every account (the operator's `galley user list`).
+pub fn list(state: &AppState) -> Result<Vec<users::UserRow>, AppError> {
+    Ok(users::list(&*state.conn()?)?)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -273,7 +321,12 @@ fn require_admin(p: &Principal) -> Result<(), AppError> {
 }
 
 /// Every account, for administrators.
-pub fn list_for_admin(conn: &Connection, p: &Principal) -> Result<Vec<UserSummary>, AppError> {
+pub fn list_for_admin(state: &AppState, p: &Principal) -> Result<Vec<UserSummary>, AppError> {
+    list_for_admin_in(&*state.conn()?, p)
+}
+
+/// `list_for_admin` on the caller's connection (inside its transaction, if any).
+pub(crate) fn list_for_admin_in(conn: &Connection, p: &Principal) -> Result<Vec<UserSummary>, AppError> {
     require_admin(p)?;
     Ok(users::list(conn)?
         .into_iter()
@@ -298,41 +351,40 @@ pub fn create_by_admin(
     ip: Option<&str>,
 ) -> Result<Profile, AppError> {
     require_admin(p)?;
-    let conn = state.conn()?;
-    let id = create_user(&conn, account, state.config.accounts.bcrypt_cost)?;
-    users::set_email_confirmed(&conn, id)?;
-    audit::record(&conn, p, ip, "user.create", None, Some(account.username))?;
-    profile(&conn, id)
+    let hash = checked_hash(account, state.config.accounts.bcrypt_cost)?;
+    in_transaction(state, |tx| {
+        let id = insert_account(tx, account, &hash, false)?;
+        users::set_email_confirmed(tx, id)?;
+        audit::record(tx, p, ip, "user.create", None, Some(account.username))?;
+        profile_in(tx, id)
+    })
 }
 
 /// An administrator grants or removes the admin role, or disables or enables an account.
 pub fn update_by_admin(
-    conn: &Connection,
+    state: &AppState,
     p: &Principal,
     username: &str,
     is_admin: Option<bool>,
     is_disabled: Option<bool>,
 ) -> Result<(), AppError> {
     require_admin(p)?;
-    if p.account_id.is_some_and(|me| find_user(conn, username).is_ok_and(|u| u.id == me))
-        && (is_admin == Some(false) || is_disabled == Some(true))
-    {
-        return Err(AppError::Conflict(
-            "Administrators cannot remove their own role or disable themselves; ask another administrator.".into(),
-        ));
-    }
-    if let Some(admin) = is_admin {
-        set_admin(conn, username, admin, &p.username)?;
-    }
-    if let Some(disabled) = is_disabled {
-        set_disabled(conn, username, disabled, &p.username)?;
-    }
-    Ok(())
-}
-
-pub fn audit_user_created(conn: &Connection, username: &str, by: &str) -> Result<(), AppError> {
-    let actor = Principal { username: by.to_owned(), ..Principal::default() };
-    audit::record(conn, &actor, None, "user.create", None, Some(username))
+    in_transaction(state, |tx| {
+        if p.account_id.is_some_and(|me| find_user_in(tx, username).is_ok_and(|u| u.id == me))
+            && (is_admin == Some(false) || is_disabled == Some(true))
+        {
+            return Err(AppError::Conflict(
+                "Administrators cannot remove their own role or disable themselves; ask another administrator.".into(),
+            ));
+        }
+        if let Some(admin) = is_admin {
+            set_admin_in(tx, username, admin, &p.username)?;
+        }
+        if let Some(disabled) = is_disabled {
+            set_disabled_in(tx, username, disabled, &p.username)?;
+        }
+        Ok(())
+    })
 }
 
 #[cfg(test)]

@@ -20,7 +20,7 @@ pub struct Overview {
 
 pub fn overview(conn: &Connection, p: &Principal) -> Result<Overview, AppError> {
     // Each call below checks the admin role itself; this one answers first for a clear message.
-    let users = accounts::list_for_admin(conn, p)?;
+    let users = accounts::list_for_admin_in(conn, p)?;
     let (packages, available_versions) = db::packages::count_packages(conn)?;
     let filter = AuditFilter { package_lower: None, actor: None, action_prefix: None, before_id: None, limit: 50 };
     Ok(Overview {

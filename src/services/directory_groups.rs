@@ -21,7 +21,7 @@ pub type Changes = Vec<String>;
 /// Brings `user`'s mapped memberships in line with `groups` (directory DNs or provider group
 /// names). `source` names the caller in the audit log (`ldap`, `oidc:NAME`). Run it inside the
 /// caller's transaction when other changes must land with it.
-pub fn apply_group_memberships(
+pub(super) fn apply_group_memberships(
     conn: &Connection,
     mappings: &[GroupMapping],
     user: &users::UserRow,

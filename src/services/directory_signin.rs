@@ -25,8 +25,9 @@ pub const EMAIL_TAKEN: &str =
 
 /// The sign-in check: `Some(account)` when the password is right and the account may sign in,
 /// `None` for a wrong name or password or a disabled account (the caller gives the one message
-/// for those), an error for a directory user who is refused for a reason worth telling.
-pub fn verify_password(
+/// for those), an error for a directory user who is refused for a reason worth telling. Runs on
+/// the caller's connection (and opens its own transaction on it for a directory account).
+pub(super) fn verify_password_in(
     state: &AppState,
     conn: &Connection,
     name: &str,
@@ -35,12 +36,12 @@ pub fn verify_password(
 ) -> Result<Option<users::UserRow>, AppError> {
     let cost = state.config.accounts.bcrypt_cost;
     let Some(ldap) = &state.config.ldap else {
-        return accounts::verify_password(conn, name, password, cost);
+        return accounts::verify_password_in(conn, name, password, cost);
     };
     let name = name.trim();
     if let Some(local) = users::by_name_or_email(conn, name)? {
         if db::directory::dn_of(conn, local.id)?.is_none() {
-            return accounts::verify_password(conn, name, password, cost);
+            return accounts::verify_password_in(conn, name, password, cost);
         }
     }
     let mut directory = connect(ldap)?;
@@ -60,7 +61,7 @@ pub fn verify_password(
     if user.is_disabled {
         return Ok(None);
     }
-    let user = refresh_account(&tx, state, user, &entry)?;
+    let user = refresh_account_in(&tx, state, user, &entry)?;
     tx.commit().map_err(db::DbError::from)?;
     Ok(Some(user))
 }
@@ -125,8 +126,8 @@ fn account_for(conn: &Connection, entry: &DirectoryUser, ip: Option<&str>) -> Re
 
 /// Brings a directory-managed account in line with its entry: the DN, the email address, the
 /// admin flag (`admin_group`) and the mapped organization memberships. Used at sign-in and by
-/// the `ldap-sync` job; returns the account as it now is.
-pub fn refresh_account(
+/// the `ldap-sync` job; returns the account as it now is. Runs inside the caller's transaction.
+pub(super) fn refresh_account_in(
     conn: &Connection,
     state: &AppState,
     user: users::UserRow,

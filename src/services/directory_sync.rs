@@ -55,7 +55,7 @@ pub fn run(state: &AppState) -> Result<SyncReport, AppError> {
         let tx = conn.unchecked_transaction().map_err(db::DbError::from)?;
         match found {
             Some(entry) if directory_signin::allowed(ldap, &entry) => {
-                directory_signin::refresh_account(&tx, state, user, &entry)?;
+                directory_signin::refresh_account_in(&tx, state, user, &entry)?;
             }
             found => {
                 let why = if found.is_some() { "not a member of allowed_group" } else { "not found in the directory" };

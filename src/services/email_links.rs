@@ -46,8 +46,13 @@ fn redeem(
     Ok(row)
 }
 
-/// Emails a link confirming `email` as the account's address.
-pub fn send_confirmation(state: &AppState, conn: &Connection, user_id: i64, email: &str) -> Result<(), AppError> {
+/// Emails a link confirming `email` as the account's address. Runs on the caller's connection.
+pub(super) fn send_confirmation_in(
+    state: &AppState,
+    conn: &Connection,
+    user_id: i64,
+    email: &str,
+) -> Result<(), AppError> {
     let user =
         users::by_id(conn, user_id)?.ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
     let hours = state.config.accounts.email_confirmation_hours;
@@ -64,7 +69,7 @@ pub fn resend_confirmation(state: &AppState, p: &Principal) -> Result<(), AppErr
     if user.email_confirmed {
         return Err(AppError::Conflict(format!("The address {} is already confirmed.", user.email)));
     }
-    send_confirmation(state, &conn, user.id, &user.email)
+    send_confirmation_in(state, &conn, user.id, &user.email)
 }
 
 /// Opens a confirmation link: the address it was sent to becomes the account's confirmed address.
@@ -87,7 +92,7 @@ pub fn confirm_email(state: &AppState, presented: &str, ip: Option<&str>) -> Res
         }
         Ok(Ok(row))
     })??;
-    let profile = accounts::profile(&conn, row.user_id)?;
+    let profile = accounts::profile_in(&conn, row.user_id)?;
     let actor = Principal { account_id: Some(row.user_id), username: profile.username.clone(), ..Principal::default() };
     audit::record(&conn, &actor, ip, "account.email.confirm", None, Some(&row.email))?;
     Ok(profile)
@@ -107,14 +112,15 @@ pub fn request_email_change(
     let conn = state.conn()?;
     let user = users::by_id(&conn, p.account_id.unwrap_or_default())?
         .ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
-    if accounts::verify_password(&conn, &user.username, current_password, state.config.accounts.bcrypt_cost)?.is_none()
+    if accounts::verify_password_in(&conn, &user.username, current_password, state.config.accounts.bcrypt_cost)?
+        .is_none()
     {
         return Err(AppError::Forbidden("The current password is incorrect.".into()));
     }
     if users::by_email(&conn, new_email)?.is_some_and(|other| other.id != user.id) {
         return Err(AppError::Conflict(accounts::TAKEN.into()));
     }
-    send_confirmation(state, &conn, user.id, new_email)?;
+    send_confirmation_in(state, &conn, user.id, new_email)?;
     audit::record(&conn, p, ip, "account.email.change", None, Some(new_email))
 }
 

@@ -43,7 +43,7 @@ fn may_read(user: &users::UserRow) -> bool {
 /// one that may read the feed, as with Basic credentials; the JSON account API stays usable so an
 /// unconfirmed account can still confirm its address. Blocking (SQL): call from a blocking thread.
 pub fn session_grants(state: &AppState, session_token: &str, shows_packages: bool) -> Result<bool, AppError> {
-    let Some(session) = super::sessions::resolve(state, &*state.conn()?, session_token)? else {
+    let Some(session) = super::sessions::resolve(state, session_token)? else {
         return Ok(false);
     };
     if shows_packages && !may_read(&session.user) {
@@ -68,14 +68,16 @@ pub fn verify(state: &AppState, username: &str, password: &str, ip: Option<&str>
     let attempt = state.logins.attempt(Some(username), ip);
     state.logins.refuse_if_exhausted(&attempt)?;
     let epochs = Verified::now(&state.feed_access);
+    // The key check takes (and gives back) its own connection before this one is taken.
+    let by_key = keys::authenticate(state, password).ok();
     let conn = state.conn()?;
-    let by_key = match keys::authenticate(state, &conn, password) {
-        Ok(principal) => users::by_name(&conn, &principal.username)?,
-        Err(_) => None,
+    let by_key = match by_key {
+        Some(principal) => users::by_name(&conn, &principal.username)?,
+        None => None,
     };
     let user = match by_key {
         Some(user) => Some(user),
-        None => accounts::verify_password(&conn, username, password, state.config.accounts.bcrypt_cost)?,
+        None => accounts::verify_password_in(&conn, username, password, state.config.accounts.bcrypt_cost)?,
     };
     let Some(user) = user else {
         state.logins.record_failure(&attempt, Instant::now());

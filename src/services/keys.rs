@@ -2,7 +2,7 @@
 //! of a presented key. Shared by the JSON API and `galley apikey`.
 use super::audit;
 use super::permissions::{authorize_org, may_publish_with_session, KeyGrant, OrgAction, Principal};
-use super::principals;
+use super::{in_transaction, principals};
 use crate::db::{api_keys, users};
 use crate::domain::api_key::{self, PackageGlobs, Scope};
 use crate::domain::id::PackageId;
@@ -62,12 +62,9 @@ fn expiry(days: u32) -> String {
     (Utc::now() + Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
-pub fn create(
-    conn: &Connection,
-    server_key: &[u8],
-    req: &NewKeyRequest<'_>,
-    ip: Option<&str>,
-) -> Result<CreatedKey, AppError> {
+/// Creates a key for `req.user_id` (or an organization it administers): the row and its audit
+/// row land together.
+pub fn create(state: &AppState, req: &NewKeyRequest<'_>, ip: Option<&str>) -> Result<CreatedKey, AppError> {
     if let Some(p) = req.session {
         may_publish_with_session(p)?;
     }
@@ -91,6 +88,19 @@ pub fn create(
             PackageId::parse(id).map_err(|e| AppError::BadRequest(format!("'{id}' is not a package id: {e}.")))?;
         ids.push(parsed.as_str().to_owned());
     }
+    in_transaction(state, |tx| insert_key(tx, &state.server_key, req, description, &globs, &ids, ip))
+}
+
+/// The checked request stored; runs inside the caller's transaction.
+fn insert_key(
+    conn: &Connection,
+    server_key: &[u8],
+    req: &NewKeyRequest<'_>,
+    description: &str,
+    globs: &PackageGlobs,
+    ids: &[String],
+    ip: Option<&str>,
+) -> Result<CreatedKey, AppError> {
     let creator =
         users::by_id(conn, req.user_id)?.ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
     let owner = match req.owner {
@@ -101,7 +111,7 @@ pub fn create(
                 .ok_or_else(|| AppError::NotFound(format!("There is no organization named '{name}'.")))?;
             // The creator must really be an admin member (site admins too): the key checks its
             // creator's membership on every use.
-            let p = principals::for_user(conn, &creator, &crate::config::AccountsConfig::default())?;
+            let p = principals::for_user_in(conn, &creator, &crate::config::AccountsConfig::default())?;
             authorize_org(&Principal { is_admin: false, ..p }, OrgAction::Manage, org.id, &org.username)?;
             org
         }
@@ -157,19 +167,20 @@ fn summary(conn: &Connection, k: api_keys::ApiKeyRow) -> Result<KeySummary, AppE
 }
 
 /// Every key a user created, deleted ones included (the CLI shows their state).
-pub fn list(conn: &Connection, user_id: i64) -> Result<Vec<api_keys::ApiKeyRow>, AppError> {
-    Ok(api_keys::for_user(conn, user_id)?)
+pub fn list(state: &AppState, user_id: i64) -> Result<Vec<api_keys::ApiKeyRow>, AppError> {
+    Ok(api_keys::for_user(&*state.conn()?, user_id)?)
 }
 
 /// The live keys the principal may manage: its own and those of organizations it administers.
-pub fn list_manageable(conn: &Connection, p: &Principal) -> Result<Vec<KeySummary>, AppError> {
+pub fn list_manageable(state: &AppState, p: &Principal) -> Result<Vec<KeySummary>, AppError> {
+    let conn = state.conn()?;
     let mut rows = Vec::new();
     for owner in &p.manages {
-        rows.extend(api_keys::for_owner(conn, *owner)?);
+        rows.extend(api_keys::for_owner(&conn, *owner)?);
     }
     rows.retain(|k| k.revoked_at.is_none());
     rows.sort_by_key(|k| k.id);
-    rows.into_iter().map(|k| summary(conn, k)).collect()
+    rows.into_iter().map(|k| summary(&conn, k)).collect()
 }
 
 /// A live key the principal may regenerate or delete; any other is "not found", so key ids of
@@ -181,7 +192,12 @@ fn manageable(conn: &Connection, p: &Principal, key_id: i64) -> Result<api_keys:
 }
 
 /// A new secret for the key; scopes, packages and lifetime stay (the lifetime counts anew).
-pub fn regenerate(
+pub fn regenerate(state: &AppState, p: &Principal, key_id: i64, ip: Option<&str>) -> Result<CreatedKey, AppError> {
+    in_transaction(state, |tx| regenerate_in(tx, &state.server_key, p, key_id, ip))
+}
+
+/// Runs inside the caller's transaction.
+fn regenerate_in(
     conn: &Connection,
     server_key: &[u8],
     p: &Principal,
@@ -212,16 +228,18 @@ pub fn regenerate(
 }
 
 /// Deletes the key: it is kept as a tombstone so its later use says it was deleted.
-pub fn delete(conn: &Connection, p: &Principal, key_id: i64, ip: Option<&str>) -> Result<(), AppError> {
-    let key = manageable(conn, p, key_id)?;
-    api_keys::revoke_by_id(conn, key.id)?;
-    audit::record(conn, p, ip, "apikey.delete", None, Some(&format!("key {key_id} {}…", key.prefix)))?;
-    Ok(())
+pub fn delete(state: &AppState, p: &Principal, key_id: i64, ip: Option<&str>) -> Result<(), AppError> {
+    in_transaction(state, |tx| {
+        let key = manageable(tx, p, key_id)?;
+        api_keys::revoke_by_id(tx, key.id)?;
+        audit::record(tx, p, ip, "apikey.delete", None, Some(&format!("key {key_id} {}…", key.prefix)))
+    })
 }
 
 /// Resolves a presented key to the principal acting with it, or says why it is refused (403).
-pub fn authenticate(state: &AppState, conn: &Connection, secret: &str) -> Result<Principal, AppError> {
+pub fn authenticate(state: &AppState, secret: &str) -> Result<Principal, AppError> {
     let hash = api_key::hash(&state.server_key, secret);
+    let conn = &*state.conn()?;
     let key = api_keys::by_hash(conn, &hash)?
         .ok_or_else(|| AppError::Forbidden("The API key is not valid for this server.".into()))?;
     if key.revoked_at.is_some() {
@@ -254,7 +272,7 @@ pub fn authenticate(state: &AppState, conn: &Connection, secret: &str) -> Result
     let globs = PackageGlobs::parse(&patterns)
         .map_err(|e| AppError::internal(anyhow::anyhow!("API key {} has bad patterns: {e}", key.id)))?;
     let grant = KeyGrant { key_id: key.id, scopes, globs };
-    let principal = principals::for_key(conn, &creator, &owner, grant, &state.config.accounts)?;
+    let principal = principals::for_key_in(conn, &creator, &owner, grant, &state.config.accounts)?;
     // "Last used" is shown to the minute; recording it at most once a minute spares a CI job
     // that pushes many packages one write transaction per push.
     if last_use_is_stale(key.last_used_at.as_deref()) {
@@ -265,10 +283,11 @@ pub fn authenticate(state: &AppState, conn: &Connection, secret: &str) -> Result
 
 /// Package ids (lowercase) the user's keys may be limited to on the key form: the packages the
 /// user and its organizations own.
-pub fn selectable_packages(conn: &Connection, p: &Principal) -> Result<Vec<String>, AppError> {
+pub fn selectable_packages(state: &AppState, p: &Principal) -> Result<Vec<String>, AppError> {
+    let conn = state.conn()?;
     let mut ids = Vec::new();
     for owner in &p.acts_for {
-        ids.extend(crate::db::packages::owned_by(conn, *owner)?);
+        ids.extend(crate::db::packages::owned_by(&conn, *owner)?);
     }
     ids.sort();
     ids.dedup();

@@ -39,10 +39,13 @@ pub mod sessions;
 pub mod storage_migration;
 pub mod support;
 pub mod symbols;
+mod transaction;
 pub mod two_factor;
 pub mod two_factor_sign_in;
 pub mod uploads;
 pub mod validation;
+
+pub(crate) use transaction::in_transaction;
 
 /// Runs blocking work (SQLite, zip, bcrypt, file I/O) on tokio's blocking pool.
 pub async fn blocking<T: Send + 'static>(

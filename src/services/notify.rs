@@ -6,6 +6,7 @@ use crate::db::{self, Pool};
 use crate::error::AppError;
 use crate::mail::{self, postman::Postman, templates, Email};
 use crate::scan::notify::{NoticePackage, Notifier, Recipient};
+use crate::state::AppState;
 use rusqlite::Connection;
 use std::sync::Arc;
 
@@ -27,8 +28,9 @@ pub fn start_postman(config: &Config, pool: Pool) -> anyhow::Result<Postman> {
     Ok(Postman::start(mailer, done)?)
 }
 
-/// Records the message and queues it for sending; returns at once.
-pub fn send(conn: &Connection, postman: &Postman, kind: &str, email: Email) -> Result<(), AppError> {
+/// Records the message and queues it for sending; returns at once. Runs on the caller's
+/// connection (other services call it inside their transactions).
+pub(crate) fn send(conn: &Connection, postman: &Postman, kind: &str, email: Email) -> Result<(), AppError> {
     let id = db::mail_log::insert(conn, kind, &email.to, &email.subject)?;
     postman.post(id, email);
     Ok(())
@@ -47,8 +49,8 @@ pub struct MailView {
 }
 
 /// Recent outgoing mail for administrators (e.g. `status = "failed"`).
-pub fn list(conn: &Connection, status: Option<&str>) -> Result<Vec<MailView>, AppError> {
-    Ok(db::mail_log::list(conn, status)?
+pub fn list(state: &AppState, status: Option<&str>) -> Result<Vec<MailView>, AppError> {
+    Ok(db::mail_log::list(&*state.conn()?, status)?
         .into_iter()
         .map(|m| MailView {
             id: m.id,

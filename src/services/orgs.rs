@@ -86,7 +86,7 @@ pub fn set_member(
     let org = find_org(conn, name)?;
     authorize_org(p, OrgAction::Manage, org.id, &org.username)?;
     let role = OrgRole::parse(role).map_err(AppError::bad_input)?;
-    let user = accounts::find_user(conn, username)?;
+    let user = accounts::find_user_in(conn, username)?;
     if user.is_disabled {
         return Err(AppError::BadRequest(format!("The account '{}' is disabled.", user.username)));
     }
@@ -118,7 +118,7 @@ pub fn remove_member(
     ip: Option<&str>,
 ) -> Result<(), AppError> {
     let org = find_org(conn, name)?;
-    let user = accounts::find_user(conn, username)?;
+    let user = accounts::find_user_in(conn, username)?;
     if p.account_id != Some(user.id) || p.key.is_some() {
         authorize_org(p, OrgAction::Manage, org.id, &org.username)?;
     }

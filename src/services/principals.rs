@@ -5,11 +5,17 @@ use crate::config::AccountsConfig;
 use crate::db::{orgs, two_factor, users::UserRow};
 use crate::domain::org::OrgRole;
 use crate::error::AppError;
+use crate::state::AppState;
 use rusqlite::Connection;
 
 /// The principal of a signed-in user: its own account plus its organizations (all of them for
 /// publishing, those it administers for managing).
-pub fn for_user(conn: &Connection, user: &UserRow, policy: &AccountsConfig) -> Result<Principal, AppError> {
+pub fn for_user(state: &AppState, user: &UserRow) -> Result<Principal, AppError> {
+    for_user_in(&*state.conn()?, user, &state.config.accounts)
+}
+
+/// `for_user` on the caller's connection (inside its transaction, if any), under `policy`.
+pub(super) fn for_user_in(conn: &Connection, user: &UserRow, policy: &AccountsConfig) -> Result<Principal, AppError> {
     let memberships = orgs::memberships(conn, user.id)?;
     let mut acts_for = vec![user.id];
     let mut manages = vec![user.id];
@@ -33,15 +39,16 @@ pub fn for_user(conn: &Connection, user: &UserRow, policy: &AccountsConfig) -> R
 
 /// The principal of an API key created by `creator` for `owner` (the creator itself, or an
 /// organization it belongs to). A personal key acts for the user and its organizations; an
-/// organization's key acts for that organization only. Keys never manage owners.
-pub fn for_key(
+/// organization's key acts for that organization only. Keys never manage owners. Runs on the
+/// caller's connection.
+pub(super) fn for_key_in(
     conn: &Connection,
     creator: &UserRow,
     owner: &UserRow,
     grant: KeyGrant,
     policy: &AccountsConfig,
 ) -> Result<Principal, AppError> {
-    let mut principal = for_user(conn, creator, policy)?;
+    let mut principal = for_user_in(conn, creator, policy)?;
     principal.manages.clear();
     // Keys issued before `require_2fa_for_publishers` was turned on keep working for clients.
     principal.must_enrol_two_factor = false;

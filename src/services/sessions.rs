@@ -3,7 +3,7 @@
 //! to the session without being stored (see `http::session` for how requests must carry it).
 use super::accounts::{self, Profile};
 use super::permissions::Principal;
-use super::{audit, principals, two_factor};
+use super::{audit, in_transaction, principals, two_factor};
 use crate::db::{self, sessions, users};
 use crate::domain::token;
 use crate::error::AppError;
@@ -47,22 +47,23 @@ pub fn sign_in(state: &AppState, name: &str, password: &str, ip: Option<&str>) -
     state.logins.refuse_if_exhausted(&attempt)?;
     let conn = state.conn()?;
     // With `[ldap]` the directory decides for every name that is not a local account.
-    let Some(user) = super::directory_signin::verify_password(state, &conn, name, password, ip)? else {
+    let Some(user) = super::directory_signin::verify_password_in(state, &conn, name, password, ip)? else {
         state.logins.record_failure(&attempt, Instant::now());
         let attempt = Principal { username: name.chars().take(64).collect(), ..Principal::default() };
         audit::record(&conn, &attempt, ip, "signin.failed", None, None)?;
         return Err(AppError::Unauthorized { message: BAD_CREDENTIALS.into(), basic_realm: false });
     };
     // Before the failures are forgotten: a right password must not reset the budget for codes.
-    if let Some(token) = two_factor::second_step_needed(&conn, user.id, ip)? {
+    if let Some(token) = two_factor::second_step_needed_in(&conn, user.id, ip)? {
         return Ok(SignInOutcome::SecondStep { token });
     }
     state.logins.forget_account(name);
-    start(state, &conn, &user, ip, None).map(SignInOutcome::SignedIn)
+    start_in(state, &conn, &user, ip, None).map(SignInOutcome::SignedIn)
 }
 
 /// Opens a session for an account whose credentials were checked (password, and code if any).
-pub fn start(
+/// Runs on the caller's connection.
+pub(super) fn start_in(
     state: &AppState,
     conn: &Connection,
     user: &users::UserRow,
@@ -83,12 +84,13 @@ pub fn start(
         csrf_token: csrf_token(&state.server_key, &session_token),
         token: session_token,
         max_age_days: days,
-        profile: accounts::profile(conn, user.id)?,
+        profile: accounts::profile_in(conn, user.id)?,
     })
 }
 
 /// The session behind a cookie token; `None` when unknown, expired or its account is disabled.
-pub fn resolve(state: &AppState, conn: &Connection, session_token: &str) -> Result<Option<Session>, AppError> {
+pub fn resolve(state: &AppState, session_token: &str) -> Result<Option<Session>, AppError> {
+    let conn = &*state.conn()?;
     let Some(row) = sessions::by_hash(conn, &token::hash(session_token))? else {
         return Ok(None);
     };
@@ -99,13 +101,16 @@ pub fn resolve(state: &AppState, conn: &Connection, session_token: &str) -> Resu
     let Some(user) = users::by_id(conn, row.user_id)?.filter(|u| !u.is_disabled && !u.is_organization) else {
         return Ok(None);
     };
-    let principal = principals::for_user(conn, &user, &state.config.accounts)?;
+    let principal = principals::for_user_in(conn, &user, &state.config.accounts)?;
     Ok(Some(Session { id: row.id, user, principal, csrf_token: csrf_token(&state.server_key, session_token) }))
 }
 
-pub fn sign_out(conn: &Connection, session: &Session, ip: Option<&str>) -> Result<(), AppError> {
-    sessions::delete(conn, session.id)?;
-    audit::record(conn, &session.principal, ip, "signout", None, None)
+/// Ends the session; the end and its audit row land together.
+pub fn sign_out(state: &AppState, session: &Session, ip: Option<&str>) -> Result<(), AppError> {
+    in_transaction(state, |tx| {
+        sessions::delete(tx, session.id)?;
+        audit::record(tx, &session.principal, ip, "signout", None, None)
+    })
 }
 
 /// HMAC of the session token under the server key, base64url.

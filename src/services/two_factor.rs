@@ -3,7 +3,7 @@
 //! check at sign-in (one step of clock skew either way, each code accepted once), turning it off,
 //! and the administrator's reset. The second sign-in step itself is `two_factor_sign_in`.
 use super::permissions::Principal;
-use super::{accounts, audit};
+use super::{accounts, audit, in_transaction};
 use crate::db::{self, two_factor, users};
 use crate::domain::token;
 use crate::error::AppError;
@@ -56,16 +56,18 @@ fn now_step() -> i64 {
     Utc::now().timestamp().div_euclid(30)
 }
 
-pub fn status(conn: &Connection, user_id: i64) -> Result<Status, AppError> {
+pub fn status(state: &AppState, user_id: i64) -> Result<Status, AppError> {
+    let conn = state.conn()?;
     Ok(Status {
-        enabled: two_factor::is_enabled(conn, user_id)?,
-        recovery_codes_left: two_factor::recovery_codes_left(conn, user_id)?,
+        enabled: two_factor::is_enabled(&conn, user_id)?,
+        recovery_codes_left: two_factor::recovery_codes_left(&conn, user_id)?,
     })
 }
 
 /// The secret to enrol: the one already waiting for its confirming code (so reloading the page
 /// does not invalidate a QR code already scanned), or a new one.
-pub fn enrolment(conn: &Connection, user: &users::UserRow) -> Result<Enrolment, AppError> {
+pub fn enrolment(state: &AppState, user: &users::UserRow) -> Result<Enrolment, AppError> {
+    let conn = &*state.conn()?;
     let secret = match two_factor::get(conn, user.id)? {
         Some(row) if row.enabled => return Err(AppError::Conflict(ALREADY_ON.into())),
         Some(row) => row.secret,
@@ -109,8 +111,8 @@ fn normalize(code: &str) -> String {
 }
 
 /// Checks a code at sign-in: a TOTP code, or an unused recovery code (then used up).
-/// The refusal is 401 with `WRONG_CODE` or `CODE_ALREADY_USED`.
-pub fn check_sign_in_code(
+/// The refusal is 401 with `WRONG_CODE` or `CODE_ALREADY_USED`. Runs on the caller's connection.
+pub(super) fn check_sign_in_code_in(
     conn: &Connection,
     user: &users::UserRow,
     code: &str,
@@ -143,6 +145,17 @@ fn recovery_code() -> String {
 /// Confirms the enrolment with a current code: 2FA is on from now, and the recovery codes are
 /// returned (to be shown once; only their hashes are kept).
 pub fn confirm_enrolment(
+    state: &AppState,
+    p: &Principal,
+    code: &str,
+    ip: Option<&str>,
+) -> Result<Vec<String>, AppError> {
+    // The used step, the switch and the recovery codes land together.
+    in_transaction(state, |tx| confirm_enrolment_in(tx, p, code, ip))
+}
+
+/// Runs inside the caller's transaction.
+fn confirm_enrolment_in(
     conn: &Connection,
     p: &Principal,
     code: &str,
@@ -175,30 +188,40 @@ pub fn disable(state: &AppState, p: &Principal, password: &str, ip: Option<&str>
     }
     let attempt = state.logins.attempt(Some(&user.username), ip);
     state.logins.refuse_if_exhausted(&attempt)?;
-    if accounts::verify_password(&conn, &user.username, password, state.config.accounts.bcrypt_cost)?.is_none() {
+    if accounts::verify_password_in(&conn, &user.username, password, state.config.accounts.bcrypt_cost)?.is_none() {
         state.logins.record_failure(&attempt, std::time::Instant::now());
         return Err(AppError::Forbidden("The current password is incorrect.".into()));
     }
-    two_factor::remove(&conn, user.id)?;
-    audit::record(&conn, p, ip, "2fa.disable", None, None)
+    drop(conn);
+    in_transaction(state, |tx| {
+        two_factor::remove(tx, user.id)?;
+        audit::record(tx, p, ip, "2fa.disable", None, None)
+    })
 }
 
 /// An administrator (a session of one, or the operator's CLI as `by`) removes a user's 2FA, for
 /// a user who lost both the authenticator and the recovery codes. Audited with the user's name.
-pub fn reset(conn: &Connection, by: &Principal, username: &str, ip: Option<&str>) -> Result<(), AppError> {
+pub fn reset(state: &AppState, by: &Principal, username: &str, ip: Option<&str>) -> Result<(), AppError> {
     if !by.is_admin || by.key.is_some() {
         return Err(AppError::Forbidden("Only administrators manage accounts.".into()));
     }
-    let user = accounts::find_user(conn, username)?;
-    if !two_factor::remove(conn, user.id)? {
-        return Err(AppError::Conflict(format!("'{}' has no two-factor authentication to reset.", user.username)));
-    }
-    audit::record(conn, by, ip, "2fa.reset", None, Some(&user.username))
+    in_transaction(state, |tx| {
+        let user = accounts::find_user_in(tx, username)?;
+        if !two_factor::remove(tx, user.id)? {
+            return Err(AppError::Conflict(format!("'{}' has no two-factor authentication to reset.", user.username)));
+        }
+        audit::record(tx, by, ip, "2fa.reset", None, Some(&user.username))
+    })
 }
 
 /// The hook of password sign-in: for an account with 2FA on, the token of a half-finished
-/// sign-in (stored hashed, valid `PENDING_MINUTES`) that the code must come with.
-pub fn second_step_needed(conn: &Connection, user_id: i64, ip: Option<&str>) -> Result<Option<String>, AppError> {
+/// sign-in (stored hashed, valid `PENDING_MINUTES`) that the code must come with. Runs on the
+/// caller's connection.
+pub(super) fn second_step_needed_in(
+    conn: &Connection,
+    user_id: i64,
+    ip: Option<&str>,
+) -> Result<Option<String>, AppError> {
     if !two_factor::is_enabled(conn, user_id)? {
         return Ok(None);
     }
@@ -209,8 +232,9 @@ pub fn second_step_needed(conn: &Connection, user_id: i64, ip: Option<&str>) -> 
     Ok(Some(pending))
 }
 
-/// The account a half-finished sign-in belongs to; the token is spent when `consume`.
-pub fn pending_user(conn: &Connection, pending: &str) -> Result<(i64, users::UserRow), AppError> {
+/// The account a half-finished sign-in belongs to; the token is spent by `consume_pending_in`.
+/// Runs on the caller's connection.
+pub(super) fn pending_user_in(conn: &Connection, pending: &str) -> Result<(i64, users::UserRow), AppError> {
     let expired = || AppError::Unauthorized { message: PENDING_EXPIRED.into(), basic_realm: false };
     let row = two_factor::pending_by_hash(conn, &token::hash(pending))?.ok_or_else(expired)?;
     if chrono::DateTime::parse_from_rfc3339(&row.expires_at).map_or(true, |t| t <= Utc::now()) {
@@ -221,8 +245,8 @@ pub fn pending_user(conn: &Connection, pending: &str) -> Result<(i64, users::Use
     Ok((row.id, user))
 }
 
-/// Ends a half-finished sign-in (it succeeded).
-pub fn consume_pending(conn: &Connection, id: i64) -> Result<(), AppError> {
+/// Ends a half-finished sign-in (it succeeded). Runs on the caller's connection.
+pub(super) fn consume_pending_in(conn: &Connection, id: i64) -> Result<(), AppError> {
     Ok(db::two_factor::delete_pending(conn, id)?)
 }
 

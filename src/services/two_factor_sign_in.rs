@@ -11,18 +11,18 @@ use std::time::Instant;
 /// Finishes the sign-in `pending` (the browser's cookie) with `code`.
 pub fn complete(state: &AppState, pending: &str, code: &str, ip: Option<&str>) -> Result<SignedIn, AppError> {
     let conn = state.conn()?;
-    let (pending_id, user) = two_factor::pending_user(&conn, pending)?;
+    let (pending_id, user) = two_factor::pending_user_in(&conn, pending)?;
     let attempt = state.logins.attempt(Some(&user.username), ip);
     state.logins.refuse_if_exhausted(&attempt)?;
-    if let Err(refused) = two_factor::check_sign_in_code(&conn, &user, code, ip) {
+    if let Err(refused) = two_factor::check_sign_in_code_in(&conn, &user, code, ip) {
         state.logins.record_failure(&attempt, Instant::now());
         let actor = Principal { account_id: Some(user.id), username: user.username.clone(), ..Principal::default() };
         audit::record(&conn, &actor, ip, "signin.2fa-failed", None, None)?;
         return Err(refused);
     }
-    two_factor::consume_pending(&conn, pending_id)?;
+    two_factor::consume_pending_in(&conn, pending_id)?;
     state.logins.forget_account(&user.username);
-    sessions::start(state, &conn, &user, ip, None)
+    sessions::start_in(state, &conn, &user, ip, None)
 }
 
 pub const CODE_NEEDED: &str = "This account uses two-factor authentication: send the current code from the authenticator app (or a recovery code) as \"code\" with the username and password.";

@@ -319,7 +319,7 @@ fn session_routes_refuse_anonymous_callers_missing_csrf_and_non_admins() {
         }
     }
     // A disabled account's session ends.
-    galley::services::accounts::set_disabled(&app.state.conn().unwrap(), "alice", true, "test").unwrap();
+    galley::services::accounts::set_disabled(&app.state, "alice", true, "test").unwrap();
     assert_eq!(app.get_as("/api/account", &alice).status(), 401);
 }
 
@@ -412,7 +412,7 @@ fn publish_routes_refuse_every_wrong_key() {
     let collaborator = app.create_key(carol, "push,unlist", &[]);
     let disabled_user = app.create_user("dave", false);
     let disabled = app.create_key(disabled_user, "push,unlist", &[]);
-    galley::services::accounts::set_disabled(&app.state.conn().unwrap(), "dave", true, "test").unwrap();
+    galley::services::accounts::set_disabled(&app.state, "dave", true, "test").unwrap();
 
     let owned_by_another = "The package 'Acme.Core' is owned by another account; only its owners may";
     let callers: [WrongCaller; 9] = [

@@ -82,16 +82,14 @@ impl TestApp {
 
     /// Creates a user (password "password-1") and returns its id.
     pub fn create_user(&self, name: &str, admin: bool) -> i64 {
-        let conn = self.state.conn().unwrap();
         galley::services::accounts::create_user(
-            &conn,
+            &self.state,
             &galley::services::accounts::NewAccount {
                 username: name,
                 email: &format!("{name}@example.com"),
                 password: "password-1",
                 is_admin: admin,
             },
-            4,
         )
         .unwrap()
     }
@@ -102,10 +100,8 @@ impl TestApp {
     }
 
     pub fn create_key_days(&self, user_id: i64, scopes: &str, globs: &[&str], days: u32) -> String {
-        let conn = self.state.conn().unwrap();
         galley::services::keys::create(
-            &conn,
-            &self.state.server_key,
+            &self.state,
             &galley::services::keys::NewKeyRequest {
                 user_id,
                 session: None,

@@ -229,7 +229,7 @@ fn withdrawn_credentials_stop_working_on_the_next_request() {
 
     let second_secret = app.create_key(alice, "push", &[]);
     assert_eq!(read("ci", &second_secret), 200);
-    galley::services::accounts::set_disabled(&app.state.conn().unwrap(), "alice", true, "test").unwrap();
+    galley::services::accounts::set_disabled(&app.state, "alice", true, "test").unwrap();
     assert_eq!(read("ci", &second_secret), 401, "a disabled account's key");
     assert_eq!(read("alice", "another-password-2"), 401, "a disabled account's password");
 }

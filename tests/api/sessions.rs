@@ -45,7 +45,7 @@ fn failures_say_nothing_about_which_accounts_exist() {
     let app = spawn_app();
     app.create_user("alice", false);
     app.create_user("carol", false);
-    galley::services::accounts::set_disabled(&app.state.conn().unwrap(), "carol", true, "test").unwrap();
+    galley::services::accounts::set_disabled(&app.state, "carol", true, "test").unwrap();
     for (name, password) in [("alice", "wrong password"), ("nobody", "password-1"), ("carol", "password-1")] {
         let (s, text) =
             status_text(app.post_json("/api/account/signin", None, json!({ "username": name, "password": password })));

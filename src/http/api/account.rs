@@ -70,13 +70,13 @@ async fn sign_in(req: HttpRequest, call: Call, body: web::Json<SignInBody>) -> R
 
 async fn sign_out(req: HttpRequest, call: Call, user: SessionUser) -> Result<HttpResponse, AppError> {
     let state = call.state().clone();
-    call.run(move |state, ip| sessions::sign_out(&*state.conn()?, &user.0, ip)).await?;
+    call.run(move |state, ip| sessions::sign_out(state, &user.0, ip)).await?;
     Ok(HttpResponse::NoContent().cookie(removal_cookie(&state, &req)).finish())
 }
 
 async fn me(call: Call, user: SessionUser) -> Result<HttpResponse, AppError> {
     let csrf = user.0.csrf_token.clone();
-    let profile = call.run(move |state, _| accounts::profile(&*state.conn()?, user.0.user.id)).await?;
+    let profile = call.run(move |state, _| accounts::profile(state, user.0.user.id)).await?;
     Ok(HttpResponse::Ok().json(json!({ "account": profile, "csrf_token": csrf })))
 }
 

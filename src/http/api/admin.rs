@@ -159,6 +159,6 @@ async fn audit_log(call: Call, admin: AdminUser, query: web::Query<AuditQuery>) 
 
 async fn mail_log(call: Call, _admin: AdminUser, query: web::Query<StatusQuery>) -> Result<HttpResponse, AppError> {
     let status = query.into_inner().status.filter(|s| s != "all");
-    let mail = call.run(move |state, _| notify::list(&*state.conn()?, status.as_deref())).await?;
+    let mail = call.run(move |state, _| notify::list(state, status.as_deref())).await?;
     Ok(HttpResponse::Ok().json(mail))
 }

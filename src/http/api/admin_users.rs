@@ -8,7 +8,7 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 
 pub async fn list(call: Call, admin: AdminUser) -> Result<HttpResponse, AppError> {
-    let users = call.run(move |state, _| accounts::list_for_admin(&*state.conn()?, &admin.0.principal)).await?;
+    let users = call.run(move |state, _| accounts::list_for_admin(state, &admin.0.principal)).await?;
     Ok(HttpResponse::Ok().json(users))
 }
 
@@ -50,7 +50,7 @@ pub async fn update(
 ) -> Result<HttpResponse, AppError> {
     let username = path.into_inner();
     call.run(move |state, _| {
-        accounts::update_by_admin(&*state.conn()?, &admin.0.principal, &username, body.is_admin, body.is_disabled)
+        accounts::update_by_admin(state, &admin.0.principal, &username, body.is_admin, body.is_disabled)
     })
     .await?;
     Ok(HttpResponse::NoContent().finish())

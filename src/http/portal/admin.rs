@@ -58,7 +58,7 @@ pub async fn update_user(
     if form.get("action") == "reset-2fa" {
         let (st, p, ip, username) =
             (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req), path.into_inner());
-        blocking(move || two_factor::reset(&*st.conn()?, &p, &username, ip.as_deref())).await?;
+        blocking(move || two_factor::reset(&st, &p, &username, ip.as_deref())).await?;
         return Ok(back(&state));
     }
     let (is_admin, is_disabled) = match form.get("action") {
@@ -69,7 +69,7 @@ pub async fn update_user(
         other => return Err(AppError::BadRequest(format!("'{other}' is not an action on accounts."))),
     };
     let (st, principal, username) = (state.get_ref().clone(), account.session.principal.clone(), path.into_inner());
-    blocking(move || accounts::update_by_admin(&*st.conn()?, &principal, &username, is_admin, is_disabled)).await?;
+    blocking(move || accounts::update_by_admin(&st, &principal, &username, is_admin, is_disabled)).await?;
     Ok(back(&state))
 }
 

@@ -5,8 +5,9 @@ use super::layout::{self, Layout};
 use super::viewer::Account;
 use crate::domain::api_key::Scope;
 use crate::error::AppError;
-use crate::http::auth::client_ip;
+use crate::http::call::Call;
 use crate::services::keys::{self, CreatedKey, KeySummary};
+use crate::services::sessions::Session;
 use crate::services::{blocking, permissions};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -54,13 +55,10 @@ async fn render(
     form: KeyForm,
     errors: Errors,
 ) -> Result<HttpResponse, AppError> {
-    let st = state.clone();
-    let principal = account.session.principal.clone();
-    let (keys, packages) = blocking(move || {
-        let conn = st.conn()?;
-        Ok((keys::list_manageable(&conn, &principal)?, keys::selectable_packages(&conn, &principal)?))
-    })
-    .await?;
+    let (st, principal) = (state.clone(), account.session.principal.clone());
+    let (keys, packages) =
+        blocking(move || Ok((keys::list_manageable(&st, &principal)?, keys::selectable_packages(&st, &principal)?)))
+            .await?;
     let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let form = KeyForm {
         days: if form.days.is_empty() { state.config.accounts.api_key_default_days.to_string() } else { form.days },
@@ -88,10 +86,11 @@ pub async fn list(req: HttpRequest, state: web::Data<AppState>, account: Account
 
 pub async fn create(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
+    let state = call.state().clone();
     account.check_csrf(&state, form.get("csrf"))?;
     let typed = KeyForm {
         description: form.get("description").to_owned(),
@@ -118,17 +117,15 @@ pub async fn create(
             .await
         }
     };
-    let st = state.get_ref().clone();
-    let (user_id, principal, ip) = (account.session.user.id, account.session.principal.clone(), client_ip(&req));
     let (description, globs, package_ids) = (
         typed.description.clone(),
         typed.globs.split([',', '\n']).map(str::trim).filter(|g| !g.is_empty()).map(str::to_owned).collect(),
         typed.packages.clone(),
     );
-    let created = blocking(move || {
+    let create = move |st: &AppState, s: &Session, ip: Option<&str>| {
         let request = keys::NewKeyRequest {
-            user_id,
-            session: Some(&principal),
+            user_id: s.user.id,
+            session: Some(&s.principal),
             owner: None,
             description: &description,
             scopes,
@@ -136,10 +133,9 @@ pub async fn create(
             package_ids,
             expires_in_days: days,
         };
-        keys::create(&*st.conn()?, &st.server_key, &request, ip.as_deref())
-    })
-    .await;
-    match created {
+        keys::create(st, &request, ip)
+    };
+    match account.submit(call, form.get("csrf"), create).await? {
         Ok(key) => render(&state, &req, &account, Some(key), KeyForm::default(), Errors::default()).await,
         Err(e) => {
             let fields = ["scope", "expires", "description", "glob", "package"];
@@ -158,29 +154,24 @@ pub async fn create(
 
 pub async fn regenerate(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     path: web::Path<i64>,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, form.get("csrf"))?;
-    let st = state.get_ref().clone();
-    let (principal, ip, key_id) = (account.session.principal.clone(), client_ip(&req), path.into_inner());
-    let created =
-        blocking(move || keys::regenerate(&*st.conn()?, &st.server_key, &principal, key_id, ip.as_deref())).await?;
+    let (state, key_id) = (call.state().clone(), path.into_inner());
+    let regenerate = move |st: &AppState, s: &Session, ip: Option<&str>| keys::regenerate(st, &s.principal, key_id, ip);
+    let created = account.submit(call, form.get("csrf"), regenerate).await??;
     render(&state, &req, &account, Some(created), KeyForm::default(), Errors::default()).await
 }
 
 pub async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     path: web::Path<i64>,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, form.get("csrf"))?;
-    let st = state.get_ref().clone();
-    let (principal, ip, key_id) = (account.session.principal.clone(), client_ip(&req), path.into_inner());
-    blocking(move || keys::delete(&*st.conn()?, &principal, key_id, ip.as_deref())).await?;
-    Ok(forms::see_other(&state.urls.site_path_of("/account/apikeys")))
+    let (back, key_id) = (call.state().urls.site_path_of("/account/apikeys"), path.into_inner());
+    account.submit(call, form.get("csrf"), move |st, s, ip| keys::delete(st, &s.principal, key_id, ip)).await??;
+    Ok(forms::see_other(&back))
 }

@@ -4,8 +4,9 @@ use super::forms::{self, Errors, Pairs};
 use super::layout::{self, Layout};
 use super::viewer::Account;
 use crate::error::AppError;
-use crate::http::auth::client_ip;
+use crate::http::call::Call;
 use crate::services::accounts::{self, Profile};
+use crate::services::sessions::Session;
 use crate::services::{blocking, email_links, two_factor};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -47,11 +48,8 @@ async fn render(
     typed_email: String,
 ) -> Result<HttpResponse, AppError> {
     let (st, user_id) = (state.clone(), account.session.user.id);
-    let (profile, two_factor) = blocking(move || {
-        let conn = st.conn()?;
-        Ok((accounts::profile(&conn, user_id)?, two_factor::status(&conn, user_id)?.enabled))
-    })
-    .await?;
+    let (profile, two_factor) =
+        blocking(move || Ok((accounts::profile(&st, user_id)?, two_factor::status(&st, user_id)?.enabled))).await?;
     let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let page = SettingsPage {
         layout: Layout::new(state, req, "Account settings"),
@@ -72,18 +70,16 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>, account: Account
 
 pub async fn change_password(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, form.get("csrf"))?;
+    let state = call.state().clone();
     let (current, new) = (form.get("current_password").to_owned(), form.get("new_password").to_owned());
-    let (st, principal, session_id, ip) =
-        (state.get_ref().clone(), account.session.principal.clone(), account.session.id, client_ip(&req));
-    let outcome =
-        blocking(move || accounts::change_password(&st, &principal, Some(session_id), &current, &new, ip.as_deref()))
-            .await;
-    match outcome {
+    let change = move |st: &AppState, s: &Session, ip: Option<&str>| {
+        accounts::change_password(st, &s.principal, Some(s.id), &current, &new, ip)
+    };
+    match account.submit(call, form.get("csrf"), change).await? {
         Ok(()) => {
             let notice = "Your password was changed; your other sessions were signed out.".to_owned();
             render(&state, &req, &account, "password", Errors::default(), notice, String::new()).await
@@ -98,17 +94,17 @@ pub async fn change_password(
 
 pub async fn change_email(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, form.get("csrf"))?;
+    let state = call.state().clone();
     let (email, password) = (form.get("email").trim().to_owned(), form.get("current_password").to_owned());
-    let (st, principal, ip, typed) =
-        (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req), email.clone());
-    let outcome =
-        blocking(move || email_links::request_email_change(&st, &principal, &email, &password, ip.as_deref())).await;
-    match outcome {
+    let typed = email.clone();
+    let change = move |st: &AppState, s: &Session, ip: Option<&str>| {
+        email_links::request_email_change(st, &s.principal, &email, &password, ip)
+    };
+    match account.submit(call, form.get("csrf"), change).await? {
         Ok(()) => {
             let notice = "A confirmation link was sent to the new address; the change takes effect when it is opened.";
             render(&state, &req, &account, "email", Errors::default(), notice.to_owned(), String::new()).await
@@ -121,12 +117,11 @@ pub async fn change_email(
 }
 
 pub async fn resend_confirmation(
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, form.get("csrf"))?;
-    let (st, principal) = (state.get_ref().clone(), account.session.principal.clone());
-    blocking(move || email_links::resend_confirmation(&st, &principal)).await?;
-    Ok(forms::see_other(&state.urls.site_path_of("/account")))
+    let back = call.state().urls.site_path_of("/account");
+    account.submit(call, form.get("csrf"), |st, s, _| email_links::resend_confirmation(st, &s.principal)).await??;
+    Ok(forms::see_other(&back))
 }

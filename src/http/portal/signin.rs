@@ -5,6 +5,7 @@ use super::layout::{self, Layout};
 use super::viewer::{self, Account};
 use crate::error::AppError;
 use crate::http::auth::client_ip;
+use crate::http::call::Call;
 use crate::http::session::{removal_cookie, session_cookie};
 use crate::services::accounts::{self, NewAccount};
 use crate::services::blocking;
@@ -175,13 +176,11 @@ pub struct CsrfOnly {
 
 pub async fn sign_out(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, &form.csrf)?;
-    let st = state.get_ref().clone();
-    let ip = client_ip(&req);
-    blocking(move || sessions::sign_out(&*st.conn()?, &account.session, ip.as_deref())).await?;
+    let state = call.state().clone();
+    account.submit(call, &form.csrf, sessions::sign_out).await??;
     Ok(forms::see_other_with(&state.urls.portal_home(), removal_cookie(&state, &req)))
 }

@@ -5,7 +5,8 @@ use super::forms::{Errors, Pairs};
 use super::layout::{self, Layout};
 use super::viewer::Account;
 use crate::error::AppError;
-use crate::http::auth::client_ip;
+use crate::http::call::Call;
+use crate::services::sessions::Session;
 use crate::services::{blocking, two_factor};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -46,9 +47,8 @@ async fn render(
 ) -> Result<HttpResponse, AppError> {
     let (st, user) = (state.clone(), account.session.user.clone());
     let (status, enrolment) = blocking(move || {
-        let conn = st.conn()?;
-        let status = two_factor::status(&conn, user.id)?;
-        let enrolment = if status.enabled { None } else { Some(two_factor::enrolment(&conn, &user)?) };
+        let status = two_factor::status(&st, user.id)?;
+        let enrolment = if status.enabled { None } else { Some(two_factor::enrolment(&st, &user)?) };
         Ok((status, enrolment))
     })
     .await?;
@@ -77,15 +77,14 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>, account: Account
 
 pub async fn confirm(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, form.get("csrf"))?;
-    let (st, principal, ip, code) =
-        (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req), form.get("code").to_owned());
-    let outcome = blocking(move || two_factor::confirm_enrolment(&*st.conn()?, &principal, &code, ip.as_deref())).await;
-    match outcome {
+    let (state, code) = (call.state().clone(), form.get("code").to_owned());
+    let confirm =
+        move |st: &AppState, s: &Session, ip: Option<&str>| two_factor::confirm_enrolment(st, &s.principal, &code, ip);
+    match account.submit(call, form.get("csrf"), confirm).await? {
         Ok(codes) => {
             let notice = "Two-factor authentication is on.".to_owned();
             render(&state, &req, &account, codes, Errors::default(), notice).await
@@ -99,18 +98,14 @@ pub async fn confirm(
 
 pub async fn disable(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, form.get("csrf"))?;
-    let (st, principal, ip, password) = (
-        state.get_ref().clone(),
-        account.session.principal.clone(),
-        client_ip(&req),
-        form.get("current_password").to_owned(),
-    );
-    match blocking(move || two_factor::disable(&st, &principal, &password, ip.as_deref())).await {
+    let (state, password) = (call.state().clone(), form.get("current_password").to_owned());
+    let disable =
+        move |st: &AppState, s: &Session, ip: Option<&str>| two_factor::disable(st, &s.principal, &password, ip);
+    match account.submit(call, form.get("csrf"), disable).await? {
         Ok(()) => {
             let notice = "Two-factor authentication is off.".to_owned();
             render(&state, &req, &account, Vec::new(), Errors::default(), notice).await

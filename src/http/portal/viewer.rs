@@ -6,6 +6,7 @@
 use super::forms;
 use crate::domain::token;
 use crate::error::AppError;
+use crate::http::call::Call;
 use crate::http::session::COOKIE;
 use crate::services::blocking;
 use crate::services::sessions::{self, Session};
@@ -41,6 +42,20 @@ impl Account {
             ))
         }
     }
+
+    /// A form this account posted: its `csrf` field checked (the outer `Err`), then `service` run
+    /// off the executor with the session and the caller's address. The service's own outcome is
+    /// the handler's to map: a refusal usually becomes the form's errors.
+    pub async fn submit<T: Send + 'static>(
+        &self,
+        call: Call,
+        csrf: &str,
+        service: impl FnOnce(&AppState, &Session, Option<&str>) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<Result<T, AppError>, AppError> {
+        self.check_csrf(call.state(), csrf)?;
+        let session = self.session.clone();
+        Ok(call.run(move |state, ip| service(state, &session, ip)).await)
+    }
 }
 
 /// Resolves the session cookie (if any) into the request extensions. Static files skip it.
@@ -53,7 +68,7 @@ pub async fn attach(
     if let (Some(token), Some(state), false) = (token, state, req.path().contains("/static/")) {
         let t = token.clone();
         // A database hiccup shows the page signed out rather than failing it.
-        if let Ok(Some(session)) = blocking(move || sessions::resolve(&state, &*state.conn()?, &t)).await {
+        if let Ok(Some(session)) = blocking(move || sessions::resolve(&state, &t)).await {
             crate::http::request_log::record_user(req.request(), &session.user.username);
             req.extensions_mut().insert(Account { session, token });
         }

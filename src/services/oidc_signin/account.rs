@@ -17,7 +17,7 @@ fn actor(user: &users::UserRow) -> Principal {
 
 /// Refuses a person outside `allowed_groups`. Their linked account (if any) is signed out
 /// everywhere at once: being removed from the group must end access, not only new sign-ins.
-pub fn check_allowed(
+pub(super) fn check_allowed(
     conn: &Connection,
     config: &OidcConfig,
     verified: &Verified,
@@ -40,7 +40,7 @@ pub fn check_allowed(
 }
 
 /// Links the provider's subject to the signed-in account that asked for it.
-pub fn link(
+pub(super) fn link(
     conn: &Connection,
     config: &OidcConfig,
     verified: &Verified,
@@ -64,7 +64,7 @@ pub fn link(
 }
 
 /// The account this subject signs in to: the linked one, or a new one on first sign-in.
-pub fn signing_in(
+pub(super) fn signing_in(
     conn: &Connection,
     config: &OidcConfig,
     verified: &Verified,
@@ -146,7 +146,7 @@ fn address_in_use(config: &OidcConfig) -> AppError {
 }
 
 /// Grants or revokes the admin role by `admin_groups` (left alone when that list is empty).
-pub fn sync_admin(
+pub(super) fn sync_admin(
     conn: &Connection,
     config: &OidcConfig,
     user: &mut users::UserRow,

@@ -163,7 +163,7 @@ async fn finish_checked(
             &format!("oidc:{}", config.name),
         )?;
         oidc::touch(&conn, &config.name, &verified.subject)?;
-        let signed_in = sessions::start(&st, &conn, &user, ip, Some(&config.name))?;
+        let signed_in = sessions::start_in(&st, &conn, &user, ip, Some(&config.name))?;
         let return_url =
             crate::domain::web_url::local_path(&pending.return_url).unwrap_or_else(|| st.urls.portal_home());
         Ok(Finished::SignedIn { signed_in, return_url })
@@ -185,7 +185,7 @@ pub fn confirm_password(state: &AppState, user_id: i64, password: &str, ip: Opti
         .ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
     let attempt = state.logins.attempt(Some(&user.username), ip);
     state.logins.refuse_if_exhausted(&attempt)?;
-    if accounts::verify_password(&conn, &user.username, password, state.config.accounts.bcrypt_cost)?.is_none() {
+    if accounts::verify_password_in(&conn, &user.username, password, state.config.accounts.bcrypt_cost)?.is_none() {
         state.logins.record_failure(&attempt, Instant::now());
         return Err(AppError::Forbidden("The password is incorrect.".into()));
     }

@@ -44,14 +44,13 @@ fn galley_user_reset_2fa_resets_and_audits() {
         let mut config = Config { data_dir: data.clone(), ..Config::default() };
         config.accounts.bcrypt_cost = 4;
         let state = AppState::open(config).unwrap();
-        let conn = state.conn().unwrap();
         let new =
             accounts::NewAccount { username: "bob", email: "bob@example.com", password: "password-1", is_admin: false };
-        let id = accounts::create_user(&conn, &new, 4).unwrap();
-        let user = galley::db::users::by_id(&conn, id).unwrap().unwrap();
-        let secret = two_factor::enrolment(&conn, &user).unwrap().secret_base32;
-        let p = principals::for_user(&conn, &user, &state.config.accounts).unwrap();
-        two_factor::confirm_enrolment(&conn, &p, &code(&secret, 0), None).unwrap();
+        let id = accounts::create_user(&state, &new).unwrap();
+        let user = galley::db::users::by_id(&state.conn().unwrap(), id).unwrap().unwrap();
+        let secret = two_factor::enrolment(&state, &user).unwrap().secret_base32;
+        let p = principals::for_user(&state, &user).unwrap();
+        two_factor::confirm_enrolment(&state, &p, &code(&secret, 0), None).unwrap();
     }
     let run =
         |name: &str| galley_command().args(["user", "reset-2fa", name, "--data-dir"]).arg(&data).output().unwrap();
