@@ -39,6 +39,7 @@ pub mod sessions;
 pub mod storage_migration;
 pub mod support;
 pub mod symbols;
+mod transaction;
 pub mod two_factor;
 pub mod two_factor_sign_in;
 pub mod uploads;

@@ -37,7 +37,7 @@ fn back(state: &AppState) -> HttpResponse {
 pub async fn page(req: HttpRequest, state: web::Data<AppState>, account: Account) -> Result<HttpResponse, AppError> {
     require_admin(&account)?;
     let (st, principal) = (state.get_ref().clone(), account.session.principal.clone());
-    let o = blocking(move || admin_overview::overview(&*st.conn()?, &principal)).await?;
+    let o = blocking(move || admin_overview::overview(&st, &principal)).await?;
     layout::render(&AdminPage {
         layout: Layout::new(&state, &req, "Administration"),
         o,
@@ -86,9 +86,9 @@ pub async fn support_action(
         (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req), path.into_inner());
     let action = form.get("action").to_owned();
     blocking(move || match action.as_str() {
-        "close" => support::close(&*st.conn()?, &p, id, None, ip.as_deref()).map(drop),
+        "close" => support::close(&st, &p, id, None, ip.as_deref()).map(drop),
         "invite" => support::invite(&st, &p, id, None, ip.as_deref()).map(drop),
-        "add-owner" => support::add_owner(&mut st.conn()?, &p, id, None, ip.as_deref()).map(drop),
+        "add-owner" => support::add_owner(&st, &p, id, None, ip.as_deref()).map(drop),
         other => Err(AppError::BadRequest(format!("'{other}' is not an action on support requests."))),
     })
     .await?;

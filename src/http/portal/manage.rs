@@ -35,7 +35,7 @@ fn here(state: &AppState) -> String {
 pub async fn page(req: HttpRequest, state: web::Data<AppState>, account: Account) -> Result<HttpResponse, AppError> {
     let st = state.get_ref().clone();
     let principal = account.session.principal.clone();
-    let mine = blocking(move || my_packages::list(&*st.conn()?, &principal)).await?;
+    let mine = blocking(move || my_packages::list(&st, &principal)).await?;
     layout::render(&ManagePage {
         layout: Layout::new(&state, &req, "Manage my packages"),
         mine,

@@ -43,7 +43,7 @@ async fn render(
     errors: Errors,
 ) -> Result<HttpResponse, AppError> {
     let (st, principal) = (state.clone(), account.session.principal.clone());
-    let view = blocking(move || owners::list(&*st.conn()?, Some(&principal), &id)).await?;
+    let view = blocking(move || owners::list(&st, Some(&principal), &id)).await?;
     let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let page = OwnersPage {
         layout: Layout::new(state, req, format!("Owners of {}", view.package_id)),
@@ -106,7 +106,7 @@ pub async fn remove(
     let (id, username) = (path.into_inner(), form.get("username").to_owned());
     let (st, principal, ip) = (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req));
     let i = id.clone();
-    match blocking(move || owners::remove(&mut st.conn()?, &principal, &i, &username, ip.as_deref())).await {
+    match blocking(move || owners::remove(&st, &principal, &i, &username, ip.as_deref())).await {
         Ok(()) => Ok(back(&state, &id)),
         Err(e @ AppError::Forbidden(_)) => Err(e),
         Err(e) => render(&state, &req, &account, id, String::new(), Errors::from_refusal(e, &[])?).await,
