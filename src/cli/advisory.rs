@@ -64,7 +64,7 @@ pub fn run(cmd: AdvisoryCommand) -> Result<(), CliError> {
         }
         AdvisoryCommand::List(args) => {
             let state = open_state(&args.data)?;
-            let rows = advisories::list(&*state.conn()?)?;
+            let rows = advisories::list(&state)?;
             if rows.is_empty() {
                 println!("No advisories recorded.");
             }

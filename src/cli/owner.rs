@@ -27,12 +27,12 @@ pub fn run(cmd: OwnerCommand) -> Result<(), CliError> {
     match cmd {
         OwnerCommand::Add(args) => {
             let state = open_state(&args.data)?;
-            owners::add_directly(&mut state.conn()?, &operator, &args.id, &args.user, None, Some("galley owner add"))?;
+            owners::add_directly(&state, &operator, &args.id, &args.user, None, Some("galley owner add"))?;
             println!("{} now owns {}.", args.user, args.id);
         }
         OwnerCommand::Remove(args) => {
             let state = open_state(&args.data)?;
-            owners::remove(&mut state.conn()?, &operator, &args.id, &args.user, None)?;
+            owners::remove(&state, &operator, &args.id, &args.user, None)?;
             println!("{} no longer owns {}.", args.user, args.id);
         }
     }

@@ -2,7 +2,7 @@
 //! database does not answer, the data folder is read-only, full below `[storage] min_free_mb`,
 //! or was removed or replaced under the running server); reads may still work then.
 use crate::error::AppError;
-use crate::services::blocking;
+use crate::services::{blocking, health};
 use crate::state::AppState;
 use crate::store::guard::DiskState;
 use actix_web::{web, HttpResponse};
@@ -12,7 +12,7 @@ pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, AppError
     let state = state.get_ref().clone();
     let disk = state.disk.state();
     let counts_state = state.clone();
-    let counts = blocking(move || Ok(crate::db::health::counts(&*counts_state.conn()?)?)).await;
+    let counts = blocking(move || health::counts(&counts_state)).await;
     let mut body = json!({
         "version": env!("CARGO_PKG_VERSION"),
         "data_dir": {

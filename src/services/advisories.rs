@@ -60,8 +60,8 @@ pub fn remove(state: &AppState, p: &Principal, advisory_id: i64, ip: Option<&str
     Ok(removed)
 }
 
-pub fn list(conn: &rusqlite::Connection) -> Result<Vec<AdvisoryRecord>, AppError> {
-    Ok(notices::all_advisories(conn)?)
+pub fn list(state: &AppState) -> Result<Vec<AdvisoryRecord>, AppError> {
+    Ok(notices::all_advisories(&*state.conn()?)?)
 }
 
 /// A page of nuget.org's vulnerability files: lower-case id → its advisories.
@@ -75,7 +75,8 @@ pub struct VulnerabilityEntry {
 }
 
 /// Every advisory in the shape of a `VulnerabilityInfo` page, and when they last changed.
-pub fn page(conn: &rusqlite::Connection) -> Result<(VulnerabilityPage, String), AppError> {
+pub fn page(state: &AppState) -> Result<(VulnerabilityPage, String), AppError> {
+    let conn = &*state.conn()?;
     let mut page = VulnerabilityPage::new();
     for a in notices::all_advisories(conn)? {
         page.entry(a.package_id.to_ascii_lowercase()).or_default().push(VulnerabilityEntry {

@@ -3,6 +3,7 @@
 use super::permissions::{authorize, PackageAction, Principal};
 use crate::db::{self, audit::AuditFilter, packages};
 use crate::error::AppError;
+use crate::state::AppState;
 use rusqlite::Connection;
 use serde::Serialize;
 
@@ -20,8 +21,9 @@ pub fn by<'a>(p: &'a Principal, ip: Option<&'a str>, action: &'a str) -> db::aud
     }
 }
 
-/// Records what `p` did. `package` and `detail` are optional context.
-pub fn record(
+/// Records what `p` did, on the caller's connection or inside its transaction (every service
+/// that changes something calls this). `package` and `detail` are optional context.
+pub(crate) fn record(
     conn: &Connection,
     p: &Principal,
     ip: Option<&str>,
@@ -61,22 +63,23 @@ impl From<db::audit::AuditRow> for AuditEntryView {
 }
 
 /// The whole log, filtered: administrators only.
-pub fn search(conn: &Connection, p: &Principal, filter: &AuditFilter<'_>) -> Result<Vec<AuditEntryView>, AppError> {
+pub fn search(state: &AppState, p: &Principal, filter: &AuditFilter<'_>) -> Result<Vec<AuditEntryView>, AppError> {
     if !p.is_admin || p.key.is_some() {
         return Err(AppError::Forbidden(
             "Only administrators may read the whole audit log; owners read their packages' logs.".into(),
         ));
     }
     let filter = AuditFilter { limit: filter.limit.clamp(1, 500), ..*filter };
-    Ok(db::audit::list(conn, &filter)?.into_iter().map(Into::into).collect())
+    Ok(db::audit::list(&*state.conn()?, &filter)?.into_iter().map(Into::into).collect())
 }
 
 /// One package's log: its owners (and members of owning organizations) and administrators.
-pub fn for_package(conn: &Connection, p: &Principal, package_id: &str) -> Result<Vec<AuditEntryView>, AppError> {
+pub fn for_package(state: &AppState, p: &Principal, package_id: &str) -> Result<Vec<AuditEntryView>, AppError> {
+    let conn = state.conn()?;
     let id_lower = package_id.to_ascii_lowercase();
-    let package = packages::find(conn, &id_lower)?
+    let package = packages::find(&conn, &id_lower)?
         .ok_or_else(|| AppError::NotFound(format!("The package '{package_id}' does not exist.")))?;
-    let owners = packages::owner_ids(conn, package.key)?;
+    let owners = packages::owner_ids(&conn, package.key)?;
     authorize(p, PackageAction::ReadAudit, &package.package_id, Some(&owners))?;
-    Ok(db::audit::for_package(conn, &id_lower)?.into_iter().map(Into::into).collect())
+    Ok(db::audit::for_package(&conn, &id_lower)?.into_iter().map(Into::into).collect())
 }

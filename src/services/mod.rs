@@ -14,6 +14,7 @@ pub mod email_links;
 pub mod feed_access;
 pub mod feed_import;
 pub mod feed_v2;
+pub mod health;
 pub mod keys;
 pub mod lifecycle;
 pub mod maintenance;

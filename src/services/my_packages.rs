@@ -5,7 +5,7 @@ use super::permissions::Principal;
 use crate::db::{self, packages};
 use crate::domain::version_status::VersionStatus;
 use crate::error::AppError;
-use rusqlite::Connection;
+use crate::state::AppState;
 use std::collections::BTreeMap;
 
 pub struct MyVersion {
@@ -34,7 +34,8 @@ pub struct MyPackages {
     pub invitations: Vec<(String, PendingView)>,
 }
 
-pub fn list(conn: &Connection, p: &Principal) -> Result<MyPackages, AppError> {
+pub fn list(state: &AppState, p: &Principal) -> Result<MyPackages, AppError> {
+    let conn = &*state.conn()?;
     // Keyed by lowercase id: a package owned by the user and an organization shows once.
     let mut found: BTreeMap<String, MyPackage> = BTreeMap::new();
     for owner_id in &p.acts_for {

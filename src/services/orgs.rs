@@ -6,6 +6,7 @@ use crate::db::{orgs, users};
 use crate::domain::org::OrgRole;
 use crate::domain::password;
 use crate::error::AppError;
+use crate::state::AppState;
 use rusqlite::Connection;
 use serde::Serialize;
 
@@ -35,13 +36,7 @@ fn view_of(conn: &Connection, org: &users::UserRow) -> Result<OrgView, AppError>
 }
 
 /// Creates an organization with the signed-in user as its first admin.
-pub fn create(
-    conn: &Connection,
-    p: &Principal,
-    name: &str,
-    email: &str,
-    ip: Option<&str>,
-) -> Result<OrgView, AppError> {
+pub fn create(state: &AppState, p: &Principal, name: &str, email: &str, ip: Option<&str>) -> Result<OrgView, AppError> {
     let creator = p
         .account_id
         .filter(|_| p.key.is_none())
@@ -56,79 +51,86 @@ pub fn create(
         is_organization: true,
         self_registered: false,
     };
-    let org_id = match users::insert(conn, &new) {
-        Ok(id) => id,
-        Err(e) if e.is_unique_violation() => {
-            return Err(AppError::Conflict("That name or email address is already registered.".into()))
-        }
-        Err(e) => return Err(e.into()),
-    };
-    orgs::upsert_member(conn, org_id, creator, OrgRole::Admin.as_str())?;
-    audit::record(conn, p, ip, "org.create", None, Some(name))?;
-    view_of(conn, &find_org(conn, name)?)
+    super::in_transaction(state, |tx| {
+        let org_id = match users::insert(tx, &new) {
+            Ok(id) => id,
+            Err(e) if e.is_unique_violation() => {
+                return Err(AppError::Conflict("That name or email address is already registered.".into()))
+            }
+            Err(e) => return Err(e.into()),
+        };
+        orgs::upsert_member(tx, org_id, creator, OrgRole::Admin.as_str())?;
+        audit::record(tx, p, ip, "org.create", None, Some(name))?;
+        view_of(tx, &find_org(tx, name)?)
+    })
 }
 
-pub fn view(conn: &Connection, p: &Principal, name: &str) -> Result<OrgView, AppError> {
-    let org = find_org(conn, name)?;
+pub fn view(state: &AppState, p: &Principal, name: &str) -> Result<OrgView, AppError> {
+    let conn = state.conn()?;
+    let org = find_org(&conn, name)?;
     authorize_org(p, OrgAction::View, org.id, &org.username)?;
-    view_of(conn, &org)
+    view_of(&conn, &org)
 }
 
 /// Adds a member or changes a member's role (organization admins).
 pub fn set_member(
-    conn: &Connection,
+    state: &AppState,
     p: &Principal,
     name: &str,
     username: &str,
     role: &str,
     ip: Option<&str>,
 ) -> Result<OrgView, AppError> {
-    let org = find_org(conn, name)?;
-    authorize_org(p, OrgAction::Manage, org.id, &org.username)?;
-    let role = OrgRole::parse(role).map_err(AppError::bad_input)?;
-    let user = accounts::find_user_in(conn, username)?;
-    if user.is_disabled {
-        return Err(AppError::BadRequest(format!("The account '{}' is disabled.", user.username)));
-    }
-    let current = orgs::role_of(conn, org.id, user.id)?;
-    if current.as_deref() == Some(OrgRole::Admin.as_str())
-        && role != OrgRole::Admin
-        && orgs::admin_count(conn, org.id)? == 1
-    {
-        return Err(last_admin(&user.username, &org.username));
-    }
-    orgs::upsert_member(conn, org.id, user.id, role.as_str())?;
-    audit::record(
-        conn,
-        p,
-        ip,
-        "org.member.set",
-        None,
-        Some(&format!("{} {} in {}", user.username, role, org.username)),
-    )?;
-    view_of(conn, &org)
+    super::in_transaction(state, |tx| {
+        let org = find_org(tx, name)?;
+        authorize_org(p, OrgAction::Manage, org.id, &org.username)?;
+        let role = OrgRole::parse(role).map_err(AppError::bad_input)?;
+        let user = accounts::find_user_in(tx, username)?;
+        if user.is_disabled {
+            return Err(AppError::BadRequest(format!("The account '{}' is disabled.", user.username)));
+        }
+        let current = orgs::role_of(tx, org.id, user.id)?;
+        if current.as_deref() == Some(OrgRole::Admin.as_str())
+            && role != OrgRole::Admin
+            && orgs::admin_count(tx, org.id)? == 1
+        {
+            return Err(last_admin(&user.username, &org.username));
+        }
+        orgs::upsert_member(tx, org.id, user.id, role.as_str())?;
+        audit::record(
+            tx,
+            p,
+            ip,
+            "org.member.set",
+            None,
+            Some(&format!("{} {} in {}", user.username, role, org.username)),
+        )?;
+        view_of(tx, &org)
+    })
 }
 
 /// Removes a member (organization admins), or a member leaves.
 pub fn remove_member(
-    conn: &Connection,
+    state: &AppState,
     p: &Principal,
     name: &str,
     username: &str,
     ip: Option<&str>,
 ) -> Result<(), AppError> {
-    let org = find_org(conn, name)?;
-    let user = accounts::find_user_in(conn, username)?;
-    if p.account_id != Some(user.id) || p.key.is_some() {
-        authorize_org(p, OrgAction::Manage, org.id, &org.username)?;
-    }
-    let role = orgs::role_of(conn, org.id, user.id)?
-        .ok_or_else(|| AppError::NotFound(format!("'{}' is not a member of '{}'.", user.username, org.username)))?;
-    if role == OrgRole::Admin.as_str() && orgs::admin_count(conn, org.id)? == 1 {
-        return Err(last_admin(&user.username, &org.username));
-    }
-    orgs::remove_member(conn, org.id, user.id)?;
-    audit::record(conn, p, ip, "org.member.remove", None, Some(&format!("{} from {}", user.username, org.username)))
+    super::in_transaction(state, |tx| {
+        let org = find_org(tx, name)?;
+        let user = accounts::find_user_in(tx, username)?;
+        if p.account_id != Some(user.id) || p.key.is_some() {
+            authorize_org(p, OrgAction::Manage, org.id, &org.username)?;
+        }
+        let role = orgs::role_of(tx, org.id, user.id)?
+            .ok_or_else(|| AppError::NotFound(format!("'{}' is not a member of '{}'.", user.username, org.username)))?;
+        if role == OrgRole::Admin.as_str() && orgs::admin_count(tx, org.id)? == 1 {
+            return Err(last_admin(&user.username, &org.username));
+        }
+        orgs::remove_member(tx, org.id, user.id)?;
+        audit::record(tx, p, ip, "org.member.remove", None, Some(&format!("{} from {}", user.username, org.username)))
+    })
 }
 
 fn last_admin(user: &str, org: &str) -> AppError {

@@ -63,7 +63,12 @@ fn authorize_manage(conn: &Connection, p: &Principal, pkg: &packages::PackageRow
 }
 
 /// Owners of a package (public), with pending invitations for those who may see them.
-pub fn list(conn: &Connection, viewer: Option<&Principal>, package_id: &str) -> Result<OwnersView, AppError> {
+pub fn list(state: &AppState, viewer: Option<&Principal>, package_id: &str) -> Result<OwnersView, AppError> {
+    list_in(&*state.conn()?, viewer, package_id)
+}
+
+/// `list` on the caller's connection (or inside its transaction).
+fn list_in(conn: &Connection, viewer: Option<&Principal>, package_id: &str) -> Result<OwnersView, AppError> {
     let pkg = package(conn, package_id)?;
     let rows = owners::owners(conn, pkg.key)?;
     let ids: Vec<i64> = rows.iter().map(|o| o.user_id).collect();
@@ -136,12 +141,15 @@ pub fn answer(
     answer: Answer,
     ip: Option<&str>,
 ) -> Result<OwnersView, AppError> {
-    let mut conn = state.conn()?;
-    let pkg = package(&conn, package_id)?;
-    let invitation = owners::invitation_by_hash(&conn, &token::hash(presented))?
-        .filter(|i| i.package_key == pkg.key)
-        .ok_or_else(|| AppError::NotFound(INVALID_INVITATION.into()))?;
-    settle(&mut conn, p, &pkg, &invitation, answer, ip)
+    let (pkg, invitation) = {
+        let conn = state.conn()?;
+        let pkg = package(&conn, package_id)?;
+        let invitation = owners::invitation_by_hash(&conn, &token::hash(presented))?
+            .filter(|i| i.package_key == pkg.key)
+            .ok_or_else(|| AppError::NotFound(INVALID_INVITATION.into()))?;
+        (pkg, invitation)
+    };
+    settle(state, p, &pkg, &invitation, answer, ip)
 }
 
 /// Answers the pending invitation of the signed-in account (or an organization it administers)
@@ -155,16 +163,20 @@ pub fn answer_pending(
     answer: Answer,
     ip: Option<&str>,
 ) -> Result<OwnersView, AppError> {
-    let mut conn = state.conn()?;
-    let pkg = package(&conn, package_id)?;
-    let account = accounts::find_account(&conn, invitee)?;
-    let invitation = owners::invitation_for(&conn, pkg.key, account.id)?
-        .ok_or_else(|| AppError::NotFound(INVALID_INVITATION.into()))?;
-    settle(&mut conn, p, &pkg, &invitation, answer, ip)
+    let (pkg, invitation) = {
+        let conn = state.conn()?;
+        let pkg = package(&conn, package_id)?;
+        let account = accounts::find_account(&conn, invitee)?;
+        let invitation = owners::invitation_for(&conn, pkg.key, account.id)?
+            .ok_or_else(|| AppError::NotFound(INVALID_INVITATION.into()))?;
+        (pkg, invitation)
+    };
+    settle(state, p, &pkg, &invitation, answer, ip)
 }
 
-/// Pending invitations to the account and the organizations it administers, by package id.
-pub fn pending_for(conn: &Connection, p: &Principal) -> Result<Vec<(String, PendingView)>, AppError> {
+/// Pending invitations to the account and the organizations it administers, by package id. On
+/// the caller's connection: "Manage my packages" reads them with the packages.
+pub(super) fn pending_for(conn: &Connection, p: &Principal) -> Result<Vec<(String, PendingView)>, AppError> {
     let mut all = Vec::new();
     for id in &p.manages {
         for (package_id, i) in owners::invitations_to(conn, *id)? {
@@ -181,7 +193,7 @@ pub fn pending_for(conn: &Connection, p: &Principal) -> Result<Vec<(String, Pend
 }
 
 fn settle(
-    conn: &mut db::Conn,
+    state: &AppState,
     p: &Principal,
     pkg: &packages::PackageRow,
     invitation: &owners::InvitationRow,
@@ -201,20 +213,19 @@ fn settle(
             pkg.package_id
         )));
     }
-    db::write(conn, |tx| {
+    super::in_transaction(state, |tx| {
         // Deleting first makes the link single-use even when two answers race.
         if !owners::delete_invitation(tx, invitation.id)? {
-            return Ok(Err(AppError::NotFound(INVALID_INVITATION.into())));
+            return Err(AppError::NotFound(INVALID_INVITATION.into()));
         }
         if answer == Answer::Accept {
             owners::add_owner(tx, pkg.key, invitation.invitee_id)?;
             db::search::reindex_package(tx, pkg.key)?;
         }
-        Ok(Ok(()))
-    })??;
-    let action = if answer == Answer::Accept { "owner.accept" } else { "owner.decline" };
-    audit::record(conn, p, ip, action, Some(&pkg.package_id), Some(&invitation.invitee))?;
-    list(conn, Some(p), &pkg.package_id)
+        let action = if answer == Answer::Accept { "owner.accept" } else { "owner.decline" };
+        audit::record(tx, p, ip, action, Some(&pkg.package_id), Some(&invitation.invitee))?;
+        list_in(tx, Some(p), &pkg.package_id)
+    })
 }
 
 /// Cancels a pending invitation (any owner may).
@@ -225,55 +236,64 @@ pub fn cancel(
     username: &str,
     ip: Option<&str>,
 ) -> Result<(), AppError> {
-    let conn = state.conn()?;
-    let pkg = package(&conn, package_id)?;
-    authorize_manage(&conn, p, &pkg)?;
-    let invitee = accounts::find_account(&conn, username)?;
-    let invitation = owners::invitation_for(&conn, pkg.key, invitee.id)?.ok_or_else(|| {
-        AppError::NotFound(format!(
-            "There is no pending invitation for '{}' to own '{}'.",
-            invitee.username, pkg.package_id
-        ))
-    })?;
-    owners::delete_invitation(&conn, invitation.id)?;
-    audit::record(&conn, p, ip, "owner.cancel", Some(&pkg.package_id), Some(&invitee.username))
+    super::in_transaction(state, |tx| {
+        let pkg = package(tx, package_id)?;
+        authorize_manage(tx, p, &pkg)?;
+        let invitee = accounts::find_account(tx, username)?;
+        let invitation = owners::invitation_for(tx, pkg.key, invitee.id)?.ok_or_else(|| {
+            AppError::NotFound(format!(
+                "There is no pending invitation for '{}' to own '{}'.",
+                invitee.username, pkg.package_id
+            ))
+        })?;
+        owners::delete_invitation(tx, invitation.id)?;
+        audit::record(tx, p, ip, "owner.cancel", Some(&pkg.package_id), Some(&invitee.username))
+    })
 }
 
 /// Removes an owner (any owner may remove another, or itself); the last owner stays.
 pub fn remove(
-    conn: &mut db::Conn,
+    state: &AppState,
     p: &Principal,
     package_id: &str,
     username: &str,
     ip: Option<&str>,
 ) -> Result<(), AppError> {
-    let pkg = package(conn, package_id)?;
-    authorize_manage(conn, p, &pkg)?;
-    let owner = accounts::find_account(conn, username)?;
-    db::write(conn, |tx| {
+    super::in_transaction(state, |tx| {
+        let pkg = package(tx, package_id)?;
+        authorize_manage(tx, p, &pkg)?;
+        let owner = accounts::find_account(tx, username)?;
         let ids = packages::owner_ids(tx, pkg.key)?;
         if !ids.contains(&owner.id) {
-            return Ok(Err(AppError::NotFound(format!(
-                "'{}' is not an owner of '{}'.",
-                owner.username, pkg.package_id
-            ))));
+            return Err(AppError::NotFound(format!("'{}' is not an owner of '{}'.", owner.username, pkg.package_id)));
         }
         if ids.len() == 1 {
-            return Ok(Err(AppError::Conflict(format!(
+            return Err(AppError::Conflict(format!(
                 "'{}' is the last owner of '{}'; add another owner before removing it.",
                 owner.username, pkg.package_id
-            ))));
+            )));
         }
         owners::remove_owner(tx, pkg.key, owner.id)?;
         db::search::reindex_package(tx, pkg.key)?;
-        Ok(Ok(()))
-    })??;
-    audit::record(conn, p, ip, "owner.remove", Some(&pkg.package_id), Some(&owner.username))
+        audit::record(tx, p, ip, "owner.remove", Some(&pkg.package_id), Some(&owner.username))
+    })
 }
 
 /// An administrator makes `username` an owner at once, without an invitation.
 pub fn add_directly(
-    conn: &mut db::Conn,
+    state: &AppState,
+    p: &Principal,
+    package_id: &str,
+    username: &str,
+    ip: Option<&str>,
+    why: Option<&str>,
+) -> Result<(), AppError> {
+    super::in_transaction(state, |tx| add_directly_in(tx, p, package_id, username, ip, why))
+}
+
+/// `add_directly` inside the caller's transaction (a support request adds its own audit entry).
+pub(super) fn add_directly_in(
+    tx: &Connection,
     p: &Principal,
     package_id: &str,
     username: &str,
@@ -283,22 +303,18 @@ pub fn add_directly(
     if !p.is_admin || p.key.is_some() {
         return Err(AppError::Forbidden("Only administrators may add an owner without an invitation.".into()));
     }
-    let pkg = package(conn, package_id)?;
-    let account = accounts::find_account(conn, username.trim())?;
-    let added = db::write(conn, |tx| {
-        let added = owners::add_owner(tx, pkg.key, account.id)?;
-        if let Some(pending) = owners::invitation_for(tx, pkg.key, account.id)? {
-            owners::delete_invitation(tx, pending.id)?;
-        }
-        db::search::reindex_package(tx, pkg.key)?;
-        Ok(added)
-    })?;
-    if !added {
+    let pkg = package(tx, package_id)?;
+    let account = accounts::find_account(tx, username.trim())?;
+    if !owners::add_owner(tx, pkg.key, account.id)? {
         return Err(AppError::Conflict(format!("'{}' already owns '{}'.", account.username, pkg.package_id)));
     }
+    if let Some(pending) = owners::invitation_for(tx, pkg.key, account.id)? {
+        owners::delete_invitation(tx, pending.id)?;
+    }
+    db::search::reindex_package(tx, pkg.key)?;
     let detail = match why {
         Some(why) => format!("{} ({why})", account.username),
         None => account.username.clone(),
     };
-    audit::record(conn, p, ip, "owner.add", Some(&pkg.package_id), Some(&detail))
+    audit::record(tx, p, ip, "owner.add", Some(&pkg.package_id), Some(&detail))
 }

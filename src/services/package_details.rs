@@ -21,8 +21,9 @@ impl Viewer {
 
     /// Owners of the package (directly or through an organization) and administrators see
     /// hidden versions; the rule is the one that lets them read the package's audit log.
-    pub fn of(conn: &rusqlite::Connection, who: Option<&Principal>, id: &str) -> Result<Self, AppError> {
+    pub fn of(state: &AppState, who: Option<&Principal>, id: &str) -> Result<Self, AppError> {
         let Some(p) = who else { return Ok(Self::anonymous()) };
+        let conn = &*state.conn()?;
         let owners = match db::packages::find(conn, &id.to_ascii_lowercase())? {
             Some(pkg) => db::packages::owner_ids(conn, pkg.key)?,
             None => return Ok(Self::anonymous()),

@@ -4,7 +4,7 @@
 use super::owners::{self, Invited};
 use super::permissions::Principal;
 use super::{accounts, audit, notify};
-use crate::db::{self, packages, support, users};
+use crate::db::{packages, support, users};
 use crate::domain::id::PackageId;
 use crate::domain::password;
 use crate::error::AppError;
@@ -167,9 +167,9 @@ fn require_admin(p: &Principal) -> Result<(), AppError> {
     }
 }
 
-pub fn list(conn: &Connection, p: &Principal, status: Option<&str>) -> Result<Vec<RequestView>, AppError> {
+pub fn list(state: &AppState, p: &Principal, status: Option<&str>) -> Result<Vec<RequestView>, AppError> {
     require_admin(p)?;
-    Ok(support::list(conn, status)?.into_iter().map(Into::into).collect())
+    Ok(support::list(&*state.conn()?, status)?.into_iter().map(Into::into).collect())
 }
 
 /// An open request and the account it is about (the one given, or the requester's).
@@ -204,16 +204,18 @@ fn open_request(
 
 /// Makes the requester (or `username`) an owner at once.
 pub fn add_owner(
-    conn: &mut db::Conn,
+    state: &AppState,
     p: &Principal,
     id: i64,
     username: Option<&str>,
     ip: Option<&str>,
 ) -> Result<String, AppError> {
-    let (_, package_id, account) = open_request(conn, p, id, username)?;
-    owners::add_directly(conn, p, &package_id, &account, ip, Some(&format!("support request {id}")))?;
-    audit::record(conn, p, ip, "support.add-owner", Some(&package_id), Some(&format!("request {id}: {account}")))?;
-    Ok(account)
+    super::in_transaction(state, |tx| {
+        let (_, package_id, account) = open_request(tx, p, id, username)?;
+        owners::add_directly_in(tx, p, &package_id, &account, ip, Some(&format!("support request {id}")))?;
+        audit::record(tx, p, ip, "support.add-owner", Some(&package_id), Some(&format!("request {id}: {account}")))?;
+        Ok(account)
+    })
 }
 
 /// Sends the requester (or `username`) an owner invitation, as an owner would.
@@ -238,7 +240,7 @@ pub fn invite(
 }
 
 pub fn close(
-    conn: &Connection,
+    state: &AppState,
     p: &Principal,
     id: i64,
     resolution: Option<&str>,
@@ -246,21 +248,23 @@ pub fn close(
 ) -> Result<RequestView, AppError> {
     require_admin(p)?;
     let resolution = clean(resolution).unwrap_or("closed");
-    if !support::close(conn, id, &p.username, resolution)? {
-        return Err(match support::by_id(conn, id)? {
-            None => AppError::NotFound(format!("There is no support request {id}.")),
-            Some(_) => AppError::Conflict(format!("Support request {id} is already closed.")),
-        });
-    }
-    let request =
-        support::by_id(conn, id)?.ok_or_else(|| AppError::NotFound(format!("There is no support request {id}.")))?;
-    audit::record(
-        conn,
-        p,
-        ip,
-        "support.close",
-        request.package_id.as_deref(),
-        Some(&format!("request {id}: {resolution}")),
-    )?;
-    Ok(request.into())
+    super::in_transaction(state, |tx| {
+        if !support::close(tx, id, &p.username, resolution)? {
+            return Err(match support::by_id(tx, id)? {
+                None => AppError::NotFound(format!("There is no support request {id}.")),
+                Some(_) => AppError::Conflict(format!("Support request {id} is already closed.")),
+            });
+        }
+        let request =
+            support::by_id(tx, id)?.ok_or_else(|| AppError::NotFound(format!("There is no support request {id}.")))?;
+        audit::record(
+            tx,
+            p,
+            ip,
+            "support.close",
+            request.package_id.as_deref(),
+            Some(&format!("request {id}: {resolution}")),
+        )?;
+        Ok(request.into())
+    })
 }

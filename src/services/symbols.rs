@@ -188,8 +188,9 @@ fn is_served(state: &AppState, id_lower: &str, version_lower: &str) -> bool {
     state.docs.lookup(id_lower).is_some_and(|set| set.versions.contains(version_lower))
 }
 
-/// Forgets a hard-deleted version's symbols (its files went with the version's folder).
-pub fn forget(
+/// Forgets a hard-deleted version's symbols (its files went with the version's folder), on the
+/// caller's connection (`lifecycle::apply` deletes the version with it).
+pub(super) fn forget(
     state: &AppState,
     conn: &rusqlite::Connection,
     id_lower: &str,

@@ -49,8 +49,7 @@ async fn list_support(call: Call, admin: AdminUser, query: web::Query<StatusQuer
         Some(s) => Some(s.to_owned()),
         None => Some("open".to_owned()),
     };
-    let requests =
-        call.run(move |state, _| support::list(&*state.conn()?, &admin.0.principal, status.as_deref())).await?;
+    let requests = call.run(move |state, _| support::list(state, &admin.0.principal, status.as_deref())).await?;
     Ok(HttpResponse::Ok().json(requests))
 }
 
@@ -68,9 +67,8 @@ async fn support_add_owner(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let username = body.map(web::Json::into_inner).unwrap_or_default().username;
-    let owner = call
-        .run(move |state, ip| support::add_owner(&mut state.conn()?, &admin.0.principal, id, username.as_deref(), ip))
-        .await?;
+    let owner =
+        call.run(move |state, ip| support::add_owner(state, &admin.0.principal, id, username.as_deref(), ip)).await?;
     Ok(HttpResponse::Ok().json(json!({ "request": id, "owner": owner })))
 }
 
@@ -100,9 +98,8 @@ async fn support_close(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let resolution = body.map(web::Json::into_inner).unwrap_or_default().resolution;
-    let closed = call
-        .run(move |state, ip| support::close(&*state.conn()?, &admin.0.principal, id, resolution.as_deref(), ip))
-        .await?;
+    let closed =
+        call.run(move |state, ip| support::close(state, &admin.0.principal, id, resolution.as_deref(), ip)).await?;
     Ok(HttpResponse::Ok().json(closed))
 }
 
@@ -121,8 +118,8 @@ async fn add_owner(
     let view = call
         .run(move |state, ip| {
             let p = &admin.0.principal;
-            owners::add_directly(&mut state.conn()?, p, &id, &body.username, ip, None)?;
-            owners::list(&*state.conn()?, Some(p), &id)
+            owners::add_directly(state, p, &id, &body.username, ip, None)?;
+            owners::list(state, Some(p), &id)
         })
         .await?;
     Ok(HttpResponse::Created().json(view))
@@ -151,7 +148,7 @@ async fn audit_log(call: Call, admin: AdminUser, query: web::Query<AuditQuery>) 
                 before_id: q.before,
                 limit: q.limit.unwrap_or(100),
             };
-            audit::search(&*state.conn()?, &admin.0.principal, &filter)
+            audit::search(state, &admin.0.principal, &filter)
         })
         .await?;
     Ok(HttpResponse::Ok().json(entries))

@@ -12,7 +12,7 @@ use serde_json::json;
 
 pub async fn list(state: web::Data<AppState>, _admin: AdminUser) -> Result<HttpResponse, AppError> {
     let state = state.get_ref().clone();
-    let rows = blocking(move || advisories::list(&*state.conn()?)).await?;
+    let rows = blocking(move || advisories::list(&state)).await?;
     Ok(HttpResponse::Ok().json(rows))
 }
 

@@ -24,14 +24,14 @@ struct CreateBody {
 
 async fn create(call: Call, user: SessionUser, body: web::Json<CreateBody>) -> Result<HttpResponse, AppError> {
     let org = call
-        .run(move |state, ip| orgs::create(&*state.conn()?, &user.0.principal, body.name.trim(), body.email.trim(), ip))
+        .run(move |state, ip| orgs::create(state, &user.0.principal, body.name.trim(), body.email.trim(), ip))
         .await?;
     Ok(HttpResponse::Created().json(org))
 }
 
 async fn view(call: Call, user: SessionUser, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let name = path.into_inner();
-    let org = call.run(move |state, _| orgs::view(&*state.conn()?, &user.0.principal, &name)).await?;
+    let org = call.run(move |state, _| orgs::view(state, &user.0.principal, &name)).await?;
     Ok(HttpResponse::Ok().json(org))
 }
 
@@ -47,9 +47,8 @@ async fn set_member(
     body: web::Json<MemberBody>,
 ) -> Result<HttpResponse, AppError> {
     let (name, username) = path.into_inner();
-    let org = call
-        .run(move |state, ip| orgs::set_member(&*state.conn()?, &user.0.principal, &name, &username, &body.role, ip))
-        .await?;
+    let org =
+        call.run(move |state, ip| orgs::set_member(state, &user.0.principal, &name, &username, &body.role, ip)).await?;
     Ok(HttpResponse::Ok().json(org))
 }
 
@@ -59,6 +58,6 @@ async fn remove_member(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (name, username) = path.into_inner();
-    call.run(move |state, ip| orgs::remove_member(&*state.conn()?, &user.0.principal, &name, &username, ip)).await?;
+    call.run(move |state, ip| orgs::remove_member(state, &user.0.principal, &name, &username, ip)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -22,8 +22,7 @@ pub fn scope() -> actix_web::Scope {
 
 async fn list(call: Call, user: Option<SessionUser>, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let view =
-        call.run(move |state, _| owners::list(&*state.conn()?, user.as_ref().map(|u| &u.0.principal), &id)).await?;
+    let view = call.run(move |state, _| owners::list(state, user.as_ref().map(|u| &u.0.principal), &id)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 
@@ -85,12 +84,12 @@ async fn cancel(call: Call, user: SessionUser, path: web::Path<(String, String)>
 
 async fn remove(call: Call, user: SessionUser, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
     let (id, username) = path.into_inner();
-    call.run(move |state, ip| owners::remove(&mut state.conn()?, &user.0.principal, &id, &username, ip)).await?;
+    call.run(move |state, ip| owners::remove(state, &user.0.principal, &id, &username, ip)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
 async fn package_audit(call: Call, user: SessionUser, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
-    let entries = call.run(move |state, _| audit::for_package(&*state.conn()?, &user.0.principal, &id)).await?;
+    let entries = call.run(move |state, _| audit::for_package(state, &user.0.principal, &id)).await?;
     Ok(HttpResponse::Ok().json(entries))
 }

@@ -9,7 +9,7 @@ use actix_web::{web, HttpResponse};
 
 pub async fn index(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
     let st = state.get_ref().clone();
-    let (_, updated) = blocking(move || advisories::page(&*st.conn()?)).await?;
+    let (_, updated) = blocking(move || advisories::page(&st)).await?;
     Ok(HttpResponse::Ok().json(v3::vulnerability_index(&state.urls, &updated)))
 }
 
@@ -17,7 +17,7 @@ pub async fn page(state: web::Data<AppState>, name: web::Path<String>) -> Result
     match name.as_str() {
         "base.json" => {
             let st = state.get_ref().clone();
-            let (page, _) = blocking(move || advisories::page(&*st.conn()?)).await?;
+            let (page, _) = blocking(move || advisories::page(&st)).await?;
             Ok(HttpResponse::Ok().json(page))
         }
         "update.json" => Ok(HttpResponse::Ok().json(advisories::VulnerabilityPage::new())),

@@ -3,6 +3,7 @@
 //! Every action posts to `/admin/...` and comes back here; the services check the role again.
 use super::forms::{self, Pairs};
 use super::layout::{self, Layout};
+use super::run_as::run_as;
 use super::viewer::Account;
 use crate::error::AppError;
 use crate::http::auth::client_ip;
@@ -36,8 +37,7 @@ fn back(state: &AppState) -> HttpResponse {
 
 pub async fn page(req: HttpRequest, state: web::Data<AppState>, account: Account) -> Result<HttpResponse, AppError> {
     require_admin(&account)?;
-    let (st, principal) = (state.get_ref().clone(), account.session.principal.clone());
-    let o = blocking(move || admin_overview::overview(&*st.conn()?, &principal)).await?;
+    let o = run_as(&req, &state, &account, |st, p, _| admin_overview::overview(st, p)).await?;
     layout::render(&AdminPage {
         layout: Layout::new(&state, &req, "Administration"),
         o,
@@ -82,13 +82,11 @@ pub async fn support_action(
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
     account.check_csrf(&state, form.get("csrf"))?;
-    let (st, p, ip, id) =
-        (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req), path.into_inner());
-    let action = form.get("action").to_owned();
-    blocking(move || match action.as_str() {
-        "close" => support::close(&*st.conn()?, &p, id, None, ip.as_deref()).map(drop),
-        "invite" => support::invite(&st, &p, id, None, ip.as_deref()).map(drop),
-        "add-owner" => support::add_owner(&mut st.conn()?, &p, id, None, ip.as_deref()).map(drop),
+    let (id, action) = (path.into_inner(), form.get("action").to_owned());
+    run_as(&req, &state, &account, move |st, p, ip| match action.as_str() {
+        "close" => support::close(st, p, id, None, ip).map(drop),
+        "invite" => support::invite(st, p, id, None, ip).map(drop),
+        "add-owner" => support::add_owner(st, p, id, None, ip).map(drop),
         other => Err(AppError::BadRequest(format!("'{other}' is not an action on support requests."))),
     })
     .await?;

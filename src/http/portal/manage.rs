@@ -2,14 +2,14 @@
 //! pending ownership invitations to accept or decline.
 use super::forms::{self, Pairs};
 use super::layout::{self, Layout};
+use super::run_as::run_as;
 use super::viewer::Account;
 use crate::domain::deprecation::Deprecation;
 use crate::error::AppError;
-use crate::http::auth::client_ip;
+use crate::services::deprecation;
 use crate::services::lifecycle::{self, Change};
 use crate::services::my_packages::{self, MyPackages};
 use crate::services::owners::{self, Answer};
-use crate::services::{blocking, deprecation};
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -33,9 +33,7 @@ fn here(state: &AppState) -> String {
 }
 
 pub async fn page(req: HttpRequest, state: web::Data<AppState>, account: Account) -> Result<HttpResponse, AppError> {
-    let st = state.get_ref().clone();
-    let principal = account.session.principal.clone();
-    let mine = blocking(move || my_packages::list(&*st.conn()?, &principal)).await?;
+    let mine = run_as(&req, &state, &account, |st, p, _| my_packages::list(st, p)).await?;
     layout::render(&ManagePage {
         layout: Layout::new(&state, &req, "Manage my packages"),
         mine,
@@ -54,8 +52,7 @@ pub async fn set_listed(
     account.check_csrf(&state, form.get("csrf"))?;
     let change = if form.get("listed") == "true" { Change::Relist } else { Change::Unlist };
     let (id, version) = path.into_inner();
-    let (st, principal, ip) = (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req));
-    blocking(move || lifecycle::apply(&st, &principal, &id, &version, change, ip.as_deref())).await?;
+    run_as(&req, &state, &account, move |st, p, ip| lifecycle::apply(st, p, &id, &version, change, ip)).await?;
     Ok(forms::see_other(&here(&state)))
 }
 
@@ -82,8 +79,8 @@ pub async fn deprecate(
         Some(d)
     };
     let (id, version) = path.into_inner();
-    let (st, principal, ip) = (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req));
-    blocking(move || deprecation::apply(&st, &principal, &id, &version, parsed.as_ref(), ip.as_deref())).await?;
+    run_as(&req, &state, &account, move |st, p, ip| deprecation::apply(st, p, &id, &version, parsed.as_ref(), ip))
+        .await?;
     Ok(forms::see_other(&here(&state)))
 }
 
@@ -99,7 +96,6 @@ pub async fn answer(
     let answer = if form.get("answer") == "accept" { Answer::Accept } else { Answer::Decline };
     let invitee = form.get("invitee").to_owned();
     let id = path.into_inner();
-    let (st, principal, ip) = (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req));
-    blocking(move || owners::answer_pending(&st, &principal, &id, &invitee, answer, ip.as_deref())).await?;
+    run_as(&req, &state, &account, move |st, p, ip| owners::answer_pending(st, p, &id, &invitee, answer, ip)).await?;
     Ok(forms::see_other(&here(&state)))
 }

@@ -3,10 +3,9 @@
 //! the signed-in invitee accepts or declines. The owners service holds every rule.
 use super::forms::{self, Errors, Pairs};
 use super::layout::{self, Layout};
+use super::run_as::run_as;
 use super::viewer::Account;
 use crate::error::AppError;
-use crate::http::auth::client_ip;
-use crate::services::blocking;
 use crate::services::owners::{self, Answer, OwnersView};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -42,8 +41,7 @@ async fn render(
     typed: String,
     errors: Errors,
 ) -> Result<HttpResponse, AppError> {
-    let (st, principal) = (state.clone(), account.session.principal.clone());
-    let view = blocking(move || owners::list(&*st.conn()?, Some(&principal), &id)).await?;
+    let view = run_as(req, state, account, move |st, p, _| owners::list(st, Some(p), &id)).await?;
     let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let page = OwnersPage {
         layout: Layout::new(state, req, format!("Owners of {}", view.package_id)),
@@ -82,9 +80,8 @@ pub async fn invite(
         let e = Errors::field("username", "Enter the username of the account to invite.");
         return render(&state, &req, &account, id, username, e).await;
     }
-    let (st, principal, ip) = (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req));
     let (i, u) = (id.clone(), username.clone());
-    match blocking(move || owners::invite(&st, &principal, &i, &u, ip.as_deref())).await {
+    match run_as(&req, &state, &account, move |st, p, ip| owners::invite(st, p, &i, &u, ip)).await {
         Ok(_) => Ok(back(&state, &id)),
         Err(e @ AppError::Forbidden(_)) => Err(e),
         // Every other refusal is about the name typed (unknown, disabled, already an owner).
@@ -104,9 +101,8 @@ pub async fn remove(
 ) -> Result<HttpResponse, AppError> {
     account.check_csrf(&state, form.get("csrf"))?;
     let (id, username) = (path.into_inner(), form.get("username").to_owned());
-    let (st, principal, ip) = (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req));
     let i = id.clone();
-    match blocking(move || owners::remove(&mut st.conn()?, &principal, &i, &username, ip.as_deref())).await {
+    match run_as(&req, &state, &account, move |st, p, ip| owners::remove(st, p, &i, &username, ip)).await {
         Ok(()) => Ok(back(&state, &id)),
         Err(e @ AppError::Forbidden(_)) => Err(e),
         Err(e) => render(&state, &req, &account, id, String::new(), Errors::from_refusal(e, &[])?).await,
@@ -122,9 +118,8 @@ pub async fn cancel(
 ) -> Result<HttpResponse, AppError> {
     account.check_csrf(&state, form.get("csrf"))?;
     let (id, username) = (path.into_inner(), form.get("username").to_owned());
-    let (st, principal, ip) = (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req));
     let i = id.clone();
-    blocking(move || owners::cancel(&st, &principal, &i, &username, ip.as_deref())).await?;
+    run_as(&req, &state, &account, move |st, p, ip| owners::cancel(st, p, &i, &username, ip)).await?;
     Ok(back(&state, &id))
 }
 
@@ -161,7 +156,6 @@ pub async fn confirm(
     account.check_csrf(&state, form.get("csrf"))?;
     let answer = if form.get("answer") == "accept" { Answer::Accept } else { Answer::Decline };
     let (id, token) = (path.into_inner(), form.get("token").to_owned());
-    let (st, principal, ip) = (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req));
-    blocking(move || owners::answer(&st, &principal, &id, &token, answer, ip.as_deref())).await?;
+    run_as(&req, &state, &account, move |st, p, ip| owners::answer(st, p, &id, &token, answer, ip)).await?;
     Ok(forms::see_other(&state.urls.site_path_of("/account/packages")))
 }

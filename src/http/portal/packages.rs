@@ -37,7 +37,7 @@ async fn package_page(
     let st = state.clone();
     let asked = id.clone();
     let found = blocking(move || {
-        let viewer = Viewer::of(&*st.conn()?, who.as_ref(), &id)?;
+        let viewer = Viewer::of(&st, who.as_ref(), &id)?;
         Ok((package_details::details(&st, &id, version.as_deref(), viewer)?, viewer))
     })
     .await;
