@@ -11,7 +11,6 @@ use galley::scan::builtin::{BuiltinScanner, Limits, EICAR};
 use galley::scan::clamd::{self, Address, ClamdScanner};
 use galley::scan::{ScanOutcome, Scanner};
 use nupkg_builder::ZipBuilder;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};

@@ -3,7 +3,6 @@
 
 use galley::config::Config;
 use galley::state::AppState;
-use std::io::Write;
 use std::net::TcpListener;
 use std::sync::mpsc;
 

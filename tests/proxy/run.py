@@ -35,7 +35,7 @@ import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
-from loopback import free_port  # noqa: E402 (the shared helpers of the loopback suites)
+from loopback import NoRedirect, free_port, stop  # noqa: E402 (the shared helpers of the loopback suites)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -49,21 +49,6 @@ def check(ok, what):
     print(("PASS " if ok else "FAIL ") + what, flush=True)
     if not ok:
         FAILURES.append(what)
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.terminate()  # by PID
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 CTX = ssl.create_default_context()
