@@ -36,6 +36,17 @@ def http(method, url, data=None, headers=None, timeout=60):
         return None, str(e).encode()
 
 
+def http_via(opener, method, url, data=None, headers=None, timeout=20):
+    """One request through `opener` (cookies, TLS, no redirects…): (status, headers, body). A
+    refused or dropped connection raises: these suites only call a server they saw answer."""
+    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
+    try:
+        with opener.open(req, timeout=timeout) as r:
+            return r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        return e.code, e.headers, e.read()
+
+
 class NoRedirect(urllib.request.HTTPRedirectHandler):
     """Hands a 3xx back as it came, so a test sees where a browser would be sent."""
 
