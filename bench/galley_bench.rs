@@ -3,11 +3,14 @@
 // Statistics over counts far below 2^52: the float conversions are exact enough.
 #![allow(clippy::cast_precision_loss, clippy::cast_possible_truncation, clippy::cast_sign_loss)]
 use clap::{Parser, Subcommand};
+#[path = "../src/domain/nupkg_builder.rs"]
+mod nupkg_builder;
 use galley::config::{Config, Overrides};
 use galley::services::lifecycle::{self, Change};
 use galley::services::permissions::Principal;
 use galley::services::publish;
 use galley::state::AppState;
+use nupkg_builder::ZipBuilder;
 use std::io::Write;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -183,19 +186,13 @@ fn nupkg(n: usize, id: &str, version: &str, content_bytes: usize) -> Vec<u8> {
         desc = description.join(" "),
         tags = tags.join(" "),
     );
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    zip.start_file(format!("{id}.nuspec"), zip::write::SimpleFileOptions::default()).unwrap();
-    zip.write_all(nuspec.as_bytes()).unwrap();
-    zip.start_file("lib/net8.0/lib.dll", stored).unwrap();
     // Incompressible-ish content so the .nupkg really has the requested size.
     let mut filler = Vec::with_capacity(content_bytes);
     while filler.len() < content_bytes {
         filler.extend_from_slice(&rng.next().to_le_bytes());
     }
     filler.truncate(content_bytes);
-    zip.write_all(&filler).unwrap();
-    zip.finish().unwrap().into_inner()
+    ZipBuilder::new().file(&format!("{id}.nuspec"), nuspec.as_bytes()).stored("lib/net8.0/lib.dll", &filler).bytes()
 }
 
 fn generate(state: &AppState, ids: usize, per_id: usize, threads: usize, content_bytes: usize) {

@@ -5,10 +5,12 @@
 //! scanner and, when `clamd` is installed, a real clamd started here with a one-signature
 //! database. The baseline, measured in the same run, is the SHA-512 every push already computes.
 //! Results and how to read them: bench/README.md and bench/RESULTS-scan.md.
+#[path = "../src/domain/nupkg_builder.rs"]
+mod nupkg_builder;
 use galley::scan::builtin::{BuiltinScanner, Limits, EICAR};
 use galley::scan::clamd::{self, Address, ClamdScanner};
 use galley::scan::{ScanOutcome, Scanner};
-use std::io::Write;
+use nupkg_builder::ZipBuilder;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -17,14 +19,11 @@ const RUNS: usize = 5;
 
 fn package(dir: &Path, mb: usize) -> PathBuf {
     let path = dir.join(format!("bench-{mb}mb.nupkg"));
-    let mut zip = zip::ZipWriter::new(std::fs::File::create(&path).unwrap());
-    let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    zip.start_file("Bench.nuspec", options).unwrap();
-    zip.write_all(b"<package><metadata><id>Bench</id><version>1.0.0</version></metadata></package>").unwrap();
+    let mut zip = ZipBuilder::into_writer(std::fs::File::create(&path).unwrap())
+        .file("Bench.nuspec", b"<package><metadata><id>Bench</id><version>1.0.0</version></metadata></package>");
     // xorshift: fast, deterministic, incompressible enough for deflate.
     let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
     for i in 0..mb {
-        zip.start_file(format!("lib/net8.0/part{i}.dll"), options).unwrap();
         let mut chunk = vec![0u8; 1 << 20];
         for word in chunk.chunks_mut(8) {
             x ^= x << 13;
@@ -32,9 +31,9 @@ fn package(dir: &Path, mb: usize) -> PathBuf {
             x ^= x << 17;
             word.copy_from_slice(&x.to_le_bytes()[..word.len()]);
         }
-        zip.write_all(&chunk).unwrap();
+        zip = zip.file(&format!("lib/net8.0/part{i}.dll"), &chunk);
     }
-    zip.finish().unwrap();
+    zip.finish();
     path
 }
 

@@ -4,6 +4,9 @@ pub mod api_key;
 pub mod deprecation;
 pub mod id;
 pub mod nupkg;
+/// Package bytes for tests; `tests/api` and `bench/` include the same file by path.
+#[cfg(test)]
+pub(crate) mod nupkg_builder;
 pub mod nuspec;
 pub mod org;
 pub mod password;

@@ -317,67 +317,11 @@ pub(crate) fn percent_decode(name: &str) -> String {
 }
 
 #[cfg(test)]
-pub(crate) mod test_support {
-    //! Builders for packages used by tests in this and other modules.
-
-    use std::io::{Cursor, Write};
-
-    use zip::write::SimpleFileOptions;
-    use zip::{CompressionMethod, ZipWriter};
-
-    /// A deflated zip with the manifest at the root (named `<id>.nuspec` when the id can be
-    /// spotted in the XML, `package.nuspec` otherwise) followed by `extra` entries; names
-    /// ending in `/` become directory entries.
-    pub fn nupkg_bytes(nuspec_xml: &str, extra: &[(&str, &[u8])]) -> Vec<u8> {
-        let id = nuspec_xml
-            .split_once("<id>")
-            .and_then(|(_, rest)| rest.split_once("</id>"))
-            .map(|(id, _)| id.trim())
-            .filter(|id| !id.is_empty() && !id.contains(['/', '\\']))
-            .unwrap_or("package");
-        let mut entries: Vec<(String, &[u8])> = vec![(format!("{id}.nuspec"), nuspec_xml.as_bytes())];
-        entries.extend(extra.iter().map(|(n, b)| ((*n).to_owned(), *b)));
-        zip_bytes(&entries)
-    }
-
-    /// A zip of exactly these entries, deflated.
-    pub fn zip_bytes<N: AsRef<str>>(entries: &[(N, &[u8])]) -> Vec<u8> {
-        let options = SimpleFileOptions::default().compression_method(CompressionMethod::Deflated);
-        let mut writer = ZipWriter::new(Cursor::new(Vec::new()));
-        for (name, bytes) in entries {
-            let name = name.as_ref();
-            if name.ends_with('/') {
-                writer.add_directory(name, options).unwrap();
-            } else {
-                writer.start_file(name, options).unwrap();
-                writer.write_all(bytes).unwrap();
-            }
-        }
-        writer.finish().unwrap().into_inner()
-    }
-
-    /// A valid manifest with only the required elements.
-    pub fn minimal_nuspec(id: &str, version: &str) -> String {
-        format!(
-            r#"<?xml version="1.0" encoding="utf-8"?>
-<package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd">
-  <metadata>
-    <id>{id}</id>
-    <version>{version}</version>
-    <authors>Test Author</authors>
-    <description>A package made by a test.</description>
-  </metadata>
-</package>"#
-        )
-    }
-}
-
-#[cfg(test)]
 mod tests {
     use std::io::Cursor;
 
-    use super::test_support::{minimal_nuspec, nupkg_bytes, zip_bytes};
     use super::*;
+    use crate::domain::nupkg_builder::{nupkg_bytes, nuspec, zip_bytes};
 
     fn read(bytes: &[u8]) -> Result<PackageArchive, PackageError> {
         read_package(Cursor::new(bytes), &NupkgLimits::default())
@@ -392,7 +336,7 @@ mod tests {
     }
 
     fn nuspec_with(extra_metadata: &str) -> String {
-        minimal_nuspec("Foo", "1.0.0").replace("</metadata>", &format!("{extra_metadata}</metadata>"))
+        nuspec("Foo", "1.0.0", extra_metadata)
     }
 
     /// Rewrites the uncompressed size recorded for `name` in both its local header and its
@@ -420,10 +364,10 @@ mod tests {
 
     #[test]
     fn minimal_package_reads() {
-        let pkg = read(&nupkg_bytes(&minimal_nuspec("Foo.Bar", "1.0.0"), &[])).unwrap();
+        let pkg = read(&nupkg_bytes(&nuspec("Foo.Bar", "1.0.0", ""), &[])).unwrap();
         assert_eq!(pkg.nuspec.id.as_str(), "Foo.Bar");
         assert_eq!(pkg.nuspec_file_name, "Foo.Bar.nuspec");
-        assert_eq!(pkg.nuspec_bytes, minimal_nuspec("Foo.Bar", "1.0.0").as_bytes());
+        assert_eq!(pkg.nuspec_bytes, nuspec("Foo.Bar", "1.0.0", "").as_bytes());
         assert_eq!(pkg.entries, ["Foo.Bar.nuspec"]);
         assert!(!pkg.is_signed);
         assert_eq!((pkg.readme, pkg.icon, pkg.license_file), (None, None, None));
@@ -432,7 +376,7 @@ mod tests {
     #[test]
     fn opc_parts_directories_and_signature_are_normal() {
         let bytes = nupkg_bytes(
-            &minimal_nuspec("Foo", "1.0.0"),
+            &nuspec("Foo", "1.0.0", ""),
             &[
                 ("_rels/.rels", b"<Relationships/>"),
                 ("[Content_Types].xml", b"<Types/>"),
@@ -461,14 +405,14 @@ mod tests {
 
     #[test]
     fn nuspec_extension_is_case_insensitive() {
-        let bytes = zip_bytes(&[("Foo.NuSpec", minimal_nuspec("Foo", "1.0").as_bytes())]);
+        let bytes = zip_bytes(&[("Foo.NuSpec", nuspec("Foo", "1.0", "").as_bytes())]);
         assert_eq!(read(&bytes).unwrap().nuspec_file_name, "Foo.NuSpec");
     }
 
     #[test]
     fn percent_encoded_names_are_decoded() {
         let bytes = nupkg_bytes(
-            &minimal_nuspec("Foo", "1.0.0"),
+            &nuspec("Foo", "1.0.0", ""),
             &[("lib/net8.0/C%2B%2B.dll", b"x"), ("content/a%20b%zz%2.txt", b"y")],
         );
         let pkg = read(&bytes).unwrap();
@@ -533,7 +477,7 @@ mod tests {
         let e = err(&zip_bytes(&[("readme.md", &b"x"[..])]));
         assert_eq!(e.to_string(), "the package has no .nuspec file at its root");
         // A manifest in a subfolder does not count.
-        let nested = zip_bytes(&[("sub/Foo.nuspec", minimal_nuspec("Foo", "1.0").as_bytes())]);
+        let nested = zip_bytes(&[("sub/Foo.nuspec", nuspec("Foo", "1.0", "").as_bytes())]);
         assert!(matches!(err(&nested), PackageError::NoNuspec));
         // Nor does a directory entry whose name happens to end in .nuspec.
         let dir = zip_bytes(&[("odd.nuspec/", &b""[..])]);
@@ -543,8 +487,8 @@ mod tests {
     #[test]
     fn error_many_nuspecs() {
         let e = err(&nupkg_bytes(
-            &minimal_nuspec("Foo", "1.0.0"),
-            &[("Other.nuspec", minimal_nuspec("Other", "1.0.0").as_bytes())],
+            &nuspec("Foo", "1.0.0", ""),
+            &[("Other.nuspec", nuspec("Other", "1.0.0", "").as_bytes())],
         ));
         assert_eq!(e.to_string(), "the package has more than one .nuspec file at its root");
     }
@@ -562,24 +506,22 @@ mod tests {
             "%2E%2E/evil.txt",
             "lib/a%00b.dll",
         ] {
-            let e = err(&nupkg_bytes(&minimal_nuspec("Foo", "1.0.0"), &[(name, b"x")]));
+            let e = err(&nupkg_bytes(&nuspec("Foo", "1.0.0", ""), &[(name, b"x")]));
             assert_eq!(e.to_string(), format!("the package contains an entry with an unsafe path: '{name}'"));
         }
     }
 
     #[test]
     fn dotted_names_that_are_not_parent_segments_are_fine() {
-        let pkg = read(&nupkg_bytes(
-            &minimal_nuspec("Foo", "1.0.0"),
-            &[("content/..hidden", b"x"), ("content/a..b/c", b"y")],
-        ))
-        .unwrap();
+        let pkg =
+            read(&nupkg_bytes(&nuspec("Foo", "1.0.0", ""), &[("content/..hidden", b"x"), ("content/a..b/c", b"y")]))
+                .unwrap();
         assert_eq!(pkg.entries.len(), 3);
     }
 
     #[test]
     fn error_too_many_entries() {
-        let bytes = nupkg_bytes(&minimal_nuspec("Foo", "1.0.0"), &[("a", b"1"), ("b", b"2"), ("c", b"3")]);
+        let bytes = nupkg_bytes(&nuspec("Foo", "1.0.0", ""), &[("a", b"1"), ("b", b"2"), ("c", b"3")]);
         let limits = NupkgLimits { max_entries: 3, ..NupkgLimits::default() };
         let e = read_with(&bytes, &limits).unwrap_err();
         assert_eq!(e.to_string(), "the package has more than 3 entries");
@@ -590,7 +532,7 @@ mod tests {
     fn error_declared_size_over_limit() {
         // 100 KB of zeros deflates to a few hundred bytes: a small bomb.
         let zeros = vec![0u8; 100_000];
-        let bytes = nupkg_bytes(&minimal_nuspec("Foo", "1.0.0"), &[("bomb.bin", &zeros)]);
+        let bytes = nupkg_bytes(&nuspec("Foo", "1.0.0", ""), &[("bomb.bin", &zeros)]);
         assert!(bytes.len() < 2_000);
         let limits = NupkgLimits { max_uncompressed_bytes: 50_000, ..NupkgLimits::default() };
         let e = read_with(&bytes, &limits).unwrap_err();
@@ -613,7 +555,7 @@ mod tests {
     fn error_unreferenced_entry_lying_about_its_size() {
         // A zip bomb whose header claims 1,000 bytes: nothing in the manifest points at it, so
         // only inflating every entry at push reveals it.
-        let mut bytes = nupkg_bytes(&minimal_nuspec("Foo", "1.0.0"), &[("content/zeros.bin", &vec![0; 200_000])]);
+        let mut bytes = nupkg_bytes(&nuspec("Foo", "1.0.0", ""), &[("content/zeros.bin", &vec![0; 200_000])]);
         assert!(bytes.len() < 2_000);
         patch_declared_size(&mut bytes, "content/zeros.bin", 1_000);
         let limits = NupkgLimits { max_uncompressed_bytes: 50_000, ..NupkgLimits::default() };
@@ -627,7 +569,7 @@ mod tests {
     #[test]
     fn error_corrupt_entry() {
         // The recorded CRC-32 no longer matches the content: only a full read notices.
-        let mut bytes = nupkg_bytes(&minimal_nuspec("Foo", "1.0.0"), &[("lib/a.txt", b"hello hello hello hello")]);
+        let mut bytes = nupkg_bytes(&nuspec("Foo", "1.0.0", ""), &[("lib/a.txt", b"hello hello hello hello")]);
         let name = b"lib/a.txt";
         for (sig, crc_at, name_at) in [(b"PK\x03\x04", 14, 30), (b"PK\x01\x02", 16, 46)] {
             let at = (0..bytes.len() - name_at - name.len())
@@ -680,11 +622,11 @@ mod tests {
         assert!(matches!(e, PackageError::Nuspec(NuspecError::Xml(_))), "{e:?}");
         assert!(e.to_string().starts_with("the .nuspec file is not well-formed XML: "));
 
-        let bad_id = minimal_nuspec("bad id", "1.0.0");
+        let bad_id = nuspec("bad id", "1.0.0", "");
         let e = err(&zip_bytes(&[("x.nuspec", bad_id.as_bytes())]));
         assert!(matches!(e, PackageError::Nuspec(NuspecError::InvalidId { .. })));
 
-        let e = err(&nupkg_bytes(&minimal_nuspec("Foo", "1.0.0.0.0"), &[]));
+        let e = err(&nupkg_bytes(&nuspec("Foo", "1.0.0.0.0", ""), &[]));
         assert_eq!(e.to_string(), "'1.0.0.0.0' is not a valid version string");
     }
 }

@@ -120,21 +120,7 @@ impl Cursor<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    /// A metadata root with one `#Pdb` stream holding `id`.
-    fn pdb(id: &[u8; 20]) -> Vec<u8> {
-        let mut b = b"BSJB\x01\x00\x01\x00\x00\x00\x00\x00".to_vec();
-        b.extend(12u32.to_le_bytes());
-        b.extend(b"PDB v1.0\0\0\0\0");
-        b.extend([0, 0, 1, 0]);
-        b.extend(48u32.to_le_bytes());
-        b.extend(32u32.to_le_bytes());
-        b.extend(b"#Pdb\0\0\0\0");
-        assert_eq!(b.len(), 48);
-        b.extend(id);
-        b.extend([0u8; 12]);
-        b
-    }
+    use crate::domain::nupkg_builder::portable_pdb as pdb;
 
     #[test]
     fn reads_the_pdb_id() {

@@ -78,7 +78,7 @@ pub fn check_package<R: Read + Seek>(reader: R) -> Result<bool, SignatureError> 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::nupkg::test_support::zip_bytes;
+    use crate::domain::nupkg_builder::zip_bytes;
 
     /// A DER tag-length-value with the minimal length encoding.
     fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {

@@ -202,7 +202,7 @@ fn contains(haystack: &[u8], needle: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::nupkg::test_support::zip_bytes;
+    use crate::domain::nupkg_builder::zip_bytes;
 
     fn scanner(dir: &Path, denylist: Option<&str>) -> BuiltinScanner {
         let list = denylist.map(|text| {

@@ -1,5 +1,5 @@
 //! The command-line contract: users' scripts depend on these exact commands and outputs.
-use crate::helpers::{nupkg, nupkg_with};
+use crate::helpers::{nupkg, nupkg_named};
 use std::io::Write;
 use std::path::Path;
 use std::process::{Output, Stdio};
@@ -146,7 +146,8 @@ fn import_stores_packages_skips_duplicates_and_reports_bad_files() {
     std::fs::write(share.join("flat/Other.Lib.2.0.0.nupkg"), nupkg("Other.Lib", "2.0.0")).unwrap();
     std::fs::write(share.join("Packages/acme.core/1.0.0/acme.core.1.0.0.nupkg"), nupkg("Acme.Core", "1.0.0")).unwrap();
     std::fs::write(share.join("flat/broken.nupkg"), b"not a zip").unwrap();
-    std::fs::write(share.join("flat/no-nuspec.nupkg"), nupkg_with("", "x", &[]).get(..10).unwrap_or_default()).unwrap();
+    std::fs::write(share.join("flat/no-nuspec.nupkg"), nupkg_named("", "x", &[]).get(..10).unwrap_or_default())
+        .unwrap();
     std::fs::write(share.join("flat/readme.txt"), b"ignored").unwrap();
 
     let out = galley(&data, &["import", share.to_str().unwrap()], None);

@@ -1,5 +1,5 @@
 //! v3 read endpoints: service index, flat container, registration hives, search, autocomplete.
-use crate::helpers::{nupkg, nupkg_extra, nupkg_with, nuspec, spawn_app, TestApp};
+use crate::helpers::{nupkg, nupkg_extra, nupkg_named, nuspec, spawn_app, TestApp};
 use serde_json::{json, Value};
 use std::io::Read;
 
@@ -89,7 +89,7 @@ fn urls_follow_the_configured_base_url_with_a_path_prefix() {
 fn flat_container_serves_versions_and_identical_bytes() {
     let app = spawn_app();
     let (_, key) = app.user_with_key("alice");
-    let bytes = nupkg_with(
+    let bytes = nupkg_named(
         &nuspec("Acme.Core", "1.0.0-Beta", "<readme>docs/README.md</readme>"),
         "Acme.Core",
         &[("docs/README.md", b"# Hello")],

@@ -7,7 +7,7 @@
 //!
 //! What differs between runs is replaced before comparing: the server's address (`{base}`),
 //! timestamps and commit ids.
-use crate::helpers::{nupkg_extra, nupkg_with, nuspec, spawn_app, TestApp};
+use crate::helpers::{nupkg_extra, nupkg_named, nuspec, spawn_app, TestApp};
 use std::io::Read;
 
 /// The packages every golden document is rendered from: a library with two dependency groups and
@@ -33,7 +33,7 @@ fn seeded() -> TestApp {
         assert_eq!(r.status(), 201, "push Golden.Lib {version}");
     }
     assert_eq!(app.delete(&key, "Golden.Lib", "0.9.0").status(), 204);
-    let dep = nupkg_with(&nuspec("Golden.Dep", "1.0.0", ""), "Golden.Dep", &[("lib/net6.0/_._", b"")]);
+    let dep = nupkg_named(&nuspec("Golden.Dep", "1.0.0", ""), "Golden.Dep", &[("lib/net6.0/_._", b"")]);
     assert_eq!(app.push(Some(&key), &dep).status(), 201);
     app
 }

@@ -3,7 +3,6 @@
 
 use galley::config::Config;
 use galley::state::AppState;
-use std::io::Write;
 use std::net::TcpListener;
 use std::sync::mpsc;
 
@@ -177,42 +176,7 @@ fn walk_files(dir: &std::path::Path) -> usize {
         .map_or(0, |entries| entries.flatten().map(|e| if e.path().is_dir() { walk_files(&e.path()) } else { 1 }).sum())
 }
 
-/// A nuspec with the given id, version and extra `<metadata>` children.
-pub fn nuspec(id: &str, version: &str, extra: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="utf-8"?>
-<package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd">
-  <metadata>
-    <id>{id}</id>
-    <version>{version}</version>
-    <authors>Test Author</authors>
-    <description>Description of {id}</description>
-    {extra}
-  </metadata>
-</package>"#
-    )
-}
-
-/// A .nupkg holding `nuspec_xml` as `{name}.nuspec` plus `extra` files.
-pub fn nupkg_with(nuspec_xml: &str, name: &str, extra: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let options = zip::write::SimpleFileOptions::default();
-    zip.start_file(format!("{name}.nuspec"), options).unwrap();
-    zip.write_all(nuspec_xml.as_bytes()).unwrap();
-    for (path, bytes) in extra {
-        zip.start_file(*path, options).unwrap();
-        zip.write_all(bytes).unwrap();
-    }
-    zip.finish().unwrap().into_inner()
-}
-
-pub fn nupkg(id: &str, version: &str) -> Vec<u8> {
-    nupkg_with(&nuspec(id, version, ""), id, &[("lib/net6.0/_._", b"")])
-}
-
-pub fn nupkg_extra(id: &str, version: &str, extra_metadata: &str) -> Vec<u8> {
-    nupkg_with(&nuspec(id, version, extra_metadata), id, &[("lib/net6.0/_._", b"")])
-}
+pub use crate::nupkg_builder::{nupkg, nupkg_extra, nupkg_named, nuspec};
 
 /// A signed-in client: the session cookie and the CSRF token that unsafe requests must carry.
 #[derive(Debug, Clone)]

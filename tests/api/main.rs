@@ -2,6 +2,8 @@
 // Table-driven tests list every case in one function; splitting them would hide the table.
 #![allow(clippy::too_many_lines)]
 mod helpers;
+#[path = "../../src/domain/nupkg_builder.rs"]
+mod nupkg_builder;
 
 mod accounts;
 mod apikeys;

@@ -1,5 +1,5 @@
 //! Push, delete (unlist), relist over HTTP: status codes, messages, and that a refused push stores nothing.
-use crate::helpers::{nupkg, nupkg_extra, nupkg_with, nuspec, spawn_app, spawn_app_with};
+use crate::helpers::{nupkg, nupkg_extra, nupkg_named, nuspec, spawn_app, spawn_app_with};
 use std::io::Write;
 
 #[test]
@@ -165,28 +165,28 @@ fn bad_packages_are_refused_and_nothing_is_stored() {
     };
     let cases: Vec<(&str, Vec<u8>, &str)> = vec![
         ("not a zip", b"this is not a zip file".to_vec(), "The package is invalid: The package is not a valid zip archive."),
-        ("no nuspec", nupkg_with_no_nuspec(), "The package is invalid: The package has no .nuspec file at its root."),
+        ("no nuspec", nupkg_named_no_nuspec(), "The package is invalid: The package has no .nuspec file at its root."),
         ("two nuspecs", two_nuspecs, "The package is invalid: The package has more than one .nuspec file at its root."),
-        ("nuspec not xml", nupkg_with("<package><metadata>", "X", &[]), "The package is invalid: The .nuspec file is not well-formed XML"),
+        ("nuspec not xml", nupkg_named("<package><metadata>", "X", &[]), "The package is invalid: The .nuspec file is not well-formed XML"),
         (
             "missing description",
-            nupkg_with(&nuspec("X", "1.0.0", "").replace("<description>Description of X</description>", ""), "X", &[]),
+            nupkg_named(&nuspec("X", "1.0.0", "").replace("<description>Description of X</description>", ""), "X", &[]),
             "The package is invalid: The .nuspec file is missing the required <description> element.",
         ),
         (
             "missing authors",
-            nupkg_with(&nuspec("X", "1.0.0", "").replace("<authors>Test Author</authors>", ""), "X", &[]),
+            nupkg_named(&nuspec("X", "1.0.0", "").replace("<authors>Test Author</authors>", ""), "X", &[]),
             "The package is invalid: The .nuspec file is missing the required <authors> element.",
         ),
         ("invalid id", nupkg("bad id", "1.0.0"), "The package is invalid: 'bad id' is not a valid package id: the package id contains ' '; only letters, digits, '.', '-' and '_' are allowed."),
         ("invalid version", nupkg("X", "1.0.0.0.0"), "The package is invalid: '1.0.0.0.0' is not a valid version string."),
-        ("path traversal", nupkg_with(&nuspec("X", "1.0.0", ""), "X", &[("../evil.txt", b"x")]), "The package is invalid: The package contains an entry with an unsafe path: '../evil.txt'."),
-        ("absolute path", nupkg_with(&nuspec("X", "1.0.0", ""), "X", &[("/etc/passwd", b"x")]), "The package is invalid: The package contains an entry with an unsafe path: '/etc/passwd'."),
-        ("too many entries", nupkg_with(&nuspec("X", "1.0.0", ""), "X", &many_refs), "The package is invalid: The package has more than 50 entries."),
-        ("zip bomb", nupkg_with(&nuspec("X", "1.0.0", ""), "X", &[("content/big.txt", &big)]), "The package is invalid: The package expands to more than 1048576 bytes."),
+        ("path traversal", nupkg_named(&nuspec("X", "1.0.0", ""), "X", &[("../evil.txt", b"x")]), "The package is invalid: The package contains an entry with an unsafe path: '../evil.txt'."),
+        ("absolute path", nupkg_named(&nuspec("X", "1.0.0", ""), "X", &[("/etc/passwd", b"x")]), "The package is invalid: The package contains an entry with an unsafe path: '/etc/passwd'."),
+        ("too many entries", nupkg_named(&nuspec("X", "1.0.0", ""), "X", &many_refs), "The package is invalid: The package has more than 50 entries."),
+        ("zip bomb", nupkg_named(&nuspec("X", "1.0.0", ""), "X", &[("content/big.txt", &big)]), "The package is invalid: The package expands to more than 1048576 bytes."),
         (
             "dtd",
-            nupkg_with(&format!("<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">]>{}", nuspec("X", "1.0.0", "").split_once("?>").unwrap().1), "X", &[]),
+            nupkg_named(&format!("<?xml version=\"1.0\"?><!DOCTYPE lolz [<!ENTITY lol \"lol\">]>{}", nuspec("X", "1.0.0", "").split_once("?>").unwrap().1), "X", &[]),
             "The package is invalid: The .nuspec file contains a DTD, which is not allowed.",
         ),
     ];
@@ -201,7 +201,7 @@ fn bad_packages_are_refused_and_nothing_is_stored() {
     assert_eq!(std::fs::read_dir(tmp).map_or(0, Iterator::count), 0, "upload temp files left behind");
 }
 
-fn nupkg_with_no_nuspec() -> Vec<u8> {
+fn nupkg_named_no_nuspec() -> Vec<u8> {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     zip.start_file("lib/a.dll", zip::write::SimpleFileOptions::default()).unwrap();
     zip.write_all(b"x").unwrap();

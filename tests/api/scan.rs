@@ -1,6 +1,6 @@
 //! Validation over HTTP: sync refusals, async acceptance, held uploads that are never served,
 //! retries, rescans that quarantine, and the notices they write to the outbox.
-use crate::helpers::{nupkg, nupkg_with, nuspec, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{nupkg, nupkg_named, nuspec, spawn_app, spawn_app_with, TestApp};
 use galley::config::{ScanMode, ScannerKind};
 use galley::scan::builtin::EICAR;
 use galley::services::{rescan, validation};
@@ -9,12 +9,12 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 pub fn eicar_package(id: &str, version: &str) -> Vec<u8> {
-    nupkg_with(&nuspec(id, version, ""), id, &[("content/docs/deep/readme.txt", EICAR)])
+    nupkg_named(&nuspec(id, version, ""), id, &[("content/docs/deep/readme.txt", EICAR)])
 }
 
 /// A package carrying `payload` as a library, so a deny-list or signature can target it later.
 pub fn payload_package(id: &str, version: &str, payload: &[u8]) -> Vec<u8> {
-    nupkg_with(&nuspec(id, version, ""), id, &[("lib/net6.0/payload.dll", payload)])
+    nupkg_named(&nuspec(id, version, ""), id, &[("lib/net6.0/payload.dll", payload)])
 }
 
 pub fn status(app: &TestApp, id: &str, version: &str) -> Option<(String, Option<String>, u32)> {
@@ -155,7 +155,7 @@ fn keep_infected_holds_the_bytes_in_quarantine_never_under_the_store() {
 fn a_malformed_signature_file_is_refused_as_invalid() {
     let app = spawn_app();
     let (_, key) = app.user_with_key("alice");
-    let bad = nupkg_with(&nuspec("Signed.Pkg", "1.0.0", ""), "Signed.Pkg", &[(".signature.p7s", b"not der")]);
+    let bad = nupkg_named(&nuspec("Signed.Pkg", "1.0.0", ""), "Signed.Pkg", &[(".signature.p7s", b"not der")]);
     let r = app.push(Some(&key), &bad);
     assert_eq!(r.status(), 400);
     assert_eq!(
@@ -165,7 +165,7 @@ fn a_malformed_signature_file_is_refused_as_invalid() {
     // SEQUENCE { OID signedData, NULL }: well-formed enough for this check.
     let p7s =
         [&[0x30, 13, 0x06, 0x09, 0x2A, 0x86, 0x48, 0x86, 0xF7, 0x0D, 0x01, 0x07, 0x02][..], &[0x05, 0x00]].concat();
-    let good = nupkg_with(&nuspec("Signed.Pkg", "1.0.0", ""), "Signed.Pkg", &[(".signature.p7s", &p7s)]);
+    let good = nupkg_named(&nuspec("Signed.Pkg", "1.0.0", ""), "Signed.Pkg", &[(".signature.p7s", &p7s)]);
     assert_eq!(app.push(Some(&key), &good).status(), 201);
 }
 

@@ -1,5 +1,5 @@
 //! The outside audit's findings (issue 12), one test each: every one of these failed before its fix.
-use crate::helpers::{link_token, nupkg, nupkg_extra, nupkg_with, nuspec, spawn_app, spawn_app_with, status_text};
+use crate::helpers::{link_token, nupkg, nupkg_extra, nupkg_named, nuspec, spawn_app, spawn_app_with, status_text};
 use serde_json::json;
 
 const XHTML_NUSPEC_TAIL: &str =
@@ -10,7 +10,7 @@ fn nuspec_with_xhtml_script_is_refused_and_package_bytes_are_never_active_conten
     let app = spawn_app();
     let (_, key) = app.user_with_key("alice");
     let hostile = nuspec("Evil.Pkg", "1.0.0", "").replace("</package>", XHTML_NUSPEC_TAIL);
-    let (status, text) = status_text(app.push(Some(&key), &nupkg_with(&hostile, "Evil.Pkg", &[])));
+    let (status, text) = status_text(app.push(Some(&key), &nupkg_named(&hostile, "Evil.Pkg", &[])));
     assert_eq!(status, 400);
     assert!(
         text.contains("contains <h:script> in the namespace 'http://www.w3.org/1999/xhtml'; only the nuspec schema"),
@@ -51,7 +51,7 @@ fn an_svg_icon_is_served_as_a_download_never_as_an_image() {
     let (_, key) = app.user_with_key("alice");
     let svg = br#"<svg xmlns="http://www.w3.org/2000/svg"><script>window.__pwned=1</script></svg>"#;
     let nuspec = nuspec("Svg.Icon", "1.0.0", "<icon>icon.png</icon>");
-    assert_eq!(app.push(Some(&key), &nupkg_with(&nuspec, "Svg.Icon", &[("icon.png", svg)])).status(), 201);
+    assert_eq!(app.push(Some(&key), &nupkg_named(&nuspec, "Svg.Icon", &[("icon.png", svg)])).status(), 201);
     let r = app.get("/v3/flatcontainer/svg.icon/1.0.0/icon");
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/octet-stream");
@@ -81,7 +81,7 @@ fn a_zip_bomb_with_a_lying_header_is_refused_and_nothing_is_stored() {
     let app = spawn_app_with(|c| c.publish.max_expanded_mb = 1);
     let (_, key) = app.user_with_key("alice");
     let mut bytes =
-        nupkg_with(&nuspec("Zip.Bomb", "1.0.0", ""), "Zip.Bomb", &[("content/zeros.bin", &vec![0; 3 << 20])]);
+        nupkg_named(&nuspec("Zip.Bomb", "1.0.0", ""), "Zip.Bomb", &[("content/zeros.bin", &vec![0; 3 << 20])]);
     // Patch the declared uncompressed size of the bomb to 1,000 bytes in both headers.
     let name = b"content/zeros.bin";
     for (sig, size_at, name_at) in [(b"PK\x03\x04", 22, 30), (b"PK\x01\x02", 24, 46)] {

@@ -4,7 +4,8 @@
 //! The assembly and PDB are small byte fixtures: the fuzz seeds of `fuzz/seeds.py` (a PE32 whose
 //! CodeView entry names a portable PDB) and PDBs built here. The real-file test (nuget.exe, a
 //! real `ClrLoader.dll`/`.pdb`) is in `tests/clients/`.
-use crate::helpers::{nupkg_with, nuspec, spawn_app, spawn_app_with, status_text, TestApp};
+use crate::helpers::{nupkg_named, nuspec, spawn_app, spawn_app_with, status_text, TestApp};
+use crate::nupkg_builder::portable_pdb;
 
 /// A PE32 whose CodeView entry names `pdb(GUID, STAMP)`, with no checksum entry.
 const DLL: &[u8] = include_bytes!("../../fuzz/corpus/pe/seed-codeview");
@@ -15,19 +16,12 @@ const STAMP: u32 = 0x05F5_E100;
 /// `bytes(range(16))` read as a .NET Guid, then `FFFFFFFF`.
 const KEY: &str = "030201000504070608090a0b0c0d0e0fffffffff";
 
-/// A portable PDB (metadata root with a `#Pdb` stream) whose id is `guid` + `stamp`.
+/// A portable PDB whose id is `guid` + `stamp`.
 fn pdb(guid: [u8; 16], stamp: u32) -> Vec<u8> {
-    let mut b = b"BSJB\x01\x00\x01\x00\x00\x00\x00\x00".to_vec();
-    b.extend(12u32.to_le_bytes());
-    b.extend(b"PDB v1.0\0\0\0\0");
-    b.extend([0, 0, 1, 0]);
-    b.extend(48u32.to_le_bytes());
-    b.extend(32u32.to_le_bytes());
-    b.extend(b"#Pdb\0\0\0\0");
-    b.extend(guid);
-    b.extend(stamp.to_le_bytes());
-    b.extend([0u8; 12]);
-    b
+    let mut id = [0u8; 20];
+    id[..16].copy_from_slice(&guid);
+    id[16..].copy_from_slice(&stamp.to_le_bytes());
+    portable_pdb(&id)
 }
 
 fn good_pdb() -> Vec<u8> {
@@ -53,7 +47,7 @@ fn symbols_nuspec(id: &str, version: &str) -> String {
 fn snupkg(nuspec_xml: &str, id: &str, files: &[(&str, &[u8])]) -> Vec<u8> {
     let mut all: Vec<(&str, &[u8])> = vec![("[Content_Types].xml", b"<Types/>"), ("_rels/.rels", b"<Relationships/>")];
     all.extend_from_slice(files);
-    nupkg_with(nuspec_xml, id, &all)
+    nupkg_named(nuspec_xml, id, &all)
 }
 
 fn push_symbols(app: &TestApp, key: Option<&str>, bytes: &[u8]) -> reqwest::blocking::Response {
@@ -63,7 +57,7 @@ fn push_symbols(app: &TestApp, key: Option<&str>, bytes: &[u8]) -> reqwest::bloc
 /// Alice's Acme.Lib 1.0.0 with `lib/net6.0/Lib.dll`.
 fn with_package(app: &TestApp, dll: &[u8]) -> String {
     let (_, key) = app.user_with_key("alice");
-    let package = nupkg_with(&nuspec("Acme.Lib", "1.0.0", ""), "Acme.Lib", &[("lib/net6.0/Lib.dll", dll)]);
+    let package = nupkg_named(&nuspec("Acme.Lib", "1.0.0", ""), "Acme.Lib", &[("lib/net6.0/Lib.dll", dll)]);
     assert_eq!(app.push(Some(&key), &package).status(), 201);
     key
 }
@@ -328,7 +322,7 @@ fn real_assembly_and_pdb_when_downloaded() {
     let app = spawn_app();
     let (_, key) = app.user_with_key("alice");
     let package =
-        nupkg_with(&nuspec("ClrLoader", "0.3.1", ""), "ClrLoader", &[("lib/netstandard2.0/ClrLoader.dll", &dll)]);
+        nupkg_named(&nuspec("ClrLoader", "0.3.1", ""), "ClrLoader", &[("lib/netstandard2.0/ClrLoader.dll", &dll)]);
     assert_eq!(app.push(Some(&key), &package).status(), 201);
     let symbols =
         snupkg(&symbols_nuspec("ClrLoader", "0.3.1"), "ClrLoader", &[("lib/netstandard2.0/ClrLoader.pdb", &pdb)]);
@@ -355,7 +349,7 @@ fn import_takes_symbol_packages_beside_their_packages() {
     let (data, share) = (tmp.path().join("data"), tmp.path().join("share"));
     std::fs::create_dir_all(&share).unwrap();
     for (id, pdb) in [("Acme.Lib", good_pdb()), ("Bad.Lib", pdb([9; 16], STAMP))] {
-        let package = nupkg_with(&nuspec(id, "1.0.0", ""), id, &[("lib/net6.0/Lib.dll", DLL)]);
+        let package = nupkg_named(&nuspec(id, "1.0.0", ""), id, &[("lib/net6.0/Lib.dll", DLL)]);
         std::fs::write(share.join(format!("{id}.1.0.0.nupkg")), package).unwrap();
         let symbols = snupkg(&symbols_nuspec(id, "1.0.0"), id, &[("lib/net6.0/Lib.pdb", &pdb)]);
         std::fs::write(share.join(format!("{id}.1.0.0.snupkg")), symbols).unwrap();

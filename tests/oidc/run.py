@@ -35,7 +35,7 @@ import urllib.parse
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
-from loopback import free_port  # noqa: E402 (the shared helpers of the loopback suites)
+from loopback import NoRedirect, free_port, stop  # noqa: E402 (the shared helpers of the loopback suites)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -54,21 +54,6 @@ def check(ok, what):
         PASSED[0] += 1
     else:
         FAILURES.append(what)
-
-
-def stop(proc):
-    if proc.poll() is None:
-        proc.terminate()  # by PID
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
 
 
 class Browser:

@@ -24,7 +24,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 import uuid
 import zipfile
@@ -32,7 +31,7 @@ import zipfile
 from prometheus_client.parser import text_string_to_metric_families
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
-from loopback import free_port  # noqa: E402 (the shared helpers of the loopback suites)
+from loopback import free_port, http_via  # noqa: E402 (the shared helpers of the loopback suites)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GALLEY = os.environ.get("GALLEY_BIN", os.path.join(ROOT, "target", "debug", "galley"))
@@ -49,12 +48,7 @@ def check(ok, what):
 
 
 def http(method, url, data=None, headers=None):
-    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    try:
-        with OPENER.open(req, timeout=15) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()
+    return http_via(OPENER, method, url, data, headers, timeout=15)
 
 
 def env():

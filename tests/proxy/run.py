@@ -29,13 +29,12 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
-from loopback import free_port  # noqa: E402 (the shared helpers of the loopback suites)
+from loopback import NoRedirect, free_port, http_via, stop  # noqa: E402 (the shared helpers of the loopback suites)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -51,21 +50,6 @@ def check(ok, what):
         FAILURES.append(what)
 
 
-def stop(proc):
-    if proc.poll() is None:
-        proc.terminate()  # by PID
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=10)
-
-
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
-
-
 CTX = ssl.create_default_context()
 CTX.check_hostname = False
 CTX.verify_mode = ssl.CERT_NONE  # the test's own self-signed certificate
@@ -79,12 +63,7 @@ def opener(jar=None):
 
 
 def http(op, method, url, data=None, headers=None):
-    req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
-    try:
-        with op.open(req, timeout=20) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()
+    return http_via(op, method, url, data, headers)
 
 
 def wait_for(url, op, seconds=30):

@@ -8,7 +8,7 @@ mod paging;
 mod updates;
 pub mod xml;
 
-use crate::helpers::{nupkg_with, nuspec, TestApp};
+use crate::helpers::{nupkg_named, nuspec, TestApp};
 use xml::Node;
 
 pub const FEED_TYPE: &str = "application/atom+xml;type=feed;charset=utf-8";
@@ -24,7 +24,7 @@ fn xml_escape(s: &str) -> String {
 }
 
 pub fn package(id: &str, version: &str, extra: &str) -> Vec<u8> {
-    nupkg_with(&nuspec(id, version, extra), id, &[("lib/net6.0/_._", b"")])
+    nupkg_named(&nuspec(id, version, extra), id, &[("lib/net6.0/_._", b"")])
 }
 
 /// The bytes of Acme.Core 1.0.0 as pushed.
@@ -49,7 +49,7 @@ pub fn core_1_0_0() -> Vec<u8> {
         xml_escape(CORE_DESCRIPTION),
         xml_escape(CORE_NOTES)
     );
-    nupkg_with(&xml, "Acme.Core", &[("lib/net6.0/_._", b"")])
+    nupkg_named(&xml, "Acme.Core", &[("lib/net6.0/_._", b"")])
 }
 
 /// Pushes the test gallery and returns the pushing user's key:

@@ -1,6 +1,6 @@
 //! Lists of packages: search (paging, sorting, prerelease, bad parameters), home, profiles, cards.
 use super::{assert_contains, assert_lacks, html, page, push_ok};
-use crate::helpers::{nupkg, nupkg_extra, nupkg_with, nuspec, spawn_app};
+use crate::helpers::{nupkg, nupkg_extra, nupkg_named, nuspec, spawn_app};
 
 #[test]
 fn search_pages_sort_and_toggle_prerelease() {
@@ -129,7 +129,7 @@ fn cards_show_embedded_icons_tags_and_owners() {
     push_ok(
         &app,
         &key,
-        &nupkg_with(
+        &nupkg_named(
             &nuspec("Acme.Icon", "1.0.0", "<icon>icon.png</icon><tags>drawing c#</tags>"),
             "Acme.Icon",
             &[("icon.png", png), ("lib/net6.0/_._", b"")],

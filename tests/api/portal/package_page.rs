@@ -1,7 +1,7 @@
 //! Package pages: metadata, install snippets, dependencies, versions, README sanitization,
 //! unlisted versions, the index check, license and report pages.
 use super::{assert_contains, assert_lacks, html, push_ok, sql};
-use crate::helpers::{nupkg, nupkg_extra, nupkg_with, nuspec, spawn_app};
+use crate::helpers::{nupkg, nupkg_extra, nupkg_named, nuspec, spawn_app};
 
 const ACME_CORE: &str = r#"<title>Acme Core Library</title>
     <tags>json web</tags>
@@ -99,7 +99,7 @@ fn readme_is_rendered_and_sanitized() {
         "![inline](data:image/png;base64,iVBORw0KGgo=)\n\n",
         "<a href=\"JaVaScRiPt:alert(3)\" onclick=\"alert(4)\">raw link</a> <b style=\"color:red\">styled</b>\n",
     );
-    let bytes = nupkg_with(
+    let bytes = nupkg_named(
         &nuspec("Acme.Widget", "1.0.0", "<readme>README.md</readme>"),
         "Acme.Widget",
         &[("README.md", readme.as_bytes()), ("lib/net6.0/_._", b"")],
@@ -174,7 +174,7 @@ fn license_file_report_abuse_and_unsafe_links() {
     push_ok(
         &app,
         &key,
-        &nupkg_with(
+        &nupkg_named(
             &nuspec(
                 "Acme.Lic",
                 "1.0.0",

@@ -1,0 +1,28 @@
+//! `[cache]`: memory kept for answers between requests.
+use serde::{Deserialize, Serialize};
+
+/// Memory for answers kept between requests. Every cache is bounded by its size and may be 0
+/// (off); together they are most of the server's memory under load.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Rendered restore documents (flat-container indexes, registrations), in MB.
+    pub documents_mb: u64,
+    /// Published `.nupkg` files of up to 256 KB, in MB.
+    pub packages_mb: u64,
+    /// Answers computed per request and kept until what they show changes (v2 `FindPackagesById`,
+    /// search, autocomplete), in MB.
+    pub answers_mb: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self { documents_mb: 24, packages_mb: 16, answers_mb: 16 }
+    }
+}
+
+impl CacheConfig {
+    pub fn bytes(mb: u64) -> u64 {
+        mb.saturating_mul(1024 * 1024)
+    }
+}
