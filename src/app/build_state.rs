@@ -3,6 +3,7 @@
 //! service code handed to the adapters.
 use crate::cache::feed_docs::FeedDocs;
 use crate::config::Config;
+use crate::domain::clock::Clock;
 use crate::limits::login_limiter::LoginLimiter;
 use crate::protocol::urls::UrlGenerator;
 use crate::state::AppState;
@@ -59,6 +60,7 @@ impl AppState {
             mirror,
             oidc,
             search: Arc::default(),
+            clock: Clock::system(),
         })
     }
 }

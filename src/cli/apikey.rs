@@ -80,6 +80,7 @@ pub fn run(cmd: ApiKeyCommand) -> Result<(), CliError> {
                     expires_in_days: args.expires_in_days.unwrap_or(state.config.accounts.api_key_default_days),
                 },
                 None,
+                state.clock.now(),
             )?;
             let owner = args.owner.as_deref().unwrap_or(&user.username);
             println!(

@@ -58,8 +58,8 @@ pub struct KeySummary {
 pub const MAX_KEY_DAYS: u32 = 365;
 const MAX_DESCRIPTION: usize = 200;
 
-fn expiry(days: u32) -> String {
-    (Utc::now() + Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+fn expiry(now: DateTime<Utc>, days: u32) -> String {
+    (now + Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 pub fn create(
@@ -67,6 +67,7 @@ pub fn create(
     server_key: &[u8],
     req: &NewKeyRequest<'_>,
     ip: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<CreatedKey, AppError> {
     if let Some(p) = req.session {
         may_publish_with_session(p)?;
@@ -107,7 +108,7 @@ pub fn create(
         }
     };
     let generated = api_key::generate();
-    let expires_at = expiry(req.expires_in_days);
+    let expires_at = expiry(now, req.expires_in_days);
     let hash = api_key::hash(server_key, &generated.secret);
     let id = api_keys::insert(
         conn,
@@ -133,18 +134,18 @@ fn lines(text: &str) -> Vec<String> {
     text.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
 
-fn is_expired(expires_at: &str) -> bool {
-    DateTime::parse_from_rfc3339(expires_at).map_or(true, |t| t <= Utc::now())
+fn is_expired(expires_at: &str, now: DateTime<Utc>) -> bool {
+    DateTime::parse_from_rfc3339(expires_at).map_or(true, |t| t <= now)
 }
 
-fn summary(conn: &Connection, k: api_keys::ApiKeyRow) -> Result<KeySummary, AppError> {
+fn summary(conn: &Connection, k: api_keys::ApiKeyRow, now: DateTime<Utc>) -> Result<KeySummary, AppError> {
     let name =
         |id: i64| -> Result<String, AppError> { Ok(users::by_id(conn, id)?.map(|u| u.username).unwrap_or_default()) };
     Ok(KeySummary {
         id: k.id,
         owner: name(k.owner_id)?,
         created_by: name(k.user_id)?,
-        expired: is_expired(&k.expires_at),
+        expired: is_expired(&k.expires_at, now),
         description: k.description,
         prefix: k.prefix,
         scopes: k.scopes.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
@@ -162,14 +163,14 @@ pub fn list(conn: &Connection, user_id: i64) -> Result<Vec<api_keys::ApiKeyRow>,
 }
 
 /// The live keys the principal may manage: its own and those of organizations it administers.
-pub fn list_manageable(conn: &Connection, p: &Principal) -> Result<Vec<KeySummary>, AppError> {
+pub fn list_manageable(conn: &Connection, p: &Principal, now: DateTime<Utc>) -> Result<Vec<KeySummary>, AppError> {
     let mut rows = Vec::new();
     for owner in &p.manages {
         rows.extend(api_keys::for_owner(conn, *owner)?);
     }
     rows.retain(|k| k.revoked_at.is_none());
     rows.sort_by_key(|k| k.id);
-    rows.into_iter().map(|k| summary(conn, k)).collect()
+    rows.into_iter().map(|k| summary(conn, k, now)).collect()
 }
 
 /// A live key the principal may regenerate or delete; any other is "not found", so key ids of
@@ -187,6 +188,7 @@ pub fn regenerate(
     p: &Principal,
     key_id: i64,
     ip: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<CreatedKey, AppError> {
     let key = manageable(conn, p, key_id)?;
     let lifetime_days =
@@ -196,7 +198,7 @@ pub fn regenerate(
         }
         .clamp(1, MAX_KEY_DAYS);
     let generated = api_key::generate();
-    let expires_at = expiry(lifetime_days);
+    let expires_at = expiry(now, lifetime_days);
     if !api_keys::regenerate(
         conn,
         key.id,
@@ -228,7 +230,7 @@ pub fn authenticate(state: &AppState, conn: &Connection, secret: &str) -> Result
         return Err(AppError::Forbidden(format!("The API key {}… was deleted; create a new one.", key.prefix)));
     }
     let expires = DateTime::parse_from_rfc3339(&key.expires_at).map_err(AppError::internal)?;
-    if expires <= Utc::now() {
+    if expires <= state.clock.now() {
         return Err(AppError::Forbidden(format!(
             "The API key {}… expired on {}; create a new one.",
             key.prefix,
@@ -257,7 +259,7 @@ pub fn authenticate(state: &AppState, conn: &Connection, secret: &str) -> Result
     let principal = principals::for_key(conn, &creator, &owner, grant, &state.config.accounts)?;
     // "Last used" is shown to the minute; recording it at most once a minute spares a CI job
     // that pushes many packages one write transaction per push.
-    if last_use_is_stale(key.last_used_at.as_deref()) {
+    if last_use_is_stale(key.last_used_at.as_deref(), state.clock.now()) {
         api_keys::touch(conn, key.id)?;
     }
     Ok(principal)
@@ -276,11 +278,11 @@ pub fn selectable_packages(conn: &Connection, p: &Principal) -> Result<Vec<Strin
 }
 
 /// True when a key's recorded last use is missing or more than a minute old.
-fn last_use_is_stale(last_used_at: Option<&str>) -> bool {
+fn last_use_is_stale(last_used_at: Option<&str>, now: DateTime<Utc>) -> bool {
     let Some(recorded) = last_used_at.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) else {
         return true;
     };
-    chrono::Utc::now().signed_duration_since(recorded) >= chrono::Duration::minutes(1)
+    now.signed_duration_since(recorded) >= chrono::Duration::minutes(1)
 }
 
 #[cfg(test)]
@@ -289,11 +291,11 @@ mod tests {
 
     #[test]
     fn last_use_is_recorded_at_most_once_a_minute() {
-        let now = chrono::Utc::now();
+        let now = chrono::DateTime::parse_from_rfc3339("2024-05-06T07:08:09Z").unwrap().to_utc();
         let text = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        assert!(last_use_is_stale(None));
-        assert!(!last_use_is_stale(Some(&text(now - chrono::Duration::seconds(10)))));
-        assert!(last_use_is_stale(Some(&text(now - chrono::Duration::seconds(61)))));
-        assert!(last_use_is_stale(Some("not a time")));
+        assert!(last_use_is_stale(None, now));
+        assert!(!last_use_is_stale(Some(&text(now - chrono::Duration::seconds(10))), now));
+        assert!(last_use_is_stale(Some(&text(now - chrono::Duration::seconds(61))), now));
+        assert!(last_use_is_stale(Some("not a time"), now));
     }
 }

@@ -32,7 +32,8 @@ struct CreateBody {
 }
 
 async fn list(call: Call, user: SessionUser) -> Result<HttpResponse, AppError> {
-    let keys = call.run(move |state, _| keys::list_manageable(&*state.conn()?, &user.0.principal)).await?;
+    let keys =
+        call.run(move |state, _| keys::list_manageable(&*state.conn()?, &user.0.principal, state.clock.now())).await?;
     Ok(HttpResponse::Ok().json(keys))
 }
 
@@ -51,7 +52,7 @@ async fn create(call: Call, user: SessionUser, body: web::Json<CreateBody>) -> R
                 package_ids: body.packages,
                 expires_in_days: body.expires_in_days.unwrap_or(state.config.accounts.api_key_default_days),
             };
-            keys::create(&*state.conn()?, &state.server_key, &request, ip)
+            keys::create(&*state.conn()?, &state.server_key, &request, ip, state.clock.now())
         })
         .await?;
     Ok(HttpResponse::Created().json(created))
@@ -60,7 +61,9 @@ async fn create(call: Call, user: SessionUser, body: web::Json<CreateBody>) -> R
 async fn regenerate(call: Call, user: SessionUser, path: web::Path<i64>) -> Result<HttpResponse, AppError> {
     let key_id = path.into_inner();
     let created = call
-        .run(move |state, ip| keys::regenerate(&*state.conn()?, &state.server_key, &user.0.principal, key_id, ip))
+        .run(move |state, ip| {
+            keys::regenerate(&*state.conn()?, &state.server_key, &user.0.principal, key_id, ip, state.clock.now())
+        })
         .await?;
     Ok(HttpResponse::Ok().json(created))
 }

@@ -58,7 +58,7 @@ async fn render(
     let principal = account.session.principal.clone();
     let (keys, packages) = blocking(move || {
         let conn = st.conn()?;
-        Ok((keys::list_manageable(&conn, &principal)?, keys::selectable_packages(&conn, &principal)?))
+        Ok((keys::list_manageable(&conn, &principal, st.clock.now())?, keys::selectable_packages(&conn, &principal)?))
     })
     .await?;
     let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
@@ -136,7 +136,7 @@ pub async fn create(
             package_ids,
             expires_in_days: days,
         };
-        keys::create(&*st.conn()?, &st.server_key, &request, ip.as_deref())
+        keys::create(&*st.conn()?, &st.server_key, &request, ip.as_deref(), st.clock.now())
     })
     .await;
     match created {
@@ -166,8 +166,10 @@ pub async fn regenerate(
     account.check_csrf(&state, form.get("csrf"))?;
     let st = state.get_ref().clone();
     let (principal, ip, key_id) = (account.session.principal.clone(), client_ip(&req), path.into_inner());
-    let created =
-        blocking(move || keys::regenerate(&*st.conn()?, &st.server_key, &principal, key_id, ip.as_deref())).await?;
+    let created = blocking(move || {
+        keys::regenerate(&*st.conn()?, &st.server_key, &principal, key_id, ip.as_deref(), st.clock.now())
+    })
+    .await?;
     render(&state, &req, &account, Some(created), KeyForm::default(), Errors::default()).await
 }
 

@@ -84,7 +84,9 @@ pub async fn confirm(
     account.check_csrf(&state, form.get("csrf"))?;
     let (st, principal, ip, code) =
         (state.get_ref().clone(), account.session.principal.clone(), client_ip(&req), form.get("code").to_owned());
-    let outcome = blocking(move || two_factor::confirm_enrolment(&*st.conn()?, &principal, &code, ip.as_deref())).await;
+    let outcome =
+        blocking(move || two_factor::confirm_enrolment(&*st.conn()?, &principal, &code, ip.as_deref(), st.clock.now()))
+            .await;
     match outcome {
         Ok(codes) => {
             let notice = "Two-factor authentication is on.".to_owned();

@@ -51,7 +51,7 @@ fn galley_user_reset_2fa_resets_and_audits() {
         let user = galley::db::users::by_id(&conn, id).unwrap().unwrap();
         let secret = two_factor::enrolment(&conn, &user).unwrap().secret_base32;
         let p = principals::for_user(&conn, &user, &state.config.accounts).unwrap();
-        two_factor::confirm_enrolment(&conn, &p, &code(&secret, 0), None).unwrap();
+        two_factor::confirm_enrolment(&conn, &p, &code(&secret, 0), None, state.clock.now()).unwrap();
     }
     let run =
         |name: &str| galley_command().args(["user", "reset-2fa", name, "--data-dir"]).arg(&data).output().unwrap();
