@@ -2,6 +2,7 @@
 //! inside `web::block`/`spawn_blocking`.
 pub mod api_keys;
 pub mod audit;
+pub mod clock;
 pub mod credential_epoch;
 pub mod directory;
 pub mod email_tokens;
@@ -54,9 +55,10 @@ impl DbError {
     }
 }
 
-/// Timestamps are stored as RFC 3339 UTC text so they sort and read well.
-pub fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+/// Timestamps are stored as RFC 3339 UTC text so they sort and read well; "now" is the
+/// connection's clock (see `clock.rs`).
+pub fn now_text(conn: &rusqlite::Connection) -> rusqlite::Result<String> {
+    clock::now_text(conn)
 }
 
 /// A write whose commit must survive a power loss, not only a crash of Galley: a publication the

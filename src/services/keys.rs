@@ -193,7 +193,10 @@ pub fn regenerate(
     let key = manageable(conn, p, key_id)?;
     let lifetime_days =
         match (DateTime::parse_from_rfc3339(&key.created_at), DateTime::parse_from_rfc3339(&key.expires_at)) {
-            (Ok(created), Ok(expires)) => u32::try_from((expires - created).num_days()).unwrap_or(MAX_KEY_DAYS),
+            // To the nearest day: `created_at` has milliseconds, `expires_at` whole seconds.
+            (Ok(created), Ok(expires)) => {
+                u32::try_from((expires - created + Duration::hours(12)).num_days()).unwrap_or(MAX_KEY_DAYS)
+            }
             _ => MAX_KEY_DAYS,
         }
         .clamp(1, MAX_KEY_DAYS);

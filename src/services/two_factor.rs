@@ -213,7 +213,14 @@ pub fn second_step_needed(
     }
     let pending = token::generate();
     let expires_at = (now + Duration::minutes(PENDING_MINUTES)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    two_factor::insert_pending(conn, &token::hash(&pending), user_id, &expires_at, ip)?;
+    two_factor::insert_pending(
+        conn,
+        &token::hash(&pending),
+        user_id,
+        &expires_at,
+        ip,
+        &crate::domain::clock::text(now),
+    )?;
     Ok(Some(pending))
 }
 
