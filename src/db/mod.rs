@@ -103,7 +103,7 @@ mod tests {
     #[test]
     fn durable_writes_restore_the_pool_setting() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = open(&dir.path().join("galley.db")).unwrap();
+        let pool = open(&dir.path().join("galley.db"), &crate::domain::clock::Clock::system()).unwrap();
         let mut conn = pool.get().unwrap();
         assert_eq!(synchronous(&conn), 1);
         let inside = write_durable(&mut conn, |tx| Ok(synchronous(tx))).unwrap();
