@@ -19,7 +19,9 @@ pub fn register(conn: &Connection, clock: Clock) -> rusqlite::Result<()> {
 pub fn now_text(conn: &Connection) -> rusqlite::Result<String> {
     match conn.prepare_cached("SELECT galley_now()") {
         Ok(mut statement) => statement.query_row([], |r| r.get(0)),
-        Err(rusqlite::Error::SqliteFailure(_, Some(message))) if message.starts_with("no such function") => {
+        Err(rusqlite::Error::SqlInputError { msg, .. } | rusqlite::Error::SqliteFailure(_, Some(msg)))
+            if msg.starts_with("no such function") =>
+        {
             Ok(Clock::system().now_text())
         }
         Err(e) => Err(e),
