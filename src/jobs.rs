@@ -67,7 +67,7 @@ impl Job {
 
     /// Runs the job's body once, now (no lock; see `run`).
     pub fn body(self, state: &AppState) -> anyhow::Result<JobOutcome> {
-        let now = chrono::Utc::now();
+        let now = state.clock.now();
         Ok(match self {
             Job::FlushDownloads => {
                 let written = flush_downloads(state)?;

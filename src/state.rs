@@ -9,6 +9,7 @@ use crate::cache::search_index::LiveSearchIndex;
 use crate::cache::symbol_index::SymbolIndex;
 use crate::config::Config;
 use crate::db::Pool;
+use crate::domain::clock::Clock;
 use crate::limits::commit_gate::CommitGate;
 use crate::limits::in_flight::InFlight;
 use crate::limits::login_limiter::LoginLimiter;
@@ -55,6 +56,8 @@ pub struct AppState {
     pub oidc: Arc<crate::oidc::Providers>,
     /// The search index in memory, following the database (see `cache::search_index`).
     pub search: Arc<LiveSearchIndex>,
+    /// "Now" for every decision by time and every stored timestamp (tests advance it).
+    pub clock: Clock,
 }
 
 impl AppState {

@@ -3,6 +3,7 @@
 //! service code handed to the adapters.
 use crate::cache::feed_docs::FeedDocs;
 use crate::config::Config;
+use crate::domain::clock::Clock;
 use crate::limits::login_limiter::LoginLimiter;
 use crate::protocol::urls::UrlGenerator;
 use crate::state::AppState;
@@ -13,7 +14,8 @@ impl AppState {
     /// Opens the data directory: database (migrated), package store, rendered feed documents.
     pub fn open(config: Config) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&config.data_dir)?;
-        let db = crate::db::open(&config.database_path())?;
+        let clock = Clock::system();
+        let db = crate::db::open(&config.database_path(), &clock)?;
         let store = super::object_store::open(&config, &db)?;
         let mirror = Arc::new(crate::cache::mirror::Mirror::from_config(&config)?);
         let symbols = crate::cache::symbol_index::SymbolIndex::load(crate::db::symbols::all(&*db.get()?)?);
@@ -59,6 +61,7 @@ impl AppState {
             mirror,
             oidc,
             search: Arc::default(),
+            clock,
         })
     }
 }

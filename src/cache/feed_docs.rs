@@ -632,7 +632,7 @@ mod tests {
     /// A database with the given ids, each with no available version (so a render writes: it
     /// removes the id's documents), and the connection to use.
     fn database(dir: &Path, ids: &[&str]) -> (crate::db::Pool, crate::db::Conn) {
-        let pool = crate::db::pool::open(&dir.join("galley.db")).unwrap();
+        let pool = crate::db::pool::open(&dir.join("galley.db"), &crate::domain::clock::Clock::system()).unwrap();
         let conn = pool.get().unwrap();
         for id in ids {
             conn.execute("INSERT INTO packages (package_id, id_lower, created_at) VALUES (?1, ?1, 'now')", [id])

@@ -17,7 +17,7 @@ pub struct RetentionArgs {
 
 pub fn run(args: &RetentionArgs) -> Result<(), CliError> {
     let state = open_state(&args.data)?;
-    let now = chrono::Utc::now();
+    let now = state.clock.now();
     let report = if args.dry_run {
         retention::plan(&state, now)?
     } else {

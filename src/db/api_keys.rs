@@ -55,7 +55,7 @@ pub fn insert(conn: &Connection, k: &NewApiKey<'_>) -> Result<i64, DbError> {
     conn.execute(
         "INSERT INTO api_keys (user_id, owner_id, description, prefix, key_hash, scopes, globs, package_ids, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![k.user_id, k.owner_id, k.description, k.prefix, k.key_hash, k.scopes, k.globs, k.package_ids, super::now_text(), k.expires_at],
+        params![k.user_id, k.owner_id, k.description, k.prefix, k.key_hash, k.scopes, k.globs, k.package_ids, super::now_text(conn)?, k.expires_at],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -73,7 +73,7 @@ pub fn for_user(conn: &Connection, user_id: i64) -> Result<Vec<ApiKeyRow>, DbErr
 }
 
 pub fn touch(conn: &Connection, id: i64) -> Result<(), DbError> {
-    conn.execute("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1", params![id, super::now_text()])?;
+    conn.execute("UPDATE api_keys SET last_used_at = ?2 WHERE id = ?1", params![id, super::now_text(conn)?])?;
     Ok(())
 }
 
@@ -101,7 +101,7 @@ pub fn regenerate(
     let n = conn.execute(
         "UPDATE api_keys SET prefix = ?2, key_hash = ?3, expires_at = ?4, created_at = ?5, last_used_at = NULL
          WHERE id = ?1 AND revoked_at IS NULL",
-        params![id, prefix, key_hash, expires_at, super::now_text()],
+        params![id, prefix, key_hash, expires_at, super::now_text(conn)?],
     )?;
     super::credential_epoch::bump(conn)?;
     Ok(n == 1)
@@ -111,7 +111,7 @@ pub fn regenerate(
 pub fn revoke_by_id(conn: &Connection, id: i64) -> Result<bool, DbError> {
     let n = conn.execute(
         "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-        params![id, super::now_text()],
+        params![id, super::now_text(conn)?],
     )?;
     super::credential_epoch::bump(conn)?;
     Ok(n == 1)

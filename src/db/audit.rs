@@ -17,7 +17,7 @@ pub fn record(conn: &Connection, e: &AuditEntry<'_>) -> Result<(), DbError> {
     conn.execute(
         "INSERT INTO audit_log (at, actor_id, actor_name, ip, action, package_id, version, detail)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![super::now_text(), e.actor_id, e.actor_name, e.ip, e.action, e.package_id, e.version, e.detail],
+        params![super::now_text(conn)?, e.actor_id, e.actor_name, e.ip, e.action, e.package_id, e.version, e.detail],
     )?;
     Ok(())
 }

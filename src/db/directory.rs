@@ -13,7 +13,7 @@ pub fn link(conn: &Connection, user_id: i64, dn: &str) -> Result<(), DbError> {
     conn.execute(
         "INSERT INTO directory_accounts (user_id, dn, synced_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (user_id) DO UPDATE SET dn = excluded.dn, synced_at = excluded.synced_at",
-        params![user_id, dn, super::now_text()],
+        params![user_id, dn, super::now_text(conn)?],
     )?;
     Ok(())
 }

@@ -21,7 +21,7 @@ pub fn insert(
 ) -> Result<(), DbError> {
     conn.execute(
         "INSERT INTO email_tokens (user_id, purpose, token_hash, email, created_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![user_id, purpose, token_hash, email, super::now_text(), expires_at],
+        params![user_id, purpose, token_hash, email, super::now_text(conn)?, expires_at],
     )?;
     Ok(())
 }
@@ -48,7 +48,7 @@ pub fn by_hash(conn: &Connection, purpose: &str, token_hash: &[u8]) -> Result<Op
 pub fn mark_used(conn: &Connection, id: i64) -> Result<bool, DbError> {
     Ok(conn.execute(
         "UPDATE email_tokens SET used_at = ?2 WHERE id = ?1 AND used_at IS NULL",
-        params![id, super::now_text()],
+        params![id, super::now_text(conn)?],
     )? == 1)
 }
 
@@ -56,7 +56,7 @@ pub fn mark_used(conn: &Connection, id: i64) -> Result<bool, DbError> {
 pub fn retire_for_user(conn: &Connection, user_id: i64, purpose: &str) -> Result<(), DbError> {
     conn.execute(
         "UPDATE email_tokens SET used_at = ?3 WHERE user_id = ?1 AND purpose = ?2 AND used_at IS NULL",
-        params![user_id, purpose, super::now_text()],
+        params![user_id, purpose, super::now_text(conn)?],
     )?;
     Ok(())
 }

@@ -17,7 +17,7 @@ pub struct MailRow {
 pub fn insert(conn: &Connection, kind: &str, recipient: &str, subject: &str) -> Result<i64, DbError> {
     conn.execute(
         "INSERT INTO mail_log (kind, recipient, subject, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![kind, recipient, subject, super::now_text()],
+        params![kind, recipient, subject, super::now_text(conn)?],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -26,7 +26,7 @@ pub fn finish(conn: &Connection, id: i64, error: Option<&str>) -> Result<(), DbE
     let status = if error.is_some() { "failed" } else { "sent" };
     conn.execute(
         "UPDATE mail_log SET status = ?2, error = ?3, finished_at = ?4 WHERE id = ?1",
-        params![id, status, error, super::now_text()],
+        params![id, status, error, super::now_text(conn)?],
     )?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! inside `web::block`/`spawn_blocking`.
 pub mod api_keys;
 pub mod audit;
+pub mod clock;
 pub mod credential_epoch;
 pub mod directory;
 pub mod email_tokens;
@@ -54,9 +55,10 @@ impl DbError {
     }
 }
 
-/// Timestamps are stored as RFC 3339 UTC text so they sort and read well.
-pub fn now_text() -> String {
-    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+/// Timestamps are stored as RFC 3339 UTC text so they sort and read well; "now" is the
+/// connection's clock (see `clock.rs`).
+pub fn now_text(conn: &rusqlite::Connection) -> rusqlite::Result<String> {
+    clock::now_text(conn)
 }
 
 /// A write whose commit must survive a power loss, not only a crash of Galley: a publication the
@@ -101,7 +103,7 @@ mod tests {
     #[test]
     fn durable_writes_restore_the_pool_setting() {
         let dir = tempfile::tempdir().unwrap();
-        let pool = open(&dir.path().join("galley.db")).unwrap();
+        let pool = open(&dir.path().join("galley.db"), &crate::domain::clock::Clock::system()).unwrap();
         let mut conn = pool.get().unwrap();
         assert_eq!(synchronous(&conn), 1);
         let inside = write_durable(&mut conn, |tx| Ok(synchronous(tx))).unwrap();

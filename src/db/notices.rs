@@ -34,7 +34,7 @@ pub fn set_deprecation(conn: &Connection, version_key: i64, d: &Deprecation, by:
         alternate.map(|a| a.id.as_str()),
         alternate.and_then(|a| a.range.as_ref()).map(VersionRange::to_normalized_string),
         by,
-        super::now_text(),
+        super::now_text(conn)?,
     ])?;
     Ok(())
 }
@@ -125,7 +125,7 @@ pub fn insert_advisory(conn: &Connection, a: &NewAdvisory) -> Result<i64, DbErro
         a.range.to_normalized_string(),
         a.severity.number(),
         a.url,
-        super::now_text(),
+        super::now_text(conn)?,
     ])?;
     let id = conn.last_insert_rowid();
     touch(conn)?;
@@ -149,6 +149,6 @@ pub fn advisories_updated(conn: &Connection) -> Result<String, DbError> {
 }
 
 fn touch(conn: &Connection) -> Result<(), DbError> {
-    conn.execute("UPDATE advisories_changed SET updated_at = ?1 WHERE id = 1", [super::now_text()])?;
+    conn.execute("UPDATE advisories_changed SET updated_at = ?1 WHERE id = 1", [super::now_text(conn)?])?;
     Ok(())
 }

@@ -76,7 +76,7 @@ pub fn user_of(conn: &Connection, provider: &str, subject: &str) -> Result<Optio
 pub fn link(conn: &Connection, provider: &str, subject: &str, user_id: i64) -> Result<(), DbError> {
     conn.execute(
         "INSERT INTO oidc_identities (provider, subject, user_id, linked_at) VALUES (?1, ?2, ?3, ?4)",
-        params![provider, subject, user_id, super::now_text()],
+        params![provider, subject, user_id, super::now_text(conn)?],
     )?;
     Ok(())
 }
@@ -84,7 +84,7 @@ pub fn link(conn: &Connection, provider: &str, subject: &str, user_id: i64) -> R
 pub fn touch(conn: &Connection, provider: &str, subject: &str) -> Result<(), DbError> {
     conn.execute(
         "UPDATE oidc_identities SET last_sign_in_at = ?3 WHERE provider = ?1 AND subject = ?2",
-        params![provider, subject, super::now_text()],
+        params![provider, subject, super::now_text(conn)?],
     )?;
     Ok(())
 }

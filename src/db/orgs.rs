@@ -21,7 +21,7 @@ pub fn upsert_member(conn: &Connection, org_id: i64, user_id: i64, role: &str) -
     conn.execute(
         "INSERT INTO org_members (org_id, user_id, role, added_at) VALUES (?1, ?2, ?3, ?4)
          ON CONFLICT (org_id, user_id) DO UPDATE SET role = excluded.role",
-        params![org_id, user_id, role, super::now_text()],
+        params![org_id, user_id, role, super::now_text(conn)?],
     )?;
     Ok(())
 }

@@ -48,7 +48,7 @@ pub fn owner_names(conn: &Connection, package_key: i64) -> Result<Vec<String>, D
 pub fn add_owner(conn: &Connection, package_key: i64, user_id: i64) -> Result<bool, DbError> {
     let n = conn.execute(
         "INSERT OR IGNORE INTO package_owners (package_key, user_id, added_at) VALUES (?1, ?2, ?3)",
-        params![package_key, user_id, super::now_text()],
+        params![package_key, user_id, super::now_text(conn)?],
     )?;
     Ok(n == 1)
 }
@@ -91,7 +91,7 @@ pub fn replace_invitation(
     conn.execute(
         "INSERT INTO owner_invitations (package_key, invitee_id, inviter_id, token_hash, created_at, expires_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![package_key, invitee_id, by, token_hash, super::now_text(), expires_at],
+        params![package_key, invitee_id, by, token_hash, super::now_text(conn)?, expires_at],
     )?;
     Ok(())
 }

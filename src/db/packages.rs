@@ -27,7 +27,7 @@ pub fn find_or_create(conn: &Connection, package_id: &str, owner_id: Option<i64>
     if let Some(row) = find(conn, &id_lower)? {
         return Ok((row.key, false));
     }
-    let now = super::now_text();
+    let now = super::now_text(conn)?;
     conn.prepare_cached("INSERT INTO packages (package_id, id_lower, created_at) VALUES (?1, ?2, ?3)")?
         .execute(params![package_id, id_lower, now])?;
     let key = conn.last_insert_rowid();
@@ -88,7 +88,7 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> Result<i64, DbEr
     let package_types = serde_json::to_string(&package_types).unwrap_or_else(|_| "[]".into());
     let framework_assemblies = serde_json::to_string(&n.framework_assemblies).unwrap_or_else(|_| "[]".into());
     let repo = n.repository.as_ref();
-    let now = super::now_text();
+    let now = super::now_text(conn)?;
     conn.prepare_cached("INSERT INTO package_versions (
             package_key, version_original, version_normalized, version_lower, version_full, is_prerelease, is_semver2,
             title, authors, nuspec_owners, description, summary, release_notes, copyright, language, tags,
@@ -211,7 +211,7 @@ pub fn set_listed(conn: &Connection, package_key: i64, version_lower: &str, list
             "UPDATE package_versions SET listed = ?3, last_edited_at = ?4
          WHERE package_key = ?1 AND version_lower = ?2 AND status != 'deleted'",
         )?
-        .execute(params![package_key, version_lower, listed, super::now_text()])?;
+        .execute(params![package_key, version_lower, listed, super::now_text(conn)?])?;
     Ok(n == 1)
 }
 
@@ -227,7 +227,7 @@ pub fn set_status(
             "UPDATE package_versions SET status = ?3, status_reason = ?4, last_edited_at = ?5
          WHERE package_key = ?1 AND version_lower = ?2",
         )?
-        .execute(params![package_key, version_lower, status, reason, super::now_text()])?;
+        .execute(params![package_key, version_lower, status, reason, super::now_text(conn)?])?;
     Ok(n == 1)
 }
 

@@ -1,4 +1,5 @@
 //! The connection pool: every pooled connection gets the same PRAGMAs.
+use crate::domain::clock::Clock;
 use r2d2_sqlite::SqliteConnectionManager;
 use std::path::Path;
 use std::time::Duration;
@@ -19,11 +20,12 @@ fn wait_for_lock(attempt: i32) -> bool {
 }
 
 /// Opens (creating when absent) the database and applies the pending migrations.
-pub fn open(path: &Path) -> Result<Pool, super::DbError> {
+pub fn open(path: &Path, clock: &Clock) -> Result<Pool, super::DbError> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent).map_err(|e| super::DbError::Open(format!("{}: {e}", parent.display())))?;
     }
-    let manager = SqliteConnectionManager::file(path).with_init(|c| {
+    let clock = clock.clone();
+    let manager = SqliteConnectionManager::file(path).with_init(move |c| {
         // WAL lets readers run beside the one writer; NORMAL is durable across application crashes
         // in WAL mode and avoids an fsync per commit on the read-mostly path.
         c.execute_batch(
@@ -34,6 +36,8 @@ pub fn open(path: &Path) -> Result<Pool, super::DbError> {
         c.busy_handler(Some(wait_for_lock))?;
         // The search and feed queries are built from a few shapes each; keep them all prepared.
         c.set_prepared_statement_cache_capacity(128);
+        // Rows are stamped with the state's clock.
+        super::clock::register(c, clock.clone())?;
         // Version order for SQL (the v2 feed's latest flags and ordering).
         super::version_order::register(c)
     });

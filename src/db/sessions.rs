@@ -18,7 +18,7 @@ pub fn insert(
 ) -> Result<i64, DbError> {
     conn.execute(
         "INSERT INTO sessions (token_hash, user_id, created_at, expires_at, ip) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![token_hash, user_id, super::now_text(), expires_at, ip],
+        params![token_hash, user_id, super::now_text(conn)?, expires_at, ip],
     )?;
     Ok(conn.last_insert_rowid())
 }

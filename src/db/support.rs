@@ -52,7 +52,7 @@ pub fn insert(conn: &Connection, r: &NewSupportRequest<'_>) -> Result<i64, DbErr
     conn.execute(
         "INSERT INTO support_requests (kind, package_id, message, contact_email, username, requester_id, ip, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![r.kind, r.package_id, r.message, r.contact_email, r.username, r.requester_id, r.ip, super::now_text()],
+        params![r.kind, r.package_id, r.message, r.contact_email, r.username, r.requester_id, r.ip, super::now_text(conn)?],
     )?;
     Ok(conn.last_insert_rowid())
 }
@@ -75,7 +75,7 @@ pub fn list(conn: &Connection, status: Option<&str>) -> Result<Vec<SupportRow>, 
 pub fn close(conn: &Connection, id: i64, by: &str, resolution: &str) -> Result<bool, DbError> {
     let n = conn.execute(
         "UPDATE support_requests SET status = 'closed', closed_at = ?2, closed_by = ?3, resolution = ?4 WHERE id = ?1 AND status = 'open'",
-        params![id, super::now_text(), by, resolution],
+        params![id, super::now_text(conn)?, by, resolution],
     )?;
     Ok(n == 1)
 }

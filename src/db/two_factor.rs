@@ -30,7 +30,7 @@ pub fn begin(conn: &Connection, user_id: i64, secret: &[u8]) -> Result<bool, DbE
         "INSERT INTO two_factor (user_id, secret, created_at) VALUES (?1, ?2, ?3)
          ON CONFLICT(user_id) DO UPDATE SET secret = excluded.secret, created_at = excluded.created_at, last_step = 0
          WHERE two_factor.enabled_at IS NULL",
-        params![user_id, secret, super::now_text()],
+        params![user_id, secret, super::now_text(conn)?],
     )?;
     Ok(changed == 1)
 }
@@ -48,7 +48,7 @@ pub fn use_step(conn: &Connection, user_id: i64, step: i64) -> Result<bool, DbEr
 pub fn enable(conn: &Connection, user_id: i64, recovery_hashes: &[Vec<u8>]) -> Result<(), DbError> {
     conn.execute(
         "UPDATE two_factor SET enabled_at = ?2 WHERE user_id = ?1 AND enabled_at IS NULL",
-        params![user_id, super::now_text()],
+        params![user_id, super::now_text(conn)?],
     )?;
     conn.execute("DELETE FROM two_factor_recovery WHERE user_id = ?1", [user_id])?;
     for hash in recovery_hashes {
@@ -69,7 +69,7 @@ pub fn remove(conn: &Connection, user_id: i64) -> Result<bool, DbError> {
 pub fn use_recovery_code(conn: &Connection, user_id: i64, code_hash: &[u8]) -> Result<bool, DbError> {
     Ok(conn.execute(
         "UPDATE two_factor_recovery SET used_at = ?3 WHERE user_id = ?1 AND code_hash = ?2 AND used_at IS NULL",
-        params![user_id, code_hash, super::now_text()],
+        params![user_id, code_hash, super::now_text(conn)?],
     )? == 1)
 }
 
@@ -94,9 +94,10 @@ pub fn insert_pending(
     user_id: i64,
     expires_at: &str,
     ip: Option<&str>,
+    now: &str,
 ) -> Result<(), DbError> {
     // Expired half sign-ins are cleared here so the table does not grow without bound.
-    conn.execute("DELETE FROM two_factor_pending WHERE expires_at <= ?1", [super::now_text()])?;
+    conn.execute("DELETE FROM two_factor_pending WHERE expires_at <= ?1", [now])?;
     conn.execute(
         "INSERT INTO two_factor_pending (token_hash, user_id, expires_at, ip) VALUES (?1, ?2, ?3, ?4)",
         params![token_hash, user_id, expires_at, ip],

@@ -47,7 +47,7 @@ pub fn mark_mirrored(
         "UPDATE package_versions SET fetched_at = ?2, listed = ?3, published_at = COALESCE(?4, published_at)
          WHERE id = ?1",
     )?
-    .execute(params![version_key, super::now_text(), listed, published])?;
+    .execute(params![version_key, super::now_text(conn)?, listed, published])?;
     Ok(())
 }
 
@@ -99,7 +99,7 @@ pub fn reserve_prefix(conn: &Connection, prefix: &str) -> Result<bool, DbError> 
         .prepare_cached(
             "INSERT OR IGNORE INTO reserved_prefixes (prefix_lower, prefix, created_at) VALUES (?1, ?2, ?3)",
         )?
-        .execute(params![lower, prefix, super::now_text()])?;
+        .execute(params![lower, prefix, super::now_text(conn)?])?;
     refresh_verified(conn)?;
     Ok(added == 1)
 }

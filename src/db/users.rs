@@ -56,7 +56,7 @@ pub fn insert(conn: &Connection, user: &NewUser<'_>) -> Result<i64, DbError> {
             user.password_hash,
             user.is_admin,
             user.is_organization,
-            super::now_text(),
+            super::now_text(conn)?,
             user.self_registered
         ],
     )?;

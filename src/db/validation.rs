@@ -91,7 +91,7 @@ pub fn schedule_retry(
 
 /// Publishes a validating version: the moment it becomes visible is its publication time.
 pub fn mark_available(conn: &Connection, version_key: i64) -> Result<bool, DbError> {
-    let now = super::now_text();
+    let now = super::now_text(conn)?;
     let n = conn.prepare_cached("UPDATE package_versions SET status = 'available', status_reason = NULL, scanned_at = ?2, next_scan_at = NULL,
              published_at = ?2, last_edited_at = ?2
          WHERE id = ?1 AND status = 'validating'")?.execute(params![version_key, now])?;
@@ -112,13 +112,13 @@ pub fn change_status(
             "UPDATE package_versions SET status = ?3, status_reason = ?4, next_scan_at = NULL, last_edited_at = ?5
          WHERE id = ?1 AND status = ?2",
         )?
-        .execute(params![version_key, from, to, reason, super::now_text()])?;
+        .execute(params![version_key, from, to, reason, super::now_text(conn)?])?;
     Ok(n == 1)
 }
 
 pub fn record_clean_scan(conn: &Connection, version_key: i64) -> Result<(), DbError> {
     conn.prepare_cached("UPDATE package_versions SET scanned_at = ?2 WHERE id = ?1")?
-        .execute(params![version_key, super::now_text()])?;
+        .execute(params![version_key, super::now_text(conn)?])?;
     Ok(())
 }
 

@@ -1,6 +1,7 @@
 //! Pure NuGet package model and rules: no HTTP, no SQL, no I/O beyond reading a package in hand.
 pub mod advisory;
 pub mod api_key;
+pub mod clock;
 pub mod deprecation;
 pub mod id;
 pub mod nupkg;

@@ -14,20 +14,28 @@ use rusqlite::Connection;
 const CONFIRM: &str = "confirm-email";
 const RESET: &str = "reset-password";
 
-fn expiry(hours: u32) -> String {
-    (Utc::now() + Duration::hours(i64::from(hours))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+fn expiry(now: DateTime<Utc>, hours: u32) -> String {
+    (now + Duration::hours(i64::from(hours))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Retires earlier links of the purpose and stores a new one; returns the token for the email.
-fn issue(conn: &Connection, user_id: i64, purpose: &str, email: &str, hours: u32) -> Result<String, AppError> {
+fn issue(
+    now: DateTime<Utc>,
+    conn: &Connection,
+    user_id: i64,
+    purpose: &str,
+    email: &str,
+    hours: u32,
+) -> Result<String, AppError> {
     let t = token::generate();
     email_tokens::retire_for_user(conn, user_id, purpose)?;
-    email_tokens::insert(conn, user_id, purpose, &token::hash(&t), email, &expiry(hours))?;
+    email_tokens::insert(conn, user_id, purpose, &token::hash(&t), email, &expiry(now, hours))?;
     Ok(t)
 }
 
 /// Finds a live token or says why the link does not work (used, unknown and expired alike).
 fn redeem(
+    now: DateTime<Utc>,
     conn: &Connection,
     purpose: &str,
     presented: &str,
@@ -40,7 +48,7 @@ fn redeem(
     if row.used_at.is_some() {
         return Err(invalid());
     }
-    if DateTime::parse_from_rfc3339(&row.expires_at).map_or(true, |t| t <= Utc::now()) {
+    if DateTime::parse_from_rfc3339(&row.expires_at).map_or(true, |t| t <= now) {
         return Err(AppError::Gone(format!("This {what} link has expired; request a new one.")));
     }
     Ok(row)
@@ -56,7 +64,7 @@ pub(super) fn send_confirmation_in(
     let user =
         users::by_id(conn, user_id)?.ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
     let hours = state.config.accounts.email_confirmation_hours;
-    let t = issue(conn, user_id, CONFIRM, email, hours)?;
+    let t = issue(state.clock.now(), conn, user_id, CONFIRM, email, hours)?;
     let message = templates::confirm_email::render(email, &user.username, &state.urls.confirm_email(&t), hours);
     notify::send(conn, &state.mail, CONFIRM, message)
 }
@@ -76,7 +84,7 @@ pub fn resend_confirmation(state: &AppState, p: &Principal) -> Result<(), AppErr
 pub fn confirm_email(state: &AppState, presented: &str, ip: Option<&str>) -> Result<Profile, AppError> {
     let mut conn = state.conn()?;
     let row = db::write(&mut conn, |tx| {
-        let row = match redeem(tx, CONFIRM, presented, "confirmation") {
+        let row = match redeem(state.clock.now(), tx, CONFIRM, presented, "confirmation") {
             Ok(row) => row,
             Err(e) => return Ok(Err(e)),
         };
@@ -153,7 +161,7 @@ fn send_password_reset(state: &AppState, name_or_email: &str, ip: Option<&str>) 
         return Ok(());
     }
     let hours = state.config.accounts.password_reset_hours;
-    let t = issue(&conn, user.id, RESET, &user.email, hours)?;
+    let t = issue(state.clock.now(), &conn, user.id, RESET, &user.email, hours)?;
     let message = templates::reset_password::render(&user.email, &user.username, &state.urls.reset_password(&t), hours);
     notify::send(&conn, &state.mail, RESET, message)?;
     let actor = Principal { account_id: Some(user.id), username: user.username, ..Principal::default() };
@@ -173,7 +181,7 @@ pub fn complete_password_reset(
     let hash = bcrypt::hash(new_password, state.config.accounts.bcrypt_cost).map_err(AppError::internal)?;
     let mut conn = state.conn()?;
     let row = db::write(&mut conn, |tx| {
-        let row = match redeem(tx, RESET, presented, "password reset") {
+        let row = match redeem(state.clock.now(), tx, RESET, presented, "password reset") {
             Ok(row) => row,
             Err(e) => return Ok(Err(e)),
         };

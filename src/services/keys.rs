@@ -58,8 +58,8 @@ pub struct KeySummary {
 pub const MAX_KEY_DAYS: u32 = 365;
 const MAX_DESCRIPTION: usize = 200;
 
-fn expiry(days: u32) -> String {
-    (Utc::now() + Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+fn expiry(now: DateTime<Utc>, days: u32) -> String {
+    (now + Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// Creates a key for `req.user_id` (or an organization it administers): the row and its audit
@@ -88,7 +88,16 @@ pub fn create(state: &AppState, req: &NewKeyRequest<'_>, ip: Option<&str>) -> Re
             PackageId::parse(id).map_err(|e| AppError::BadRequest(format!("'{id}' is not a package id: {e}.")))?;
         ids.push(parsed.as_str().to_owned());
     }
-    in_transaction(state, |tx| insert_key(tx, &state.server_key, req, description, &globs, &ids, ip))
+    let checked = CheckedKey { description, globs, ids, expires_at: expiry(state.clock.now(), req.expires_in_days) };
+    in_transaction(state, |tx| insert_key(tx, &state.server_key, req, &checked, ip))
+}
+
+/// What `create` checked and decided before its transaction.
+struct CheckedKey<'a> {
+    description: &'a str,
+    globs: PackageGlobs,
+    ids: Vec<String>,
+    expires_at: String,
 }
 
 /// The checked request stored; runs inside the caller's transaction.
@@ -96,11 +105,10 @@ fn insert_key(
     conn: &Connection,
     server_key: &[u8],
     req: &NewKeyRequest<'_>,
-    description: &str,
-    globs: &PackageGlobs,
-    ids: &[String],
+    checked: &CheckedKey<'_>,
     ip: Option<&str>,
 ) -> Result<CreatedKey, AppError> {
+    let CheckedKey { description, globs, ids, expires_at } = checked;
     let creator =
         users::by_id(conn, req.user_id)?.ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
     let owner = match req.owner {
@@ -117,7 +125,6 @@ fn insert_key(
         }
     };
     let generated = api_key::generate();
-    let expires_at = expiry(req.expires_in_days);
     let hash = api_key::hash(server_key, &generated.secret);
     let id = api_keys::insert(
         conn,
@@ -130,31 +137,31 @@ fn insert_key(
             scopes: &Scope::join(&req.scopes),
             globs: &globs.to_stored(),
             package_ids: &ids.join("\n"),
-            expires_at: &expires_at,
+            expires_at,
         },
     )?;
     let actor = Principal { account_id: Some(creator.id), username: creator.username.clone(), ..Principal::default() };
     let detail = format!("key {id} {}… for {}", generated.visible_prefix, owner.username);
     audit::record(conn, &actor, ip, "apikey.create", None, Some(&detail))?;
-    Ok(CreatedKey { id, secret: generated.secret, prefix: generated.visible_prefix, expires_at })
+    Ok(CreatedKey { id, secret: generated.secret, prefix: generated.visible_prefix, expires_at: expires_at.clone() })
 }
 
 fn lines(text: &str) -> Vec<String> {
     text.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect()
 }
 
-fn is_expired(expires_at: &str) -> bool {
-    DateTime::parse_from_rfc3339(expires_at).map_or(true, |t| t <= Utc::now())
+fn is_expired(expires_at: &str, now: DateTime<Utc>) -> bool {
+    DateTime::parse_from_rfc3339(expires_at).map_or(true, |t| t <= now)
 }
 
-fn summary(conn: &Connection, k: api_keys::ApiKeyRow) -> Result<KeySummary, AppError> {
+fn summary(conn: &Connection, k: api_keys::ApiKeyRow, now: DateTime<Utc>) -> Result<KeySummary, AppError> {
     let name =
         |id: i64| -> Result<String, AppError> { Ok(users::by_id(conn, id)?.map(|u| u.username).unwrap_or_default()) };
     Ok(KeySummary {
         id: k.id,
         owner: name(k.owner_id)?,
         created_by: name(k.user_id)?,
-        expired: is_expired(&k.expires_at),
+        expired: is_expired(&k.expires_at, now),
         description: k.description,
         prefix: k.prefix,
         scopes: k.scopes.split(',').filter(|s| !s.is_empty()).map(str::to_owned).collect(),
@@ -180,7 +187,7 @@ pub fn list_manageable(state: &AppState, p: &Principal) -> Result<Vec<KeySummary
     }
     rows.retain(|k| k.revoked_at.is_none());
     rows.sort_by_key(|k| k.id);
-    rows.into_iter().map(|k| summary(&conn, k)).collect()
+    rows.into_iter().map(|k| summary(&conn, k, state.clock.now())).collect()
 }
 
 /// A live key the principal may regenerate or delete; any other is "not found", so key ids of
@@ -193,7 +200,7 @@ fn manageable(conn: &Connection, p: &Principal, key_id: i64) -> Result<api_keys:
 
 /// A new secret for the key; scopes, packages and lifetime stay (the lifetime counts anew).
 pub fn regenerate(state: &AppState, p: &Principal, key_id: i64, ip: Option<&str>) -> Result<CreatedKey, AppError> {
-    in_transaction(state, |tx| regenerate_in(tx, &state.server_key, p, key_id, ip))
+    in_transaction(state, |tx| regenerate_in(tx, &state.server_key, p, key_id, ip, state.clock.now()))
 }
 
 /// Runs inside the caller's transaction.
@@ -203,16 +210,20 @@ fn regenerate_in(
     p: &Principal,
     key_id: i64,
     ip: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<CreatedKey, AppError> {
     let key = manageable(conn, p, key_id)?;
     let lifetime_days =
         match (DateTime::parse_from_rfc3339(&key.created_at), DateTime::parse_from_rfc3339(&key.expires_at)) {
-            (Ok(created), Ok(expires)) => u32::try_from((expires - created).num_days()).unwrap_or(MAX_KEY_DAYS),
+            // To the nearest day: `created_at` has milliseconds, `expires_at` whole seconds.
+            (Ok(created), Ok(expires)) => {
+                u32::try_from((expires - created + Duration::hours(12)).num_days()).unwrap_or(MAX_KEY_DAYS)
+            }
             _ => MAX_KEY_DAYS,
         }
         .clamp(1, MAX_KEY_DAYS);
     let generated = api_key::generate();
-    let expires_at = expiry(lifetime_days);
+    let expires_at = expiry(now, lifetime_days);
     if !api_keys::regenerate(
         conn,
         key.id,
@@ -246,7 +257,7 @@ pub fn authenticate(state: &AppState, secret: &str) -> Result<Principal, AppErro
         return Err(AppError::Forbidden(format!("The API key {}… was deleted; create a new one.", key.prefix)));
     }
     let expires = DateTime::parse_from_rfc3339(&key.expires_at).map_err(AppError::internal)?;
-    if expires <= Utc::now() {
+    if expires <= state.clock.now() {
         return Err(AppError::Forbidden(format!(
             "The API key {}… expired on {}; create a new one.",
             key.prefix,
@@ -275,7 +286,7 @@ pub fn authenticate(state: &AppState, secret: &str) -> Result<Principal, AppErro
     let principal = principals::for_key_in(conn, &creator, &owner, grant, &state.config.accounts)?;
     // "Last used" is shown to the minute; recording it at most once a minute spares a CI job
     // that pushes many packages one write transaction per push.
-    if last_use_is_stale(key.last_used_at.as_deref()) {
+    if last_use_is_stale(key.last_used_at.as_deref(), state.clock.now()) {
         api_keys::touch(conn, key.id)?;
     }
     Ok(principal)
@@ -295,11 +306,11 @@ pub fn selectable_packages(state: &AppState, p: &Principal) -> Result<Vec<String
 }
 
 /// True when a key's recorded last use is missing or more than a minute old.
-fn last_use_is_stale(last_used_at: Option<&str>) -> bool {
+fn last_use_is_stale(last_used_at: Option<&str>, now: DateTime<Utc>) -> bool {
     let Some(recorded) = last_used_at.and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok()) else {
         return true;
     };
-    chrono::Utc::now().signed_duration_since(recorded) >= chrono::Duration::minutes(1)
+    now.signed_duration_since(recorded) >= chrono::Duration::minutes(1)
 }
 
 #[cfg(test)]
@@ -308,11 +319,11 @@ mod tests {
 
     #[test]
     fn last_use_is_recorded_at_most_once_a_minute() {
-        let now = chrono::Utc::now();
+        let now = chrono::DateTime::parse_from_rfc3339("2024-05-06T07:08:09Z").unwrap().to_utc();
         let text = |t: chrono::DateTime<chrono::Utc>| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-        assert!(last_use_is_stale(None));
-        assert!(!last_use_is_stale(Some(&text(now - chrono::Duration::seconds(10)))));
-        assert!(last_use_is_stale(Some(&text(now - chrono::Duration::seconds(61)))));
-        assert!(last_use_is_stale(Some("not a time")));
+        assert!(last_use_is_stale(None, now));
+        assert!(!last_use_is_stale(Some(&text(now - chrono::Duration::seconds(10))), now));
+        assert!(last_use_is_stale(Some(&text(now - chrono::Duration::seconds(61))), now));
+        assert!(last_use_is_stale(Some("not a time"), now));
     }
 }

@@ -115,7 +115,8 @@ pub fn invite(
         return Err(AppError::Conflict(format!("'{}' already owns '{}'.", invitee.username, pkg.package_id)));
     }
     let days = state.config.accounts.owner_invitation_days;
-    let expires_at = (Utc::now() + Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let expires_at =
+        (state.clock.now() + Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let t = token::generate();
     owners::replace_invitation(&conn, pkg.key, invitee.id, p.account_id, &token::hash(&t), &expires_at)?;
     audit::record(&conn, p, ip, "owner.invite", Some(&pkg.package_id), Some(&invitee.username))?;
@@ -149,7 +150,7 @@ pub fn answer(
             .ok_or_else(|| AppError::NotFound(INVALID_INVITATION.into()))?;
         (pkg, invitation)
     };
-    settle(state, p, &pkg, &invitation, answer, ip)
+    settle(state, p, &pkg, &invitation, answer, ip, state.clock.now())
 }
 
 /// Answers the pending invitation of the signed-in account (or an organization it administers)
@@ -171,7 +172,7 @@ pub fn answer_pending(
             .ok_or_else(|| AppError::NotFound(INVALID_INVITATION.into()))?;
         (pkg, invitation)
     };
-    settle(state, p, &pkg, &invitation, answer, ip)
+    settle(state, p, &pkg, &invitation, answer, ip, state.clock.now())
 }
 
 /// Pending invitations to the account and the organizations it administers, by package id. On
@@ -199,6 +200,7 @@ fn settle(
     invitation: &owners::InvitationRow,
     answer: Answer,
     ip: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<OwnersView, AppError> {
     if !may_answer_invitation(p, invitation.invitee_id) {
         return Err(AppError::Forbidden(
@@ -206,7 +208,7 @@ fn settle(
         ));
     }
     let expires = DateTime::parse_from_rfc3339(&invitation.expires_at).map_err(AppError::internal)?;
-    if expires <= Utc::now() {
+    if expires <= now {
         return Err(AppError::Gone(format!(
             "This invitation expired on {}; ask an owner of '{}' to invite you again.",
             expires.format("%Y-%m-%d"),

@@ -267,7 +267,7 @@ fn commit(
                 other => other?,
             };
             if placement == (Placement::Pending { scan_error: true }) {
-                let next = chrono::Utc::now() + validation::backoff(state, 1);
+                let next = state.clock.now() + validation::backoff(state, 1);
                 db::validation::schedule_retry(tx, version_key, 1, next, "the virus scanner was unavailable")?;
             }
             packages::record_change(tx, package_key)?;

@@ -4,11 +4,11 @@
 use super::accounts::{self, Profile};
 use super::permissions::Principal;
 use super::{audit, in_transaction, principals, two_factor};
-use crate::db::{self, sessions, users};
+use crate::db::{sessions, users};
 use crate::domain::token;
 use crate::error::AppError;
 use crate::state::AppState;
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Duration};
 use hmac::{Hmac, Mac};
 use rusqlite::Connection;
 use sha2::Sha256;
@@ -54,7 +54,7 @@ pub fn sign_in(state: &AppState, name: &str, password: &str, ip: Option<&str>) -
         return Err(AppError::Unauthorized { message: BAD_CREDENTIALS.into(), basic_realm: false });
     };
     // Before the failures are forgotten: a right password must not reset the budget for codes.
-    if let Some(token) = two_factor::second_step_needed_in(&conn, user.id, ip)? {
+    if let Some(token) = two_factor::second_step_needed_in(&conn, user.id, ip, state.clock.now())? {
         return Ok(SignInOutcome::SecondStep { token });
     }
     state.logins.forget_account(name);
@@ -72,8 +72,9 @@ pub(super) fn start_in(
 ) -> Result<SignedIn, AppError> {
     let days = state.config.accounts.session_days;
     let session_token = token::generate();
-    let expires_at = (Utc::now() + Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    sessions::purge_expired(conn, &db::now_text())?;
+    let now = state.clock.now();
+    let expires_at = (now + Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    sessions::purge_expired(conn, &crate::domain::clock::text(now))?;
     sessions::insert(conn, &token::hash(&session_token), user.id, &expires_at, ip)?;
     let actor = Principal { account_id: Some(user.id), username: user.username.clone(), ..Principal::default() };
     match provider {
@@ -94,7 +95,7 @@ pub fn resolve(state: &AppState, session_token: &str) -> Result<Option<Session>,
     let Some(row) = sessions::by_hash(conn, &token::hash(session_token))? else {
         return Ok(None);
     };
-    if DateTime::parse_from_rfc3339(&row.expires_at).map_or(true, |t| t <= Utc::now()) {
+    if DateTime::parse_from_rfc3339(&row.expires_at).map_or(true, |t| t <= state.clock.now()) {
         sessions::delete(conn, row.id)?;
         return Ok(None);
     }

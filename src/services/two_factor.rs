@@ -8,7 +8,7 @@ use crate::db::{self, two_factor, users};
 use crate::domain::token;
 use crate::error::AppError;
 use crate::state::AppState;
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
 use rusqlite::Connection;
 use totp_rs::{Algorithm, TOTP};
@@ -52,8 +52,8 @@ fn totp(secret: Vec<u8>, username: &str) -> Result<TOTP, AppError> {
         .map_err(|e| AppError::internal(anyhow::anyhow!("TOTP parameters: {e:?}")))
 }
 
-fn now_step() -> i64 {
-    Utc::now().timestamp().div_euclid(30)
+fn time_step(now: DateTime<Utc>) -> i64 {
+    now.timestamp().div_euclid(30)
 }
 
 pub fn status(state: &AppState, user_id: i64) -> Result<Status, AppError> {
@@ -94,8 +94,9 @@ fn check_totp(
     secret: Vec<u8>,
     code: &str,
     wrong: &str,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
-    let Some(step) = matching_step(&totp(secret, &user.username)?, code, now_step()) else {
+    let Some(step) = matching_step(&totp(secret, &user.username)?, code, time_step(now)) else {
         return Err(AppError::BadRequest(wrong.into()));
     };
     if two_factor::use_step(conn, user.id, step)? {
@@ -117,6 +118,7 @@ pub(super) fn check_sign_in_code_in(
     user: &users::UserRow,
     code: &str,
     ip: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<(), AppError> {
     let unauthorized = |message: String| AppError::Unauthorized { message, basic_realm: false };
     let Some(row) = two_factor::get(conn, user.id)?.filter(|r| r.enabled) else {
@@ -124,7 +126,8 @@ pub(super) fn check_sign_in_code_in(
     };
     let code = normalize(code);
     if code.len() == 6 && code.bytes().all(|b| b.is_ascii_digit()) {
-        return check_totp(conn, user, row.secret, &code, WRONG_CODE).map_err(|e| unauthorized(e.client_message()));
+        return check_totp(conn, user, row.secret, &code, WRONG_CODE, now)
+            .map_err(|e| unauthorized(e.client_message()));
     }
     if !code.is_empty() && two_factor::use_recovery_code(conn, user.id, &token::hash(&code))? {
         let left = two_factor::recovery_codes_left(conn, user.id)?;
@@ -151,7 +154,7 @@ pub fn confirm_enrolment(
     ip: Option<&str>,
 ) -> Result<Vec<String>, AppError> {
     // The used step, the switch and the recovery codes land together.
-    in_transaction(state, |tx| confirm_enrolment_in(tx, p, code, ip))
+    in_transaction(state, |tx| confirm_enrolment_in(tx, p, code, ip, state.clock.now()))
 }
 
 /// Runs inside the caller's transaction.
@@ -160,6 +163,7 @@ fn confirm_enrolment_in(
     p: &Principal,
     code: &str,
     ip: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<Vec<String>, AppError> {
     let user = users::by_id(conn, p.account_id.unwrap_or_default())?
         .ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
@@ -169,7 +173,7 @@ fn confirm_enrolment_in(
         None => return Err(AppError::BadRequest(ENROL_WRONG_CODE.into())),
     };
     let code = normalize(code);
-    check_totp(conn, &user, row.secret, &code, ENROL_WRONG_CODE)?;
+    check_totp(conn, &user, row.secret, &code, ENROL_WRONG_CODE, now)?;
     let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
     let hashes: Vec<Vec<u8>> = codes.iter().map(|c| token::hash(&normalize(c))).collect();
     two_factor::enable(conn, user.id, &hashes)?;
@@ -221,23 +225,34 @@ pub(super) fn second_step_needed_in(
     conn: &Connection,
     user_id: i64,
     ip: Option<&str>,
+    now: DateTime<Utc>,
 ) -> Result<Option<String>, AppError> {
     if !two_factor::is_enabled(conn, user_id)? {
         return Ok(None);
     }
     let pending = token::generate();
-    let expires_at =
-        (Utc::now() + Duration::minutes(PENDING_MINUTES)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    two_factor::insert_pending(conn, &token::hash(&pending), user_id, &expires_at, ip)?;
+    let expires_at = (now + Duration::minutes(PENDING_MINUTES)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    two_factor::insert_pending(
+        conn,
+        &token::hash(&pending),
+        user_id,
+        &expires_at,
+        ip,
+        &crate::domain::clock::text(now),
+    )?;
     Ok(Some(pending))
 }
 
 /// The account a half-finished sign-in belongs to; the token is spent by `consume_pending_in`.
 /// Runs on the caller's connection.
-pub(super) fn pending_user_in(conn: &Connection, pending: &str) -> Result<(i64, users::UserRow), AppError> {
+pub(super) fn pending_user_in(
+    conn: &Connection,
+    pending: &str,
+    now: DateTime<Utc>,
+) -> Result<(i64, users::UserRow), AppError> {
     let expired = || AppError::Unauthorized { message: PENDING_EXPIRED.into(), basic_realm: false };
     let row = two_factor::pending_by_hash(conn, &token::hash(pending))?.ok_or_else(expired)?;
-    if chrono::DateTime::parse_from_rfc3339(&row.expires_at).map_or(true, |t| t <= Utc::now()) {
+    if chrono::DateTime::parse_from_rfc3339(&row.expires_at).map_or(true, |t| t <= now) {
         two_factor::delete_pending(conn, row.id)?;
         return Err(expired());
     }

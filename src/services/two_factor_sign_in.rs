@@ -11,10 +11,10 @@ use std::time::Instant;
 /// Finishes the sign-in `pending` (the browser's cookie) with `code`.
 pub fn complete(state: &AppState, pending: &str, code: &str, ip: Option<&str>) -> Result<SignedIn, AppError> {
     let conn = state.conn()?;
-    let (pending_id, user) = two_factor::pending_user_in(&conn, pending)?;
+    let (pending_id, user) = two_factor::pending_user_in(&conn, pending, state.clock.now())?;
     let attempt = state.logins.attempt(Some(&user.username), ip);
     state.logins.refuse_if_exhausted(&attempt)?;
-    if let Err(refused) = two_factor::check_sign_in_code_in(&conn, &user, code, ip) {
+    if let Err(refused) = two_factor::check_sign_in_code_in(&conn, &user, code, ip, state.clock.now()) {
         state.logins.record_failure(&attempt, Instant::now());
         let actor = Principal { account_id: Some(user.id), username: user.username.clone(), ..Principal::default() };
         audit::record(&conn, &actor, ip, "signin.2fa-failed", None, None)?;

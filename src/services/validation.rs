@@ -225,7 +225,7 @@ pub fn validate_soon(state: &AppState, id_lower: String, version_lower: String) 
         let result = state
             .conn()
             .and_then(|conn| Ok(vdb::target(&conn, &id_lower, &version_lower)?))
-            .and_then(|t| t.map(|t| validate_pending(&state, &t, Utc::now())).transpose());
+            .and_then(|t| t.map(|t| validate_pending(&state, &t, state.clock.now())).transpose());
         if let Err(e) = result {
             tracing::error!(error = %e, id = %id_lower, version = %version_lower, "background validation failed");
         }

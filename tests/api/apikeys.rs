@@ -1,5 +1,6 @@
 //! API keys through the JSON API, and how pushes with them are decided.
 use crate::helpers::{nupkg, spawn_app, status_text, TestApp};
+use chrono::Duration;
 use serde_json::{json, Value};
 
 fn create(app: &TestApp, session: &crate::helpers::Session, body: Value) -> Value {
@@ -107,13 +108,14 @@ fn expired_and_deleted_keys_are_refused_with_the_reason() {
     let app = spawn_app();
     app.create_user("alice", false);
     let s = app.sign_in("alice");
-    let expired = create(&app, &s, json!({ "scopes": ["push"] }));
-    app.sql(&format!("UPDATE api_keys SET expires_at = '2001-02-03T00:00:00Z' WHERE id = {}", expired["id"]));
+    let expired = create(&app, &s, json!({ "scopes": ["push"], "expires_in_days": 1 }));
+    app.advance(Duration::days(1) + Duration::seconds(1));
+    let expired_on = app.text(&format!("SELECT substr(expires_at, 1, 10) FROM api_keys WHERE id = {}", expired["id"]));
     let (st, text) = status_text(app.push(expired["key"].as_str(), &nupkg("Acme.Core", "1.0.0")));
     assert_eq!(st, 403);
     assert_eq!(
         text,
-        format!("The API key {}… expired on 2001-02-03; create a new one.", expired["prefix"].as_str().unwrap())
+        format!("The API key {}… expired on {expired_on}; create a new one.", expired["prefix"].as_str().unwrap())
     );
     let list: Value = app.get_as("/api/keys", &s).json().unwrap();
     assert_eq!(list[0]["expired"], true);
@@ -133,10 +135,8 @@ fn regenerating_gives_a_new_secret_with_the_same_settings() {
     app.create_user("alice", false);
     let s = app.sign_in("alice");
     let old = create(&app, &s, json!({ "scopes": ["push"], "globs": ["Acme.*"], "expires_in_days": 10 }));
-    app.sql(&format!(
-        "UPDATE api_keys SET expires_at = '2001-02-03T00:00:00Z', created_at = '2001-01-24T00:00:00Z' WHERE id = {}",
-        old["id"]
-    ));
+    // Regenerating an expired key gives it its 10 days again, counted from now.
+    app.advance(Duration::days(11));
     let r = app.post_json(&format!("/api/keys/{}/regenerate", old["id"]), Some(&s), json!({}));
     assert_eq!(r.status(), 200);
     let new: Value = r.json().unwrap();
@@ -146,7 +146,8 @@ fn regenerating_gives_a_new_secret_with_the_same_settings() {
     assert_eq!((st, text.as_str()), (403, "The API key is not valid for this server."));
     app.push_ok(new["key"].as_str().unwrap(), "Acme.Core", "1.0.0");
     assert_eq!(app.push(new["key"].as_str(), &nupkg("Other.Lib", "1.0.0")).status(), 403);
-    assert!(app.count("SELECT count(*) FROM api_keys WHERE expires_at > datetime('now', '+9 days')") == 1);
+    let nine_days_on = galley::domain::clock::text(app.state.clock.now() + Duration::days(9));
+    assert_eq!(app.count(&format!("SELECT count(*) FROM api_keys WHERE expires_at > '{nine_days_on}'")), 1);
     assert_eq!(app.count("SELECT count(*) FROM audit_log WHERE action LIKE 'apikey.%'"), 2);
 }
 

@@ -403,8 +403,13 @@ fn publish_routes_refuse_every_wrong_key() {
     let keys: serde_json::Value = app.get_as("/api/keys", &admin_session).json().unwrap();
     let newest = keys.as_array().unwrap().iter().map(|k| k["id"].as_i64().unwrap()).max().unwrap();
     assert_eq!(app.delete_as(&format!("/api/keys/{newest}"), &admin_session).status(), 204);
-    let expired = app.create_key(alice, "push,unlist", &[]);
-    app.sql("UPDATE api_keys SET expires_at = '2000-01-01T00:00:00Z' WHERE id = (SELECT max(id) FROM api_keys)");
+    let expired = app.create_key_days(alice, "push,unlist", &[], 1);
+    // A day passes: this key expires; sessions (14 days) and the other keys (a year) live on.
+    app.advance(chrono::Duration::days(1) + chrono::Duration::seconds(1));
+    let expired_on = format!(
+        "expired on {}",
+        app.text("SELECT substr(expires_at, 1, 10) FROM api_keys WHERE id = (SELECT max(id) FROM api_keys)")
+    );
     let other_users = app.create_key(bob, "push,unlist", &[]);
     let unlist_only = app.create_key(alice, "unlist", &[]);
     let push_only = app.create_key(alice, "push", &[]);
@@ -426,7 +431,7 @@ fn publish_routes_refuse_every_wrong_key() {
             "The API key is not valid",
         ),
         ("revoked key", Some(&revoked), 403, "was deleted; create a new one.", "was deleted", "was deleted"),
-        ("expired key", Some(&expired), 403, "expired on 2000-01-01", "expired on 2000-01-01", "expired on 2000-01-01"),
+        ("expired key", Some(&expired), 403, &expired_on, &expired_on, &expired_on),
         ("another user's key", Some(&other_users), 403, owned_by_another, owned_by_another, owned_by_another),
         ("key without the scope", Some(&unlist_only), 403, "lacks the push scope", "", ""),
         (

@@ -176,7 +176,7 @@ fn real_clamd_refuses_eicar_quarantines_after_an_update_and_holds_packages_while
         r.text().unwrap(),
         "Accepted Acme.Later 1.0.0: the virus scanner is unavailable; it will be published once a scan finds it clean."
     );
-    let now = chrono::Utc::now();
+    let now = app.state.clock.now();
     assert_eq!(validation::retry_validating(&app.state, now + chrono::Duration::hours(1)).unwrap().waiting, 1);
     assert_eq!(status(&app, "Acme.Later", "1.0.0").unwrap().0, "validating");
     assert!(!visible(&app, "Acme.Later", "1.0.0"));

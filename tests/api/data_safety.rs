@@ -96,7 +96,7 @@ fn purge_expired_removes_leftovers_older_than_an_hour() {
     fs::write(&new, b"y").unwrap();
     let two_hours_ago = std::time::SystemTime::now() - std::time::Duration::from_hours(2);
     fs::File::options().write(true).open(&old).unwrap().set_modified(two_hours_ago).unwrap();
-    let report = galley::services::maintenance::purge_expired(&app.state, chrono::Utc::now()).unwrap();
+    let report = galley::services::maintenance::purge_expired(&app.state, app.state.clock.now()).unwrap();
     assert_eq!(report.leftovers, [("upload temp files", 1), ("staging files", 0), ("empty folders", 0)]);
     assert!(!old.exists() && new.exists(), "an upload in flight is younger and kept");
 }

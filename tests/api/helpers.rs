@@ -65,6 +65,12 @@ pub fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
 }
 
 impl TestApp {
+    /// Lets `by` pass for the server at once: every decision by time and every stored timestamp
+    /// reads the state's clock, so a test ages sessions, keys and links this way, not with SQL.
+    pub fn advance(&self, by: chrono::Duration) {
+        self.state.clock.advance(by);
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }
@@ -270,9 +276,15 @@ impl TestApp {
         self.wait_for_mail_count(to, 1)
     }
 
-    /// Runs SQL against the server's database (to age a token or a key).
+    /// Runs SQL against the server's database (to set up a row no request can make; time
+    /// passes with `advance`).
     pub fn sql(&self, sql: &str) {
         self.state.conn().unwrap().execute_batch(sql).unwrap();
+    }
+
+    /// The one text value `sql` selects (a stored time, for the date a message quotes).
+    pub fn text(&self, sql: &str) -> String {
+        self.state.conn().unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
     }
 
     pub fn count(&self, sql: &str) -> i64 {

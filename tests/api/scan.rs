@@ -194,7 +194,7 @@ fn async_push_is_accepted_held_unserved_and_published_by_the_retry_job_once_clea
     assert_eq!(app.push(Some(&key), &bytes).status(), 409);
 
     // Not due yet: the retry job leaves it alone.
-    let now = chrono::Utc::now();
+    let now = app.state.clock.now();
     assert_eq!(
         validation::retry_validating(&app.state, now).unwrap().to_string(),
         "0 published, 0 failed validation, 0 still waiting"
@@ -260,7 +260,7 @@ fn sync_push_while_the_scanner_is_down_is_held_validating_with_backoff() {
     let next_scan = |app: &TestApp| -> String {
         app.state.conn().unwrap().query_row("SELECT next_scan_at FROM package_versions", [], |r| r.get(0)).unwrap()
     };
-    let now = chrono::Utc::now();
+    let now = app.state.clock.now();
     // Backoff doubles from the base up to the maximum: 60 s, 120 s, 150 s.
     for (attempt, delay) in [(2, 120), (3, 150), (4, 150)] {
         let at = now + chrono::Duration::hours(attempt);

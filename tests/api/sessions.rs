@@ -1,5 +1,6 @@
 //! Sign-in, the session cookie, CSRF and the sign-in rate limit.
 use crate::helpers::{spawn_app, spawn_app_with, status_text, Session};
+use chrono::Duration;
 use serde_json::json;
 
 #[test]
@@ -82,7 +83,10 @@ fn expired_sessions_are_refused() {
     let app = spawn_app();
     app.create_user("alice", false);
     let session = app.sign_in("alice");
-    app.sql("UPDATE sessions SET expires_at = '2000-01-01T00:00:00Z'");
+    let lifetime = Duration::days(i64::from(app.state.config.accounts.session_days));
+    app.advance(lifetime - Duration::seconds(5));
+    assert_eq!(app.get_as("/api/account", &session).status(), 200, "still valid just before its expiry");
+    app.advance(Duration::seconds(6));
     assert_eq!(app.get_as("/api/account", &session).status(), 401);
     assert_eq!(app.count("SELECT count(*) FROM sessions"), 0);
 }

@@ -71,7 +71,7 @@ pub fn render_feed(
         count: page.count,
         next_url: next_url.as_deref(),
         select: request.options.select.as_deref(),
-        updated: &chrono::Utc::now().to_rfc3339(),
+        updated: &state.clock.now().to_rfc3339(),
     };
     v2_atom::feed(urls, &head, &page.entries).map_err(AppError::internal)
 }

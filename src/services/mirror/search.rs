@@ -166,7 +166,7 @@ pub async fn v2_search(
         skip: options.skip.saturating_sub(local_total),
         wanted: if page.next.is_some() { 0 } else { limit.saturating_sub(page.entries.len()) },
     };
-    let read_at = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    let read_at = state.clock.now_text();
     let mut seen: HashSet<String> = page.entries.iter().map(|e| e.id_lower.clone()).collect();
     let (mut total, mut more) = (local_total, page.next.is_some());
     for index in search_upstreams(&state) {

@@ -7,14 +7,14 @@
 mod account;
 pub mod claims;
 
-use crate::db::{self, oidc};
+use crate::db::oidc;
 use crate::domain::token;
 use crate::error::AppError;
 use crate::oidc::{OidcError, Provider};
 use crate::services::sessions::{self, SignedIn};
 use crate::services::{accounts, blocking};
 use crate::state::AppState;
-use chrono::{Duration, Utc};
+use chrono::Duration;
 use std::time::Instant;
 
 /// How long a sign-in may stay at the provider before its callback is refused.
@@ -75,12 +75,13 @@ pub async fn start(
         pkce_verifier: auth.pkce_verifier,
         return_url: return_url.to_owned(),
         link_user_id,
-        expires_at: (Utc::now() + Duration::minutes(LOGIN_MINUTES)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        expires_at: (state.clock.now() + Duration::minutes(LOGIN_MINUTES))
+            .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
     };
     let (st, state_hash) = (state.clone(), token::hash(&auth.state));
     blocking(move || {
         let conn = st.conn()?;
-        oidc::purge_expired_logins(&conn, &db::now_text())?;
+        oidc::purge_expired_logins(&conn, &st.clock.now_text())?;
         Ok(oidc::insert_login(&conn, &state_hash, &pending)?)
     })
     .await?;
@@ -122,7 +123,7 @@ async fn finish_checked(
     let st = state.clone();
     // Taken (deleted) before anything else is looked at: one callback per state, whatever happens.
     let pending = blocking(move || Ok(oidc::take_login(&*st.conn()?, &state_hash)?)).await?.ok_or_else(refused)?;
-    let fresh = chrono::DateTime::parse_from_rfc3339(&pending.expires_at).is_ok_and(|t| t > Utc::now());
+    let fresh = chrono::DateTime::parse_from_rfc3339(&pending.expires_at).is_ok_and(|t| t > state.clock.now());
     let same_browser = browser.is_some_and(|b| !b.is_empty() && token::hash(b) == pending.browser_hash);
     if !fresh || !same_browser || !pending.provider.eq_ignore_ascii_case(&provider.config.name) {
         return Err(refused());

@@ -10,7 +10,8 @@ fn search_pages_sort_and_toggle_prerelease() {
         push_ok(&app, &key, &nupkg(&format!("Paging.P{i:02}"), "1.0.0"));
     }
     push_ok(&app, &key, &nupkg("Paging.Preview", "1.0.0-alpha"));
-    // Downloads rise with the number; publication dates fall, so the two sorts disagree.
+    // Downloads rise with the number; publication dates fall, so the two sorts disagree. Raw SQL:
+    // this sets an order of dates to sort by, it does not let time pass.
     let conn = app.state.conn().unwrap();
     for i in 1..=23 {
         let id = format!("paging.p{i:02}");
