@@ -54,6 +54,8 @@ fn replace_pointer(id_dir: &Path, generation: &str) -> std::io::Result<()> {
 fn write_pack(target: &Path, bytes: &[u8]) -> std::io::Result<()> {
     let dir = target.parent().ok_or_else(|| std::io::Error::other("target has no parent"))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    // Readable like the document files before packs (a temp file starts owner-only).
+    tmp.as_file().set_permissions(std::os::unix::fs::PermissionsExt::from_mode(0o644))?;
     tmp.write_all(bytes)?;
     tmp.persist(target).map_err(|e| e.error)?;
     Ok(())

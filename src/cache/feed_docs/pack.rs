@@ -1,7 +1,8 @@
 //! The pack: every document of one generation of an id in one file, found by an offset table.
 //!
 //! One file per generation instead of one per document: a document of a few hundred bytes took a
-//! whole 4 KB block, and an id with 5 versions took 19 files.
+//! whole 4 KB block, and an id with 5 versions took 24 files and folders, ~106 KB of disk; packed
+//! (plain JSON deflated) it takes one pack and its folder, ~16 KB.
 //!
 //! Layout (integers little-endian):
 //!

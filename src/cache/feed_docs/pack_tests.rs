@@ -118,7 +118,7 @@ fn each_check_names_what_is_wrong() {
     assert_eq!(damaged(8), "pack format version 0 is not supported");
     assert_eq!(damaged(30), "the pack's entry table is damaged: checksum mismatch");
     assert_eq!(damaged(whole.len() - 1), "entry registration/index.json does not match its checksum");
-    std::fs::write(&path, b"{\"generation\":\"abc\"}").unwrap();
+    std::fs::write(&path, br#"{"generation":"abc","versions":["1.0.0"]}"#).unwrap();
     assert_eq!(read_all(&path).unwrap_err().to_string(), "not a document pack (bad magic)");
     std::fs::remove_file(&path).unwrap();
     assert!(read_all(&path).unwrap_err().is_not_found());
