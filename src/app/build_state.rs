@@ -21,7 +21,7 @@ impl AppState {
         let symbols = crate::cache::symbol_index::SymbolIndex::load(crate::db::symbols::all(&*db.get()?)?);
         let urls = UrlGenerator::new(&config.public_base_url());
         let oidc = Arc::new(crate::oidc::Providers::new(&config.oidc, &urls)?);
-        let docs = Arc::new(FeedDocs::new(config.cache_dir(), urls.clone(), &config.cache)?);
+        let docs = Arc::new(FeedDocs::new(config.cache_dir(), urls.clone(), &config.cache)?.with_database(db.clone()));
         let server_key = load_or_create_server_key(&config.secret_path())?;
         let mail = crate::services::notify::start_postman(&config, db.clone())?;
         let window = std::time::Duration::from_mins(u64::from(config.accounts.login_window_minutes));

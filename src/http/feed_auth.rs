@@ -124,7 +124,7 @@ pub async fn require_feed_credentials(
     }
     let Some((user, password)) = basic_credentials(&req) else {
         let refusal = if portal_page {
-            feed_access::unauthorized_page(&state.urls.portal_sign_in(req.path()))
+            feed_access::unauthorized_page(&state.urls.portal_sign_in_page())
         } else {
             feed_access::unauthorized()
         };

@@ -231,6 +231,11 @@ impl UrlGenerator {
     pub fn portal_register(&self, return_url: &str) -> String {
         format!("{}/users/account/Register?returnUrl={}", self.site_prefix(), encode(return_url))
     }
+    /// The sign-in page itself, as a refusal names it (no `returnUrl`: a refusal echoes nothing
+    /// of the request).
+    pub fn portal_sign_in_page(&self) -> String {
+        format!("{}/users/account/LogOn", self.site_prefix())
+    }
     pub fn portal_sign_in(&self, return_url: &str) -> String {
         format!("{}/users/account/LogOn?returnUrl={}", self.site_prefix(), encode(return_url))
     }

@@ -128,6 +128,70 @@ fn missing_documents_are_found_at_start_and_rendered_again() {
     assert_eq!(app.get("/v3/flatcontainer/ghost/index.json").status(), 404);
 }
 
+/// The one pack file of an id's current documents.
+fn pack_of(app: &TestApp, id: &str) -> PathBuf {
+    let packs: Vec<PathBuf> = fs::read_dir(app.state.config.cache_dir().join(id))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "pack"))
+        .collect();
+    assert_eq!(packs.len(), 1, "{packs:?}");
+    packs[0].clone()
+}
+
+#[test]
+fn a_damaged_document_pack_is_rendered_again_not_served() {
+    let app = spawn_app();
+    let (_, key) = app.user_with_key("alice");
+    app.push_ok(&key, "Acme.Core", "1.0.0");
+    app.push_ok(&key, "Acme.Web", "1.0.0");
+    // A flipped bit in the last document (the legacy registration index), and a pack cut inside
+    // its offset table while the server holds that table in memory.
+    let flipped = pack_of(&app, "acme.core");
+    let mut bytes = fs::read(&flipped).unwrap();
+    *bytes.last_mut().unwrap() ^= 1;
+    fs::write(&flipped, bytes).unwrap();
+    let cut = pack_of(&app, "acme.web");
+    fs::File::options().write(true).open(&cut).unwrap().set_len(30).unwrap();
+
+    for (id, damaged) in [("acme.core", flipped), ("acme.web", cut)] {
+        let r = app.get(&format!("/v3/registration/{id}/index.json"));
+        assert_eq!(r.status(), 200, "{id}");
+        let index: serde_json::Value = r.json().unwrap();
+        assert_eq!(index["items"][0]["items"][0]["catalogEntry"]["version"], "1.0.0", "{id}");
+        let r = app.get(&format!("/v3/flatcontainer/{id}/index.json"));
+        assert_eq!(r.status(), 200, "{id}");
+        assert_eq!(r.json::<serde_json::Value>().unwrap(), serde_json::json!({ "versions": ["1.0.0"] }), "{id}");
+        // Rendered again under a new generation; the damaged file is gone.
+        assert!(!damaged.exists(), "{id}");
+        assert_ne!(pack_of(&app, id), damaged, "{id}");
+    }
+}
+
+/// Right after an upgrade from a version before packs, an id's folder still holds the old layout
+/// (a `CURRENT` file naming a folder of documents) until the start-up check renders it again: a
+/// restore in that window is answered from a pack rendered on the spot, never with a 404.
+#[test]
+fn documents_in_the_layout_before_packs_are_packed_at_their_first_request() {
+    let app = spawn_app();
+    let (_, key) = app.user_with_key("alice");
+    app.push_ok(&key, "Acme.Core", "1.0.0");
+    let id_dir = app.state.config.cache_dir().join("acme.core");
+    fs::remove_file(pack_of(&app, "acme.core")).unwrap();
+    fs::remove_file(id_dir.join("CURRENT")).unwrap();
+    fs::create_dir(id_dir.join("old-generation")).unwrap();
+    fs::write(id_dir.join("old-generation").join("index.json"), r#"{"versions":["1.0.0"]}"#).unwrap();
+    fs::write(id_dir.join("CURRENT"), "old-generation").unwrap();
+    // The server rechecks an id's pointer once a second.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+
+    let r = app.get("/v3/flatcontainer/acme.core/index.json");
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.json::<serde_json::Value>().unwrap(), serde_json::json!({ "versions": ["1.0.0"] }));
+    assert!(fs::symlink_metadata(id_dir.join("CURRENT")).unwrap().file_type().is_symlink());
+    assert!(pack_of(&app, "acme.core").exists());
+}
+
 #[test]
 fn a_stopped_background_render_resumes_from_the_database() {
     let app = spawn_app();

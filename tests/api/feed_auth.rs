@@ -60,8 +60,8 @@ fn private_feed_portal_opens_with_a_session_and_keeps_its_sign_in_pages_open() {
     assert_eq!(r.headers()["www-authenticate"], "Basic realm=\"Galley\"");
     assert_eq!(
         r.text().unwrap(),
-        "This site requires credentials: sign in at /users/account/LogOn?returnUrl=%2Fpackages%2FAcme.Core, \
-         or use an API key (or your password) as the password."
+        "This site requires credentials: sign in at /users/account/LogOn, or use an API key (or your password) \
+         as the password."
     );
     for page in ["/users/account/LogOn", "/users/account/ForgotPassword", "/users/account/TwoFactor"] {
         assert_ne!(app.get(page).status(), 401, "{page} must stay open to sign in");
