@@ -219,7 +219,8 @@ def ensure_sized_package(g, key, id_, size):
     path = os.path.join(g.data_dir, f"{id_}.nupkg")
     subprocess.run([BENCH, "pack", "--id", id_, "--version", "1.0.0", "--content-bytes", str(size), "--out", path], check=True)
     body = open(path, "rb").read()
-    req = urllib.request.Request(g.base + "/api/v2/package", data=body, method="PUT", headers={"X-NuGet-ApiKey": key})
+    req = urllib.request.Request(g.base + "/api/v2/package", data=body, method="PUT",
+                                 headers={"X-NuGet-ApiKey": key, "Content-Type": "application/octet-stream"})
     try:
         urllib.request.urlopen(req, timeout=60)
     except urllib.error.HTTPError as e:
