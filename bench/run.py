@@ -219,7 +219,8 @@ def ensure_sized_package(g, key, id_, size):
     path = os.path.join(g.data_dir, f"{id_}.nupkg")
     subprocess.run([BENCH, "pack", "--id", id_, "--version", "1.0.0", "--content-bytes", str(size), "--out", path], check=True)
     body = open(path, "rb").read()
-    req = urllib.request.Request(g.base + "/api/v2/package", data=body, method="PUT", headers={"X-NuGet-ApiKey": key})
+    req = urllib.request.Request(g.base + "/api/v2/package", data=body, method="PUT",
+                                 headers={"X-NuGet-ApiKey": key, "Content-Type": "application/octet-stream"})
     try:
         urllib.request.urlopen(req, timeout=60)
     except urllib.error.HTTPError as e:
@@ -267,11 +268,13 @@ def restore_suite(g, nginx_base, root, key, label):
             runs["nginx"].append(wrk(nginx_base, paths))
         best = {k: max(v, key=lambda r: r["rps"]) for k, v in runs.items()}
         ratio = best["galley"]["rps"] / best["nginx"]["rps"] if best["nginx"]["rps"] else float("nan")
-        rows.append((label, name, best["galley"], best["nginx"], ratio))
+        # Each interleaved pair's own ratio: their spread says how much the figure can be trusted.
+        pairs = [g["rps"] / n["rps"] if n["rps"] else float("nan") for g, n in zip(runs["galley"], runs["nginx"])]
+        rows.append((label, name, best["galley"], best["nginx"], ratio, pairs))
         if best["nginx"]["errors"]:
             raise RuntimeError(f"nginx answered errors for {name}: the baseline is broken")
         log(f"  {label} {name}: galley {best['galley']['rps']:.0f} req/s, nginx {best['nginx']['rps']:.0f} req/s, ratio {ratio:.2f}"
-            f" (non-2xx: galley {best['galley']['errors']}, nginx {best['nginx']['errors']})")
+            f" (pairs {', '.join(f'{r:.2f}' for r in pairs)}; non-2xx: galley {best['galley']['errors']}, nginx {best['nginx']['errors']})")
     return rows
 
 
@@ -366,8 +369,47 @@ def search_only(sizes):
         print(f"| {label} | {name} | {cache} | {one['p50']:.2f} | {one['p99']:.2f} | {many['rps']:.0f} | {many['p99']:.2f} |")
 
 
+def restore_only(sizes):
+    """`BENCH_ONLY=restore`: only the restore suite (Galley and nginx interleaved), for this build
+    and, when `BENCH_BASELINE` names another galley binary, for that one first, in the same run on
+    the same data (both must open the data set's schema). Prints the rows; RESULTS.md is left alone."""
+    global GALLEY
+    binaries = [("this build", GALLEY)]
+    if os.environ.get("BENCH_BASELINE"):
+        binaries.insert(0, ("baseline", os.environ["BENCH_BASELINE"]))
+    rounds = int(os.environ.get("BENCH_ROUNDS", "1"))
+    rows = []
+    try:
+        for ids, per_id in sizes:
+            label = f"{ids * per_id // 1000}k versions"
+            data = dataset(ids, per_id)
+            root = tempfile.mkdtemp(prefix="galley-nginx-root-")
+            os.chmod(root, 0o755)
+            nginx_proc, nginx_base = nginx_start(root)
+            # Rounds alternate the binaries, so a slow minute on the shared machine hits both.
+            for _ in range(rounds):
+                for name, binary in binaries:
+                    GALLEY = binary
+                    g = Galley(data)
+                    key = ensure_key(g)
+                    rows += restore_suite(g, nginx_base, root, key, f"{label}, {name}")
+                    g.stop()
+            stop(nginx_proc)
+            shutil.rmtree(root, ignore_errors=True)
+    finally:
+        stop_all()
+    print("| data | request | Galley req/s | nginx req/s | ratio (best) | ratio per pair |")
+    for label, name, g, n, ratio, pairs in rows:
+        print(f"| {label} | {name} | {g['rps']:.0f} | {n['rps']:.0f} | {ratio:.2f} | {' / '.join(f'{r:.2f}' for r in pairs)} |")
+
+
 def main():
     ensure_tools()
+    if os.environ.get("BENCH_ONLY") == "restore":
+        sizes = [(int(x.split("x")[0]), int(x.split("x")[1])) for x in os.environ.get("BENCH_DATASETS", "2000x5").split(",")]
+        os.makedirs(DATA_ROOT, exist_ok=True)
+        restore_only(sizes)
+        return
     if os.environ.get("BENCH_ONLY") == "search":
         sizes = [(int(x.split("x")[0]), int(x.split("x")[1])) for x in os.environ.get("BENCH_DATASETS", "20000x5").split(",")]
         os.makedirs(DATA_ROOT, exist_ok=True)
@@ -424,7 +466,7 @@ def write_results(report):
         "| data | request | Galley req/s | p50 ms | p99 ms | nginx req/s | p50 ms | p99 ms | ratio |",
         "|---|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for label, name, g, n, ratio in report["restore"]:
+    for label, name, g, n, ratio, _ in report["restore"]:
         lines.append(f"| {label} | {name} | {g['rps']:.0f} | {g['p50']:.2f} | {g['p99']:.2f} | {n['rps']:.0f} | {n['p50']:.2f} | {n['p99']:.2f} | {ratio:.2f} |")
     lines += ["", "## Search", "",
               "Answer cache on: the default; repeated queries are answered from memory until the index changes.",

@@ -4,7 +4,8 @@ use std::sync::Mutex;
 
 #[derive(Default)]
 pub struct DownloadCounter {
-    pending: Mutex<HashMap<(String, String), u64>>,
+    /// Pending counts by id, then version.
+    pending: Mutex<HashMap<String, HashMap<String, u64>>>,
     /// Bumped by every flush that wrote counts: answers that show download counts and are
     /// cached (v2 `FindPackagesById`) are keyed by it, so they refresh once per flush.
     epoch: std::sync::atomic::AtomicU64,
@@ -13,12 +14,22 @@ pub struct DownloadCounter {
 impl DownloadCounter {
     pub fn record(&self, id_lower: &str, version_lower: &str) {
         if let Ok(mut map) = self.pending.lock() {
-            *map.entry((id_lower.to_owned(), version_lower.to_owned())).or_default() += 1;
+            // Keyed by id, then version: a repeat download (the common case) finds its counter
+            // without allocating, and the lock is held for two lookups.
+            if let Some(n) = map.get_mut(id_lower).and_then(|versions| versions.get_mut(version_lower)) {
+                *n += 1;
+            } else {
+                *map.entry(id_lower.to_owned()).or_default().entry(version_lower.to_owned()).or_default() += 1;
+            }
         }
     }
 
     pub fn take(&self) -> HashMap<(String, String), u64> {
-        self.pending.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default()
+        let by_id = self.pending.lock().map(|mut m| std::mem::take(&mut *m)).unwrap_or_default();
+        by_id
+            .into_iter()
+            .flat_map(|(id, versions)| versions.into_iter().map(move |(version, n)| ((id.clone(), version), n)))
+            .collect()
     }
 
     /// Writes the pending counts in one transaction; returns how many downloads were written.

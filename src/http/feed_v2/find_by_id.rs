@@ -15,13 +15,13 @@ use crate::state::AppState;
 use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 
-pub async fn list(state: AppState, request: V2Request) -> Result<HttpResponse, AppError> {
+pub async fn list(state: &AppState, request: V2Request) -> Result<HttpResponse, AppError> {
     let id = request.string("id")?;
-    let key = cache_key(&state, &id, &request);
+    let key = cache_key(state, &id, &request);
     if let Some(bytes) = key.as_ref().and_then(|k| state.docs.cached_answer(k)) {
         return Ok(feed_response(bytes));
     }
-    if let Some(body) = upstream_answer(&state, &id, &request).await? {
+    if let Some(body) = upstream_answer(state, &id, &request).await? {
         return Ok(feed_response(body));
     }
     let source = Source::FindPackagesById { id };

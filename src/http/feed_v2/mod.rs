@@ -45,13 +45,15 @@ async fn resource(
         return service_doc::metadata();
     }
     let request = V2Request::parse(&req)?;
-    let state = state.get_ref().clone();
+    // Cloning the state touches some twenty reference counts every worker shares: the restore
+    // path (`FindPackagesById`, mostly answered from memory) borrows it instead.
+    let state = state.get_ref();
     match target {
-        Resource::Packages => packages::list(state, request).await,
-        Resource::Package { id, version } => packages::entry(state, request, id, version).await,
-        Resource::Search => search::list(state, request).await,
+        Resource::Packages => packages::list(state.clone(), request).await,
+        Resource::Package { id, version } => packages::entry(state.clone(), request, id, version).await,
+        Resource::Search => search::list(state.clone(), request).await,
         Resource::FindPackagesById => find_by_id::list(state, request).await,
-        Resource::GetUpdates => updates::list(state, request).await,
+        Resource::GetUpdates => updates::list(state.clone(), request).await,
         Resource::Metadata => service_doc::metadata(),
     }
 }

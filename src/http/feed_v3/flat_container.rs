@@ -38,7 +38,7 @@ pub async fn file(
     let id_lower = id.to_ascii_lowercase();
     let version_lower = NuGetVersion::parse(&version).map_err(|_| not_found())?.lower_normalized();
     let file_lower = file.to_ascii_lowercase();
-    if file_lower == format!("{id_lower}.{version_lower}.nupkg") {
+    if is_package_name(&file_lower, &id_lower, &version_lower) {
         return files::serve_package(&req, &state, &id_lower, &version_lower).await;
     }
     let set = files::available_set(&state, &id_lower, &version_lower).await?;
@@ -56,6 +56,15 @@ pub async fn file(
         return files::serve_file(&req, &path, PackageContent::Icon(format), PACKAGE_CACHE);
     }
     Err(not_found())
+}
+
+/// `{id}.{version}.nupkg`, compared in place: this runs on every package download.
+fn is_package_name(file_lower: &str, id_lower: &str, version_lower: &str) -> bool {
+    file_lower
+        .strip_prefix(id_lower)
+        .and_then(|rest| rest.strip_prefix('.'))
+        .and_then(|rest| rest.strip_prefix(version_lower))
+        .is_some_and(|rest| rest == ".nupkg")
 }
 
 /// The first bytes of a stored file (empty when it cannot be read: then `serve_file` answers).
