@@ -16,10 +16,11 @@ pub struct Call {
 impl Call {
     /// Runs a blocking service call (SQL, bcrypt, files) on the blocking pool.
     pub async fn run<T: Send + 'static>(
-        self,
+        &self,
         service: impl FnOnce(&AppState, Option<&str>) -> Result<T, AppError> + Send + 'static,
     ) -> Result<T, AppError> {
-        blocking(move || service(&self.state, self.ip.as_deref())).await
+        let (state, ip) = (self.state.clone(), self.ip.clone());
+        blocking(move || service(&state, ip.as_deref())).await
     }
 
     /// The state, for what a handler does after the call (cookies, URLs).

@@ -135,7 +135,7 @@ pub async fn create(
         };
         keys::create(st, &request, ip)
     };
-    match account.submit(call, form.get("csrf"), create).await? {
+    match account.run(&call, create).await {
         Ok(key) => render(&state, &req, &account, Some(key), KeyForm::default(), Errors::default()).await,
         Err(e) => {
             let fields = ["scope", "expires", "description", "glob", "package"];
@@ -161,7 +161,7 @@ pub async fn regenerate(
 ) -> Result<HttpResponse, AppError> {
     let (state, key_id) = (call.state().clone(), path.into_inner());
     let regenerate = move |st: &AppState, s: &Session, ip: Option<&str>| keys::regenerate(st, &s.principal, key_id, ip);
-    let created = account.submit(call, form.get("csrf"), regenerate).await??;
+    let created = account.submit(&call, form.get("csrf"), regenerate).await??;
     render(&state, &req, &account, Some(created), KeyForm::default(), Errors::default()).await
 }
 
@@ -172,6 +172,6 @@ pub async fn delete(
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
     let (back, key_id) = (call.state().urls.site_path_of("/account/apikeys"), path.into_inner());
-    account.submit(call, form.get("csrf"), move |st, s, ip| keys::delete(st, &s.principal, key_id, ip)).await??;
+    account.submit(&call, form.get("csrf"), move |st, s, ip| keys::delete(st, &s.principal, key_id, ip)).await??;
     Ok(forms::see_other(&back))
 }

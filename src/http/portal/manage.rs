@@ -2,14 +2,15 @@
 //! pending ownership invitations to accept or decline.
 use super::forms::{self, Pairs};
 use super::layout::{self, Layout};
-use super::run_as::run_as;
 use super::viewer::Account;
 use crate::domain::deprecation::Deprecation;
 use crate::error::AppError;
+use crate::http::call::Call;
 use crate::services::deprecation;
 use crate::services::lifecycle::{self, Change};
 use crate::services::my_packages::{self, MyPackages};
 use crate::services::owners::{self, Answer};
+use crate::services::sessions::Session;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
@@ -28,14 +29,15 @@ impl ManagePage {
     }
 }
 
-fn here(state: &AppState) -> String {
-    state.urls.site_path_of("/account/packages")
+fn here(call: &Call) -> HttpResponse {
+    forms::see_other(&call.state().urls.site_path_of("/account/packages"))
 }
 
-pub async fn page(req: HttpRequest, state: web::Data<AppState>, account: Account) -> Result<HttpResponse, AppError> {
-    let mine = run_as(&req, &state, &account, |st, p, _| my_packages::list(st, p)).await?;
+pub async fn page(req: HttpRequest, call: Call, account: Account) -> Result<HttpResponse, AppError> {
+    let mine = account.run(&call, |st, s, _| my_packages::list(st, &s.principal)).await?;
+    let state = call.state();
     layout::render(&ManagePage {
-        layout: Layout::new(&state, &req, "Manage my packages"),
+        layout: Layout::new(state, &req, "Manage my packages"),
         mine,
         base: state.urls.site_prefix().to_owned(),
     })
@@ -43,29 +45,29 @@ pub async fn page(req: HttpRequest, state: web::Data<AppState>, account: Account
 
 /// Unlist or relist one version (`listed=true|false`), through the same service as the CLI.
 pub async fn set_listed(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     path: web::Path<(String, String)>,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, form.get("csrf"))?;
     let change = if form.get("listed") == "true" { Change::Relist } else { Change::Unlist };
     let (id, version) = path.into_inner();
-    run_as(&req, &state, &account, move |st, p, ip| lifecycle::apply(st, p, &id, &version, change, ip)).await?;
-    Ok(forms::see_other(&here(&state)))
+    let apply = move |st: &AppState, s: &Session, ip: Option<&str>| {
+        lifecycle::apply(st, &s.principal, &id, &version, change, ip)
+    };
+    account.submit(&call, form.get("csrf"), apply).await??;
+    Ok(here(&call))
 }
 
 /// Deprecate one version (reasons, message, alternate package) or, with `remove=true`, withdraw
 /// its deprecation: the same service and rules as the JSON API.
 pub async fn deprecate(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     path: web::Path<(String, String)>,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, form.get("csrf"))?;
+    account.check_csrf(call.state(), form.get("csrf"))?;
     let parsed = if form.get("remove") == "true" {
         None
     } else {
@@ -79,23 +81,24 @@ pub async fn deprecate(
         Some(d)
     };
     let (id, version) = path.into_inner();
-    run_as(&req, &state, &account, move |st, p, ip| deprecation::apply(st, p, &id, &version, parsed.as_ref(), ip))
+    account
+        .run(&call, move |st, s, ip| deprecation::apply(st, &s.principal, &id, &version, parsed.as_ref(), ip))
         .await?;
-    Ok(forms::see_other(&here(&state)))
+    Ok(here(&call))
 }
 
 /// Accept or decline an invitation listed on the page (`answer=accept|decline`).
 pub async fn answer(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     path: web::Path<String>,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, form.get("csrf"))?;
     let answer = if form.get("answer") == "accept" { Answer::Accept } else { Answer::Decline };
-    let invitee = form.get("invitee").to_owned();
-    let id = path.into_inner();
-    run_as(&req, &state, &account, move |st, p, ip| owners::answer_pending(st, p, &id, &invitee, answer, ip)).await?;
-    Ok(forms::see_other(&here(&state)))
+    let (id, invitee) = (path.into_inner(), form.get("invitee").to_owned());
+    let apply = move |st: &AppState, s: &Session, ip: Option<&str>| {
+        owners::answer_pending(st, &s.principal, &id, &invitee, answer, ip)
+    };
+    account.submit(&call, form.get("csrf"), apply).await??;
+    Ok(here(&call))
 }

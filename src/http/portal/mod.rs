@@ -20,7 +20,6 @@ pub mod package_view;
 pub mod packages;
 pub mod profiles;
 pub mod readme;
-mod run_as;
 pub mod search;
 pub mod settings;
 pub mod signin;

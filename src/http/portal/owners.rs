@@ -3,10 +3,11 @@
 //! the signed-in invitee accepts or declines. The owners service holds every rule.
 use super::forms::{self, Errors, Pairs};
 use super::layout::{self, Layout};
-use super::run_as::run_as;
 use super::viewer::Account;
 use crate::error::AppError;
+use crate::http::call::Call;
 use crate::services::owners::{self, Answer, OwnersView};
+use crate::services::sessions::Session;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -34,15 +35,15 @@ struct ConfirmPage {
 }
 
 async fn render(
-    state: &AppState,
+    call: &Call,
     req: &HttpRequest,
     account: &Account,
     id: String,
     typed: String,
     errors: Errors,
 ) -> Result<HttpResponse, AppError> {
-    let view = run_as(req, state, account, move |st, p, _| owners::list(st, Some(p), &id)).await?;
-    let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
+    let view = account.run(call, move |st, s, _| owners::list(st, Some(&s.principal), &id)).await?;
+    let (state, status) = (call.state(), if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK });
     let page = OwnersPage {
         layout: Layout::new(state, req, format!("Owners of {}", view.package_id)),
         action: format!("{}/owners", state.urls.portal_package(&view.package_id)),
@@ -56,71 +57,88 @@ async fn render(
 
 pub async fn page(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    render(&state, &req, &account, path.into_inner(), String::new(), Errors::default()).await
+    render(&call, &req, &account, path.into_inner(), String::new(), Errors::default()).await
 }
 
-fn back(state: &AppState, id: &str) -> HttpResponse {
-    forms::see_other(&format!("{}/owners", state.urls.portal_package(id)))
+fn back(call: &Call, id: &str) -> HttpResponse {
+    forms::see_other(&format!("{}/owners", call.state().urls.portal_package(id)))
 }
 
-pub async fn invite(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    account: Account,
-    path: web::Path<String>,
-    form: web::Form<Pairs>,
+/// After an invitation or a removal: back to the list, or the list again with the refusal shown
+/// on the form (an unknown, disabled or already-owning name); a refusal of the caller (403) is
+/// not the form's to show.
+async fn back_or_refusal(
+    call: &Call,
+    req: &HttpRequest,
+    account: &Account,
+    id: String,
+    typed: String,
+    outcome: Result<(), AppError>,
+    field: Option<&'static str>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, form.get("csrf"))?;
-    let (id, username) = (path.into_inner(), form.get("username").trim().to_owned());
-    if username.is_empty() {
-        let e = Errors::field("username", "Enter the username of the account to invite.");
-        return render(&state, &req, &account, id, username, e).await;
-    }
-    let (i, u) = (id.clone(), username.clone());
-    match run_as(&req, &state, &account, move |st, p, ip| owners::invite(st, p, &i, &u, ip)).await {
-        Ok(_) => Ok(back(&state, &id)),
+    match outcome {
+        Ok(()) => Ok(back(call, &id)),
         Err(e @ AppError::Forbidden(_)) => Err(e),
-        // Every other refusal is about the name typed (unknown, disabled, already an owner).
         Err(e) => {
-            let message = Errors::from_refusal(e, &[])?.form;
-            render(&state, &req, &account, id, username, Errors::field("username", message)).await
+            let errors = Errors::from_refusal(e, &[])?;
+            let errors = match field {
+                Some(f) => Errors::field(f, errors.form),
+                None => errors,
+            };
+            render(call, req, account, id, typed, errors).await
         }
     }
 }
 
-pub async fn remove(
+pub async fn invite(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     path: web::Path<String>,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, form.get("csrf"))?;
+    account.check_csrf(call.state(), form.get("csrf"))?;
+    let (id, username) = (path.into_inner(), form.get("username").trim().to_owned());
+    if username.is_empty() {
+        let e = Errors::field("username", "Enter the username of the account to invite.");
+        return render(&call, &req, &account, id, username, e).await;
+    }
+    let (i, u) = (id.clone(), username.clone());
+    let outcome = account.run(&call, move |st, s, ip| owners::invite(st, &s.principal, &i, &u, ip).map(drop)).await;
+    back_or_refusal(&call, &req, &account, id, username, outcome, Some("username")).await
+}
+
+pub async fn remove(
+    req: HttpRequest,
+    call: Call,
+    account: Account,
+    path: web::Path<String>,
+    form: web::Form<Pairs>,
+) -> Result<HttpResponse, AppError> {
     let (id, username) = (path.into_inner(), form.get("username").to_owned());
     let i = id.clone();
-    match run_as(&req, &state, &account, move |st, p, ip| owners::remove(st, p, &i, &username, ip)).await {
-        Ok(()) => Ok(back(&state, &id)),
-        Err(e @ AppError::Forbidden(_)) => Err(e),
-        Err(e) => render(&state, &req, &account, id, String::new(), Errors::from_refusal(e, &[])?).await,
-    }
+    let remove =
+        move |st: &AppState, s: &Session, ip: Option<&str>| owners::remove(st, &s.principal, &i, &username, ip);
+    let outcome = account.submit(&call, form.get("csrf"), remove).await?;
+    back_or_refusal(&call, &req, &account, id, String::new(), outcome, None).await
 }
 
 pub async fn cancel(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     path: web::Path<String>,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, form.get("csrf"))?;
     let (id, username) = (path.into_inner(), form.get("username").to_owned());
     let i = id.clone();
-    run_as(&req, &state, &account, move |st, p, ip| owners::cancel(st, p, &i, &username, ip)).await?;
-    Ok(back(&state, &id))
+    let cancel =
+        move |st: &AppState, s: &Session, ip: Option<&str>| owners::cancel(st, &s.principal, &i, &username, ip);
+    account.submit(&call, form.get("csrf"), cancel).await??;
+    Ok(back(&call, &id))
 }
 
 #[derive(Deserialize)]
@@ -147,15 +165,15 @@ pub async fn confirm_page(
 }
 
 pub async fn confirm(
-    req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     path: web::Path<String>,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, form.get("csrf"))?;
     let answer = if form.get("answer") == "accept" { Answer::Accept } else { Answer::Decline };
     let (id, token) = (path.into_inner(), form.get("token").to_owned());
-    run_as(&req, &state, &account, move |st, p, ip| owners::answer(st, p, &id, &token, answer, ip)).await?;
-    Ok(forms::see_other(&state.urls.site_path_of("/account/packages")))
+    let confirm =
+        move |st: &AppState, s: &Session, ip: Option<&str>| owners::answer(st, &s.principal, &id, &token, answer, ip);
+    account.submit(&call, form.get("csrf"), confirm).await??;
+    Ok(forms::see_other(&call.state().urls.site_path_of("/account/packages")))
 }

@@ -79,7 +79,7 @@ pub async fn change_password(
     let change = move |st: &AppState, s: &Session, ip: Option<&str>| {
         accounts::change_password(st, &s.principal, Some(s.id), &current, &new, ip)
     };
-    match account.submit(call, form.get("csrf"), change).await? {
+    match account.submit(&call, form.get("csrf"), change).await? {
         Ok(()) => {
             let notice = "Your password was changed; your other sessions were signed out.".to_owned();
             render(&state, &req, &account, "password", Errors::default(), notice, String::new()).await
@@ -104,7 +104,7 @@ pub async fn change_email(
     let change = move |st: &AppState, s: &Session, ip: Option<&str>| {
         email_links::request_email_change(st, &s.principal, &email, &password, ip)
     };
-    match account.submit(call, form.get("csrf"), change).await? {
+    match account.submit(&call, form.get("csrf"), change).await? {
         Ok(()) => {
             let notice = "A confirmation link was sent to the new address; the change takes effect when it is opened.";
             render(&state, &req, &account, "email", Errors::default(), notice.to_owned(), String::new()).await
@@ -122,6 +122,6 @@ pub async fn resend_confirmation(
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
     let back = call.state().urls.site_path_of("/account");
-    account.submit(call, form.get("csrf"), |st, s, _| email_links::resend_confirmation(st, &s.principal)).await??;
+    account.submit(&call, form.get("csrf"), |st, s, _| email_links::resend_confirmation(st, &s.principal)).await??;
     Ok(forms::see_other(&back))
 }

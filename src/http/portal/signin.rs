@@ -181,6 +181,6 @@ pub async fn sign_out(
     form: web::Form<CsrfOnly>,
 ) -> Result<HttpResponse, AppError> {
     let state = call.state().clone();
-    account.submit(call, &form.csrf, sessions::sign_out).await??;
+    account.submit(&call, &form.csrf, sessions::sign_out).await??;
     Ok(forms::see_other_with(&state.urls.portal_home(), removal_cookie(&state, &req)))
 }

@@ -84,7 +84,7 @@ pub async fn confirm(
     let (state, code) = (call.state().clone(), form.get("code").to_owned());
     let confirm =
         move |st: &AppState, s: &Session, ip: Option<&str>| two_factor::confirm_enrolment(st, &s.principal, &code, ip);
-    match account.submit(call, form.get("csrf"), confirm).await? {
+    match account.submit(&call, form.get("csrf"), confirm).await? {
         Ok(codes) => {
             let notice = "Two-factor authentication is on.".to_owned();
             render(&state, &req, &account, codes, Errors::default(), notice).await
@@ -105,7 +105,7 @@ pub async fn disable(
     let (state, password) = (call.state().clone(), form.get("current_password").to_owned());
     let disable =
         move |st: &AppState, s: &Session, ip: Option<&str>| two_factor::disable(st, &s.principal, &password, ip);
-    match account.submit(call, form.get("csrf"), disable).await? {
+    match account.submit(&call, form.get("csrf"), disable).await? {
         Ok(()) => {
             let notice = "Two-factor authentication is off.".to_owned();
             render(&state, &req, &account, Vec::new(), Errors::default(), notice).await

@@ -43,18 +43,28 @@ impl Account {
         }
     }
 
-    /// A form this account posted: its `csrf` field checked (the outer `Err`), then `service` run
-    /// off the executor with the session and the caller's address. The service's own outcome is
-    /// the handler's to map: a refusal usually becomes the form's errors.
+    /// The one way a portal handler calls a service for the signed-in visitor: `service` runs off
+    /// the executor with this session and the caller's address (by the trusted-proxy rule).
+    pub async fn run<T: Send + 'static>(
+        &self,
+        call: &Call,
+        service: impl FnOnce(&AppState, &Session, Option<&str>) -> Result<T, AppError> + Send + 'static,
+    ) -> Result<T, AppError> {
+        let session = self.session.clone();
+        call.run(move |state, ip| service(state, &session, ip)).await
+    }
+
+    /// A form this account posted: its `csrf` field checked (the outer `Err`, 403), then `run`.
+    /// The service's own outcome is the handler's to map: a refusal usually becomes the form's
+    /// errors, or `.await??` passes it on.
     pub async fn submit<T: Send + 'static>(
         &self,
-        call: Call,
+        call: &Call,
         csrf: &str,
         service: impl FnOnce(&AppState, &Session, Option<&str>) -> Result<T, AppError> + Send + 'static,
     ) -> Result<Result<T, AppError>, AppError> {
         self.check_csrf(call.state(), csrf)?;
-        let session = self.session.clone();
-        Ok(call.run(move |state, ip| service(state, &session, ip)).await)
+        Ok(self.run(call, service).await)
     }
 }
 
