@@ -2,8 +2,8 @@
 //! registration or a change of address) and resetting a forgotten password.
 use super::accounts::{self, Profile};
 use super::permissions::Principal;
-use super::{audit, notify};
-use crate::db::{self, email_tokens, sessions, users};
+use super::{audit, in_transaction, notify};
+use crate::db::{email_tokens, sessions, users};
 use crate::domain::{password, token};
 use crate::error::AppError;
 use crate::mail::templates;
@@ -54,19 +54,32 @@ fn redeem(
     Ok(row)
 }
 
-/// Emails a link confirming `email` as the account's address. Runs on the caller's connection.
+/// Emails a link confirming `email` as the account's address. Runs on the caller's connection,
+/// outside a transaction (inside one, `confirmation_in`).
 pub(super) fn send_confirmation_in(
     state: &AppState,
     conn: &Connection,
     user_id: i64,
     email: &str,
 ) -> Result<(), AppError> {
+    confirmation_in(state, conn, user_id, email)?.post(&state.mail);
+    Ok(())
+}
+
+/// Issues the confirmation link of `email` on the caller's transaction and records its mail, to
+/// be posted after the commit.
+fn confirmation_in(
+    state: &AppState,
+    conn: &Connection,
+    user_id: i64,
+    email: &str,
+) -> Result<notify::Outgoing, AppError> {
     let user =
         users::by_id(conn, user_id)?.ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
     let hours = state.config.accounts.email_confirmation_hours;
     let t = issue(state.clock.now(), conn, user_id, CONFIRM, email, hours)?;
     let message = templates::confirm_email::render(email, &user.username, &state.urls.confirm_email(&t), hours);
-    notify::send(conn, &state.mail, CONFIRM, message)
+    notify::record(conn, CONFIRM, message)
 }
 
 /// Sends a new confirmation link for the account's current address.
@@ -77,33 +90,30 @@ pub fn resend_confirmation(state: &AppState, p: &Principal) -> Result<(), AppErr
     if user.email_confirmed {
         return Err(AppError::Conflict(format!("The address {} is already confirmed.", user.email)));
     }
-    send_confirmation_in(state, &conn, user.id, &user.email)
+    let mail = in_transaction(state, |tx| confirmation_in(state, tx, user.id, &user.email))?;
+    mail.post(&state.mail);
+    Ok(())
 }
 
 /// Opens a confirmation link: the address it was sent to becomes the account's confirmed address.
+/// The link's use, the new address and the audit row land together: a refusal leaves the link
+/// as it was.
 pub fn confirm_email(state: &AppState, presented: &str, ip: Option<&str>) -> Result<Profile, AppError> {
-    let mut conn = state.conn()?;
-    let row = db::write(&mut conn, |tx| {
-        let row = match redeem(state.clock.now(), tx, CONFIRM, presented, "confirmation") {
-            Ok(row) => row,
-            Err(e) => return Ok(Err(e)),
-        };
+    in_transaction(state, |tx| {
+        let row = redeem(state.clock.now(), tx, CONFIRM, presented, "confirmation")?;
         email_tokens::mark_used(tx, row.id)?;
         match users::set_confirmed_email(tx, row.user_id, &row.email) {
             Err(e) if e.is_unique_violation() => {
-                return Ok(Err(AppError::Conflict(format!(
-                    "The address {} now belongs to another account.",
-                    row.email
-                ))))
+                return Err(AppError::Conflict(format!("The address {} now belongs to another account.", row.email)))
             }
             other => other?,
         }
-        Ok(Ok(row))
-    })??;
-    let profile = accounts::profile_in(&conn, row.user_id)?;
-    let actor = Principal { account_id: Some(row.user_id), username: profile.username.clone(), ..Principal::default() };
-    audit::record(&conn, &actor, ip, "account.email.confirm", None, Some(&row.email))?;
-    Ok(profile)
+        let profile = accounts::profile_in(tx, row.user_id)?;
+        let actor =
+            Principal { account_id: Some(row.user_id), username: profile.username.clone(), ..Principal::default() };
+        audit::record(tx, &actor, ip, "account.email.confirm", None, Some(&row.email))?;
+        Ok(profile)
+    })
 }
 
 /// Starts a change of address: the password is checked, the new address gets a confirmation
@@ -125,11 +135,18 @@ pub fn request_email_change(
     {
         return Err(AppError::Forbidden("The current password is incorrect.".into()));
     }
-    if users::by_email(&conn, new_email)?.is_some_and(|other| other.id != user.id) {
-        return Err(AppError::Conflict(accounts::TAKEN.into()));
-    }
-    send_confirmation_in(state, &conn, user.id, new_email)?;
-    audit::record(&conn, p, ip, "account.email.change", None, Some(new_email))
+    drop(conn);
+    // The password was checked (bcrypt) before the write lock is taken.
+    let mail = in_transaction(state, |tx| {
+        if users::by_email(tx, new_email)?.is_some_and(|other| other.id != user.id) {
+            return Err(AppError::Conflict(accounts::TAKEN.into()));
+        }
+        let mail = confirmation_in(state, tx, user.id, new_email)?;
+        audit::record(tx, p, ip, "account.email.change", None, Some(new_email))?;
+        Ok(mail)
+    })?;
+    mail.post(&state.mail);
+    Ok(())
 }
 
 /// Emails a reset link when the name or address belongs to an account; says nothing either way,
@@ -160,12 +177,19 @@ fn send_password_reset(state: &AppState, name_or_email: &str, ip: Option<&str>) 
     if crate::db::directory::dn_of(&conn, user.id)?.is_some() {
         return Ok(());
     }
+    drop(conn);
     let hours = state.config.accounts.password_reset_hours;
-    let t = issue(state.clock.now(), &conn, user.id, RESET, &user.email, hours)?;
-    let message = templates::reset_password::render(&user.email, &user.username, &state.urls.reset_password(&t), hours);
-    notify::send(&conn, &state.mail, RESET, message)?;
-    let actor = Principal { account_id: Some(user.id), username: user.username, ..Principal::default() };
-    audit::record(&conn, &actor, ip, "account.reset.request", None, None)
+    let mail = in_transaction(state, |tx| {
+        let t = issue(state.clock.now(), tx, user.id, RESET, &user.email, hours)?;
+        let link = state.urls.reset_password(&t);
+        let mail =
+            notify::record(tx, RESET, templates::reset_password::render(&user.email, &user.username, &link, hours))?;
+        let actor = Principal { account_id: Some(user.id), username: user.username.clone(), ..Principal::default() };
+        audit::record(tx, &actor, ip, "account.reset.request", None, None)?;
+        Ok(mail)
+    })?;
+    mail.post(&state.mail);
+    Ok(())
 }
 
 /// Opens a reset link: sets the new password, signs the account out everywhere, and (the link
@@ -179,23 +203,21 @@ pub fn complete_password_reset(
     // The policy first, so a refused password does not use up the link.
     password::check_strength(new_password).map_err(AppError::bad_input)?;
     let hash = bcrypt::hash(new_password, state.config.accounts.bcrypt_cost).map_err(AppError::internal)?;
-    let mut conn = state.conn()?;
-    let row = db::write(&mut conn, |tx| {
-        let row = match redeem(state.clock.now(), tx, RESET, presented, "password reset") {
-            Ok(row) => row,
-            Err(e) => return Ok(Err(e)),
-        };
+    // The link's use, the password, the end of every session and the audit row land together.
+    let username = in_transaction(state, |tx| {
+        let row = redeem(state.clock.now(), tx, RESET, presented, "password reset")?;
         email_tokens::mark_used(tx, row.id)?;
         users::set_password_hash(tx, row.user_id, &hash)?;
         sessions::delete_for_user(tx, row.user_id, None)?;
-        if users::by_id(tx, row.user_id)?.is_some_and(|u| u.email.eq_ignore_ascii_case(&row.email)) {
+        let user =
+            users::by_id(tx, row.user_id)?.ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
+        if user.email.eq_ignore_ascii_case(&row.email) {
             users::set_email_confirmed(tx, row.user_id)?;
         }
-        Ok(Ok(row))
-    })??;
-    let user =
-        users::by_id(&conn, row.user_id)?.ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
-    state.logins.forget_account(&user.username);
-    let actor = Principal { account_id: Some(user.id), username: user.username, ..Principal::default() };
-    audit::record(&conn, &actor, ip, "account.reset", None, None)
+        let actor = Principal { account_id: Some(user.id), username: user.username.clone(), ..Principal::default() };
+        audit::record(tx, &actor, ip, "account.reset", None, None)?;
+        Ok(user.username)
+    })?;
+    state.logins.forget_account(&username);
+    Ok(())
 }

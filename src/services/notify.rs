@@ -29,11 +29,31 @@ pub fn start_postman(config: &Config, pool: Pool) -> anyhow::Result<Postman> {
 }
 
 /// Records the message and queues it for sending; returns at once. Runs on the caller's
-/// connection (other services call it inside their transactions).
+/// connection, outside a transaction: inside one, use `record` and post after the commit.
 pub(crate) fn send(conn: &Connection, postman: &Postman, kind: &str, email: Email) -> Result<(), AppError> {
-    let id = db::mail_log::insert(conn, kind, &email.to, &email.subject)?;
-    postman.post(id, email);
+    record(conn, kind, email)?.post(postman);
     Ok(())
+}
+
+/// A message recorded in `mail_log` by a transaction and not queued yet: the service posts it
+/// once the transaction committed, so a change rolled back never sends its mail.
+#[must_use = "post it once the transaction committed"]
+pub(crate) struct Outgoing {
+    id: i64,
+    email: Email,
+}
+
+/// Records the message on the caller's connection (inside its transaction); `Outgoing::post`
+/// queues it after the commit.
+pub(crate) fn record(conn: &Connection, kind: &str, email: Email) -> Result<Outgoing, AppError> {
+    let id = db::mail_log::insert(conn, kind, &email.to, &email.subject)?;
+    Ok(Outgoing { id, email })
+}
+
+impl Outgoing {
+    pub(crate) fn post(self, postman: &Postman) {
+        postman.post(self.id, self.email);
+    }
 }
 
 #[derive(Debug, Clone, serde::Serialize)]

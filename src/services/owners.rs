@@ -97,6 +97,7 @@ fn list_in(conn: &Connection, viewer: Option<&Principal>, package_id: &str) -> R
 }
 
 /// Invites `username` to own the package and emails the link (replacing an earlier invitation).
+/// The invitation, its audit row and the mail's record land together; the mail goes after.
 pub fn invite(
     state: &AppState,
     p: &Principal,
@@ -104,22 +105,35 @@ pub fn invite(
     username: &str,
     ip: Option<&str>,
 ) -> Result<Invited, AppError> {
-    let conn = state.conn()?;
-    let pkg = package(&conn, package_id)?;
-    authorize_manage(&conn, p, &pkg)?;
-    let invitee = accounts::find_account(&conn, username.trim())?;
+    let (invited, mail) = super::in_transaction(state, |tx| invite_in(state, tx, p, package_id, username, ip))?;
+    mail.post(&state.mail);
+    Ok(invited)
+}
+
+/// `invite` on the caller's transaction; the returned mail is to be posted after its commit.
+pub(super) fn invite_in(
+    state: &AppState,
+    conn: &Connection,
+    p: &Principal,
+    package_id: &str,
+    username: &str,
+    ip: Option<&str>,
+) -> Result<(Invited, notify::Outgoing), AppError> {
+    let pkg = package(conn, package_id)?;
+    authorize_manage(conn, p, &pkg)?;
+    let invitee = accounts::find_account(conn, username.trim())?;
     if invitee.is_disabled {
         return Err(AppError::BadRequest(format!("The account '{}' is disabled.", invitee.username)));
     }
-    if packages::owner_ids(&conn, pkg.key)?.contains(&invitee.id) {
+    if packages::owner_ids(conn, pkg.key)?.contains(&invitee.id) {
         return Err(AppError::Conflict(format!("'{}' already owns '{}'.", invitee.username, pkg.package_id)));
     }
     let days = state.config.accounts.owner_invitation_days;
     let expires_at =
         (state.clock.now() + Duration::days(i64::from(days))).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     let t = token::generate();
-    owners::replace_invitation(&conn, pkg.key, invitee.id, p.account_id, &token::hash(&t), &expires_at)?;
-    audit::record(&conn, p, ip, "owner.invite", Some(&pkg.package_id), Some(&invitee.username))?;
+    owners::replace_invitation(conn, pkg.key, invitee.id, p.account_id, &token::hash(&t), &expires_at)?;
+    audit::record(conn, p, ip, "owner.invite", Some(&pkg.package_id), Some(&invitee.username))?;
     let message = owner_invitation::render(&owner_invitation::Invitation {
         to: &invitee.email,
         invitee: &invitee.username,
@@ -128,8 +142,8 @@ pub fn invite(
         link: &state.urls.owner_invitation(&pkg.package_id, &t),
         days,
     });
-    notify::send(&conn, &state.mail, "owner-invitation", message)?;
-    Ok(Invited { package_id: pkg.package_id, username: invitee.username, expires_at })
+    let mail = notify::record(conn, "owner-invitation", message)?;
+    Ok((Invited { package_id: pkg.package_id, username: invitee.username, expires_at }, mail))
 }
 
 /// Accepts or declines the invitation behind `presented` (the token from the emailed link). Only

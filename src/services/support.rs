@@ -226,16 +226,13 @@ pub fn invite(
     username: Option<&str>,
     ip: Option<&str>,
 ) -> Result<Invited, AppError> {
-    let (_, package_id, account) = open_request(&*state.conn()?, p, id, username)?;
-    let invited = owners::invite(state, p, &package_id, &account, ip)?;
-    audit::record(
-        &*state.conn()?,
-        p,
-        ip,
-        "support.invite",
-        Some(&package_id),
-        Some(&format!("request {id}: {account}")),
-    )?;
+    let (invited, mail) = super::in_transaction(state, |tx| {
+        let (_, package_id, account) = open_request(tx, p, id, username)?;
+        let invited = owners::invite_in(state, tx, p, &package_id, &account, ip)?;
+        audit::record(tx, p, ip, "support.invite", Some(&package_id), Some(&format!("request {id}: {account}")))?;
+        Ok(invited)
+    })?;
+    mail.post(&state.mail);
     Ok(invited)
 }
 

@@ -12,7 +12,7 @@ use crate::domain::token;
 use crate::error::AppError;
 use crate::oidc::{OidcError, Provider};
 use crate::services::sessions::{self, SignedIn};
-use crate::services::{accounts, blocking};
+use crate::services::{accounts, blocking, in_transaction};
 use crate::state::AppState;
 use chrono::Duration;
 use std::time::Instant;
@@ -142,32 +142,38 @@ async fn finish_checked(
         .map_err(|e| adapter_error(&config.name, e))?;
     let (st, ip) = (state.clone(), ip.map(ToOwned::to_owned));
     blocking(move || {
-        let conn = st.conn()?;
         let ip = ip.as_deref();
         let groups = claims::groups(&verified.claims, &config.groups_claim);
-        account::check_allowed(&conn, &config, &verified, &groups, ip)?;
-        if let Some(link_user) = pending.link_user_id {
-            if current_user != Some(link_user) {
-                return Err(AppError::Forbidden("Sign in to the account you are linking, then link it again.".into()));
+        // A refusal here commits on its own: it signs the person out everywhere.
+        account::check_allowed(&*st.conn()?, &config, &verified, &groups, ip)?;
+        // The account (created on first sign-in), its link, admin role, organizations and the
+        // session land together: a failure leaves no account without its link, nor a half sign-in.
+        in_transaction(&st, |tx| {
+            if let Some(link_user) = pending.link_user_id {
+                if current_user != Some(link_user) {
+                    return Err(AppError::Forbidden(
+                        "Sign in to the account you are linking, then link it again.".into(),
+                    ));
+                }
+                account::link(tx, &config, &verified, link_user, ip)?;
+                return Ok(Finished::Linked);
             }
-            account::link(&conn, &config, &verified, link_user, ip)?;
-            return Ok(Finished::Linked);
-        }
-        let mut user = account::signing_in(&conn, &config, &verified, ip)?;
-        account::sync_admin(&conn, &config, &mut user, &groups, ip)?;
-        // Organizations from groups (`[[group_mapping]]`): the same rule as a directory sign-in.
-        crate::services::directory_groups::apply_group_memberships(
-            &conn,
-            &st.config.group_mapping,
-            &user,
-            &groups,
-            &format!("oidc:{}", config.name),
-        )?;
-        oidc::touch(&conn, &config.name, &verified.subject)?;
-        let signed_in = sessions::start_in(&st, &conn, &user, ip, Some(&config.name))?;
-        let return_url =
-            crate::domain::web_url::local_path(&pending.return_url).unwrap_or_else(|| st.urls.portal_home());
-        Ok(Finished::SignedIn { signed_in, return_url })
+            let mut user = account::signing_in(tx, &config, &verified, ip)?;
+            account::sync_admin(tx, &config, &mut user, &groups, ip)?;
+            // Organizations from groups (`[[group_mapping]]`): the same rule as a directory sign-in.
+            crate::services::directory_groups::apply_group_memberships(
+                tx,
+                &st.config.group_mapping,
+                &user,
+                &groups,
+                &format!("oidc:{}", config.name),
+            )?;
+            oidc::touch(tx, &config.name, &verified.subject)?;
+            let signed_in = sessions::start_in(&st, tx, &user, ip, Some(&config.name))?;
+            let return_url =
+                crate::domain::web_url::local_path(&pending.return_url).unwrap_or_else(|| st.urls.portal_home());
+            Ok(Finished::SignedIn { signed_in, return_url })
+        })
     })
     .await
 }
