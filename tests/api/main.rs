@@ -7,6 +7,7 @@ mod nupkg_builder;
 
 mod accounts;
 mod apikeys;
+mod atomic_writes;
 mod authz_matrix;
 mod clamd;
 mod cli;

@@ -7,8 +7,8 @@ use super::forms::Errors;
 use super::layout::{self, Layout};
 use super::viewer;
 use crate::error::AppError;
-use crate::http::auth::client_ip;
-use crate::services::{blocking, email_links};
+use crate::http::call::Call;
+use crate::services::email_links;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -75,19 +75,15 @@ pub async fn forgot_form(req: HttpRequest, state: web::Data<AppState>) -> Result
     forgot_page(&state, &req, Errors::default(), String::new())
 }
 
-pub async fn forgot(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<LinkForm>,
-) -> Result<HttpResponse, AppError> {
-    viewer::check_pre_session(&state, &req, &form.csrf)?;
+pub async fn forgot(req: HttpRequest, call: Call, form: web::Form<LinkForm>) -> Result<HttpResponse, AppError> {
+    let state = call.state();
+    viewer::check_pre_session(state, &req, &form.csrf)?;
     let name = form.username.trim().to_owned();
     if name.is_empty() {
-        return forgot_page(&state, &req, Errors::field("username", "Enter your username or email address."), name);
+        return forgot_page(state, &req, Errors::field("username", "Enter your username or email address."), name);
     }
-    let (st, ip) = (state.get_ref().clone(), client_ip(&req));
-    blocking(move || email_links::request_password_reset(&st, &name, ip.as_deref())).await?;
-    let mut p = page(&state, &req, "Check your email", "sent");
+    call.run(move |st, ip| email_links::request_password_reset(st, &name, ip)).await?;
+    let mut p = page(state, &req, "Check your email", "sent");
     // The same answer whether or not the account exists.
     p.message = "If an account matches, a password reset link was sent to its email address.".into();
     render(&p)
@@ -103,21 +99,19 @@ pub async fn reset_form(
     render(&p)
 }
 
-pub async fn reset(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<LinkForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn reset(req: HttpRequest, call: Call, form: web::Form<LinkForm>) -> Result<HttpResponse, AppError> {
     let LinkForm { token, new_password, .. } = form.into_inner();
-    let (st, ip, t) = (state.get_ref().clone(), client_ip(&req), token.clone());
-    match blocking(move || email_links::complete_password_reset(&st, &t, &new_password, ip.as_deref())).await {
+    let t = token.clone();
+    let outcome = call.run(move |st, ip| email_links::complete_password_reset(st, &t, &new_password, ip)).await;
+    let state = call.state();
+    match outcome {
         Ok(()) => {
-            let mut p = page(&state, &req, "Password changed", "done");
+            let mut p = page(state, &req, "Password changed", "done");
             p.message = "Your password was changed; sign in with the new one.".into();
             render(&p)
         }
         Err(e) => {
-            let mut p = page(&state, &req, "Choose a new password", "reset");
+            let mut p = page(state, &req, "Choose a new password", "reset");
             p.errors = Errors::from_refusal(e, &["password"])?;
             p.errors.rename(&[("password", "new_password")]);
             p.token = token;
@@ -136,21 +130,19 @@ pub async fn confirm_form(
     render(&p)
 }
 
-pub async fn confirm(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<LinkForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn confirm(req: HttpRequest, call: Call, form: web::Form<LinkForm>) -> Result<HttpResponse, AppError> {
     let token = form.into_inner().token;
-    let (st, ip, t) = (state.get_ref().clone(), client_ip(&req), token.clone());
-    match blocking(move || email_links::confirm_email(&st, &t, ip.as_deref())).await {
+    let t = token.clone();
+    let outcome = call.run(move |st, ip| email_links::confirm_email(st, &t, ip)).await;
+    let state = call.state();
+    match outcome {
         Ok(profile) => {
-            let mut p = page(&state, &req, "Email address confirmed", "done");
+            let mut p = page(state, &req, "Email address confirmed", "done");
             p.message = format!("Thank you, {}: your email address is confirmed.", profile.username);
             render(&p)
         }
         Err(e) => {
-            let mut p = page(&state, &req, "Confirm your email address", "confirm");
+            let mut p = page(state, &req, "Confirm your email address", "confirm");
             p.errors = Errors::from_refusal(e, &[])?;
             p.token = token;
             render(&p)

@@ -9,7 +9,7 @@ use crate::http::call::Call;
 use crate::services::deprecation;
 use crate::services::lifecycle::{self, Change};
 use crate::services::my_packages::{self, MyPackages};
-use crate::services::owners::{self, Answer};
+use crate::services::owners;
 use crate::services::sessions::Session;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -94,7 +94,7 @@ pub async fn answer(
     path: web::Path<String>,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    let answer = if form.get("answer") == "accept" { Answer::Accept } else { Answer::Decline };
+    let answer = super::owners::answer_of(&form);
     let (id, invitee) = (path.into_inner(), form.get("invitee").to_owned());
     let apply = move |st: &AppState, s: &Session, ip: Option<&str>| {
         owners::answer_pending(st, &s.principal, &id, &invitee, answer, ip)

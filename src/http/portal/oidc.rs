@@ -7,9 +7,11 @@ use super::layout::{self, Layout};
 use super::viewer::{self, Account, FORM_COOKIE};
 use crate::error::AppError;
 use crate::http::auth::client_ip;
+use crate::http::call::Call;
 use crate::http::session::session_cookie;
 use crate::services::blocking;
 use crate::services::oidc_signin::{self, Callback, Finished};
+use crate::services::sessions::Session;
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -161,22 +163,24 @@ pub struct LinkForm {
 /// Links a provider: the account's password confirms it, then the browser goes to the provider.
 pub async fn link(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     provider: web::Path<String>,
     form: web::Form<LinkForm>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, &form.csrf)?;
+    let state = call.state();
+    account.check_csrf(state, &form.csrf)?;
     let Some(browser) = browser(&req) else {
         return Err(AppError::BadRequest(oidc_signin::STALE.into()));
     };
-    let (st, id, password, ip) =
-        (state.get_ref().clone(), account.session.user.id, form.into_inner().password, client_ip(&req));
-    if let Err(e) = blocking(move || oidc_signin::confirm_password(&st, id, &password, ip.as_deref())).await {
+    let (id, password) = (account.session.user.id, form.into_inner().password);
+    let confirm =
+        move |st: &AppState, s: &Session, ip: Option<&str>| oidc_signin::confirm_password(st, s.user.id, &password, ip);
+    if let Err(e) = account.run(&call, confirm).await {
         let errors = Errors::from_refusal(e, &["password"])?;
-        return providers_page(&state, &req, &account, errors, String::new()).await;
+        return providers_page(state, &req, &account, errors, String::new()).await;
     }
     let home = state.urls.portal_home();
-    let url = oidc_signin::start(&state, &provider, &browser, &home, Some(id)).await?;
-    continue_to(&state, &provider, url)
+    let url = oidc_signin::start(state, &provider, &browser, &home, Some(id)).await?;
+    continue_to(state, &provider, url)
 }

@@ -141,6 +141,15 @@ pub async fn cancel(
     Ok(back(&call, &id))
 }
 
+/// The answer an invitation form posted: `answer=accept` accepts, anything else declines.
+pub(super) fn answer_of(form: &Pairs) -> Answer {
+    if form.get("answer") == "accept" {
+        Answer::Accept
+    } else {
+        Answer::Decline
+    }
+}
+
 #[derive(Deserialize)]
 pub struct TokenQuery {
     #[serde(default)]
@@ -170,7 +179,7 @@ pub async fn confirm(
     path: web::Path<String>,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    let answer = if form.get("answer") == "accept" { Answer::Accept } else { Answer::Decline };
+    let answer = answer_of(&form);
     let (id, token) = (path.into_inner(), form.get("token").to_owned());
     let confirm =
         move |st: &AppState, s: &Session, ip: Option<&str>| owners::answer(st, &s.principal, &id, &token, answer, ip);

@@ -4,11 +4,9 @@ use super::forms::{self, Errors};
 use super::layout::{self, Layout};
 use super::viewer::{self, Account};
 use crate::error::AppError;
-use crate::http::auth::client_ip;
 use crate::http::call::Call;
 use crate::http::session::{removal_cookie, session_cookie};
 use crate::services::accounts::{self, NewAccount};
-use crate::services::blocking;
 use crate::services::sessions::{self, SignInOutcome};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
@@ -89,30 +87,26 @@ pub async fn sign_in_form(
     sign_in_page(&state, &req, SignInForm { return_url, ..SignInForm::default() }, Errors::default())
 }
 
-pub async fn sign_in(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<SignInForm>,
-) -> Result<HttpResponse, AppError> {
-    viewer::check_pre_session(&state, &req, &form.csrf)?;
+pub async fn sign_in(req: HttpRequest, call: Call, form: web::Form<SignInForm>) -> Result<HttpResponse, AppError> {
+    let state = call.state();
+    viewer::check_pre_session(state, &req, &form.csrf)?;
     let mut form = form.into_inner();
-    form.return_url = forms::local_return(&state, Some(&form.return_url));
+    form.return_url = forms::local_return(state, Some(&form.return_url));
     if form.username.trim().is_empty() {
-        return sign_in_page(&state, &req, form, Errors::field("username", "Enter your username or email address."));
+        return sign_in_page(state, &req, form, Errors::field("username", "Enter your username or email address."));
     }
-    let st = state.get_ref().clone();
-    let (name, password, ip) = (form.username.trim().to_owned(), std::mem::take(&mut form.password), client_ip(&req));
-    match blocking(move || sessions::sign_in(&st, &name, &password, ip.as_deref())).await {
+    let (name, password) = (form.username.trim().to_owned(), std::mem::take(&mut form.password));
+    match call.run(move |st, ip| sessions::sign_in(st, &name, &password, ip)).await {
         Ok(SignInOutcome::SignedIn(signed_in)) => {
-            Ok(forms::see_other_with(&form.return_url, session_cookie(&state, &req, &signed_in)))
+            Ok(forms::see_other_with(&form.return_url, session_cookie(state, &req, &signed_in)))
         }
         // The account has two-factor authentication: the code is asked on a page of its own.
         Ok(SignInOutcome::SecondStep { token }) => {
-            Ok(super::two_factor_sign_in::second_step(&state, &req, &token, &form.return_url))
+            Ok(super::two_factor_sign_in::second_step(state, &req, &token, &form.return_url))
         }
         Err(e) => {
             let errors = Errors::from_refusal(e, &[])?;
-            sign_in_page(&state, &req, form, Errors::field("password", errors.form))
+            sign_in_page(state, &req, form, Errors::field("password", errors.form))
         }
     }
 }
@@ -139,31 +133,24 @@ pub async fn register_form(
 }
 
 /// Registers and signs the new account in, as nuget.org does; the confirmation email is on its way.
-pub async fn register(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<RegisterForm>,
-) -> Result<HttpResponse, AppError> {
-    viewer::check_pre_session(&state, &req, &form.csrf)?;
+pub async fn register(req: HttpRequest, call: Call, form: web::Form<RegisterForm>) -> Result<HttpResponse, AppError> {
+    let state = call.state();
+    viewer::check_pre_session(state, &req, &form.csrf)?;
     let mut form = form.into_inner();
-    form.return_url = forms::local_return(&state, Some(&form.return_url));
-    let st = state.get_ref().clone();
-    let (username, email, password, ip) = (
-        form.username.trim().to_owned(),
-        form.email.trim().to_owned(),
-        std::mem::take(&mut form.password),
-        client_ip(&req),
-    );
-    let outcome = blocking(move || {
-        let account = NewAccount { username: &username, email: &email, password: &password, is_admin: false };
-        accounts::register(&st, &account, ip.as_deref())
-    })
-    .await;
+    form.return_url = forms::local_return(state, Some(&form.return_url));
+    let (username, email, password) =
+        (form.username.trim().to_owned(), form.email.trim().to_owned(), std::mem::take(&mut form.password));
+    let outcome = call
+        .run(move |st, ip| {
+            let account = NewAccount { username: &username, email: &email, password: &password, is_admin: false };
+            accounts::register(st, &account, ip)
+        })
+        .await;
     match outcome {
-        Ok(registered) => super::email_links::registered(&state, &req, &registered, &form.return_url),
+        Ok(registered) => super::email_links::registered(state, &req, &registered, &form.return_url),
         Err(e) => {
             let errors = Errors::from_refusal(e, &["username", "email", "password"])?;
-            register_page(&state, &req, form, errors)
+            register_page(state, &req, form, errors)
         }
     }
 }

@@ -6,9 +6,9 @@ use super::forms::{self, Errors};
 use super::layout::{self, Layout};
 use super::viewer::{self, Account};
 use crate::error::AppError;
-use crate::http::auth::client_ip;
+use crate::http::call::Call;
 use crate::http::session::session_cookie;
-use crate::services::{blocking, two_factor, two_factor_sign_in};
+use crate::services::{two_factor, two_factor_sign_in};
 use crate::state::AppState;
 use actix_web::cookie::{time, Cookie, SameSite};
 use actix_web::http::StatusCode;
@@ -100,34 +100,31 @@ fn expired() -> Errors {
     errors
 }
 
-pub async fn verify(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    form: web::Form<CodeForm>,
-) -> Result<HttpResponse, AppError> {
-    viewer::check_pre_session(&state, &req, &form.csrf)?;
+pub async fn verify(req: HttpRequest, call: Call, form: web::Form<CodeForm>) -> Result<HttpResponse, AppError> {
+    let state = call.state();
+    viewer::check_pre_session(state, &req, &form.csrf)?;
     let form = form.into_inner();
-    let return_url = forms::local_return(&state, Some(&form.return_url));
+    let return_url = forms::local_return(state, Some(&form.return_url));
     let Some(pending) = pending_token(&req) else {
-        return page(&state, &req, return_url, false, expired());
+        return page(state, &req, return_url, false, expired());
     };
     if form.code.trim().is_empty() {
         let errors = Errors::field("code", "Enter the code from your authenticator app, or a recovery code.");
-        return page(&state, &req, return_url, true, errors);
+        return page(state, &req, return_url, true, errors);
     }
-    let (st, ip, code) = (state.get_ref().clone(), client_ip(&req), form.code);
-    match blocking(move || two_factor_sign_in::complete(&st, &pending, &code, ip.as_deref())).await {
+    let code = form.code;
+    match call.run(move |st, ip| two_factor_sign_in::complete(st, &pending, &code, ip)).await {
         Ok(signed_in) => Ok(HttpResponse::SeeOther()
             .insert_header((actix_web::http::header::LOCATION, return_url))
-            .cookie(session_cookie(&state, &req, &signed_in))
-            .cookie(cookie(&state, &req, ""))
+            .cookie(session_cookie(state, &req, &signed_in))
+            .cookie(cookie(state, &req, ""))
             .finish()),
         Err(AppError::Unauthorized { message, .. }) if message == two_factor::PENDING_EXPIRED => {
-            page(&state, &req, return_url, false, expired())
+            page(state, &req, return_url, false, expired())
         }
         Err(e) => {
             let errors = Errors::from_refusal(e, &[])?;
-            page(&state, &req, return_url, true, Errors::field("code", errors.form))
+            page(state, &req, return_url, true, Errors::field("code", errors.form))
         }
     }
 }

@@ -5,10 +5,11 @@ use super::forms::{self, Errors};
 use super::layout::{self, Layout};
 use super::viewer::Account;
 use crate::error::AppError;
-use crate::http::auth::client_ip;
+use crate::http::call::Call;
 use crate::http::intake;
 use crate::services::package_file;
 use crate::services::publish::{self, PushOutcome};
+use crate::services::sessions::Session;
 use crate::services::uploads::{self, Preview};
 use crate::services::{blocking, permissions};
 use crate::state::AppState;
@@ -186,42 +187,35 @@ pub struct HeldForm {
 /// Publishes the held upload; a refusal (same message as the CLI push) is shown on the verify page.
 pub async fn submit(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     form: web::Form<HeldForm>,
 ) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, &form.csrf)?;
-    let HeldForm { upload, .. } = form.into_inner();
-    let st = state.get_ref().clone();
-    let (session_id, principal, t, ip) =
-        (account.session.id, account.session.principal.clone(), upload.clone(), client_ip(&req));
-    let outcome = blocking(move || {
-        let path = uploads::held(&st, session_id, &t)?;
+    let HeldForm { upload, csrf } = form.into_inner();
+    let publish = move |st: &AppState, s: &Session, ip: Option<&str>| {
+        let path = uploads::held(st, s.id, &upload)?;
         // Published or refused, the held file has served its purpose: a refusal (an existing
         // version, an id owned by others, a failed scan) would refuse the same file again.
-        let outcome = publish::publish_file(&st, &principal, &path, ip.as_deref());
+        let outcome = publish::publish_file(st, &s.principal, &path, ip);
         uploads::discard(&path)?;
         outcome
-    })
-    .await;
+    };
+    let outcome = account.submit(&call, &csrf, publish).await?;
+    let state = call.state();
     match outcome {
         Ok(PushOutcome::Published(p)) => Ok(forms::see_other(&state.urls.portal_package(&p.id))),
         // Waiting for its scan: the version page tells its owners so.
         Ok(PushOutcome::Accepted(p, _)) => Ok(forms::see_other(&state.urls.portal_package_version(&p.id, &p.version))),
         Err(e @ AppError::NotFound(_)) => Err(e),
-        Err(e) => upload_page(&state, &req, Errors::from_refusal(e, &[])?),
+        Err(e) => upload_page(state, &req, Errors::from_refusal(e, &[])?),
     }
 }
 
-pub async fn cancel(
-    state: web::Data<AppState>,
-    account: Account,
-    form: web::Form<HeldForm>,
-) -> Result<HttpResponse, AppError> {
-    account.check_csrf(&state, &form.csrf)?;
-    let st = state.get_ref().clone();
-    let session_id = account.session.id;
-    let upload = form.into_inner().upload;
-    blocking(move || uploads::held(&st, session_id, &upload).and_then(|p| uploads::discard(&p))).await?;
-    Ok(forms::see_other(&state.urls.portal_upload()))
+pub async fn cancel(call: Call, account: Account, form: web::Form<HeldForm>) -> Result<HttpResponse, AppError> {
+    let HeldForm { upload, csrf } = form.into_inner();
+    let discard = move |st: &AppState, s: &Session, _: Option<&str>| {
+        uploads::held(st, s.id, &upload).and_then(|p| uploads::discard(&p))
+    };
+    account.submit(&call, &csrf, discard).await??;
+    Ok(forms::see_other(&call.state().urls.portal_upload()))
 }
