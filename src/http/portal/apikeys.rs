@@ -39,6 +39,31 @@ struct KeyForm {
 }
 
 impl KeyForm {
+    fn typed(form: &Pairs) -> Self {
+        KeyForm {
+            description: form.get("description").to_owned(),
+            scopes: form.all("scopes"),
+            globs: form.get("globs").to_owned(),
+            packages: form.all("packages"),
+            days: form.get("expires_in_days").trim().to_owned(),
+        }
+    }
+
+    /// The days and scopes typed, or the error to show on their field.
+    fn parsed(&self) -> Result<(u32, Vec<Scope>), Errors> {
+        let Ok(days) = self.days.parse::<u32>() else {
+            return Err(Errors::field("expires_in_days", "Enter the number of days the key stays valid (1 to 365)."));
+        };
+        let scopes = Scope::parse_list(&self.scopes.join(","))
+            .map_err(|e| Errors::field("scopes", AppError::bad_input(e).to_string()))?;
+        Ok((days, scopes))
+    }
+
+    /// The glob patterns typed, one per comma or line.
+    fn glob_list(&self) -> Vec<String> {
+        self.globs.split([',', '\n']).map(str::trim).filter(|g| !g.is_empty()).map(str::to_owned).collect()
+    }
+
     fn has_scope(&self, s: &str) -> bool {
         self.scopes.iter().any(|x| x == s)
     }
@@ -90,38 +115,14 @@ pub async fn create(
     account: Account,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    let state = call.state().clone();
-    account.check_csrf(&state, form.get("csrf"))?;
-    let typed = KeyForm {
-        description: form.get("description").to_owned(),
-        scopes: form.all("scopes"),
-        globs: form.get("globs").to_owned(),
-        packages: form.all("packages"),
-        days: form.get("expires_in_days").trim().to_owned(),
+    let state = call.state();
+    account.check_csrf(state, form.get("csrf"))?;
+    let typed = KeyForm::typed(&form);
+    let (days, scopes) = match typed.parsed() {
+        Ok(parsed) => parsed,
+        Err(errors) => return render(state, &req, &account, None, typed, errors).await,
     };
-    let Ok(days) = typed.days.parse::<u32>() else {
-        let e = Errors::field("expires_in_days", "Enter the number of days the key stays valid (1 to 365).");
-        return render(&state, &req, &account, None, typed, e).await;
-    };
-    let scopes = match Scope::parse_list(&typed.scopes.join(",")) {
-        Ok(s) => s,
-        Err(e) => {
-            return render(
-                &state,
-                &req,
-                &account,
-                None,
-                typed,
-                Errors::field("scopes", AppError::bad_input(e).to_string()),
-            )
-            .await
-        }
-    };
-    let (description, globs, package_ids) = (
-        typed.description.clone(),
-        typed.globs.split([',', '\n']).map(str::trim).filter(|g| !g.is_empty()).map(str::to_owned).collect(),
-        typed.packages.clone(),
-    );
+    let (description, globs, package_ids) = (typed.description.clone(), typed.glob_list(), typed.packages.clone());
     let create = move |st: &AppState, s: &Session, ip: Option<&str>| {
         let request = keys::NewKeyRequest {
             user_id: s.user.id,
@@ -136,20 +137,17 @@ pub async fn create(
         keys::create(st, &request, ip)
     };
     match account.run(&call, create).await {
-        Ok(key) => render(&state, &req, &account, Some(key), KeyForm::default(), Errors::default()).await,
-        Err(e) => {
-            let fields = ["scope", "expires", "description", "glob", "package"];
-            let mut errors = Errors::from_refusal(e, &fields)?;
-            // The services' words name the field in the singular; the form's names differ.
-            errors.rename(&[
-                ("scope", "scopes"),
-                ("expires", "expires_in_days"),
-                ("glob", "globs"),
-                ("package", "packages"),
-            ]);
-            render(&state, &req, &account, None, typed, errors).await
-        }
+        Ok(key) => render(state, &req, &account, Some(key), KeyForm::default(), Errors::default()).await,
+        Err(e) => render(state, &req, &account, None, typed, refusal_errors(e)?).await,
     }
+}
+
+/// A refusal of the keys service as the form's errors: the services' words name the field in
+/// the singular; the form's names differ.
+fn refusal_errors(e: AppError) -> Result<Errors, AppError> {
+    let mut errors = Errors::from_refusal(e, &["scope", "expires", "description", "glob", "package"])?;
+    errors.rename(&[("scope", "scopes"), ("expires", "expires_in_days"), ("glob", "globs"), ("package", "packages")]);
+    Ok(errors)
 }
 
 pub async fn regenerate(
