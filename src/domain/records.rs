@@ -121,11 +121,21 @@ impl PackageRecord {
         self.versions.iter().filter(|v| v.is_available())
     }
 
+    /// The versions search, autocomplete and "latest" show a client with these flags: listed
+    /// available ones, prereleases and SemVer 2.0 ones only when asked for. The one rule every
+    /// search-like answer uses.
+    pub fn searchable(
+        &self,
+        include_prerelease: bool,
+        include_semver2: bool,
+    ) -> impl Iterator<Item = &VersionRecord> + '_ {
+        self.available()
+            .filter(move |v| v.listed && (include_prerelease || !v.is_prerelease) && (include_semver2 || !v.is_semver2))
+    }
+
     /// The newest listed available version matching the flags (nuget.org's "latest").
     pub fn latest(&self, include_prerelease: bool, include_semver2: bool) -> Option<&VersionRecord> {
-        self.available()
-            .filter(|v| v.listed && (include_prerelease || !v.is_prerelease) && (include_semver2 || !v.is_semver2))
-            .last()
+        self.searchable(include_prerelease, include_semver2).last()
     }
 }
 

@@ -136,8 +136,7 @@ fn autocomplete_versions(
 ) -> Result<AutocompleteResponse, AppError> {
     let versions = db::packages::load(conn, &id.to_ascii_lowercase())?
         .map(|p| {
-            p.available()
-                .filter(|v| v.listed && (prerelease || !v.is_prerelease) && (semver2 || !v.is_semver2))
+            p.searchable(prerelease, semver2)
                 .map(|v| if semver2 { v.version_full.clone() } else { v.version_normalized.clone() })
                 .collect()
         })

@@ -146,14 +146,17 @@ pub(crate) fn window_count(total: usize, options: &QueryOptions) -> usize {
 }
 
 /// `Packages(Id='…',Version='…')`: one version, listed or not; `None` when it is not available
-/// (or is SemVer 2.0 and the client did not opt in).
-pub fn entry(state: &AppState, id: &str, version: &str, semver2: bool) -> Result<Option<EntryRecord>, AppError> {
-    let Ok(version) = NuGetVersion::parse(version) else {
-        return Ok(None);
-    };
+/// (or is SemVer 2.0 and the client did not opt in). Takes the keys (`PackageId::lower`,
+/// `NuGetVersion::lower_normalized`) the caller parsed.
+pub fn entry(
+    state: &AppState,
+    id_lower: &str,
+    version_lower: &str,
+    semver2: bool,
+) -> Result<Option<EntryRecord>, AppError> {
     let condition = Condition::All(vec![
-        Condition::IdIn(vec![id.to_ascii_lowercase()]),
-        Condition::VersionIs(version.lower_normalized()),
+        Condition::IdIn(vec![id_lower.to_owned()]),
+        Condition::VersionIs(version_lower.to_owned()),
     ]);
     let query = VersionQuery { semver2, fts: None, condition: &condition, order: &[] };
     let conn = state.conn()?;
@@ -162,11 +165,11 @@ pub fn entry(state: &AppState, id: &str, version: &str, semver2: bool) -> Result
 }
 
 /// The version `GET /api/v2/package/{id}` serves: the newest listed stable version, else the
-/// newest listed one (lowercase normalized).
-pub fn latest_version(state: &AppState, id: &str) -> Result<Option<String>, AppError> {
+/// newest listed one (lowercase normalized). Takes the id's key (`PackageId::lower`).
+pub fn latest_version(state: &AppState, id_lower: &str) -> Result<Option<String>, AppError> {
     let conn = state.conn()?;
     let newest_first = [(OrderKey::Version, true)];
-    let id = Condition::IdIn(vec![id.to_ascii_lowercase()]);
+    let id = Condition::IdIn(vec![id_lower.to_owned()]);
     for stable_only in [true, false] {
         let mut conditions = vec![id.clone(), flag(BoolColumn::Listed)];
         if stable_only {
