@@ -42,7 +42,7 @@ async fn package_page(
 ) -> Result<HttpResponse, AppError> {
     let who = Account::of(req).map(|a| a.session.principal);
     let st = state.clone();
-    let asked = id.to_string();
+    let asked = id.clone();
     let found = blocking(move || {
         let viewer = Viewer::of(&st, who.as_ref(), &id)?;
         Ok((package_details::details(&st, &id, version.as_deref(), viewer)?, viewer))

@@ -23,8 +23,14 @@ pub use updates::UpdatesRequest;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     Packages,
-    Search { term: String, include_prerelease: bool },
-    FindPackagesById { id: String },
+    Search {
+        term: String,
+        include_prerelease: bool,
+    },
+    /// By the id's key (`PackageId::key_of`), folded once by the caller.
+    FindPackagesById {
+        id_lower: String,
+    },
 }
 
 /// Where the next page starts, when the server cut this one.
@@ -70,8 +76,8 @@ pub fn plan(source: &Source, options: &QueryOptions) -> Result<Plan, AppError> {
             conditions.push(flag(BoolColumn::Listed));
             (None, vec![(OrderKey::Id, false), (OrderKey::Version, false)])
         }
-        Source::FindPackagesById { id } => {
-            conditions.push(Condition::IdIn(vec![id.to_ascii_lowercase()]));
+        Source::FindPackagesById { id_lower } => {
+            conditions.push(Condition::IdIn(vec![id_lower.clone()]));
             (None, vec![(OrderKey::Version, false)])
         }
         Source::Search { term, include_prerelease } => {
