@@ -10,7 +10,17 @@ use crate::error::AppError;
 use crate::http::files::not_found;
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest};
+use percent_encoding::percent_decode_str;
+use std::borrow::Cow;
 use std::future::{ready, Ready};
+
+/// A path segment decoded exactly as `web::Path<String>` decodes it: the router leaves `%2F`,
+/// `%25` and `%2B` encoded (so `1.0.0%2Bmeta` is still one segment), and the path extractor
+/// decodes what is left, passing invalid sequences through. Borrowed, so free, when there is
+/// nothing to decode.
+pub fn segment<'a>(req: &'a HttpRequest, name: &str) -> Cow<'a, str> {
+    percent_decode_str(req.match_info().query(name)).decode_utf8_lossy()
+}
 
 /// `{id}`: the id as the client spelled it and its key (the form stored ids and the flat
 /// container's URLs use).
@@ -62,14 +72,14 @@ impl IdVersionPath {
     }
 }
 
-// The segments are read from the router's match (already percent-decoded, exactly what
-// `web::Path<String>` would have copied out), so nothing is allocated before parsing.
+// The segments are read from the router's match through `segment`, so nothing is copied before
+// parsing.
 impl FromRequest for IdPath {
     type Error = AppError;
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(Self::parse(req.match_info().query("id")))
+        ready(Self::parse(&segment(req, "id")))
     }
 }
 
@@ -78,8 +88,7 @@ impl FromRequest for IdVersionPath {
     type Future = Ready<Result<Self, AppError>>;
 
     fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let info = req.match_info();
-        ready(Self::parse(info.query("id"), info.query("version")))
+        ready(Self::parse(&segment(req, "id"), &segment(req, "version")))
     }
 }
 

@@ -61,3 +61,14 @@ fn a_missing_segment_is_the_feeds_404() {
     assert_missing(&IdPath::from_request(&req, &mut payload).into_inner().unwrap_err());
     assert_missing(&IdVersionPath::from_request(&req, &mut payload).into_inner().unwrap_err());
 }
+
+#[test]
+fn decodes_what_the_router_leaves_encoded() {
+    // `+`, `/` and `%` reach a handler still encoded; `web::Path` decoded them, and so do we.
+    let path = id_version_path("Acme%2ECore", "1.0.0-Beta%2Bbuild.7").unwrap();
+    assert_eq!((path.id.as_str(), path.id_lower.as_str()), ("Acme.Core", "acme.core"));
+    assert_eq!((path.version.original(), path.version_lower.as_str()), ("1.0.0-Beta+build.7", "1.0.0-beta"));
+    assert_missing(&id_path("a%2Fb").unwrap_err());
+    assert_missing(&id_path("a%25b").unwrap_err());
+    assert_missing(&id_version_path("a", "1.0.0%zz").unwrap_err());
+}

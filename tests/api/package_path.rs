@@ -74,6 +74,9 @@ fn any_casing_reaches_the_same_package() {
         "/v3/registration/acme.core/1.0.0-BETA.json",
         "/api/v2/package/ACME.CORE/1.0.0-beta",
         "/api/v2/package/Acme.Core",
+        // Build metadata, its `+` encoded as clients send it, names the same version.
+        "/v3/flatcontainer/acme.core/1.0.0-beta%2Bbuild.1/acme.core.1.0.0-beta.nupkg",
+        "/api/v2/package/acme.core/1.0.0-Beta%2Bbuild",
         "/packages/ACME.core/1.0.0-beta",
     ] {
         assert_eq!(app.get(path).status(), 200, "GET {path}");

@@ -1,7 +1,7 @@
 //! PackageBaseAddress/3.0.0: version lists and package files, served from rendered documents.
 use crate::error::AppError;
 use crate::http::files::{self, not_found, IconFormat, PackageContent, PACKAGE_CACHE};
-use crate::http::package_path::{IdPath, IdVersionPath};
+use crate::http::package_path::{segment, IdPath, IdVersionPath};
 use crate::services::mirror;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -31,7 +31,7 @@ pub async fn versions(
 pub async fn file(req: HttpRequest, state: web::Data<AppState>, path: IdVersionPath) -> Result<HttpResponse, AppError> {
     let IdVersionPath { id_lower, version_lower, .. } = path;
     // The file name is matched case-insensitively, as nuget.org's blob URLs are.
-    let file_lower = req.match_info().query("file").to_ascii_lowercase();
+    let file_lower = segment(&req, "file").to_ascii_lowercase();
     if is_package_name(&file_lower, &id_lower, &version_lower) {
         return files::serve_package(&req, &state, &id_lower, &version_lower).await;
     }

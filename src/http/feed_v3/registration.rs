@@ -3,7 +3,7 @@ use crate::cache::feed_docs::DocSet;
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
 use crate::http::files::{self, not_found};
-use crate::http::package_path::IdPath;
+use crate::http::package_path::{segment, IdPath};
 use crate::protocol::urls::Hive;
 use crate::services::mirror;
 use crate::state::AppState;
@@ -40,7 +40,7 @@ pub async fn index(
     state: web::Data<AppState>,
     IdPath { id_lower, .. }: IdPath,
 ) -> Result<HttpResponse, AppError> {
-    let hive = hive(req.match_info().query("hive"))?;
+    let hive = hive(&segment(&req, "hive"))?;
     let set = match local_or_upstream(&req, &state, hive, &id_lower, "index.json").await? {
         Ok(set) => set,
         Err(response) => return Ok(response),
@@ -53,11 +53,11 @@ pub async fn page(
     state: web::Data<AppState>,
     IdPath { id_lower, .. }: IdPath,
 ) -> Result<HttpResponse, AppError> {
-    let hive = hive(req.match_info().query("hive"))?;
+    let hive = hive(&segment(&req, "hive"))?;
     // The bounds are matched against the keys as written (not parsed): a page URL is one the
     // index handed out.
-    let lower = req.match_info().query("lower").to_ascii_lowercase();
-    let upper = req.match_info().query("upper").to_ascii_lowercase();
+    let lower = segment(&req, "lower").to_ascii_lowercase();
+    let upper = segment(&req, "upper").to_ascii_lowercase();
     let rest = format!("page/{lower}/{upper}.json");
     let set = match local_or_upstream(&req, &state, hive, &id_lower, &rest).await? {
         Ok(set) => set,
@@ -82,11 +82,11 @@ pub async fn leaf(
     state: web::Data<AppState>,
     IdPath { id_lower, .. }: IdPath,
 ) -> Result<HttpResponse, AppError> {
-    let hive = hive(req.match_info().query("hive"))?;
-    let leaf = req.match_info().query("leaf");
+    let hive = hive(&segment(&req, "hive"))?;
+    let leaf = segment(&req, "leaf");
     let version = leaf.strip_suffix(".json").ok_or_else(not_found)?;
     let version_lower = NuGetVersion::parse(version).map_err(|_| not_found())?.lower_normalized();
-    let set = match local_or_upstream(&req, &state, hive, &id_lower, leaf).await? {
+    let set = match local_or_upstream(&req, &state, hive, &id_lower, &leaf).await? {
         Ok(set) => set,
         Err(response) => return Ok(response),
     };
