@@ -67,7 +67,8 @@ impl PackageId {
     /// lists nothing rather than failing when it is not an id): the same folding as `lower`,
     /// done in place so the restore path allocates nothing for it.
     #[must_use]
-    pub fn key_of(mut text: String) -> String {
+    pub fn key_of(text: impl Into<String>) -> String {
+        let mut text = text.into();
         text.make_ascii_lowercase();
         text
     }

@@ -10,6 +10,7 @@ pub mod filter;
 pub mod updates;
 
 use crate::db::feed_v2::{self, BoolColumn, Condition, OrderKey, VersionQuery};
+use crate::domain::id::PackageId;
 use crate::domain::records::EntryRecord;
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
@@ -89,7 +90,7 @@ pub fn plan(source: &Source, options: &QueryOptions) -> Result<Plan, AppError> {
             let query = ParsedQuery::parse(term);
             for f in &query.filters {
                 conditions.push(match f {
-                    Filter::ExactId(id) => Condition::IdIn(vec![id.to_ascii_lowercase()]),
+                    Filter::ExactId(id) => Condition::IdIn(vec![PackageId::key_of(id.as_str())]),
                     Filter::Version(v) => Condition::VersionIs(
                         NuGetVersion::parse(v).map_or_else(|_| v.to_ascii_lowercase(), |v| v.lower_normalized()),
                     ),
