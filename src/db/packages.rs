@@ -1,5 +1,6 @@
 //! Packages, versions, owners and dependencies.
 use super::DbError;
+use crate::domain::id::PackageId;
 use crate::domain::nuspec::{License, Nuspec};
 use crate::domain::records::{
     DependencyGroupRecord, DependencyRecord, PackageRecord, PackageTypeRecord, VersionRecord,
@@ -23,7 +24,7 @@ pub fn find(conn: &Connection, id_lower: &str) -> Result<Option<PackageRow>, DbE
 
 /// Returns the package's key, creating the row (and making `owner_id` its first owner) when new.
 pub fn find_or_create(conn: &Connection, package_id: &str, owner_id: Option<i64>) -> Result<(i64, bool), DbError> {
-    let id_lower = package_id.to_ascii_lowercase();
+    let id_lower = PackageId::key_of(package_id);
     if let Some(row) = find(conn, &id_lower)? {
         return Ok((row.key, false));
     }

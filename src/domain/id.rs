@@ -60,7 +60,17 @@ impl PackageId {
     /// The canonical key: flat-container URLs and uniqueness checks use this form.
     #[must_use]
     pub fn lower(&self) -> String {
-        self.0.to_ascii_lowercase()
+        Self::key_of(self.0.clone())
+    }
+
+    /// The key of text that names an id but was not parsed as one (a v2 query's `id='…'`, which
+    /// lists nothing rather than failing when it is not an id): the same folding as `lower`,
+    /// done in place so the restore path allocates nothing for it.
+    #[must_use]
+    pub fn key_of(text: impl Into<String>) -> String {
+        let mut text = text.into();
+        text.make_ascii_lowercase();
+        text
     }
 
     // Ids are ASCII-only, so byte-wise lowercase comparison is ordinal on the lower form

@@ -82,7 +82,13 @@ impl VersionRecord {
     /// Whether it appears in a list of versions: listed available ones for everyone, plus every
     /// version an owner or administrator may see.
     pub fn listed_for(&self, sees_hidden: bool) -> bool {
-        (self.is_available() && self.listed) || self.visible_to(sees_hidden) && sees_hidden
+        self.in_public_lists() || self.visible_to(sees_hidden) && sees_hidden
+    }
+
+    /// Listed and available: what every list shows everyone (search, "latest", newer-version
+    /// links, the version history of an anonymous viewer).
+    pub fn in_public_lists(&self) -> bool {
+        self.is_available() && self.listed
     }
 
     pub fn tag_list(&self) -> Vec<String> {
@@ -121,11 +127,22 @@ impl PackageRecord {
         self.versions.iter().filter(|v| v.is_available())
     }
 
+    /// The versions search, autocomplete and "latest" show a client with these flags: listed
+    /// available ones, prereleases and SemVer 2.0 ones only when asked for. The one rule every
+    /// search-like answer uses.
+    pub fn searchable(
+        &self,
+        include_prerelease: bool,
+        include_semver2: bool,
+    ) -> impl Iterator<Item = &VersionRecord> + '_ {
+        self.versions.iter().filter(move |v| {
+            v.in_public_lists() && (include_prerelease || !v.is_prerelease) && (include_semver2 || !v.is_semver2)
+        })
+    }
+
     /// The newest listed available version matching the flags (nuget.org's "latest").
     pub fn latest(&self, include_prerelease: bool, include_semver2: bool) -> Option<&VersionRecord> {
-        self.available()
-            .filter(|v| v.listed && (include_prerelease || !v.is_prerelease) && (include_semver2 || !v.is_semver2))
-            .last()
+        self.searchable(include_prerelease, include_semver2).last()
     }
 }
 

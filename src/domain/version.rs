@@ -145,7 +145,10 @@ impl NuGetVersion {
     /// Unique per equality class, which is what flat-container URLs need.
     #[must_use]
     pub fn lower_normalized(&self) -> String {
-        self.normalized().to_ascii_lowercase()
+        // Folded in place: this runs on every package download.
+        let mut key = self.normalized();
+        key.make_ascii_lowercase();
+        key
     }
 
     /// The normalized form plus metadata; nuget.org shows this for SemVer 2.0 packages.

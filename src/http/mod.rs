@@ -11,6 +11,7 @@ pub mod files;
 pub mod health;
 pub mod intake;
 pub mod metrics;
+pub mod package_path;
 pub mod portal;
 pub mod publish;
 pub mod request_log;

@@ -5,6 +5,7 @@ use crate::error::AppError;
 use crate::http::auth::{api_key_principal, client_ip};
 use crate::http::files::{self, not_found, PackageContent, PACKAGE_CACHE};
 use crate::http::intake;
+use crate::http::package_path::IdVersionPath;
 use crate::services::{blocking, symbols};
 use crate::state::AppState;
 use actix_web::{guard, web, HttpRequest, HttpResponse, Resource};
@@ -35,13 +36,8 @@ async fn push(req: HttpRequest, payload: web::Payload, state: web::Data<AppState
         .body(format!("Published the symbols of {} {}.", published.id, published.version)))
 }
 
-async fn snupkg(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, AppError> {
-    let (id, version) = path.into_inner();
-    let file = symbols::find_snupkg(&state, &id, &version).ok_or_else(not_found)?;
+async fn snupkg(req: HttpRequest, state: web::Data<AppState>, path: IdVersionPath) -> Result<HttpResponse, AppError> {
+    let file = symbols::find_snupkg(&state, &path.id_lower, &path.version_lower).ok_or_else(not_found)?;
     let file = files::local_path(&state, file).await?;
     files::serve_file(&req, &file, PackageContent::Package, PACKAGE_CACHE)
 }

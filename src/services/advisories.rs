@@ -3,6 +3,7 @@
 use super::permissions::Principal;
 use crate::db::{self, notices, packages};
 use crate::domain::advisory::NewAdvisory;
+use crate::domain::id::PackageId;
 use crate::domain::records::AdvisoryRecord;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -50,13 +51,13 @@ pub fn remove(state: &AppState, p: &Principal, advisory_id: i64, ip: Option<&str
         let Some(row) = notices::delete_advisory(tx, advisory_id)? else {
             return Ok(None);
         };
-        touch_package(tx, &row.package_id.to_ascii_lowercase())?;
+        touch_package(tx, &PackageId::key_of(row.package_id.as_str()))?;
         let detail = format!("{} {} {}", row.version_range, row.severity, row.url);
         audit(tx, p, ip, "advisory.remove", &row.package_id, &detail)?;
         Ok(Some(row))
     })?
     .ok_or_else(|| AppError::NotFound(format!("There is no advisory {advisory_id}.")))?;
-    state.docs.refresh(&conn, &removed.package_id.to_ascii_lowercase())?;
+    state.docs.refresh(&conn, &PackageId::key_of(removed.package_id.as_str()))?;
     Ok(removed)
 }
 
@@ -79,7 +80,7 @@ pub fn page(state: &AppState) -> Result<(VulnerabilityPage, String), AppError> {
     let conn = &*state.conn()?;
     let mut page = VulnerabilityPage::new();
     for a in notices::all_advisories(conn)? {
-        page.entry(a.package_id.to_ascii_lowercase()).or_default().push(VulnerabilityEntry {
+        page.entry(PackageId::key_of(a.package_id.as_str())).or_default().push(VulnerabilityEntry {
             severity: a.severity,
             url: a.url,
             versions: a.version_range,

@@ -2,6 +2,7 @@
 //! owners see their packages').
 use super::permissions::{authorize, PackageAction, Principal};
 use crate::db::{self, audit::AuditFilter, packages};
+use crate::domain::id::PackageId;
 use crate::error::AppError;
 use crate::state::AppState;
 use rusqlite::Connection;
@@ -76,7 +77,7 @@ pub fn search(state: &AppState, p: &Principal, filter: &AuditFilter<'_>) -> Resu
 /// One package's log: its owners (and members of owning organizations) and administrators.
 pub fn for_package(state: &AppState, p: &Principal, package_id: &str) -> Result<Vec<AuditEntryView>, AppError> {
     let conn = state.conn()?;
-    let id_lower = package_id.to_ascii_lowercase();
+    let id_lower = PackageId::key_of(package_id);
     let package = packages::find(&conn, &id_lower)?
         .ok_or_else(|| AppError::NotFound(format!("The package '{package_id}' does not exist.")))?;
     let owners = packages::owner_ids(&conn, package.key)?;

@@ -4,6 +4,7 @@ use super::audit;
 use super::permissions::{authorize, PackageAction, Principal};
 use crate::db::{self, notices, packages};
 use crate::domain::deprecation::Deprecation;
+use crate::domain::id::PackageId;
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
 use crate::state::AppState;
@@ -19,7 +20,7 @@ pub fn apply(
 ) -> Result<(), AppError> {
     let not_found = || AppError::NotFound(format!("The package '{id}' version '{version}' does not exist."));
     let parsed = NuGetVersion::parse(version).map_err(|_| not_found())?;
-    let id_lower = id.to_ascii_lowercase();
+    let id_lower = PackageId::key_of(id);
     let version_lower = parsed.lower_normalized();
     let mut conn = state.conn()?;
     let result = db::write_durable(&mut conn, |tx| {

@@ -4,6 +4,7 @@
 //! already here are skipped before any download, so a rerun after an interruption resumes.
 use crate::config::UpstreamConfig;
 use crate::db;
+use crate::domain::id::PackageId;
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
 use crate::services::permissions::Principal;
@@ -77,7 +78,7 @@ pub async fn ids(feed: &Upstream) -> Result<BTreeSet<String>, AppError> {
             let page = fetched(feed.document(url).await, "a catalog page")?.unwrap_or_default();
             for item in page.get("items").and_then(Value::as_array).into_iter().flatten() {
                 if let Some(id) = item.get("nuget:id").and_then(Value::as_str) {
-                    ids.insert(id.to_ascii_lowercase());
+                    ids.insert(PackageId::key_of(id));
                 }
             }
         }
@@ -87,7 +88,7 @@ pub async fn ids(feed: &Upstream) -> Result<BTreeSet<String>, AppError> {
         let results = fetched(feed.search_page(page * SEARCH_TAKE, SEARCH_TAKE).await, "search")?.unwrap_or_default();
         let data = results.get("data").and_then(Value::as_array).cloned().unwrap_or_default();
         let before = ids.len();
-        ids.extend(data.iter().filter_map(|r| r.get("id")?.as_str()).map(str::to_ascii_lowercase));
+        ids.extend(data.iter().filter_map(|r| r.get("id")?.as_str()).map(PackageId::key_of));
         if data.len() < SEARCH_TAKE || ids.len() == before {
             break;
         }
@@ -140,7 +141,7 @@ pub async fn copy(
     principal: &Principal,
     v: &RemoteVersion,
 ) -> Result<Copied, AppError> {
-    let id_lower = v.id.to_ascii_lowercase();
+    let id_lower = PackageId::key_of(v.id.as_str());
     let (check_state, check_id, check_version) = (state.clone(), id_lower.clone(), v.version.clone());
     let present =
         blocking(move || Ok(db::packages::version_status(&*check_state.conn()?, &check_id, &check_version)?)).await?;

@@ -3,6 +3,7 @@ use super::audit;
 use super::permissions::{authorize, PackageAction, Principal};
 use crate::config::DeleteMode;
 use crate::db::{self, packages};
+use crate::domain::id::PackageId;
 use crate::domain::version::NuGetVersion;
 use crate::domain::version_status::VersionStatus;
 use crate::error::AppError;
@@ -46,7 +47,7 @@ pub fn apply(
 ) -> Result<(), AppError> {
     let not_found = || AppError::NotFound(format!("The package '{id}' version '{version}' does not exist."));
     let version = NuGetVersion::parse(version).map_err(|_| not_found())?;
-    let id_lower = id.to_ascii_lowercase();
+    let id_lower = PackageId::key_of(id);
     let version_lower = version.lower_normalized();
     let mut conn = state.conn()?;
     let result = db::write_durable(&mut conn, |tx| {

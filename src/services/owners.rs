@@ -5,6 +5,7 @@
 use super::permissions::{authorize, may_answer_invitation, PackageAction, Principal};
 use super::{accounts, audit, notify};
 use crate::db::{self, owners, packages};
+use crate::domain::id::PackageId;
 use crate::domain::token;
 use crate::error::AppError;
 use crate::mail::templates::owner_invitation;
@@ -53,7 +54,7 @@ pub enum Answer {
 pub const INVALID_INVITATION: &str = "This invitation is not valid: it was already used, declined or cancelled.";
 
 fn package(conn: &Connection, package_id: &str) -> Result<packages::PackageRow, AppError> {
-    packages::find(conn, &package_id.to_ascii_lowercase())?
+    packages::find(conn, &PackageId::key_of(package_id))?
         .ok_or_else(|| AppError::NotFound(format!("The package '{package_id}' does not exist.")))
 }
 

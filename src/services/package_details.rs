@@ -2,6 +2,7 @@
 //! README and license texts, and whether search has the package.
 use super::permissions::{authorize, PackageAction, Principal};
 use crate::db;
+use crate::domain::id::PackageId;
 use crate::domain::records::PackageRecord;
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
@@ -21,14 +22,14 @@ impl Viewer {
 
     /// Owners of the package (directly or through an organization) and administrators see
     /// hidden versions; the rule is the one that lets them read the package's audit log.
-    pub fn of(state: &AppState, who: Option<&Principal>, id: &str) -> Result<Self, AppError> {
+    pub fn of(state: &AppState, who: Option<&Principal>, id: &PackageId) -> Result<Self, AppError> {
         let Some(p) = who else { return Ok(Self::anonymous()) };
         let conn = &*state.conn()?;
-        let owners = match db::packages::find(conn, &id.to_ascii_lowercase())? {
+        let owners = match db::packages::find(conn, &id.lower())? {
             Some(pkg) => db::packages::owner_ids(conn, pkg.key)?,
             None => return Ok(Self::anonymous()),
         };
-        let sees_hidden = authorize(p, PackageAction::ReadAudit, id, Some(&owners)).is_ok();
+        let sees_hidden = authorize(p, PackageAction::ReadAudit, id.as_str(), Some(&owners)).is_ok();
         Ok(Self { sees_hidden })
     }
 }
@@ -58,7 +59,8 @@ pub struct PackageDetails {
     pub mirrored: Option<(String, String)>,
 }
 
-fn no_package(id: &str) -> AppError {
+/// Also the portal's answer for a path segment that cannot be an id.
+pub fn no_package(id: &str) -> AppError {
     AppError::NotFound(format!("There is no package '{id}' on this server."))
 }
 
@@ -79,9 +81,16 @@ fn default_version(package: &PackageRecord, viewer: Viewer) -> Option<usize> {
 }
 
 /// Finds the package and the version a URL names; 404 for what the viewer may not see.
-pub fn select(state: &AppState, id: &str, version: Option<&str>, viewer: Viewer) -> Result<SelectedVersion, AppError> {
+/// The version stays text: an unparsable one is reported only once the package is known.
+pub fn select(
+    state: &AppState,
+    id: &PackageId,
+    version: Option<&str>,
+    viewer: Viewer,
+) -> Result<SelectedVersion, AppError> {
     let conn = state.conn()?;
-    let package = db::packages::load(&conn, &id.to_ascii_lowercase())?.ok_or_else(|| no_package(id))?;
+    let package = db::packages::load(&conn, &id.lower())?.ok_or_else(|| no_package(id.as_str()))?;
+    let id = id.as_str();
     let selected = match version {
         None => default_version(&package, viewer).ok_or_else(|| no_package(id))?,
         Some(text) => {
@@ -97,7 +106,12 @@ pub fn select(state: &AppState, id: &str, version: Option<&str>, viewer: Viewer)
 }
 
 /// Everything the package page needs. Blocking: call from a blocking thread.
-pub fn details(state: &AppState, id: &str, version: Option<&str>, viewer: Viewer) -> Result<PackageDetails, AppError> {
+pub fn details(
+    state: &AppState,
+    id: &PackageId,
+    version: Option<&str>,
+    viewer: Viewer,
+) -> Result<PackageDetails, AppError> {
     let page = select(state, id, version, viewer)?;
     let v = page.version();
     let readme = if v.readme_file.is_some() { read_extra(state, &page, "readme")? } else { None };
@@ -113,7 +127,7 @@ pub fn details(state: &AppState, id: &str, version: Option<&str>, viewer: Viewer
 /// The embedded license file of a version, for its License page.
 pub fn license_text(
     state: &AppState,
-    id: &str,
+    id: &PackageId,
     version: &str,
     viewer: Viewer,
 ) -> Result<(SelectedVersion, String), AppError> {

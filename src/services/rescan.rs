@@ -5,6 +5,7 @@
 use super::validation::recipients;
 use crate::db::validation::{self as vdb, ScanTarget};
 use crate::db::{self, audit::AuditEntry};
+use crate::domain::id::PackageId;
 use crate::domain::version_status::VersionStatus;
 use crate::error::AppError;
 use crate::scan::notify::NoticePackage;
@@ -32,7 +33,7 @@ impl std::fmt::Display for RescanReport {
 
 /// The rescan job: every available version, or those of one id.
 pub fn rescan(state: &AppState, id: Option<&str>) -> Result<RescanReport, AppError> {
-    let id_lower = id.map(str::to_ascii_lowercase);
+    let id_lower = id.map(PackageId::key_of);
     let targets = vdb::available(&*state.conn()?, id_lower.as_deref())?;
     if let (Some(id), true) = (id, targets.is_empty()) {
         return Err(AppError::NotFound(format!("The package '{id}' has no available version to rescan.")));

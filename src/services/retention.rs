@@ -5,6 +5,7 @@ use super::permissions::Principal;
 use crate::config::{RetentionAction, RetentionRule};
 use crate::db::packages;
 use crate::domain::api_key::PackageGlobs;
+use crate::domain::id::PackageId;
 use crate::domain::retention::{self, Candidate, Kept, Limits};
 use crate::domain::version_range::VersionRange;
 use crate::error::AppError;
@@ -140,7 +141,12 @@ fn candidate(v: &crate::domain::records::VersionRecord, now: chrono::DateTime<ch
             .dependency_groups
             .iter()
             .flat_map(|g| &g.dependencies)
-            .map(|d| (d.id.to_ascii_lowercase(), VersionRange::parse(&d.range).unwrap_or_else(|_| VersionRange::all())))
+            .map(|d| {
+                (
+                    PackageId::key_of(d.id.as_str()),
+                    VersionRange::parse(&d.range).unwrap_or_else(|_| VersionRange::all()),
+                )
+            })
             .collect(),
     }
 }

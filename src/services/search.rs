@@ -1,6 +1,7 @@
 //! Search and autocomplete over the FTS5 index, answered in the v3 wire shape.
 use crate::cache::feed_docs::AnswerKey;
 use crate::db;
+use crate::domain::id::PackageId;
 use crate::error::AppError;
 use crate::protocol::v3::{self, AutocompleteResponse, SearchResponse};
 use crate::search::index::SearchIndex;
@@ -134,10 +135,9 @@ fn autocomplete_versions(
     prerelease: bool,
     semver2: bool,
 ) -> Result<AutocompleteResponse, AppError> {
-    let versions = db::packages::load(conn, &id.to_ascii_lowercase())?
+    let versions = db::packages::load(conn, &PackageId::key_of(id))?
         .map(|p| {
-            p.available()
-                .filter(|v| v.listed && (prerelease || !v.is_prerelease) && (semver2 || !v.is_semver2))
+            p.searchable(prerelease, semver2)
                 .map(|v| if semver2 { v.version_full.clone() } else { v.version_normalized.clone() })
                 .collect()
         })

@@ -11,7 +11,6 @@ use super::publish::Published;
 use crate::db::{self, symbols::SymbolFileRow};
 use crate::domain::snupkg::{self, SymbolPackageError};
 use crate::domain::symbol_match::{match_pdb, MatchedPdb};
-use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
 use crate::scan::ScanOutcome;
 use crate::state::AppState;
@@ -173,14 +172,12 @@ pub fn find_pdb(state: &AppState, file: &str, key: &str, checksums: Option<&str>
     Some(state.store.extra_path(&entry.id_lower, &entry.version_lower, &entry.stored_name))
 }
 
-/// The stored `.snupkg` of a served id+version.
-pub fn find_snupkg(state: &AppState, id: &str, version: &str) -> Option<PathBuf> {
-    let id_lower = id.to_ascii_lowercase();
-    let version_lower = NuGetVersion::parse(version).ok()?.lower_normalized();
-    if !is_served(state, &id_lower, &version_lower) || !state.symbols.has_version(&id_lower, &version_lower) {
+/// The stored `.snupkg` of a served id+version, by their keys.
+pub fn find_snupkg(state: &AppState, id_lower: &str, version_lower: &str) -> Option<PathBuf> {
+    if !is_served(state, id_lower, version_lower) || !state.symbols.has_version(id_lower, version_lower) {
         return None;
     }
-    Some(state.store.extra_path(&id_lower, &version_lower, SNUPKG_NAME))
+    Some(state.store.extra_path(id_lower, version_lower, SNUPKG_NAME))
 }
 
 /// Symbols are served exactly when their package is (unlisted included, as on nuget.org).

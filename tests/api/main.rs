@@ -22,6 +22,7 @@ mod metrics;
 mod notices;
 mod orgs;
 mod owners;
+mod package_path;
 mod portal;
 mod push;
 mod recovery;

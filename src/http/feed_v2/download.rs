@@ -1,9 +1,9 @@
 //! `GET|HEAD /api/v2/package/{id}/{version}` and `/api/v2/package/{id}` (latest): the same bytes
 //! and headers as the flat container. These resources are guarded to GET and HEAD; PUT, DELETE
 //! and POST on the same paths reach the publish routes.
-use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
 use crate::http::files::{self, not_found};
+use crate::http::package_path::{IdPath, IdVersionPath};
 use crate::services::{blocking, feed_v2, mirror};
 use crate::state::AppState;
 use actix_web::{guard, web, HttpRequest, HttpResponse, Resource};
@@ -23,19 +23,16 @@ pub fn resources() -> Vec<Resource> {
 async fn by_version(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    path: IdVersionPath,
 ) -> Result<HttpResponse, AppError> {
-    let (id, version) = path.into_inner();
-    let version_lower = NuGetVersion::parse(&version).map_err(|_| not_found())?.lower_normalized();
-    files::serve_package(&req, &state, &id.to_ascii_lowercase(), &version_lower).await
+    files::serve_package(&req, &state, &path.id_lower, &path.version_lower).await
 }
 
 async fn latest(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    IdPath { id_lower, .. }: IdPath,
 ) -> Result<HttpResponse, AppError> {
-    let id_lower = path.into_inner().to_ascii_lowercase();
     let lookup_state = state.get_ref().clone();
     let lookup_id = id_lower.clone();
     let local = blocking(move || feed_v2::latest_version(&lookup_state, &lookup_id)).await?;

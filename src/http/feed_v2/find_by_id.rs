@@ -6,6 +6,7 @@
 //! carries both, so a restore runs no SQL.
 use super::common::{count_response, feed_response, render_feed, V2Request};
 use crate::cache::feed_docs::AnswerKey;
+use crate::domain::id::PackageId;
 use crate::error::AppError;
 use crate::protocol::odata_query::QueryOptions;
 use crate::services::blocking;
@@ -16,15 +17,16 @@ use actix_web::web::Bytes;
 use actix_web::HttpResponse;
 
 pub async fn list(state: &AppState, request: V2Request) -> Result<HttpResponse, AppError> {
-    let id = request.string("id")?;
-    let key = cache_key(state, &id, &request);
+    // Folded once: the cache, the upstream and the database all take the key.
+    let id_lower = PackageId::key_of(request.string("id")?);
+    let key = cache_key(state, &id_lower, &request);
     if let Some(bytes) = key.as_ref().and_then(|k| state.docs.cached_answer(k)) {
         return Ok(feed_response(bytes));
     }
-    if let Some(body) = upstream_answer(state, &id, &request).await? {
+    if let Some(body) = upstream_answer(state, &id_lower, &request).await? {
         return Ok(feed_response(body));
     }
-    let source = Source::FindPackagesById { id };
+    let source = Source::FindPackagesById { id_lower };
     let rendering = state.clone();
     let body = blocking(move || {
         let page = feed_v2::list(&rendering, &source, &request.options, request.semver2)?;
@@ -40,15 +42,14 @@ pub async fn list(state: &AppState, request: V2Request) -> Result<HttpResponse, 
 
 /// The plain request for a mirrored or unknown id: the upstream's versions (a local id never
 /// gets here; with query options, or when no upstream answers, the database answers).
-async fn upstream_answer(state: &AppState, id: &str, request: &V2Request) -> Result<Option<Bytes>, AppError> {
-    let id_lower = id.to_ascii_lowercase();
+async fn upstream_answer(state: &AppState, id_lower: &str, request: &V2Request) -> Result<Option<Bytes>, AppError> {
     if !state.mirror.enabled()
         || request.options != QueryOptions::default()
-        || state.docs.lookup(&id_lower).is_some_and(|s| s.upstream.is_none())
+        || state.docs.lookup(id_lower).is_some_and(|s| s.upstream.is_none())
     {
         return Ok(None);
     }
-    let entries = match mirror::v2::entries(state, &id_lower, request.semver2).await {
+    let entries = match mirror::v2::entries(state, id_lower, request.semver2).await {
         Ok(Some(entries)) => entries,
         Ok(None) => return Ok(None),
         Err(e) => {
@@ -67,15 +68,14 @@ async fn upstream_answer(state: &AppState, id: &str, request: &V2Request) -> Res
 
 /// The cache key of a plain request for an id that has documents; `None` when the request has
 /// query options or the id has no available version (those take the database path).
-fn cache_key(state: &AppState, id: &str, request: &V2Request) -> Option<AnswerKey> {
+fn cache_key(state: &AppState, id_lower: &str, request: &V2Request) -> Option<AnswerKey> {
     if request.options != QueryOptions::default() {
         return None;
     }
-    let id_lower = id.to_ascii_lowercase();
-    let set = state.docs.lookup(&id_lower)?;
+    let set = state.docs.lookup(id_lower)?;
     Some(AnswerKey {
         kind: "v2-find-packages-by-id",
-        id_lower,
+        id_lower: id_lower.to_owned(),
         generation: set.generation.clone(),
         variant: if request.semver2 { "semver2" } else { "semver1" }.to_owned(),
         downloads_epoch: state.downloads.epoch(),
@@ -83,7 +83,7 @@ fn cache_key(state: &AppState, id: &str, request: &V2Request) -> Option<AnswerKe
 }
 
 pub async fn count(state: AppState, request: V2Request) -> Result<HttpResponse, AppError> {
-    let source = Source::FindPackagesById { id: request.string("id")? };
+    let source = Source::FindPackagesById { id_lower: PackageId::key_of(request.string("id")?) };
     let n = blocking(move || feed_v2::count(&state, &source, &request.options, request.semver2)).await?;
     Ok(count_response(n))
 }

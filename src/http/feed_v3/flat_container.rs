@@ -1,7 +1,7 @@
 //! PackageBaseAddress/3.0.0: version lists and package files, served from rendered documents.
-use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
 use crate::http::files::{self, not_found, IconFormat, PackageContent, PACKAGE_CACHE};
+use crate::http::package_path::{segment, IdPath, IdVersionPath};
 use crate::services::mirror;
 use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -9,9 +9,8 @@ use actix_web::{web, HttpRequest, HttpResponse};
 pub async fn versions(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<String>,
+    IdPath { id_lower, .. }: IdPath,
 ) -> Result<HttpResponse, AppError> {
-    let id_lower = path.to_ascii_lowercase();
     let set = state.docs.lookup(&id_lower);
     // A local id: the rendered document, as always. A mirrored or unknown one: the upstream's
     // list (with what was fetched here); the rendered one when the upstream cannot answer.
@@ -29,15 +28,10 @@ pub async fn versions(
 }
 
 /// `{id}/{version}/{id}.{version}.nupkg`, `{id}/{version}/{id}.nuspec`, `.../readme`, `.../icon`.
-pub async fn file(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String, String)>,
-) -> Result<HttpResponse, AppError> {
-    let (id, version, file) = path.into_inner();
-    let id_lower = id.to_ascii_lowercase();
-    let version_lower = NuGetVersion::parse(&version).map_err(|_| not_found())?.lower_normalized();
-    let file_lower = file.to_ascii_lowercase();
+pub async fn file(req: HttpRequest, state: web::Data<AppState>, path: IdVersionPath) -> Result<HttpResponse, AppError> {
+    let IdVersionPath { id_lower, version_lower, .. } = path;
+    // The file name is matched case-insensitively, as nuget.org's blob URLs are.
+    let file_lower = segment(&req, "file").to_ascii_lowercase();
     if is_package_name(&file_lower, &id_lower, &version_lower) {
         return files::serve_package(&req, &state, &id_lower, &version_lower).await;
     }

@@ -3,6 +3,7 @@ use crate::cache::feed_docs::DocSet;
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
 use crate::http::files::{self, not_found};
+use crate::http::package_path::{segment, IdPath};
 use crate::protocol::urls::Hive;
 use crate::services::mirror;
 use crate::state::AppState;
@@ -37,11 +38,9 @@ async fn local_or_upstream(
 pub async fn index(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
+    IdPath { id_lower, .. }: IdPath,
 ) -> Result<HttpResponse, AppError> {
-    let (hive_name, id) = path.into_inner();
-    let hive = hive(&hive_name)?;
-    let id_lower = id.to_ascii_lowercase();
+    let hive = hive(&segment(&req, "hive"))?;
     let set = match local_or_upstream(&req, &state, hive, &id_lower, "index.json").await? {
         Ok(set) => set,
         Err(response) => return Ok(response),
@@ -52,12 +51,13 @@ pub async fn index(
 pub async fn page(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<(String, String, String, String)>,
+    IdPath { id_lower, .. }: IdPath,
 ) -> Result<HttpResponse, AppError> {
-    let (hive_name, id, lower, upper) = path.into_inner();
-    let hive = hive(&hive_name)?;
-    let id_lower = id.to_ascii_lowercase();
-    let (lower, upper) = (lower.to_ascii_lowercase(), upper.to_ascii_lowercase());
+    let hive = hive(&segment(&req, "hive"))?;
+    // The bounds are matched against the keys as written (not parsed): a page URL is one the
+    // index handed out.
+    let lower = segment(&req, "lower").to_ascii_lowercase();
+    let upper = segment(&req, "upper").to_ascii_lowercase();
     let rest = format!("page/{lower}/{upper}.json");
     let set = match local_or_upstream(&req, &state, hive, &id_lower, &rest).await? {
         Ok(set) => set,
@@ -80,13 +80,12 @@ pub async fn page(
 pub async fn leaf(
     req: HttpRequest,
     state: web::Data<AppState>,
-    path: web::Path<(String, String, String)>,
+    IdPath { id_lower, .. }: IdPath,
 ) -> Result<HttpResponse, AppError> {
-    let (hive_name, id, leaf) = path.into_inner();
-    let hive = hive(&hive_name)?;
+    let hive = hive(&segment(&req, "hive"))?;
+    let leaf = segment(&req, "leaf");
     let version = leaf.strip_suffix(".json").ok_or_else(not_found)?;
     let version_lower = NuGetVersion::parse(version).map_err(|_| not_found())?.lower_normalized();
-    let id_lower = id.to_ascii_lowercase();
     let set = match local_or_upstream(&req, &state, hive, &id_lower, &leaf).await? {
         Ok(set) => set,
         Err(response) => return Ok(response),

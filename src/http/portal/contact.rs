@@ -139,6 +139,7 @@ async fn report_page(
     version: String,
     form: Option<Typed>,
 ) -> Result<ContactPage, AppError> {
+    let id = super::packages::page_id(&id)?;
     let st = state.clone();
     let selected = blocking(move || package_details::select(&st, &id, Some(&version), Viewer::anonymous())).await?;
     let v = selected.version();

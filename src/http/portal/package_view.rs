@@ -223,7 +223,7 @@ fn license(urls: &UrlGenerator, v: &VersionRecord) -> LicenseView {
 /// A newer listed version than the one shown: (newer anything, newer prerelease of the latest stable).
 fn newer_versions(urls: &UrlGenerator, package: &PackageRecord, current: usize) -> (Option<String>, Option<String>) {
     let shown = &package.versions[current];
-    let newer = |v: &&VersionRecord| v.is_available() && v.listed;
+    let newer = |v: &&VersionRecord| v.in_public_lists();
     let later = &package.versions[current + 1..];
     let link = |v: &VersionRecord| urls.portal_package_version(&v.package_id, &v.version_normalized);
     if let Some(stable) = later.iter().filter(newer).rfind(|v| !v.is_prerelease) {

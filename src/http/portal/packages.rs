@@ -3,6 +3,7 @@
 use super::layout::{self, default_icon, Layout};
 use super::package_view::{LicenseView, PackageView, SymbolsView};
 use super::viewer::Account;
+use crate::domain::id::PackageId;
 use crate::error::AppError;
 use crate::services::blocking;
 use crate::services::package_details::{self, Viewer};
@@ -27,10 +28,16 @@ struct LicensePage {
     text: String,
 }
 
+/// The `{id}` of a package page; a segment that cannot be an id gets the page's own 404, the
+/// one an unknown id gets (no upstream can have it either).
+pub(super) fn page_id(segment: &str) -> Result<PackageId, AppError> {
+    PackageId::parse(segment).map_err(|_| package_details::no_package(segment))
+}
+
 async fn package_page(
     req: &HttpRequest,
     state: &AppState,
-    id: String,
+    id: PackageId,
     version: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let who = Account::of(req).map(|a| a.session.principal);
@@ -65,7 +72,7 @@ pub async fn latest(
     state: web::Data<AppState>,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    package_page(&req, &state, path.into_inner(), None).await
+    package_page(&req, &state, page_id(&path)?, None).await
 }
 
 pub async fn version(
@@ -74,7 +81,7 @@ pub async fn version(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, version) = path.into_inner();
-    package_page(&req, &state, id, Some(version)).await
+    package_page(&req, &state, page_id(&id)?, Some(version)).await
 }
 
 pub async fn license(
@@ -83,6 +90,7 @@ pub async fn license(
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, version) = path.into_inner();
+    let id = page_id(&id)?;
     let st = state.get_ref().clone();
     let (page, text) = blocking(move || package_details::license_text(&st, &id, &version, Viewer::anonymous())).await?;
     let v = page.version();

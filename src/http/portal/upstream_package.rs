@@ -2,6 +2,7 @@
 //! hit from an upstream with `search = true` links here): where it comes from, its versions, and
 //! how to install it through this server.
 use super::layout::{self, Layout};
+use crate::domain::id::PackageId;
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
 use crate::services::mirror;
@@ -26,10 +27,10 @@ struct UpstreamPackagePage {
 pub async fn page(
     req: &HttpRequest,
     state: &AppState,
-    id: &str,
+    id: &PackageId,
     not_found: AppError,
 ) -> Result<HttpResponse, AppError> {
-    let Some(list) = mirror::metadata::versions(state, &id.to_ascii_lowercase()).await? else {
+    let Some(list) = mirror::metadata::versions(state, &id.lower()).await? else {
         return Err(not_found);
     };
     let mut versions: Vec<NuGetVersion> = list.versions.iter().filter_map(|v| NuGetVersion::parse(v).ok()).collect();
@@ -40,10 +41,10 @@ pub async fn page(
         return Err(not_found);
     };
     layout::render(&UpstreamPackagePage {
-        layout: Layout::new(state, req, id.to_owned()).current("packages"),
+        layout: Layout::new(state, req, id.to_string()).current("packages"),
         upstream: state.mirror.upstreams[list.upstream].name().to_owned(),
         install: format!("dotnet add package {id} --version {latest}"),
-        id: id.to_owned(),
+        id: id.to_string(),
         latest,
         versions,
     })

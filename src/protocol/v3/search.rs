@@ -61,9 +61,7 @@ pub fn search_result(
 ) -> Option<SearchResult> {
     let latest = package.latest(include_prerelease, include_semver2)?;
     let hive = if include_semver2 { Hive::GzipSemVer2 } else { Hive::Legacy };
-    let visible = package
-        .available()
-        .filter(|v| v.listed && (include_prerelease || !v.is_prerelease) && (include_semver2 || !v.is_semver2));
+    let visible = package.searchable(include_prerelease, include_semver2);
     let mut package_types: Vec<PackageTypeJson> =
         latest.package_types.iter().map(|t| PackageTypeJson { name: t.name.clone() }).collect();
     if package_types.is_empty() {

@@ -10,6 +10,7 @@ pub mod filter;
 pub mod updates;
 
 use crate::db::feed_v2::{self, BoolColumn, Condition, OrderKey, VersionQuery};
+use crate::domain::id::PackageId;
 use crate::domain::records::EntryRecord;
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
@@ -23,8 +24,14 @@ pub use updates::UpdatesRequest;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
     Packages,
-    Search { term: String, include_prerelease: bool },
-    FindPackagesById { id: String },
+    Search {
+        term: String,
+        include_prerelease: bool,
+    },
+    /// By the id's key (`PackageId::key_of`), folded once by the caller.
+    FindPackagesById {
+        id_lower: String,
+    },
 }
 
 /// Where the next page starts, when the server cut this one.
@@ -70,8 +77,8 @@ pub fn plan(source: &Source, options: &QueryOptions) -> Result<Plan, AppError> {
             conditions.push(flag(BoolColumn::Listed));
             (None, vec![(OrderKey::Id, false), (OrderKey::Version, false)])
         }
-        Source::FindPackagesById { id } => {
-            conditions.push(Condition::IdIn(vec![id.to_ascii_lowercase()]));
+        Source::FindPackagesById { id_lower } => {
+            conditions.push(Condition::IdIn(vec![id_lower.clone()]));
             (None, vec![(OrderKey::Version, false)])
         }
         Source::Search { term, include_prerelease } => {
@@ -83,7 +90,7 @@ pub fn plan(source: &Source, options: &QueryOptions) -> Result<Plan, AppError> {
             let query = ParsedQuery::parse(term);
             for f in &query.filters {
                 conditions.push(match f {
-                    Filter::ExactId(id) => Condition::IdIn(vec![id.to_ascii_lowercase()]),
+                    Filter::ExactId(id) => Condition::IdIn(vec![PackageId::key_of(id.as_str())]),
                     Filter::Version(v) => Condition::VersionIs(
                         NuGetVersion::parse(v).map_or_else(|_| v.to_ascii_lowercase(), |v| v.lower_normalized()),
                     ),
@@ -146,14 +153,17 @@ pub(crate) fn window_count(total: usize, options: &QueryOptions) -> usize {
 }
 
 /// `Packages(Id='…',Version='…')`: one version, listed or not; `None` when it is not available
-/// (or is SemVer 2.0 and the client did not opt in).
-pub fn entry(state: &AppState, id: &str, version: &str, semver2: bool) -> Result<Option<EntryRecord>, AppError> {
-    let Ok(version) = NuGetVersion::parse(version) else {
-        return Ok(None);
-    };
+/// (or is SemVer 2.0 and the client did not opt in). Takes the keys (`PackageId::lower`,
+/// `NuGetVersion::lower_normalized`) the caller parsed.
+pub fn entry(
+    state: &AppState,
+    id_lower: &str,
+    version_lower: &str,
+    semver2: bool,
+) -> Result<Option<EntryRecord>, AppError> {
     let condition = Condition::All(vec![
-        Condition::IdIn(vec![id.to_ascii_lowercase()]),
-        Condition::VersionIs(version.lower_normalized()),
+        Condition::IdIn(vec![id_lower.to_owned()]),
+        Condition::VersionIs(version_lower.to_owned()),
     ]);
     let query = VersionQuery { semver2, fts: None, condition: &condition, order: &[] };
     let conn = state.conn()?;
@@ -162,11 +172,11 @@ pub fn entry(state: &AppState, id: &str, version: &str, semver2: bool) -> Result
 }
 
 /// The version `GET /api/v2/package/{id}` serves: the newest listed stable version, else the
-/// newest listed one (lowercase normalized).
-pub fn latest_version(state: &AppState, id: &str) -> Result<Option<String>, AppError> {
+/// newest listed one (lowercase normalized). Takes the id's key (`PackageId::lower`).
+pub fn latest_version(state: &AppState, id_lower: &str) -> Result<Option<String>, AppError> {
     let conn = state.conn()?;
     let newest_first = [(OrderKey::Version, true)];
-    let id = Condition::IdIn(vec![id.to_ascii_lowercase()]);
+    let id = Condition::IdIn(vec![id_lower.to_owned()]);
     for stable_only in [true, false] {
         let mut conditions = vec![id.clone(), flag(BoolColumn::Listed)];
         if stable_only {

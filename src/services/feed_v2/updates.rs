@@ -6,6 +6,7 @@
 //! compatible with everything; Galley does not record the list, so every package is in that case.
 use super::{filter, next_page, page_window, window_count, FeedPage};
 use crate::db::feed_v2::{self, BoolColumn, Condition, Hit, OrderKey, VersionQuery};
+use crate::domain::id::PackageId;
 use crate::domain::version::NuGetVersion;
 use crate::domain::version_range::VersionRange;
 use crate::error::AppError;
@@ -64,7 +65,7 @@ fn installed(req: &UpdatesRequest) -> Result<Option<Installed>, AppError> {
                 AppError::BadRequest(format!("'{constraint}' in versionConstraints is not a valid version range."))
             })?)
         };
-        installed.entry(id.to_ascii_lowercase()).or_default().push((version, constraint));
+        installed.entry(PackageId::key_of(id)).or_default().push((version, constraint));
     }
     Ok(Some(installed))
 }
