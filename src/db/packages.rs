@@ -453,3 +453,7 @@ pub fn owned_by(conn: &Connection, user_id: i64) -> Result<Vec<String>, DbError>
     let ids = stmt.query_map([user_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
     Ok(ids)
 }
+
+#[cfg(test)]
+#[path = "packages_tests.rs"]
+mod tests;
