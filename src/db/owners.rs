@@ -44,6 +44,17 @@ pub fn owner_names(conn: &Connection, package_key: i64) -> Result<Vec<String>, D
     Ok(names)
 }
 
+/// (package key, owner name) for the packages whose keys `keys_json` lists (a JSON array), each
+/// package's names in `owner_names` order.
+pub fn owner_names_of(conn: &Connection, keys_json: &str) -> Result<Vec<(i64, String)>, DbError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT o.package_key, u.username FROM package_owners o JOIN users u ON u.id = o.user_id
+         WHERE o.package_key IN (SELECT value FROM json_each(?1)) ORDER BY o.package_key, u.username_lower",
+    )?;
+    let names = stmt.query_map([keys_json], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
+    Ok(names)
+}
+
 /// Adds an owner; false when the account already owns the package.
 pub fn add_owner(conn: &Connection, package_key: i64, user_id: i64) -> Result<bool, DbError> {
     let n = conn.execute(

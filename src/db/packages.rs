@@ -7,6 +7,7 @@ use crate::domain::records::{
 };
 use crate::domain::version_status::VersionStatus;
 use rusqlite::{params, Connection, OptionalExtension};
+use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
 pub struct PackageRow {
@@ -266,6 +267,8 @@ pub(super) const VERSION_COLUMNS: &str = "v.id, p.package_id, v.version_original
     v.require_license_acceptance, v.development_dependency, v.min_client_version, v.repository_type, v.repository_url,
     v.package_types, v.hash_sha512, v.size, v.listed, v.status, v.status_reason, v.downloads, v.created_at,
     v.published_at, v.last_edited_at";
+/// How many columns `VERSION_COLUMNS` selects (a query adding its own columns reads them from here).
+const VERSION_COLUMN_COUNT: usize = 38;
 
 pub(super) fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionRecord> {
     let package_types: String = r.get(28)?;
@@ -387,6 +390,61 @@ fn load_with(conn: &Connection, id_lower: &str, with_dependencies: bool) -> Resu
     Ok(Some(PackageRecord { key, package_id, id_lower, total_downloads, verified, upstream, owners, versions }))
 }
 
+/// `load_summary` for a page of ids in three queries (packages, versions, owners) instead of
+/// three per id: what a search page renders. Ids not stored are left out; order is `ids_lower`'s.
+pub fn load_summaries(conn: &Connection, ids_lower: &[String]) -> Result<Vec<PackageRecord>, DbError> {
+    if ids_lower.is_empty() {
+        return Ok(Vec::new());
+    }
+    // One statement text for any page size: the ids travel as one JSON array parameter.
+    let ids_json =
+        serde_json::to_string(ids_lower).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let mut packages: Vec<PackageRecord> = conn
+        .prepare_cached(
+            "SELECT id, package_id, id_lower, total_downloads, verified, upstream FROM packages
+             WHERE id_lower IN (SELECT value FROM json_each(?1))",
+        )?
+        .query_map([&ids_json], |r| {
+            Ok(PackageRecord {
+                key: r.get(0)?,
+                package_id: r.get(1)?,
+                id_lower: r.get(2)?,
+                total_downloads: r.get(3)?,
+                verified: r.get(4)?,
+                upstream: r.get(5)?,
+                owners: Vec::new(),
+                versions: Vec::new(),
+            })
+        })?
+        .collect::<Result<_, _>>()?;
+    let slot: HashMap<i64, usize> = packages.iter().enumerate().map(|(i, p)| (p.key, i)).collect();
+    let keys_json = serde_json::to_string(&packages.iter().map(|p| p.key).collect::<Vec<_>>())
+        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let sql = format!(
+        "SELECT {VERSION_COLUMNS}, v.package_key FROM package_versions v JOIN packages p ON p.id = v.package_key
+         WHERE v.package_key IN (SELECT value FROM json_each(?1))"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let mut rows = stmt.query([&keys_json])?;
+    while let Some(row) = rows.next()? {
+        let package_key: i64 = row.get(VERSION_COLUMN_COUNT)?;
+        if let Some(&i) = slot.get(&package_key) {
+            packages[i].versions.push(version_from_row(row)?);
+        }
+    }
+    for (package_key, name) in super::owners::owner_names_of(conn, &keys_json)? {
+        if let Some(&i) = slot.get(&package_key) {
+            packages[i].owners.push(name);
+        }
+    }
+    for p in &mut packages {
+        p.versions.sort_by_cached_key(VersionRecord::version);
+    }
+    let order: HashMap<&str, usize> = ids_lower.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    packages.sort_by_key(|p| order.get(p.id_lower.as_str()).copied().unwrap_or(usize::MAX));
+    Ok(packages)
+}
+
 /// Ids (lowercase) the account owns, most downloaded first: what its profile page lists.
 pub fn owned_by(conn: &Connection, user_id: i64) -> Result<Vec<String>, DbError> {
     let mut stmt = conn.prepare_cached(
@@ -396,3 +454,7 @@ pub fn owned_by(conn: &Connection, user_id: i64) -> Result<Vec<String>, DbError>
     let ids = stmt.query_map([user_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
     Ok(ids)
 }
+
+#[cfg(test)]
+#[path = "packages_tests.rs"]
+mod tests;

@@ -113,12 +113,11 @@ fn search_on(conn: &rusqlite::Connection, state: &AppState, p: &SearchParams) ->
     } else {
         db::search::search(conn, &query)?
     };
-    let mut data = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(package) = db::packages::load_summary(conn, &id)? {
-            data.extend(v3::search_result(&state.urls, &package, p.prerelease, p.semver2));
-        }
-    }
+    // One batch for the page: per-id loading was most of a 20-hit answer's time (bench/RESULTS.md).
+    let data = db::packages::load_summaries(conn, &ids)?
+        .iter()
+        .filter_map(|package| v3::search_result(&state.urls, package, p.prerelease, p.semver2))
+        .collect();
     Ok(SearchResponse { total_hits, data })
 }
 
