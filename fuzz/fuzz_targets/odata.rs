@@ -43,7 +43,7 @@ fuzz_target!(|data: &[u8]| {
             let Ok(id) = string("id") else {
                 return;
             };
-            Source::FindPackagesById { id: id.unwrap_or_default() }
+            Source::FindPackagesById { id_lower: galley::domain::id::PackageId::key_of(id.unwrap_or_default()) }
         }
         _ => Source::Packages,
     };

@@ -48,8 +48,7 @@ fuzz_target!(|data: &[u8]| {
     query.sort = SortOrder::ALL[usize::from((options >> 2) & 3) % SortOrder::ALL.len()];
     query.package_type = package_type;
     // The whole search, as the v3 search and portal run it: any refusal would be a 500.
-    let (total, _) =
-        db::with(|conn| galley::db::search::search(conn, &query)).unwrap_or_else(|e| panic!("{q:?}: {e}"));
+    let (total, _) = db::with(|conn| galley::db::search::search(conn, &query)).unwrap_or_else(|e| panic!("{q:?}: {e}"));
     if SearchIndex::answers(&query) {
         let visible = visibility::required(query.include_prerelease, query.include_semver2);
         let (in_memory, ids) = INDEX.with(|index| index.search(&query, visible));
