@@ -8,9 +8,9 @@ use crate::cache::mirror::Mirror;
 use crate::cache::search_index::LiveSearchIndex;
 use crate::cache::symbol_index::SymbolIndex;
 use crate::config::Config;
+use crate::db::group_commit::GroupCommit;
 use crate::db::Pool;
 use crate::domain::clock::Clock;
-use crate::limits::commit_gate::CommitGate;
 use crate::limits::in_flight::InFlight;
 use crate::limits::login_limiter::LoginLimiter;
 use crate::mail::postman::Postman;
@@ -46,8 +46,9 @@ pub struct AppState {
     pub disk: Arc<DataDirGuard>,
     /// Id+versions being pushed now (see `limits::in_flight`).
     pub pushes: Arc<InFlight>,
-    /// Taken by a push around its commit (see `services::publish::commit`).
-    pub commit_gate: Arc<CommitGate>,
+    /// Pushes committing together, one durable commit per batch (see `db::group_commit`); the
+    /// package and version keys each push inserted.
+    pub commits: Arc<GroupCommit<(i64, i64)>>,
     /// The symbol server's lookups, in memory (see `cache::symbol_index`).
     pub symbols: Arc<SymbolIndex>,
     /// The `[[upstream]]` feeds ids not held here are read through from.

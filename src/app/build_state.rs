@@ -56,7 +56,7 @@ impl AppState {
             quarantine,
             disk,
             pushes: Arc::default(),
-            commit_gate: Arc::default(),
+            commits: Arc::default(),
             symbols: Arc::new(symbols),
             mirror,
             oidc,

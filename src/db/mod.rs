@@ -9,6 +9,7 @@ pub mod email_tokens;
 mod error_mapping;
 pub mod expired;
 pub mod feed_v2;
+pub mod group_commit;
 pub mod health;
 pub mod mail_log;
 pub mod migrate;

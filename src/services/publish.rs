@@ -8,12 +8,13 @@ use super::validation;
 use crate::config::ScanMode;
 use crate::db::{self, packages};
 use crate::domain::nupkg::PackageArchive;
+use crate::domain::nuspec::Nuspec;
 use crate::domain::version_status::VersionStatus;
 use crate::error::AppError;
 use crate::scan::ScanOutcome;
 use crate::state::AppState;
 use crate::store::PutOutcome;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Published {
@@ -209,7 +210,8 @@ fn mirrored_conflict(id: &str, upstream: &str) -> AppError {
 }
 
 /// Stores the file (create-new) where `placement` says, then inserts and indexes the version in
-/// one transaction, then re-renders the id's documents.
+/// one transaction (shared with the pushes committing beside it, see `db::group_commit`), then
+/// re-renders the id's documents.
 fn commit(
     state: &AppState,
     principal: &Principal,
@@ -222,7 +224,7 @@ fn commit(
     let nuspec = &new.archive.nuspec;
     let id_lower = nuspec.id.lower();
     let version_lower = nuspec.version.lower_normalized();
-    let put = store_file(state, new, path, placement)?;
+    let (put, dirs) = store_file(state, new, path, placement)?;
     let created = match put {
         PutOutcome::DifferentBytesExist => return Err(already_exists(id, version)),
         PutOutcome::SameBytesExisted => false,
@@ -232,52 +234,21 @@ fn commit(
         Placement::Store => store_extras(state, new.archive, &id_lower, &version_lower),
         Placement::Pending { .. } => Ok(()),
     };
-    // One push at a time waits for the write lock (see `commit_gate`); the others hold no connection.
-    let turn = state.commit_gate.enter(crate::limits::commit_gate::WAIT);
-    let mut conn = state.conn()?;
-    let extras = if turn.is_some() { extras } else { Err(AppError::database_busy()) };
-    let committed = extras.and_then(|()| {
-        db::write_durable(&mut conn, |tx| {
-            let existing = packages::find(tx, &id_lower)?;
-            let owners = existing.as_ref().map(|p| packages::owner_ids(tx, p.key)).transpose()?;
-            if let Err(denied) = authorize(principal, PackageAction::Push, id, owners.as_deref()) {
-                return Ok(Err(denied));
-            }
-            if let Some(refused) = local_wins(tx, new, existing.is_some())? {
-                return Ok(Err(refused));
-            }
-            let (package_key, created) = packages::find_or_create(tx, id, principal.account_id)?;
-            if created && new.origin.is_none() {
-                db::upstreams::set_verified_if_reserved(tx, package_key)?;
-            }
-            db::validation::delete_failed(tx, package_key, &version_lower)?;
-            let inserted = packages::insert_version(
-                tx,
-                &packages::NewVersion {
-                    package_key,
-                    nuspec,
-                    hash_sha512: new.hash,
-                    size: new.size,
-                    status: placement.initial_status(),
-                    pushed_by: principal.account_id,
-                },
-            );
-            let version_key = match inserted {
-                Err(e) if e.is_unique_violation() => return Ok(Err(already_exists(id, version))),
-                other => other?,
-            };
-            if placement == (Placement::Pending { scan_error: true }) {
-                let next = state.clock.now() + validation::backoff(state, 1);
-                db::validation::schedule_retry(tx, version_key, 1, next, "the virus scanner was unavailable")?;
-            }
-            packages::record_change(tx, package_key)?;
-            record_push(tx, principal, new, (package_key, version_key), ip)?;
-            Ok(Ok((package_key, version_key)))
-        })
-        .map_err(AppError::from)
-        .and_then(|r| r)
-    });
-    drop(turn);
+    let row = Row {
+        principal: principal.clone(),
+        nuspec: nuspec.clone(),
+        id: id.to_owned(),
+        version: version.to_owned(),
+        hash: new.hash.to_owned(),
+        size: new.size,
+        origin: new.origin.cloned(),
+        placement,
+        retry_at: state.clock.now() + validation::backoff(state, 1),
+        ip: ip.map(str::to_owned),
+    };
+    // Waiting for the batch holds no connection; the 201 is sent only after its commit.
+    let committed = extras.and_then(|()| state.commits.submit(&state.db, dirs, Box::new(move |tx| row.insert(tx))));
+    let conn = state.conn()?;
     let remove_files = || {
         let _ = match placement {
             Placement::Store => state.store.delete(&id_lower, &version_lower),
@@ -295,6 +266,7 @@ fn commit(
             return Err(e);
         }
     };
+    let mut conn = conn;
     if let Err(e) = state.docs.refresh(&conn, &id_lower) {
         // All or nothing: a version whose documents could not be written (a full disk) would be
         // listed but not downloadable, and its number taken. Take the push back instead.
@@ -320,36 +292,98 @@ fn commit(
     Ok(())
 }
 
+/// What one push writes in its transaction, owned: whichever push leads the batch runs it.
+struct Row {
+    principal: Principal,
+    nuspec: Nuspec,
+    id: String,
+    version: String,
+    hash: String,
+    size: u64,
+    origin: Option<Origin>,
+    placement: Placement,
+    /// When a held upload whose scanner was unavailable is scanned again.
+    retry_at: chrono::DateTime<chrono::Utc>,
+    ip: Option<String>,
+}
+
+impl Row {
+    /// The checks that decide (repeated from before the upload, since another push may have
+    /// committed meanwhile), then the rows. `Ok(Err(_))` refuses this push alone.
+    fn insert(self, tx: &rusqlite::Connection) -> Result<Result<(i64, i64), AppError>, db::DbError> {
+        let (principal, id, version) = (&self.principal, self.id.as_str(), self.version.as_str());
+        let id_lower = self.nuspec.id.lower();
+        let version_lower = self.nuspec.version.lower_normalized();
+        let existing = packages::find(tx, &id_lower)?;
+        let owners = existing.as_ref().map(|p| packages::owner_ids(tx, p.key)).transpose()?;
+        if let Err(denied) = authorize(principal, PackageAction::Push, id, owners.as_deref()) {
+            return Ok(Err(denied));
+        }
+        if let Some(refused) = local_wins(tx, &self, existing.is_some())? {
+            return Ok(Err(refused));
+        }
+        let (package_key, created) = packages::find_or_create(tx, id, principal.account_id)?;
+        if created && self.origin.is_none() {
+            db::upstreams::set_verified_if_reserved(tx, package_key)?;
+        }
+        db::validation::delete_failed(tx, package_key, &version_lower)?;
+        let inserted = packages::insert_version(
+            tx,
+            &packages::NewVersion {
+                package_key,
+                nuspec: &self.nuspec,
+                hash_sha512: &self.hash,
+                size: self.size,
+                status: self.placement.initial_status(),
+                pushed_by: principal.account_id,
+            },
+        );
+        let version_key = match inserted {
+            Err(e) if e.is_unique_violation() => return Ok(Err(already_exists(id, version))),
+            other => other?,
+        };
+        if self.placement == (Placement::Pending { scan_error: true }) {
+            db::validation::schedule_retry(tx, version_key, 1, self.retry_at, "the virus scanner was unavailable")?;
+        }
+        packages::record_change(tx, package_key)?;
+        record_push(tx, &self, (package_key, version_key))?;
+        Ok(Ok((package_key, version_key)))
+    }
+}
+
 /// The audit entry of a push or mirror, and a mirrored version's source marks.
 fn record_push(
     tx: &rusqlite::Connection,
-    principal: &Principal,
-    new: &NewPackage<'_>,
+    row: &Row,
     (package_key, version_key): (i64, i64),
-    ip: Option<&str>,
 ) -> Result<(), db::DbError> {
-    if let Some(origin) = new.origin {
+    if let Some(origin) = &row.origin {
         let published = origin.published.as_deref();
         db::upstreams::mark_mirrored(tx, package_key, version_key, &origin.upstream, origin.listed, published)?;
     }
+    let principal = &row.principal;
     db::audit::record(
         tx,
         &db::audit::AuditEntry {
-            package_id: Some(new.id),
-            version: Some(new.version),
+            package_id: Some(&row.id),
+            version: Some(&row.version),
             detail: principal.key.as_ref().map(|k| format!("api key {}", k.key_id)).as_deref(),
-            ..audit::by(principal, ip, if new.origin.is_some() { "package.mirror" } else { "package.push" })
+            ..audit::by(
+                principal,
+                row.ip.as_deref(),
+                if row.origin.is_some() { "package.mirror" } else { "package.push" },
+            )
         },
     )
 }
 
 /// Local wins, in both directions: a mirrored version never joins a local id, a push never a
 /// mirrored one. Checked in the transaction, which decides.
-fn local_wins(tx: &rusqlite::Connection, new: &NewPackage<'_>, exists: bool) -> Result<Option<AppError>, db::DbError> {
-    let upstream = db::upstreams::upstream_of(tx, &new.archive.nuspec.id.lower())?;
-    Ok(match (new.origin, upstream) {
-        (None, Some(upstream)) => Some(mirrored_conflict(new.id, &upstream)),
-        (Some(_), None) if exists => Some(already_exists(new.id, new.version)),
+fn local_wins(tx: &rusqlite::Connection, row: &Row, exists: bool) -> Result<Option<AppError>, db::DbError> {
+    let upstream = db::upstreams::upstream_of(tx, &row.nuspec.id.lower())?;
+    Ok(match (&row.origin, upstream) {
+        (None, Some(upstream)) => Some(mirrored_conflict(&row.id, &upstream)),
+        (Some(_), None) if exists => Some(already_exists(&row.id, &row.version)),
         _ => None,
     })
 }
@@ -357,24 +391,25 @@ fn local_wins(tx: &rusqlite::Connection, new: &NewPackage<'_>, exists: bool) -> 
 /// Stores the upload where `placement` says. Files there that no row backs (left by a crash or a
 /// full disk) are not a version: they are moved aside and the upload stored in their place. The
 /// caller holds the id+version's claim, so no racing push of this process is about to commit them.
+/// Also returns the folders to fsync before the commit (see `PackageStore::put_deferred`).
 fn store_file(
     state: &AppState,
     new: &NewPackage<'_>,
     path: &Path,
     placement: Placement,
-) -> Result<PutOutcome, AppError> {
+) -> Result<(PutOutcome, Vec<PathBuf>), AppError> {
     let id_lower = new.archive.nuspec.id.lower();
     let version_lower = new.archive.nuspec.version.lower_normalized();
     let put = || match placement {
-        Placement::Store => state.store.put(&id_lower, &version_lower, path, &new.archive.nuspec_bytes),
-        Placement::Pending { .. } => state.pending.put_new(&id_lower, &version_lower, path),
+        Placement::Store => state.store.put_deferred(&id_lower, &version_lower, path, &new.archive.nuspec_bytes),
+        Placement::Pending { .. } => Ok((state.pending.put_new(&id_lower, &version_lower, path)?, Vec::new())),
     };
-    let outcome = put()?;
+    let (outcome, dirs) = put()?;
     if outcome == PutOutcome::Created {
-        return Ok(outcome);
+        return Ok((outcome, dirs));
     }
     if !VersionStatus::may_be_replaced(packages::version_status(&*state.conn()?, &id_lower, &version_lower)?) {
-        return Ok(outcome);
+        return Ok((outcome, dirs));
     }
     match placement {
         Placement::Store => {

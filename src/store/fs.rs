@@ -57,6 +57,20 @@ pub(crate) fn same_contents(a: &Path, b: &Path) -> io::Result<bool> {
 
 impl PackageStore for FsStore {
     fn put(&self, id_lower: &str, version_lower: &str, nupkg: &Path, nuspec: &[u8]) -> io::Result<PutOutcome> {
+        let (outcome, dirs) = self.put_deferred(id_lower, version_lower, nupkg, nuspec)?;
+        for dir in dirs {
+            File::open(&dir)?.sync_all()?;
+        }
+        Ok(outcome)
+    }
+
+    fn put_deferred(
+        &self,
+        id_lower: &str,
+        version_lower: &str,
+        nupkg: &Path,
+        nuspec: &[u8],
+    ) -> io::Result<(PutOutcome, Vec<PathBuf>)> {
         let dir = self.version_dir(id_lower, version_lower);
         fs::create_dir_all(&dir)?;
         let target = self.nupkg_path(id_lower, version_lower);
@@ -77,27 +91,30 @@ impl PackageStore for FsStore {
         match fs::hard_link(staged.path(), &target) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-                return Ok(if same_contents(&target, staged.path())? {
-                    PutOutcome::SameBytesExisted
-                } else {
-                    PutOutcome::DifferentBytesExist
-                });
+                return Ok((
+                    if same_contents(&target, staged.path())? {
+                        PutOutcome::SameBytesExisted
+                    } else {
+                        PutOutcome::DifferentBytesExist
+                    },
+                    Vec::new(),
+                ));
             }
             Err(e) => {
                 drop(staged);
                 return Err(leave_no_folders(e));
             }
         }
-        let finished = write_atomic(&self.nuspec_path(id_lower, version_lower), nuspec)
-            .and_then(|()| File::open(&dir)?.sync_all());
-        if let Err(e) = finished {
+        if let Err(e) = write_atomic(&self.nuspec_path(id_lower, version_lower), nuspec) {
             // All or nothing: a package file without its nuspec (a full disk) must not stay
             // behind, nor its folder (the staged copy goes first, so the folder can go).
             let _ = fs::remove_file(&target);
             drop(staged);
             return Err(leave_no_folders(e));
         }
-        Ok(PutOutcome::Created)
+        // The version folder's entries, the id folder's entry for it and the store root's entry
+        // for a new id folder: the same id folder and root serve a whole batch.
+        Ok((PutOutcome::Created, vec![dir, self.root.join(id_lower), self.root.clone()]))
     }
 
     fn move_aside(&self, id_lower: &str, version_lower: &str, lost_found: &Path) -> io::Result<PathBuf> {

@@ -24,6 +24,18 @@ pub enum PutOutcome {
 pub trait PackageStore: Send + Sync {
     /// Stores `nupkg` (a finished temp file) and the extracted nuspec for id+version.
     fn put(&self, id_lower: &str, version_lower: &str, nupkg: &Path, nuspec: &[u8]) -> std::io::Result<PutOutcome>;
+    /// `put` without its directory fsyncs: the folders whose new entries are not yet durable are
+    /// returned, for the caller to fsync once per batch before the commit that names the files
+    /// (`db::group_commit`). Stores with nothing to defer do all of `put` here.
+    fn put_deferred(
+        &self,
+        id_lower: &str,
+        version_lower: &str,
+        nupkg: &Path,
+        nuspec: &[u8],
+    ) -> std::io::Result<(PutOutcome, Vec<PathBuf>)> {
+        Ok((self.put(id_lower, version_lower, nupkg, nuspec)?, Vec::new()))
+    }
     /// Path of the stored `.nupkg` (served with sendfile).
     fn nupkg_path(&self, id_lower: &str, version_lower: &str) -> PathBuf;
     fn nuspec_path(&self, id_lower: &str, version_lower: &str) -> PathBuf;

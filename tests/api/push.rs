@@ -239,6 +239,56 @@ fn concurrent_double_push_yields_one_201_and_one_409() {
     assert_eq!(app.stored(), (1, 5, 10));
 }
 
+/// Group commit (`db::group_commit`): eight concurrent pushes of one package give exactly one 201,
+/// and the others today's 409 each; pushes committed in one batch keep their own outcomes.
+#[test]
+fn eight_concurrent_pushes_of_one_package_give_one_201() {
+    let app = spawn_app();
+    let (_, key) = app.user_with_key("alice");
+    let bytes = nupkg("Crowd.Lib", "1.0.0");
+    let answers: Vec<(u16, String)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|_| {
+                s.spawn(|| {
+                    let r = app.push(Some(&key), &bytes);
+                    (r.status().as_u16(), r.text().unwrap())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    assert_eq!(answers.iter().filter(|(status, _)| *status == 201).count(), 1, "{answers:?}");
+    for (status, text) in answers.iter().filter(|(status, _)| *status != 201) {
+        assert_eq!(*status, 409, "{answers:?}");
+        assert_eq!(text, "A package with id 'Crowd.Lib' and version '1.0.0' already exists and cannot be modified.");
+    }
+    assert_eq!(app.stored(), (1, 1, 2));
+
+    // Sixteen pushes at once: eight versions of one new id, each twice. Each version is created
+    // once, whichever batch its pushes land in, and the rest of its batch commits beside a 409.
+    let answers: Vec<(String, u16)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..16)
+            .map(|i| {
+                let (app, key) = (&app, &key);
+                s.spawn(move || {
+                    let version = format!("2.0.{}", i % 8);
+                    (version.clone(), app.push(Some(key), &nupkg("Batch.Lib", &version)).status().as_u16())
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    for v in 0..8 {
+        let mut statuses: Vec<u16> =
+            answers.iter().filter(|(version, _)| *version == format!("2.0.{v}")).map(|(_, s)| *s).collect();
+        statuses.sort_unstable();
+        assert_eq!(statuses, [201, 409], "2.0.{v}: {answers:?}");
+        let url = format!("/v3/flatcontainer/batch.lib/2.0.{v}/batch.lib.2.0.{v}.nupkg");
+        assert_eq!(app.get(&url).status(), 200);
+    }
+    assert_eq!(app.stored(), (2, 9, 18));
+}
+
 #[test]
 fn unlist_hides_from_search_and_latest_but_keeps_restore() {
     let app = spawn_app();
