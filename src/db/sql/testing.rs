@@ -39,7 +39,9 @@ impl ScratchDatabase {
         let admin = postgres::Config::from_str(url).expect("GALLEY_TEST_POSTGRES_URL is a PostgreSQL URL");
         let name = format!("galley_test_{}_{}", std::process::id(), NEXT.fetch_add(1, Ordering::SeqCst));
         let mut client = admin.connect(postgres::NoTls).expect("the test PostgreSQL server answers");
-        client.batch_execute(&format!("DROP DATABASE IF EXISTS {name}; CREATE DATABASE {name}")).unwrap();
+        // Two statements: one batch would be one transaction, which CREATE DATABASE refuses.
+        client.batch_execute(&format!("DROP DATABASE IF EXISTS {name}")).unwrap();
+        client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
         Self { admin, name }
     }
 

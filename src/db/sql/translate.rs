@@ -258,8 +258,8 @@ mod tests {
     fn refuses_what_has_no_mechanical_equivalent() {
         for (sql, why) in [
             ("INSERT OR REPLACE INTO t (a) VALUES (?1)", "INSERT OR REPLACE needs a conflict target"),
-            ("SELECT last_insert_rowid()", "write RETURNING id"),
-            ("DELETE FROM s WHERE id IS NOT ?2", "write IS DISTINCT FROM"),
+            ("SELECT last_insert_rowid()", "last_insert_rowid() is SQLite's own: write RETURNING id"),
+            ("DELETE FROM s WHERE id IS NOT ?2", "IS NOT with a value is SQLite's own: write IS DISTINCT FROM"),
             ("SELECT rowid FROM package_search WHERE package_search MATCH ?1", "MATCH is FTS5's"),
             ("PRAGMA user_version", "PRAGMA is SQLite's own"),
             ("SELECT a FROM t WHERE at < datetime('now')", "SQLite's date functions"),
