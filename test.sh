@@ -3,7 +3,7 @@
 # (mono, nuget.exe 5.8 and Debian's nuget 2.8.7 for the real-client tests, the clr-loader wheel (pip) for the
 # symbol tests, clamav-daemon for the real-clamd test, chromium and playwright-core for the browser
 # tests, nginx for the reverse-proxy test, slapd and ldap-utils for the directory
-# sign-in test, Python's prometheus_client for the metrics scrape,
+# sign-in test, postgresql for the database tests on PostgreSQL, Python's prometheus_client for the metrics scrape,
 # moto's S3 server (pip, a venv under target/test-tools) for the storage suite,
 # oidc-provider (npm) for the OpenID Connect suite, cargo-fuzz for the fuzz run);
 # later runs skip what is already there.
@@ -35,6 +35,8 @@ command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 # ldap-utils changes the directory during the run.
 [ -x /usr/sbin/slapd ] || missing+=(slapd)
 command -v ldapmodify >/dev/null 2>&1 || missing+=(ldap-utils)
+# The PostgreSQL suite (tests/postgres/run.py) runs Debian's server from /usr/lib/postgresql/*/bin.
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing+=(postgresql)
 if ((${#missing[@]})); then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -79,7 +81,12 @@ cargo clippy --all-targets --quiet -- -D warnings
 
 step "unit and in-process integration tests"
 # --include-ignored: the real-clamd test, ignored by a plain `cargo test` because it needs clamd.
-cargo test --quiet -- --include-ignored
+# GALLEY_TEST_POSTGRES=skip: the tests written for both engines run their SQLite half here and
+# both halves in the next step, which owns the PostgreSQL server.
+GALLEY_TEST_POSTGRES=skip cargo test --quiet -- --include-ignored
+
+step "PostgreSQL: Debian's server on loopback, the tests written for both engines (SQL layer, ported db modules, both schemas)"
+timeout 900 python3 tests/postgres/run.py
 
 cargo build --quiet --bin galley
 # The fuzz targets build (a separate, instrumented build of everything) while the next suites,

@@ -13,6 +13,7 @@ use std::sync::Arc;
 impl AppState {
     /// Opens the data directory: database (migrated), package store, rendered feed documents.
     pub fn open(config: Config) -> anyhow::Result<Self> {
+        config.database.refuse_unported()?;
         std::fs::create_dir_all(&config.data_dir)?;
         let clock = Clock::system();
         let db = crate::db::open(&config.database_path(), &clock)?;

@@ -6,6 +6,7 @@
 mod accounts;
 mod cache;
 pub mod clamd_address;
+mod database;
 mod directory;
 mod feed;
 mod jobs;
@@ -24,6 +25,7 @@ mod validate;
 
 pub use accounts::AccountsConfig;
 pub use cache::CacheConfig;
+pub use database::DatabaseConfig;
 pub use directory::{GroupMapping, LdapConfig, MappedRole};
 pub use feed::FeedConfig;
 pub use jobs::JobsConfig;
@@ -61,6 +63,7 @@ pub struct Config {
     pub jobs: JobsConfig,
     pub cache: CacheConfig,
     pub storage: StorageConfig,
+    pub database: DatabaseConfig,
     pub log: LogConfig,
     pub metrics: MetricsConfig,
     /// Feeds an id not held here is read through from, tried in order (`docs/upstreams.md`).
@@ -93,6 +96,7 @@ impl Default for Config {
             jobs: JobsConfig::default(),
             cache: CacheConfig::default(),
             storage: StorageConfig::default(),
+            database: DatabaseConfig::default(),
             log: LogConfig::default(),
             metrics: MetricsConfig::default(),
             upstream: Vec::new(),

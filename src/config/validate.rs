@@ -45,6 +45,7 @@ impl Config {
             return Err(ConfigError::Invalid("[feed] v2_page_size must be at least 1".into()));
         }
         self.storage.validate()?;
+        self.database.validate()?;
         self.scan.validate()
     }
 

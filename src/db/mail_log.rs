@@ -1,6 +1,7 @@
 //! What became of each outgoing email (queued, sent, failed).
+use super::sql::Sql;
 use super::DbError;
-use rusqlite::{params, Connection};
+use crate::values;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct MailRow {
@@ -14,31 +15,30 @@ pub struct MailRow {
     pub finished_at: Option<String>,
 }
 
-pub fn insert(conn: &Connection, kind: &str, recipient: &str, subject: &str) -> Result<i64, DbError> {
-    conn.execute(
-        "INSERT INTO mail_log (kind, recipient, subject, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![kind, recipient, subject, super::now_text(conn)?],
-    )?;
-    Ok(conn.last_insert_rowid())
+pub fn insert(db: &dyn Sql, kind: &str, recipient: &str, subject: &str) -> Result<i64, DbError> {
+    db.query_row(
+        "INSERT INTO mail_log (kind, recipient, subject, created_at) VALUES (?1, ?2, ?3, ?4) RETURNING id",
+        values![kind, recipient, subject, db.now_text()?],
+        |r| r.get(0),
+    )
 }
 
-pub fn finish(conn: &Connection, id: i64, error: Option<&str>) -> Result<(), DbError> {
+pub fn finish(db: &dyn Sql, id: i64, error: Option<&str>) -> Result<(), DbError> {
     let status = if error.is_some() { "failed" } else { "sent" };
-    conn.execute(
+    db.execute(
         "UPDATE mail_log SET status = ?2, error = ?3, finished_at = ?4 WHERE id = ?1",
-        params![id, status, error, super::now_text(conn)?],
+        values![id, status, error, db.now_text()?],
     )?;
     Ok(())
 }
 
 /// Recent messages with the given status (or all), newest first.
-pub fn list(conn: &Connection, status: Option<&str>) -> Result<Vec<MailRow>, DbError> {
-    let mut stmt = conn.prepare(
+pub fn list(db: &dyn Sql, status: Option<&str>) -> Result<Vec<MailRow>, DbError> {
+    db.query_map(
         "SELECT id, kind, recipient, subject, status, error, created_at, finished_at FROM mail_log
-         WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT 500",
-    )?;
-    let rows = stmt
-        .query_map([status], |r| {
+         WHERE CAST(?1 AS TEXT) IS NULL OR status = ?1 ORDER BY id DESC LIMIT 500",
+        values![status],
+        |r| {
             Ok(MailRow {
                 id: r.get(0)?,
                 kind: r.get(1)?,
@@ -49,7 +49,34 @@ pub fn list(conn: &Connection, status: Option<&str>) -> Result<Vec<MailRow>, DbE
                 created_at: r.get(6)?,
                 finished_at: r.get(7)?,
             })
-        })?
-        .collect::<Result<_, _>>()?;
-    Ok(rows)
+        },
+    )
+}
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::sql::testing::on_both_engines;
+
+    #[test]
+    fn queues_finishes_and_lists_on_both_engines() {
+        on_both_engines(|db| {
+            let first = db.tx(|tx| insert(tx, "confirm-email", "a@example.com", "Confirm")).unwrap();
+            let second = db.tx(|tx| insert(tx, "reset-password", "b@example.com", "Reset")).unwrap();
+            assert!(second > first, "{first} {second}");
+            db.tx(|tx| finish(tx, first, None)).unwrap();
+            db.tx(|tx| finish(tx, second, Some("550 mailbox unavailable"))).unwrap();
+
+            let all = db.tx(|tx| list(tx, None)).unwrap();
+            assert_eq!(
+                all.iter().map(|r| (r.id, r.status.as_str())).collect::<Vec<_>>(),
+                [(second, "failed"), (first, "sent")]
+            );
+            assert_eq!(all[0].error.as_deref(), Some("550 mailbox unavailable"));
+            assert!(all.iter().all(|r| r.finished_at.as_deref().is_some_and(|f| f >= r.created_at.as_str())));
+            let failed = db.tx(|tx| list(tx, Some("failed"))).unwrap();
+            assert_eq!(failed.iter().map(|r| r.recipient.as_str()).collect::<Vec<_>>(), ["b@example.com"]);
+            assert!(db.tx(|tx| list(tx, Some("queued"))).unwrap().is_empty());
+        });
+    }
 }

@@ -7,17 +7,47 @@ use rust_embed::RustEmbed;
 #[include = "*.sql"]
 struct Migrations;
 
+/// Where a migration's PostgreSQL dialect lives when its SQL differs: `postgres/` + the same file
+/// name (`migrations/postgres/0001_init.sql`). Without one, both engines run the shared file.
+pub const POSTGRES_DIALECT: &str = "postgres/";
+
 /// Migration files sorted by their number prefix (`0001_init.sql` is version 1).
 fn migrations() -> Vec<(u32, String)> {
+    migration_files().into_iter().map(|(n, name)| (n, text(&name))).collect()
+}
+
+/// The shared migration files by number, with their names.
+fn migration_files() -> Vec<(u32, String)> {
     let mut list: Vec<(u32, String)> = Migrations::iter()
-        .filter_map(|name| {
-            let number = name.split('_').next()?.parse().ok()?;
-            let file = Migrations::get(&name)?;
-            Some((number, String::from_utf8_lossy(&file.data).into_owned()))
-        })
+        .filter(|name| !name.contains('/'))
+        .filter_map(|name| Some((name.split('_').next()?.parse().ok()?, name.into_owned())))
         .collect();
     list.sort_by_key(|(n, _)| *n);
     list
+}
+
+fn text(name: &str) -> String {
+    Migrations::get(name).map(|file| String::from_utf8_lossy(&file.data).into_owned()).unwrap_or_default()
+}
+
+/// The same history for PostgreSQL: each number's dialect file where there is one.
+pub fn postgres_migrations() -> Vec<(u32, String)> {
+    migration_files()
+        .into_iter()
+        .map(|(n, name)| {
+            let dialect = format!("{POSTGRES_DIALECT}{name}");
+            (n, if Migrations::get(&dialect).is_some() { text(&dialect) } else { text(&name) })
+        })
+        .collect()
+}
+
+/// Dialect files whose name matches no shared migration (a typo would otherwise be skipped).
+pub fn stray_dialect_files() -> Vec<String> {
+    let shared: Vec<String> = migration_files().into_iter().map(|(_, name)| name).collect();
+    Migrations::iter()
+        .filter_map(|name| name.strip_prefix(POSTGRES_DIALECT).map(str::to_owned))
+        .filter(|name| !shared.contains(name))
+        .collect()
 }
 
 pub fn latest_version() -> u32 {
@@ -60,6 +90,12 @@ mod tests {
         let numbers: Vec<u32> = migrations().iter().map(|(n, _)| *n).collect();
         let expected: Vec<u32> = (1..=u32::try_from(numbers.len()).unwrap()).collect();
         assert_eq!(numbers, expected, "migrations/ must be numbered 0001, 0002, … without gaps or repeats");
+    }
+
+    #[test]
+    fn every_postgres_dialect_file_names_a_shared_migration() {
+        assert_eq!(stray_dialect_files(), Vec::<String>::new());
+        assert_eq!(postgres_migrations().len(), migrations().len());
     }
 
     /// Version 4 moved the visibility bits out of the FTS table: an index built by version 3 keeps

@@ -13,6 +13,7 @@ pub mod group_commit;
 pub mod health;
 pub mod mail_log;
 pub mod migrate;
+pub mod migrate_postgres;
 pub mod notices;
 pub mod oidc;
 pub mod orgs;
@@ -22,6 +23,8 @@ pub mod pool;
 pub mod recovery;
 pub mod search;
 pub mod sessions;
+/// One SQL layer over SQLite and PostgreSQL; ported modules are written against it.
+pub mod sql;
 mod status_column;
 /// Hashes of files kept in an object store.
 pub mod stored_objects;
@@ -45,14 +48,30 @@ pub enum DbError {
     Pool(#[from] r2d2::Error),
     #[error("database: {0}")]
     Sqlite(#[from] rusqlite::Error),
+    #[error("database: {0}")]
+    Postgres(#[from] postgres::Error),
+    /// A column read as a type it does not hold (`sql::Row::get`).
+    #[error("database column: {0}")]
+    Column(String),
+    /// `query_row` of a query that returned nothing.
+    #[error("database: the query returned no row")]
+    NoRow,
+    /// A statement using SQLite-only SQL the layer refuses (`sql/translate.rs`).
+    #[error("database: not portable to PostgreSQL: {0}")]
+    NotPortable(String),
 }
 
 impl DbError {
     /// True when a UNIQUE constraint refused the write: the database arbitrated a race.
     pub fn is_unique_violation(&self) -> bool {
-        matches!(self, DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _))
-            if e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
-                || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY)
+        match self {
+            DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
+                    || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
+            }
+            DbError::Postgres(e) => e.code() == Some(&postgres::error::SqlState::UNIQUE_VIOLATION),
+            _ => false,
+        }
     }
 }
 

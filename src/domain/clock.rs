@@ -34,6 +34,12 @@ impl Clock {
         text(self.now())
     }
 
+    /// Milliseconds this clock runs ahead of the system clock (handed to PostgreSQL's
+    /// `galley_now()` as a setting of each transaction).
+    pub fn offset_ms(&self) -> i64 {
+        self.offset_ms.load(Ordering::SeqCst)
+    }
+
     /// Moves this clock and all its clones forward (tests only: time passes without waiting).
     pub fn advance(&self, by: Duration) {
         self.offset_ms.fetch_add(by.num_milliseconds(), Ordering::SeqCst);
