@@ -90,7 +90,7 @@ mod engines {
     fn records_and_filters_on_both_engines() {
         on_both_engines(|db| {
             let entry =
-                |action, package_id, actor_name| AuditEntry { action, package_id, actor_name, ..AuditEntry::default() };
+                |action, package_id, actor_name| AuditEntry { actor_name, action, package_id, ..AuditEntry::default() };
             db.tx(|tx| record(tx, &entry("package.push", Some("Acme.Json"), Some("Alice")))).unwrap();
             db.clock.advance(chrono::Duration::days(2));
             db.tx(|tx| record(tx, &entry("owner.add", Some("acme.json"), Some("bob")))).unwrap();

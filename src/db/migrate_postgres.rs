@@ -114,7 +114,9 @@ mod tests {
             };
             schema.entry(table).or_default().push((column, ty.to_owned()));
         }
-        schema.values_mut().for_each(|columns| columns.sort());
+        for columns in schema.values_mut() {
+            columns.sort();
+        }
         schema
     }
 

@@ -74,8 +74,8 @@ enum Connection {
     Sqlite(rusqlite::Connection),
     /// The database is held only to be dropped after the client, with the test.
     Postgres {
-        client: postgres::Client,
-        _database: ScratchDatabase,
+        client: Box<postgres::Client>,
+        _database: Box<ScratchDatabase>,
     },
 }
 
@@ -99,7 +99,10 @@ impl TestDb {
         let database = ScratchDatabase::create(url);
         let mut client = database.connect();
         crate::db::migrate_postgres::run(&mut client).unwrap();
-        Self { connection: Connection::Postgres { client, _database: database }, clock: Clock::system() }
+        Self {
+            connection: Connection::Postgres { client: Box::new(client), _database: Box::new(database) },
+            clock: Clock::system(),
+        }
     }
 
     pub fn engine(&self) -> Engine {

@@ -139,10 +139,11 @@ fn refusal(tokens: &[Spanned]) -> Option<&'static str> {
             Some("STRFTIME" | "JULIANDAY" | "DATETIME" | "UNIXEPOCH") if next_is_paren(i) => {
                 return Some("SQLite's date functions: times are RFC 3339 text, computed in Rust and compared as text")
             }
-            Some("IS") if words.get(i + 1) == Some(&Some("NOT")) => {
-                if !matches!(words.get(i + 2), Some(Some("NULL" | "DISTINCT"))) {
-                    return Some("IS NOT with a value is SQLite's own: write IS DISTINCT FROM");
-                }
+            Some("IS")
+                if words.get(i + 1) == Some(&Some("NOT"))
+                    && !matches!(words.get(i + 2), Some(Some("NULL" | "DISTINCT"))) =>
+            {
+                return Some("IS NOT with a value is SQLite's own: write IS DISTINCT FROM");
             }
             _ => {}
         }
