@@ -315,6 +315,10 @@ def search_suite(g, label, answer_cache):
     return rows, rss_peak
 
 
+# Concurrent pushers; `BENCH_PUSH_CONCURRENCY` raises it to see the group commit batch pushes.
+PUSH_CONCURRENCY = os.environ.get("BENCH_PUSH_CONCURRENCY", "4")
+
+
 def push_suite(g, key, label, storm_path):
     results = []
     # The push rate alone, then again while 8 connections download a package as fast as they can
@@ -328,7 +332,7 @@ def push_suite(g, key, label, storm_path):
         t = threading.Thread(target=download_storm) if with_storm else None
         if t:
             t.start()
-        out = subprocess.run([BENCH, "push", "--url", g.base, "--key", key, "--count", str(count), "--concurrency", "4",
+        out = subprocess.run([BENCH, "push", "--url", g.base, "--key", key, "--count", str(count), "--concurrency", PUSH_CONCURRENCY,
                               "--content-bytes", str(size), "--prefix", prefix], capture_output=True, text=True, check=True)
         if t:
             t.join()
@@ -410,8 +414,41 @@ def restore_only(sizes):
         print(f"| {label} | {name} | {g['rps']:.0f} | {n['rps']:.0f} | {ratio:.2f} | {' / '.join(f'{r:.2f}' for r in pairs)} |")
 
 
+def push_only():
+    """`BENCH_ONLY=push`: only the push suite, for this build and, when `BENCH_BASELINE` names
+    another galley binary, for that one first, each on a fresh empty data folder, rounds
+    alternating the binaries. Prints the rows; RESULTS.md is left alone."""
+    global GALLEY
+    binaries = [("this build", GALLEY)]
+    if os.environ.get("BENCH_BASELINE"):
+        binaries.insert(0, ("baseline", os.environ["BENCH_BASELINE"]))
+    rows = []
+    try:
+        for round_no in range(1, int(os.environ.get("BENCH_ROUNDS", "1")) + 1):
+            for name, binary in binaries:
+                GALLEY = binary
+                data = tempfile.mkdtemp(prefix="galley-push-", dir=DATA_ROOT)
+                g = Galley(data)
+                key = ensure_key(g)
+                ensure_sized_package(g, key, "bench.small50k", 50_000)
+                storm_path = "/v3/flatcontainer/bench.small50k/1.0.0/bench.small50k.1.0.0.nupkg"
+                rows += push_suite(g, key, f"{name}, round {round_no}, {PUSH_CONCURRENCY} pushers", storm_path)
+                g.stop()
+                shutil.rmtree(data, ignore_errors=True)
+    finally:
+        stop_all()
+    print("| build | pushes | pushes/s | created | visible in search p50 ms | download p99 ms during |")
+    for label, name, r, storm_p99 in rows:
+        storm = f"{storm_p99:.2f}" if storm_p99 is not None else "–"
+        print(f"| {label} | {name} | {r['pushes_per_second']:.0f} | {r['created']}/{r['pushes']} | {r['search_visible_ms_p50']:.2f} | {storm} |")
+
+
 def main():
     ensure_tools()
+    if os.environ.get("BENCH_ONLY") == "push":
+        os.makedirs(DATA_ROOT, exist_ok=True)
+        push_only()
+        return
     if os.environ.get("BENCH_ONLY") == "restore":
         sizes = [(int(x.split("x")[0]), int(x.split("x")[1])) for x in os.environ.get("BENCH_DATASETS", "2000x5").split(",")]
         os.makedirs(DATA_ROOT, exist_ok=True)
