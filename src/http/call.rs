@@ -27,6 +27,11 @@ impl Call {
     pub fn state(&self) -> &AppState {
         &self.state
     }
+
+    /// The client address (the trusted-proxy rule), for a service that is async itself.
+    pub fn ip(&self) -> Option<&str> {
+        self.ip.as_deref()
+    }
 }
 
 impl FromRequest for Call {

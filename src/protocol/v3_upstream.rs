@@ -3,6 +3,7 @@
 //! a hit's registration or version links reads them through here (and the read-through guard).
 use super::urls::{Hive, UrlGenerator};
 use super::v3::{PackageTypeJson, SearchResult, SearchVersion};
+use crate::domain::id::PackageId;
 use crate::domain::version::NuGetVersion;
 use serde_json::Value;
 
@@ -30,7 +31,7 @@ pub fn search_result(urls: &UrlGenerator, hive: Hive, hit: &Value, upstream: &st
     if id.is_empty() || lower_normalized(&version).is_none() {
         return None;
     }
-    let id_lower = id.to_ascii_lowercase();
+    let id_lower = PackageId::key_of(&id);
     let versions = hit
         .get("versions")
         .and_then(Value::as_array)

@@ -128,9 +128,10 @@ pub fn register(state: &AppState, account: &NewAccount<'_>, ip: Option<&str>) ->
     drop(conn);
     let account = NewAccount { is_admin: false, ..*account };
     let hash = checked_hash(&account, state.config.accounts.bcrypt_cost)?;
-    // The account, its approval hold and its audit row land together: an account awaiting
-    // approval is never enabled, not even for a moment.
-    let id = in_transaction(state, |tx| {
+    // The account, its approval hold, its audit row and its confirmation mail's record land
+    // together: an account awaiting approval is never enabled, not even for a moment, and a
+    // registration rolled back sends no mail.
+    let mail = in_transaction(state, |tx| {
         let id = match insert_account(tx, &account, &hash, true) {
             // A race with another registration: only the name can still be the conflict worth naming.
             Err(AppError::Conflict(_)) => return Err(AppError::Conflict(USERNAME_TAKEN.into())),
@@ -141,10 +142,10 @@ pub fn register(state: &AppState, account: &NewAccount<'_>, ip: Option<&str>) ->
         }
         let actor = Principal { account_id: Some(id), username: account.username.to_owned(), ..Principal::default() };
         audit::record(tx, &actor, ip, "account.register", None, None)?;
-        Ok(id)
+        email_links::confirmation_in(state, tx, id, account.email)
     })?;
     // After the commit: the mail thread records the outcome against a committed row.
-    email_links::send_confirmation_in(state, &*state.conn()?, id, account.email)?;
+    mail.post(&state.mail);
     Ok(answer)
 }
 

@@ -54,21 +54,9 @@ fn redeem(
     Ok(row)
 }
 
-/// Emails a link confirming `email` as the account's address. Runs on the caller's connection,
-/// outside a transaction (inside one, `confirmation_in`).
-pub(super) fn send_confirmation_in(
-    state: &AppState,
-    conn: &Connection,
-    user_id: i64,
-    email: &str,
-) -> Result<(), AppError> {
-    confirmation_in(state, conn, user_id, email)?.post(&state.mail);
-    Ok(())
-}
-
 /// Issues the confirmation link of `email` on the caller's transaction and records its mail, to
 /// be posted after the commit.
-fn confirmation_in(
+pub(super) fn confirmation_in(
     state: &AppState,
     conn: &Connection,
     user_id: i64,

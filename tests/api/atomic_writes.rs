@@ -104,3 +104,30 @@ fn a_password_reset_whose_audit_row_fails_keeps_the_password_the_sessions_and_th
     assert_eq!(app.get_as("/api/account", &session).status(), 401);
     app.sign_in_with("alice", "brand new secret");
 }
+
+#[test]
+fn a_registration_whose_confirmation_mail_cannot_be_recorded_leaves_no_account_and_one_mail_once_healed() {
+    let app = spawn_app();
+    let body = json!({ "username": "dave", "email": "dave@example.com", "password": "correct horse" });
+    let accounts = "SELECT COUNT(*) FROM users WHERE username = 'dave'";
+    // The mail's record is the last step: the account, its audit row and its token roll back.
+    fault(&app, "mail_log", "NEW.kind = 'confirm-email'");
+    assert_eq!(app.post_json("/api/account/register", None, body.clone()).status(), 500);
+    assert_eq!(app.count(accounts), 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'account.register'"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM email_tokens"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM mail_log"), 0);
+    heal(&app);
+    // A failure before the mail (the audit row) records no mail either.
+    fault(&app, "audit_log", "NEW.action = 'account.register'");
+    assert_eq!(app.post_json("/api/account/register", None, body.clone()).status(), 500);
+    assert_eq!(app.count(accounts), 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM mail_log"), 0);
+    assert!(app.mails_to("dave@example.com").is_empty());
+    heal(&app);
+    assert_eq!(app.post_json("/api/account/register", None, body).status(), 201);
+    assert_eq!(app.count(accounts), 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM mail_log WHERE kind = 'confirm-email'"), 1);
+    assert_eq!(app.count("SELECT COUNT(*) FROM mail_log"), 1);
+    app.wait_for_mail("dave@example.com");
+}

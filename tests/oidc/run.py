@@ -8,6 +8,8 @@ pages:
   and later revokes the admin role, returnUrl is followed only when local;
 - a local account whose address the provider sends is never taken over: the sign-in is refused
   until its owner signs in with the password and links the provider (wrong password refused);
+- a first sign-in whose identity link fails (an injected trigger) answers 500 and leaves no
+  account, identity, audit row or session; the same sign-in succeeds once the fault is gone;
 - refusals, each with its exact status and message and with no account or session created:
   wrong state, the same callback twice, a replayed code, a code issued to another client, an
   expired ID token (the provider's clock set back), a wrong nonce, a person outside
@@ -161,6 +163,15 @@ class Suite:
         finally:
             conn.close()
 
+    def fault(self, sql):
+        """Adds or drops an injected fault (a trigger): the suite's only write to the database."""
+        conn = sqlite3.connect(os.path.join(self.data, "galley.db"), timeout=10)
+        try:
+            conn.execute(sql)
+            conn.commit()
+        finally:
+            conn.close()
+
     def usernames(self):
         return sorted(r[0] for r in self.query("SELECT username FROM users"))
 
@@ -311,6 +322,24 @@ def run(s):
     b, status, _, _ = s.sign_in("carol")
     code, me = s.account(b)
     check(status == 303 and me["username"] == "carol", "carol now signs in with corp to her own account")
+
+    # --- atomicity: a first sign-in whose identity link fails leaves no half-created account ----
+    s.provider_command("groups hana galley-users")
+    users, sessions = s.usernames(), s.sessions()
+    s.fault("CREATE TRIGGER injected_fault BEFORE INSERT ON oidc_identities WHEN NEW.subject = 'hana' "
+            "BEGIN SELECT RAISE(ABORT, 'injected fault'); END;")
+    b = Browser()
+    url = s.at_provider(b, s.begin(b), "hana")
+    refused(s, "a first sign-in whose link fails", s.callback(b, url), 500,
+            "The server failed to process the request; the error has been logged.", users, sessions)
+    check(s.query("SELECT count(*) FROM users WHERE email = 'hana@corp.example'") == [(0,)]
+          and s.query("SELECT count(*) FROM audit_log WHERE action = 'account.register.oidc' "
+                      "AND actor_name = 'hana'") == [(0,)],
+          "no account, identity or audit row for hana")
+    s.fault("DROP TRIGGER injected_fault")
+    b, status, _, _ = s.sign_in("hana")
+    code, me = s.account(b)
+    check(status == 303 and me.get("username") == "hana", "hana signs in once the fault is gone (%d)" % status)
 
     # --- refusals --------------------------------------------------------------------------------
     s.provider_command("groups dave galley-users")

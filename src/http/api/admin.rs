@@ -2,6 +2,7 @@
 //! log and the mail log. Administrators only.
 use super::json_config;
 use crate::db::audit::AuditFilter;
+use crate::domain::id::PackageId;
 use crate::error::AppError;
 use crate::http::call::Call;
 use crate::http::session::AdminUser;
@@ -140,7 +141,7 @@ async fn audit_log(call: Call, admin: AdminUser, query: web::Query<AuditQuery>) 
     let q = query.into_inner();
     let entries = call
         .run(move |state, _| {
-            let package = q.package.map(|p| p.to_ascii_lowercase());
+            let package = q.package.map(PackageId::key_of);
             let filter = AuditFilter {
                 package_lower: package.as_deref(),
                 actor: q.actor.as_deref(),

@@ -6,6 +6,7 @@ use super::viewer::Account;
 use crate::domain::deprecation::Deprecation;
 use crate::error::AppError;
 use crate::http::call::Call;
+use crate::http::package_path::{IdPath, IdVersionPath};
 use crate::services::deprecation;
 use crate::services::lifecycle::{self, Change};
 use crate::services::my_packages::{self, MyPackages};
@@ -47,11 +48,11 @@ pub async fn page(req: HttpRequest, call: Call, account: Account) -> Result<Http
 pub async fn set_listed(
     call: Call,
     account: Account,
-    path: web::Path<(String, String)>,
+    path: IdVersionPath,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
     let change = if form.get("listed") == "true" { Change::Relist } else { Change::Unlist };
-    let (id, version) = path.into_inner();
+    let (id, version) = (path.id.as_str().to_owned(), path.version.original().to_owned());
     let apply = move |st: &AppState, s: &Session, ip: Option<&str>| {
         lifecycle::apply(st, &s.principal, &id, &version, change, ip)
     };
@@ -64,7 +65,7 @@ pub async fn set_listed(
 pub async fn deprecate(
     call: Call,
     account: Account,
-    path: web::Path<(String, String)>,
+    path: IdVersionPath,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
     account.check_csrf(call.state(), form.get("csrf"))?;
@@ -80,7 +81,7 @@ pub async fn deprecate(
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
         Some(d)
     };
-    let (id, version) = path.into_inner();
+    let (id, version) = (path.id.as_str().to_owned(), path.version.original().to_owned());
     account
         .run(&call, move |st, s, ip| deprecation::apply(st, &s.principal, &id, &version, parsed.as_ref(), ip))
         .await?;
@@ -91,11 +92,11 @@ pub async fn deprecate(
 pub async fn answer(
     call: Call,
     account: Account,
-    path: web::Path<String>,
+    IdPath { id, .. }: IdPath,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
     let answer = super::owners::answer_of(&form);
-    let (id, invitee) = (path.into_inner(), form.get("invitee").to_owned());
+    let (id, invitee) = (id.as_str().to_owned(), form.get("invitee").to_owned());
     let apply = move |st: &AppState, s: &Session, ip: Option<&str>| {
         owners::answer_pending(st, &s.principal, &id, &invitee, answer, ip)
     };

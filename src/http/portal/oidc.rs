@@ -6,7 +6,6 @@ use super::forms::{self, Errors};
 use super::layout::{self, Layout};
 use super::viewer::{self, Account, FORM_COOKIE};
 use crate::error::AppError;
-use crate::http::auth::client_ip;
 use crate::http::call::Call;
 use crate::http::session::session_cookie;
 use crate::services::blocking;
@@ -83,17 +82,17 @@ pub struct CallbackQuery {
 
 pub async fn callback(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     provider: web::Path<String>,
     q: web::Query<CallbackQuery>,
 ) -> Result<HttpResponse, AppError> {
     let q = q.into_inner();
     let callback = Callback { code: q.code, state: q.state, error: q.error };
     let current = Account::of(&req).and_then(|a| a.session.user.id.into());
-    let (browser, ip) = (browser(&req), client_ip(&req));
-    match oidc_signin::finish(&state, &provider, browser.as_deref(), callback, current, ip.as_deref()).await? {
+    let (state, browser) = (call.state(), browser(&req));
+    match oidc_signin::finish(state, &provider, browser.as_deref(), callback, current, call.ip()).await? {
         Finished::SignedIn { signed_in, return_url } => {
-            Ok(forms::see_other_with(&return_url, session_cookie(&state, &req, &signed_in)))
+            Ok(forms::see_other_with(&return_url, session_cookie(state, &req, &signed_in)))
         }
         Finished::Linked => Ok(forms::see_other(&format!("{}?linked={provider}", state.urls.portal_oidc_accounts()))),
     }

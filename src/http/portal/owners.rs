@@ -6,6 +6,7 @@ use super::layout::{self, Layout};
 use super::viewer::Account;
 use crate::error::AppError;
 use crate::http::call::Call;
+use crate::http::package_path::IdPath;
 use crate::services::owners::{self, Answer, OwnersView};
 use crate::services::sessions::Session;
 use crate::state::AppState;
@@ -59,9 +60,9 @@ pub async fn page(
     req: HttpRequest,
     call: Call,
     account: Account,
-    path: web::Path<String>,
+    IdPath { id, .. }: IdPath,
 ) -> Result<HttpResponse, AppError> {
-    render(&call, &req, &account, path.into_inner(), String::new(), Errors::default()).await
+    render(&call, &req, &account, id.as_str().to_owned(), String::new(), Errors::default()).await
 }
 
 fn back(call: &Call, id: &str) -> HttpResponse {
@@ -98,11 +99,11 @@ pub async fn invite(
     req: HttpRequest,
     call: Call,
     account: Account,
-    path: web::Path<String>,
+    IdPath { id, .. }: IdPath,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
     account.check_csrf(call.state(), form.get("csrf"))?;
-    let (id, username) = (path.into_inner(), form.get("username").trim().to_owned());
+    let (id, username) = (id.as_str().to_owned(), form.get("username").trim().to_owned());
     if username.is_empty() {
         let e = Errors::field("username", "Enter the username of the account to invite.");
         return render(&call, &req, &account, id, username, e).await;
@@ -116,10 +117,10 @@ pub async fn remove(
     req: HttpRequest,
     call: Call,
     account: Account,
-    path: web::Path<String>,
+    IdPath { id, .. }: IdPath,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, username) = (path.into_inner(), form.get("username").to_owned());
+    let (id, username) = (id.as_str().to_owned(), form.get("username").to_owned());
     let i = id.clone();
     let remove =
         move |st: &AppState, s: &Session, ip: Option<&str>| owners::remove(st, &s.principal, &i, &username, ip);
@@ -130,10 +131,10 @@ pub async fn remove(
 pub async fn cancel(
     call: Call,
     account: Account,
-    path: web::Path<String>,
+    IdPath { id, .. }: IdPath,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
-    let (id, username) = (path.into_inner(), form.get("username").to_owned());
+    let (id, username) = (id.as_str().to_owned(), form.get("username").to_owned());
     let i = id.clone();
     let cancel =
         move |st: &AppState, s: &Session, ip: Option<&str>| owners::cancel(st, &s.principal, &i, &username, ip);
@@ -161,10 +162,10 @@ pub async fn confirm_page(
     req: HttpRequest,
     state: web::Data<AppState>,
     _account: Account,
-    path: web::Path<String>,
+    IdPath { id, .. }: IdPath,
     q: web::Query<TokenQuery>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
+    let id = id.as_str().to_owned();
     layout::render(&ConfirmPage {
         layout: Layout::new(&state, &req, format!("Ownership of {id}")),
         action: format!("{}/owners/confirm", state.urls.portal_package(&id)),
@@ -176,11 +177,11 @@ pub async fn confirm_page(
 pub async fn confirm(
     call: Call,
     account: Account,
-    path: web::Path<String>,
+    IdPath { id, .. }: IdPath,
     form: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
     let answer = answer_of(&form);
-    let (id, token) = (path.into_inner(), form.get("token").to_owned());
+    let (id, token) = (id.as_str().to_owned(), form.get("token").to_owned());
     let confirm =
         move |st: &AppState, s: &Session, ip: Option<&str>| owners::answer(st, &s.principal, &id, &token, answer, ip);
     account.submit(&call, form.get("csrf"), confirm).await??;

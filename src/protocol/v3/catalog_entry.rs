@@ -1,5 +1,6 @@
 //! A registration leaf's `catalogEntry`: the version's metadata, dependencies, deprecation and
 //! vulnerabilities as nuget.org's registration leaves carry them.
+use crate::domain::id::PackageId;
 use crate::domain::records::{PackageRecord, VersionRecord};
 use crate::protocol::urls::{Hive, UrlGenerator};
 use serde::Serialize;
@@ -152,11 +153,11 @@ pub(super) fn catalog_entry(
                     .dependencies
                     .iter()
                     .map(|d| DependencyJson {
-                        id_url: format!("{group_url}/{}", d.id.to_ascii_lowercase()),
+                        id_url: format!("{group_url}/{}", PackageId::key_of(&d.id)),
                         kind: "PackageDependency",
                         id: d.id.clone(),
                         range: if d.range.is_empty() { "(, )".to_owned() } else { d.range.clone() },
-                        registration: urls.registration_index(hive, &d.id.to_ascii_lowercase()),
+                        registration: urls.registration_index(hive, &PackageId::key_of(&d.id)),
                     })
                     .collect(),
             }

@@ -4,6 +4,7 @@
 //! supply it, in configuration order.
 use crate::config::upstream::IdFilter;
 use crate::db::upstreams::LocalFacts;
+use crate::domain::id::PackageId;
 use crate::error::AppError;
 use crate::services::blocking;
 use crate::state::AppState;
@@ -39,8 +40,7 @@ pub async fn allowed(state: &AppState, id_lower: &str) -> Result<Vec<usize>, App
 /// is local search's to list). One blocking call for the page.
 pub async fn listable(state: &AppState, index: usize, ids: Vec<String>) -> Result<HashSet<String>, AppError> {
     let filter = &state.mirror.upstreams[index].filter;
-    let candidates: Vec<String> =
-        ids.into_iter().map(|id| id.to_ascii_lowercase()).filter(|id| filter.admits(id)).collect();
+    let candidates: Vec<String> = ids.into_iter().map(PackageId::key_of).filter(|id| filter.admits(id)).collect();
     if candidates.is_empty() {
         return Ok(HashSet::new());
     }

@@ -1,6 +1,7 @@
 //! `galley mirror fetch`: a package and, on request, its dependency closure fetched ahead of time
 //! for offline use, through the same read-through path a restore takes.
 use super::fetch::{fetch_package, FetchOutcome};
+use crate::domain::id::PackageId;
 use crate::domain::version::NuGetVersion;
 use crate::domain::version_range::VersionRange;
 use crate::error::AppError;
@@ -42,7 +43,7 @@ pub async fn prefetch(
         None => Want::Latest,
     };
     let mut report = PrefetchReport::default();
-    let mut queue = VecDeque::from([(id.to_ascii_lowercase(), first)]);
+    let mut queue = VecDeque::from([(PackageId::key_of(id), first)]);
     let mut seen = HashSet::new();
     while let Some((id_lower, want)) = queue.pop_front() {
         if seen.len() >= MAX_PACKAGES {
@@ -110,7 +111,7 @@ async fn dependencies(
             } else {
                 VersionRange::parse(&dependency.range).unwrap_or_else(|_| VersionRange::all())
             };
-            out.push((dependency.id.to_ascii_lowercase(), range));
+            out.push((PackageId::key_of(&dependency.id), range));
         }
         Ok(out)
     })

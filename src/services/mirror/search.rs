@@ -10,6 +10,7 @@
 use super::guard;
 use super::v2;
 use crate::cache::mirror::SearchPage;
+use crate::domain::id::PackageId;
 use crate::error::AppError;
 use crate::protocol::odata_filter::{CompareOp, Expr};
 use crate::protocol::odata_query::QueryOptions;
@@ -92,7 +93,7 @@ async fn merge_search(
 ) -> Result<SearchResponse, AppError> {
     let hive = if p.semver2 { Hive::GzipSemVer2 } else { Hive::Legacy };
     let mut window = Window::after_local(p, response.total_hits, response.data.len());
-    let mut seen: HashSet<String> = response.data.iter().map(|r| r.id.to_ascii_lowercase()).collect();
+    let mut seen: HashSet<String> = response.data.iter().map(|r| PackageId::key_of(&r.id)).collect();
     for index in search_upstreams(state) {
         let Some((total, hits)) = upstream_slice(state, index, Kind::Search, p, &window).await else {
             continue;
@@ -108,7 +109,7 @@ async fn merge_search(
         let listable = guard::listable(state, index, hits.iter().map(|h| h.id.clone()).collect()).await?;
         response.data.extend(
             hits.into_iter()
-                .filter(|h| listable.contains(&h.id.to_ascii_lowercase()) && seen.insert(h.id.to_ascii_lowercase())),
+                .filter(|h| listable.contains(&PackageId::key_of(&h.id)) && seen.insert(PackageId::key_of(&h.id))),
         );
         window.advance(total, used);
     }
@@ -122,7 +123,7 @@ async fn merge_autocomplete(
 ) -> Result<AutocompleteResponse, AppError> {
     let local_total = response.total_hits.unwrap_or(response.data.len());
     let mut window = Window::after_local(p, local_total, response.data.len());
-    let mut seen: HashSet<String> = response.data.iter().map(|id| id.to_ascii_lowercase()).collect();
+    let mut seen: HashSet<String> = response.data.iter().map(PackageId::key_of).collect();
     let mut total_hits = local_total;
     for index in search_upstreams(state) {
         let Some((total, hits)) = upstream_slice(state, index, Kind::Autocomplete, p, &window).await else {
@@ -134,7 +135,7 @@ async fn merge_autocomplete(
         let listable = guard::listable(state, index, ids.clone()).await?;
         response.data.extend(
             ids.into_iter()
-                .filter(|id| listable.contains(&id.to_ascii_lowercase()) && seen.insert(id.to_ascii_lowercase())),
+                .filter(|id| listable.contains(&PackageId::key_of(id)) && seen.insert(PackageId::key_of(id))),
         );
         window.advance(total, used);
     }

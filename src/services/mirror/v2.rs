@@ -1,6 +1,7 @@
 //! v2 answers for an upstream id (`FindPackagesById()`, `Packages(Id,Version)`): the upstream's
 //! registration (index and pages, read through `metadata` with its cache and stale answers)
 //! turned into the rows the v2 Atom writer renders for local versions.
+use crate::domain::id::PackageId;
 use crate::domain::records::EntryRecord;
 use crate::domain::records::{DependencyGroupRecord, DependencyRecord, VersionRecord};
 use crate::domain::version::NuGetVersion;
@@ -90,7 +91,7 @@ pub fn search_entry(hit: &Value, read_at: &str) -> Option<EntryRecord> {
     read_at.clone_into(&mut version.published_at);
     read_at.clone_into(&mut version.last_edited_at);
     Some(EntryRecord {
-        id_lower: version.package_id.to_ascii_lowercase(),
+        id_lower: PackageId::key_of(&version.package_id),
         total_downloads: hit.get("totalDownloads").and_then(Value::as_i64).unwrap_or(0),
         owners: match hit.get("owners") {
             Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).map(str::to_owned).collect(),

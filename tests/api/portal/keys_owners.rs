@@ -156,3 +156,35 @@ fn manage_page_answers_invitations_and_unlists_versions() {
     assert_eq!(post_as(&app, "/account/packages/Managed.Pkg/1.0.0/listed", &b, &[("listed", "true")]).status(), 403);
     assert!(get_page(&app, "/account/packages", Some(&s)).text().unwrap().contains("Relist"));
 }
+
+#[test]
+fn owners_and_manage_pages_answer_a_junk_id_or_version_with_the_path_404() {
+    let app = spawn_app();
+    let (_, key) = app.user_with_key("alice");
+    app.push_ok(&key, "Junk.Pkg", "1.0.0");
+    app.create_user("bob", false);
+    let s = app.sign_in("alice");
+    // The id is parsed once by the path extractor, before any service runs.
+    let missing = "The requested resource does not exist.";
+    let r = get_page(&app, "/packages/a%20b/owners", Some(&s));
+    assert_eq!(r.status(), 404);
+    assert!(r.text().unwrap().contains(missing));
+    for (path, fields) in [
+        ("/packages/a..b/owners", &[("username", "bob")][..]),
+        ("/packages/a%20b/owners/remove", &[("username", "alice")][..]),
+        ("/packages/a%20b/owners/cancel", &[("username", "bob")][..]),
+        ("/packages/a%20b/owners/confirm", &[("token", "x"), ("answer", "accept")][..]),
+        ("/account/packages/a%20b/invitation", &[("invitee", "bob"), ("answer", "accept")][..]),
+        ("/account/packages/a%20b/1.0.0/listed", &[("listed", "false")][..]),
+        ("/account/packages/Junk.Pkg/x.y/listed", &[("listed", "false")][..]),
+        ("/account/packages/Junk.Pkg/x.y/deprecation", &[("reasons", "Legacy")][..]),
+    ] {
+        let r = post_as(&app, path, &s, fields);
+        assert_eq!(r.status(), 404, "POST {path}");
+        assert!(r.text().unwrap().contains(missing), "POST {path}");
+    }
+    // Nothing was stored by asking.
+    assert_eq!(app.count("SELECT COUNT(*) FROM owner_invitations"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM package_versions WHERE listed = 0"), 0);
+    assert_eq!(app.count("SELECT COUNT(*) FROM package_owners"), 1);
+}
