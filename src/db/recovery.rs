@@ -1,71 +1,78 @@
 //! What the start-up sweep, `galley check` and a failed push need to know or undo: which files a
 //! row backs, which ids must be rendered again, and how to take back a push whose documents could
 //! not be written.
+//!
+//! The queries over rows take `&dyn Sql`, as every ported `db::` module. What stays on a rusqlite
+//! `Connection` is SQLite's by nature: the file (`open_plain`, `VACUUM INTO`, `PRAGMA`s), the FTS5
+//! search index (`search_drift`) and `undo_push`, which calls `packages` and `search` functions
+//! still taking a `Connection` and deletes from the FTS5 table.
+use super::sql::Sql;
 use super::DbError;
+use crate::values;
 use rusqlite::Connection;
 use std::collections::{HashMap, HashSet};
 
 /// Every id+version that has a row (any status but `failed`, whose number may be pushed again):
 /// the version folders of the package store these may keep.
-pub fn versions_with_rows(conn: &Connection) -> Result<HashSet<(String, String)>, DbError> {
-    let mut stmt = conn.prepare(
+pub fn versions_with_rows(db: &dyn Sql) -> Result<HashSet<(String, String)>, DbError> {
+    let rows = db.query_map(
         "SELECT p.id_lower, v.version_lower FROM package_versions v JOIN packages p ON p.id = v.package_key
          WHERE v.status <> 'failed'",
+        values![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    Ok(rows)
+    Ok(rows.into_iter().collect())
 }
 
 /// The available versions of every id: what its rendered documents must list.
-pub fn available_by_id(conn: &Connection) -> Result<HashMap<String, HashSet<String>>, DbError> {
-    let mut stmt = conn.prepare(
+pub fn available_by_id(db: &dyn Sql) -> Result<HashMap<String, HashSet<String>>, DbError> {
+    let rows = db.query_map(
         "SELECT p.id_lower, v.version_lower FROM package_versions v JOIN packages p ON p.id = v.package_key
          WHERE v.status = 'available'",
+        values![],
+        |r| Ok((r.get::<String>(0)?, r.get::<String>(1)?)),
     )?;
     let mut by_id: HashMap<String, HashSet<String>> = HashMap::new();
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-        let (id, version) = row?;
+    for (id, version) in rows {
         by_id.entry(id).or_default().insert(version);
     }
     Ok(by_id)
 }
 
 /// Available versions with the hash and size their file must have (`galley check`).
-pub fn available_files(conn: &Connection) -> Result<Vec<(String, String, String, u64)>, DbError> {
-    let mut stmt = conn.prepare(
+pub fn available_files(db: &dyn Sql) -> Result<Vec<(String, String, String, u64)>, DbError> {
+    db.query_map(
         "SELECT p.id_lower, v.version_lower, v.hash_sha512, v.size FROM package_versions v
          JOIN packages p ON p.id = v.package_key WHERE v.status = 'available' ORDER BY p.id_lower, v.version_lower",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
-    Ok(rows)
+        values![],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
 }
 
 /// Marks ids whose documents must be rendered again (found missing or stale on disk).
-pub fn mark_stale(conn: &Connection, ids: &[String]) -> Result<(), DbError> {
-    let mut stmt = conn.prepare_cached("UPDATE packages SET docs_changes = docs_changes + 1 WHERE id_lower = ?1")?;
+pub fn mark_stale(db: &dyn Sql, ids: &[String]) -> Result<(), DbError> {
     for id in ids {
-        stmt.execute([id])?;
+        db.execute("UPDATE packages SET docs_changes = docs_changes + 1 WHERE id_lower = ?1", values![id])?;
     }
     Ok(())
 }
 
 /// Marks every id for a forced render (files on disk may be torn although their names are right).
 /// Recorded in the database, so a render stopped half-way resumes at the next start.
-pub fn force_render_all(conn: &Connection) -> Result<usize, DbError> {
-    Ok(conn.execute("UPDATE packages SET docs_rendered = -1", [])?)
+pub fn force_render_all(db: &dyn Sql) -> Result<u64, DbError> {
+    db.execute("UPDATE packages SET docs_rendered = -1", values![])
 }
 
 /// Marks for a forced render the ids whose documents were written by a process later than
 /// `flushed_epoch`, the last one known to have flushed them (see migration 0011).
-pub fn force_render_since(conn: &Connection, flushed_epoch: i64) -> Result<usize, DbError> {
-    Ok(conn.execute("UPDATE packages SET docs_rendered = -1 WHERE docs_epoch > ?1", [flushed_epoch])?)
+pub fn force_render_since(db: &dyn Sql, flushed_epoch: i64) -> Result<u64, DbError> {
+    db.execute("UPDATE packages SET docs_rendered = -1 WHERE docs_epoch > ?1", values![flushed_epoch])
 }
 
 /// Ids marked by `force_render_all` and not rendered since.
-pub fn ids_forced(conn: &Connection) -> Result<HashSet<String>, DbError> {
-    let mut stmt = conn.prepare("SELECT id_lower FROM packages WHERE docs_rendered < 0")?;
-    let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(ids)
+pub fn ids_forced(db: &dyn Sql) -> Result<HashSet<String>, DbError> {
+    let ids = db.query_map("SELECT id_lower FROM packages WHERE docs_rendered < 0", values![], |r| r.get(0))?;
+    Ok(ids.into_iter().collect())
 }
 
 /// Takes back a committed push whose documents could not be written (a full disk): the version

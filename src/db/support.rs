@@ -1,6 +1,7 @@
 //! Support requests filed through the contact form (ownership recovery among them).
+use super::sql::{Row, Sql};
 use super::DbError;
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::values;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SupportRow {
@@ -31,7 +32,7 @@ pub struct NewSupportRequest<'a> {
 const COLUMNS: &str =
     "id, kind, package_id, message, contact_email, username, requester_id, status, created_at, closed_at, closed_by, resolution";
 
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SupportRow> {
+fn from_row(r: &Row) -> Result<SupportRow, DbError> {
     Ok(SupportRow {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -48,34 +49,32 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<SupportRow> {
     })
 }
 
-pub fn insert(conn: &Connection, r: &NewSupportRequest<'_>) -> Result<i64, DbError> {
-    conn.execute(
+pub fn insert(db: &dyn Sql, r: &NewSupportRequest<'_>) -> Result<i64, DbError> {
+    db.query_row(
         "INSERT INTO support_requests (kind, package_id, message, contact_email, username, requester_id, ip, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-        params![r.kind, r.package_id, r.message, r.contact_email, r.username, r.requester_id, r.ip, super::now_text(conn)?],
-    )?;
-    Ok(conn.last_insert_rowid())
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING id",
+        values![r.kind, r.package_id, r.message, r.contact_email, r.username, r.requester_id, r.ip, db.now_text()?],
+        |row| row.get(0),
+    )
 }
 
-pub fn by_id(conn: &Connection, id: i64) -> Result<Option<SupportRow>, DbError> {
+pub fn by_id(db: &dyn Sql, id: i64) -> Result<Option<SupportRow>, DbError> {
     let sql = format!("SELECT {COLUMNS} FROM support_requests WHERE id = ?1");
-    Ok(conn.query_row(&sql, [id], from_row).optional()?)
+    db.query_optional(&sql, values![id], from_row)
 }
 
 /// Requests with the given status (or all), newest first.
-pub fn list(conn: &Connection, status: Option<&str>) -> Result<Vec<SupportRow>, DbError> {
+pub fn list(db: &dyn Sql, status: Option<&str>) -> Result<Vec<SupportRow>, DbError> {
     let sql =
         format!("SELECT {COLUMNS} FROM support_requests WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT 500");
-    let mut stmt = conn.prepare(&sql)?;
-    let rows = stmt.query_map([status], from_row)?.collect::<Result<_, _>>()?;
-    Ok(rows)
+    db.query_map(&sql, values![status], from_row)
 }
 
 /// Closes an open request; false when it was already closed.
-pub fn close(conn: &Connection, id: i64, by: &str, resolution: &str) -> Result<bool, DbError> {
-    let n = conn.execute(
+pub fn close(db: &dyn Sql, id: i64, by: &str, resolution: &str) -> Result<bool, DbError> {
+    let n = db.execute(
         "UPDATE support_requests SET status = 'closed', closed_at = ?2, closed_by = ?3, resolution = ?4 WHERE id = ?1 AND status = 'open'",
-        params![id, super::now_text(conn)?, by, resolution],
+        values![id, db.now_text()?, by, resolution],
     )?;
     Ok(n == 1)
 }
