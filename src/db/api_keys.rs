@@ -107,3 +107,67 @@ pub fn revoke_by_id(db: &dyn Sql, id: i64) -> Result<bool, DbError> {
     super::credential_epoch::bump(db)?;
     Ok(n == 1)
 }
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::credential_epoch;
+    use crate::db::sql::testing::on_both_engines;
+    use crate::db::test_rows::{org, user};
+
+    fn key<'a>(user_id: i64, owner_id: i64, hash: &'a [u8], description: &'a str) -> NewApiKey<'a> {
+        NewApiKey {
+            user_id,
+            owner_id,
+            description,
+            prefix: "gk_abc",
+            key_hash: hash,
+            scopes: "push",
+            globs: "Contoso.*",
+            package_ids: "Contoso.Core",
+            expires_at: "2999-01-01T00:00:00.000Z",
+        }
+    }
+
+    #[test]
+    fn api_keys_are_stored_used_regenerated_and_revoked_on_both_engines() {
+        on_both_engines(|db| {
+            let alice = db.tx(|tx| user(tx, "alice")).unwrap();
+            let acme = db.tx(|tx| org(tx, "acme")).unwrap();
+            let own = db.tx(|tx| insert(tx, &key(alice, alice, b"hash-1", "ci"))).unwrap();
+            let for_org = db.tx(|tx| insert(tx, &key(alice, acme, &[0, 1, 255], "org"))).unwrap();
+
+            let found = db.tx(|tx| by_hash(tx, &[0, 1, 255])).unwrap().unwrap();
+            assert_eq!((found.id, found.user_id, found.owner_id), (for_org, alice, acme));
+            assert_eq!((found.scopes.as_str(), found.globs.as_str()), ("push", "Contoso.*"));
+            assert_eq!((found.package_ids.as_str(), found.description.as_str()), ("Contoso.Core", "org"));
+            assert!(found.last_used_at.is_none() && found.revoked_at.is_none());
+            assert!(db.tx(|tx| by_hash(tx, b"nothing")).unwrap().is_none());
+            let ids = |keys: Vec<ApiKeyRow>| keys.into_iter().map(|k| k.id).collect::<Vec<_>>();
+            assert_eq!(ids(db.tx(|tx| for_user(tx, alice)).unwrap()), [own, for_org]);
+            assert_eq!(ids(db.tx(|tx| for_owner(tx, acme)).unwrap()), [for_org]);
+
+            // The same secret twice is refused, and nothing is stored.
+            let twice = db.tx(|tx| insert(tx, &key(alice, alice, b"hash-1", "again"))).unwrap_err();
+            assert!(twice.is_unique_violation(), "{twice}");
+            assert_eq!(db.tx(|tx| for_user(tx, alice)).unwrap().len(), 2);
+
+            db.tx(|tx| touch(tx, own)).unwrap();
+            assert!(db.tx(|tx| by_id(tx, own)).unwrap().unwrap().last_used_at.is_some());
+
+            let epoch = db.tx(credential_epoch::stored).unwrap();
+            assert!(db.tx(|tx| regenerate(tx, own, "gk_new", b"hash-2", "2998-01-01T00:00:00.000Z")).unwrap());
+            let renewed = db.tx(|tx| by_hash(tx, b"hash-2")).unwrap().unwrap();
+            assert_eq!((renewed.id, renewed.prefix.as_str()), (own, "gk_new"));
+            assert_eq!(renewed.expires_at, "2998-01-01T00:00:00.000Z");
+            assert!(renewed.last_used_at.is_none());
+            assert!(db.tx(|tx| by_hash(tx, b"hash-1")).unwrap().is_none());
+
+            assert!(db.tx(|tx| revoke_by_id(tx, own)).unwrap());
+            assert!(!db.tx(|tx| revoke_by_id(tx, own)).unwrap(), "revoked once only");
+            assert!(!db.tx(|tx| regenerate(tx, own, "gk_x", b"hash-3", "2998-01-01T00:00:00.000Z")).unwrap());
+            assert!(db.tx(|tx| by_id(tx, own)).unwrap().unwrap().revoked_at.is_some());
+            assert_eq!(db.tx(credential_epoch::stored).unwrap(), epoch + 4);
+        });
+    }
+}

@@ -41,3 +41,39 @@ pub fn mark_mapped(db: &dyn Sql, org_id: i64, user_id: i64) -> Result<(), DbErro
     db.execute("INSERT OR IGNORE INTO mapped_memberships (org_id, user_id) VALUES (?1, ?2)", values![org_id, user_id])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::sql::testing::on_both_engines;
+    use crate::db::test_rows::{org, user};
+    use crate::db::{orgs, users};
+
+    #[test]
+    fn directory_accounts_and_mapped_memberships_on_both_engines() {
+        on_both_engines(|db| {
+            let alice = db.tx(|tx| user(tx, "alice")).unwrap();
+            let bob = db.tx(|tx| user(tx, "bob")).unwrap();
+            let local = db.tx(|tx| user(tx, "local")).unwrap();
+            let acme = db.tx(|tx| org(tx, "acme")).unwrap();
+            db.tx(|tx| link(tx, alice, "cn=alice,dc=example")).unwrap();
+            db.tx(|tx| link(tx, bob, "cn=bob,dc=example")).unwrap();
+            // Linking again records the current DN.
+            db.tx(|tx| link(tx, alice, "cn=alice,ou=moved,dc=example")).unwrap();
+            assert_eq!(db.tx(|tx| dn_of(tx, alice)).unwrap().as_deref(), Some("cn=alice,ou=moved,dc=example"));
+            assert!(db.tx(|tx| dn_of(tx, local)).unwrap().is_none());
+            db.tx(|tx| users::set_disabled(tx, bob, true)).unwrap();
+            assert_eq!(db.tx(enabled_accounts).unwrap(), [(alice, "alice".to_owned())]);
+
+            // A mapping marks an existing membership only, once.
+            assert!(db.tx(|tx| mark_mapped(tx, acme, alice)).is_err());
+            assert!(db.tx(|tx| mapped_orgs(tx, alice)).unwrap().is_empty());
+            db.tx(|tx| orgs::upsert_member(tx, acme, alice, "collaborator")).unwrap();
+            db.tx(|tx| mark_mapped(tx, acme, alice)).unwrap();
+            db.tx(|tx| mark_mapped(tx, acme, alice)).unwrap();
+            assert_eq!(db.tx(|tx| mapped_orgs(tx, alice)).unwrap(), [acme]);
+            db.tx(|tx| orgs::remove_member(tx, acme, alice)).unwrap();
+            assert!(db.tx(|tx| mapped_orgs(tx, alice)).unwrap().is_empty(), "goes with the membership");
+        });
+    }
+}

@@ -59,3 +59,43 @@ pub fn retire_for_user(db: &dyn Sql, user_id: i64, purpose: &str) -> Result<(), 
     )?;
     Ok(())
 }
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::sql::testing::on_both_engines;
+    use crate::db::test_rows::user;
+
+    #[test]
+    fn email_tokens_are_used_once_on_both_engines() {
+        on_both_engines(|db| {
+            let alice = db.tx(|tx| user(tx, "alice")).unwrap();
+            let expires = "2999-01-01T00:00:00.000Z";
+            db.tx(|tx| insert(tx, alice, "confirm-email", b"t1", "alice@new.example", expires)).unwrap();
+            db.tx(|tx| insert(tx, alice, "reset-password", b"t2", "alice@example.com", expires)).unwrap();
+
+            let found = db.tx(|tx| by_hash(tx, "confirm-email", b"t1")).unwrap().unwrap();
+            assert_eq!(
+                (found.user_id, found.email.as_str(), found.expires_at.as_str()),
+                (alice, "alice@new.example", expires)
+            );
+            assert!(found.used_at.is_none());
+            assert!(db.tx(|tx| by_hash(tx, "reset-password", b"t1")).unwrap().is_none(), "a purpose of its own");
+
+            // The same token twice, or a purpose the schema does not know, stores nothing.
+            let twice = db.tx(|tx| insert(tx, alice, "reset-password", b"t1", "x@example.com", expires)).unwrap_err();
+            assert!(twice.is_unique_violation(), "{twice}");
+            assert!(db.tx(|tx| insert(tx, alice, "other", b"t3", "x@example.com", expires)).is_err());
+            assert!(db.tx(|tx| by_hash(tx, "other", b"t3")).unwrap().is_none());
+
+            assert!(db.tx(|tx| mark_used(tx, found.id)).unwrap());
+            assert!(!db.tx(|tx| mark_used(tx, found.id)).unwrap());
+            assert!(db.tx(|tx| by_hash(tx, "confirm-email", b"t1")).unwrap().unwrap().used_at.is_some());
+
+            db.tx(|tx| retire_for_user(tx, alice, "reset-password")).unwrap();
+            let retired = db.tx(|tx| by_hash(tx, "reset-password", b"t2")).unwrap().unwrap();
+            assert!(retired.used_at.is_some());
+            assert!(!db.tx(|tx| mark_used(tx, retired.id)).unwrap());
+        });
+    }
+}

@@ -149,3 +149,66 @@ fn touch(db: &dyn Sql) -> Result<(), DbError> {
     db.execute("UPDATE advisories_changed SET updated_at = ?1 WHERE id = 1", values![db.now_text()?])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::sql::testing::on_both_engines;
+    use crate::db::test_rows::{package, user, version};
+
+    fn record(key: i64, full: &str) -> VersionRecord {
+        VersionRecord { key, version_full: full.to_owned(), ..VersionRecord::default() }
+    }
+
+    #[test]
+    fn deprecations_and_advisories_on_both_engines() {
+        on_both_engines(|db| {
+            let alice = db.tx(|tx| user(tx, "alice")).unwrap();
+            let core = db.tx(|tx| package(tx, "Contoso.Core")).unwrap();
+            let v1 = db.tx(|tx| version(tx, core, "1.0.0", "available", 10)).unwrap();
+            let v2 = db.tx(|tx| version(tx, core, "2.0.0", "available", 10)).unwrap();
+            db.tx(|tx| version(tx, core, "3.0.0", "deleted", 10)).unwrap();
+            assert_eq!(db.tx(|tx| version_key(tx, core, "1.0.0")).unwrap(), Some(v1));
+            assert_eq!(db.tx(|tx| version_key(tx, core, "3.0.0")).unwrap(), None, "a deleted version has none");
+
+            let legacy =
+                Deprecation::parse(&["Legacy"], Some("use Web"), Some("Contoso.Web"), Some("[2.0.0, )")).unwrap();
+            let bugs = Deprecation::parse(&["CriticalBugs", "Other"], None, None, None).unwrap();
+            db.tx(|tx| set_deprecation(tx, v1, &bugs, None)).unwrap();
+            // Setting it again replaces the earlier one.
+            db.tx(|tx| set_deprecation(tx, v1, &legacy, Some(alice))).unwrap();
+            db.tx(|tx| set_deprecation(tx, v2, &bugs, Some(alice))).unwrap();
+            assert!(db.tx(|tx| clear_deprecation(tx, v2)).unwrap());
+            assert!(!db.tx(|tx| clear_deprecation(tx, v2)).unwrap());
+
+            let updated_before = db.tx(advisories_updated).unwrap();
+            let high = NewAdvisory::parse("Contoso.Core", "[1.0.0, 2.0.0)", "high", "https://example.com/a/1").unwrap();
+            let low = NewAdvisory::parse("contoso.core", "[2.0.0, )", "low", "https://example.com/a/2").unwrap();
+            let first = db.tx(|tx| insert_advisory(tx, &high)).unwrap();
+            let second = db.tx(|tx| insert_advisory(tx, &low)).unwrap();
+            assert_ne!(db.tx(advisories_updated).unwrap(), updated_before);
+            // The same id, range and URL again is refused, and nothing is stored.
+            let twice = db.tx(|tx| insert_advisory(tx, &high)).unwrap_err();
+            assert!(twice.is_unique_violation(), "{twice}");
+            let of_core = db.tx(|tx| advisories_of(tx, "contoso.core")).unwrap();
+            assert_eq!(of_core.iter().map(|a| (a.id, a.severity)).collect::<Vec<_>>(), [(first, 2), (second, 0)]);
+            assert_eq!(db.tx(all_advisories).unwrap().len(), 2);
+
+            let mut versions = [record(v1, "1.0.0"), record(v2, "2.0.0")];
+            db.tx(|tx| attach(tx, core, "contoso.core", &mut versions)).unwrap();
+            let deprecation = versions[0].deprecation.clone().unwrap();
+            assert_eq!(deprecation.reasons, ["Legacy"]);
+            assert_eq!(deprecation.message.as_deref(), Some("use Web"));
+            assert_eq!(deprecation.alternate_id.as_deref(), Some("Contoso.Web"));
+            assert!(versions[1].deprecation.is_none());
+            let urls = |v: &VersionRecord| v.vulnerabilities.iter().map(|x| x.advisory_url.clone()).collect::<Vec<_>>();
+            assert_eq!(urls(&versions[0]), ["https://example.com/a/1"]);
+            assert_eq!(urls(&versions[1]), ["https://example.com/a/2"]);
+
+            let removed = db.tx(|tx| delete_advisory(tx, first)).unwrap().unwrap();
+            assert_eq!(removed.url, "https://example.com/a/1");
+            assert!(db.tx(|tx| delete_advisory(tx, first)).unwrap().is_none());
+            assert_eq!(db.tx(all_advisories).unwrap().len(), 1);
+        });
+    }
+}

@@ -92,3 +92,53 @@ pub fn providers_of(db: &dyn Sql, user_id: i64) -> Result<Vec<String>, DbError> 
         r.get(0)
     })
 }
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::sql::testing::on_both_engines;
+    use crate::db::test_rows::user;
+
+    fn login(link_user_id: Option<i64>, expires_at: &str) -> PendingLogin {
+        PendingLogin {
+            provider: "corp".to_owned(),
+            browser_hash: vec![1, 2, 3],
+            nonce: "nonce".to_owned(),
+            pkce_verifier: "verifier".to_owned(),
+            return_url: "/packages".to_owned(),
+            link_user_id,
+            expires_at: expires_at.to_owned(),
+        }
+    }
+
+    #[test]
+    fn oidc_logins_are_taken_once_and_identities_link_once_on_both_engines() {
+        on_both_engines(|db| {
+            let alice = db.tx(|tx| user(tx, "alice")).unwrap();
+            let bob = db.tx(|tx| user(tx, "bob")).unwrap();
+            db.tx(|tx| insert_login(tx, b"state-1", &login(Some(alice), "2999-01-01T00:00:00.000Z"))).unwrap();
+            db.tx(|tx| insert_login(tx, b"state-2", &login(None, "2000-01-01T00:00:00.000Z"))).unwrap();
+            let twice = db.tx(|tx| insert_login(tx, b"state-1", &login(None, "2999-01-01T00:00:00.000Z"))).unwrap_err();
+            assert!(twice.is_unique_violation(), "{twice}");
+
+            let taken = db.tx(|tx| take_login(tx, b"state-1")).unwrap().unwrap();
+            assert_eq!((taken.provider.as_str(), taken.browser_hash.as_slice()), ("corp", &[1, 2, 3][..]));
+            assert_eq!((taken.nonce.as_str(), taken.pkce_verifier.as_str()), ("nonce", "verifier"));
+            assert_eq!((taken.return_url.as_str(), taken.link_user_id), ("/packages", Some(alice)));
+            assert!(db.tx(|tx| take_login(tx, b"state-1")).unwrap().is_none(), "a replayed callback finds nothing");
+            assert_eq!(db.tx(|tx| purge_expired_logins(tx, "2024-01-01T00:00:00.000Z")).unwrap(), 1);
+            assert!(db.tx(|tx| take_login(tx, b"state-2")).unwrap().is_none());
+
+            assert!(db.tx(|tx| user_of(tx, "corp", "sub-1")).unwrap().is_none());
+            db.tx(|tx| link(tx, "corp", "sub-1", alice)).unwrap();
+            db.tx(|tx| link(tx, "azure", "sub-9", alice)).unwrap();
+            // A subject linked already stays with its account.
+            let taken_subject = db.tx(|tx| link(tx, "corp", "sub-1", bob)).unwrap_err();
+            assert!(taken_subject.is_unique_violation(), "{taken_subject}");
+            assert_eq!(db.tx(|tx| user_of(tx, "corp", "sub-1")).unwrap(), Some(alice));
+            db.tx(|tx| touch(tx, "corp", "sub-1")).unwrap();
+            assert_eq!(db.tx(|tx| providers_of(tx, alice)).unwrap(), ["azure", "corp"]);
+            assert!(db.tx(|tx| providers_of(tx, bob)).unwrap().is_empty());
+        });
+    }
+}

@@ -154,3 +154,63 @@ pub fn invitations_to(db: &dyn Sql, invitee_id: i64) -> Result<Vec<(String, Invi
         ))
     })
 }
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::sql::testing::on_both_engines;
+    use crate::db::test_rows::{org, package, user};
+
+    #[test]
+    fn owners_and_invitations_on_both_engines() {
+        on_both_engines(|db| {
+            let alice = db.tx(|tx| user(tx, "alice")).unwrap();
+            let bob = db.tx(|tx| user(tx, "Bob")).unwrap();
+            let acme = db.tx(|tx| org(tx, "acme")).unwrap();
+            let core = db.tx(|tx| package(tx, "Contoso.Core")).unwrap();
+            let web = db.tx(|tx| package(tx, "Contoso.Web")).unwrap();
+
+            assert!(db.tx(|tx| add_owner(tx, core, bob)).unwrap());
+            assert!(db.tx(|tx| add_owner(tx, core, acme)).unwrap());
+            assert!(!db.tx(|tx| add_owner(tx, core, bob)).unwrap(), "an owner already");
+            assert!(db.tx(|tx| add_owner(tx, web, alice)).unwrap());
+            let listed = db.tx(|tx| owners(tx, core)).unwrap();
+            let who: Vec<(i64, &str, bool)> =
+                listed.iter().map(|o| (o.user_id, o.username.as_str(), o.is_organization)).collect();
+            assert_eq!(who, [(acme, "acme", true), (bob, "Bob", false)]);
+            assert_eq!(db.tx(|tx| owner_names(tx, core)).unwrap(), ["acme", "Bob"]);
+            let keys = format!("[{core},{web}]");
+            let of = db.tx(|tx| owner_names_of(tx, &keys)).unwrap();
+            let expected = [(core, "acme".to_owned()), (core, "Bob".to_owned()), (web, "alice".to_owned())];
+            assert_eq!(of, expected);
+            assert!(db.tx(|tx| owner_names_of(tx, "[]")).unwrap().is_empty());
+            assert!(db.tx(|tx| remove_owner(tx, core, acme)).unwrap());
+            assert!(!db.tx(|tx| remove_owner(tx, core, acme)).unwrap());
+            assert_eq!(db.tx(|tx| owner_names(tx, core)).unwrap(), ["Bob"]);
+
+            let expires = "2999-01-01T00:00:00.000Z";
+            db.tx(|tx| replace_invitation(tx, core, alice, Some(bob), b"invite-1", expires)).unwrap();
+            let first = db.tx(|tx| invitation_by_hash(tx, b"invite-1")).unwrap().unwrap();
+            assert_eq!((first.package_key, first.invitee_id, first.invitee.as_str()), (core, alice, "alice"));
+            assert_eq!((first.inviter.as_deref(), first.expires_at.as_str()), (Some("Bob"), expires));
+            // A new invitation replaces the earlier one, whose link stops working.
+            db.tx(|tx| replace_invitation(tx, core, alice, None, b"invite-2", expires)).unwrap();
+            assert!(db.tx(|tx| invitation_by_hash(tx, b"invite-1")).unwrap().is_none());
+            let second = db.tx(|tx| invitation_for(tx, core, alice)).unwrap().unwrap();
+            assert_eq!(second.inviter, None);
+            // The same token for another invitation is refused, and nothing is stored.
+            let twice = db.tx(|tx| replace_invitation(tx, web, bob, None, b"invite-2", expires)).unwrap_err();
+            assert!(twice.is_unique_violation(), "{twice}");
+            assert!(db.tx(|tx| invitation_for(tx, web, bob)).unwrap().is_none());
+
+            db.tx(|tx| replace_invitation(tx, web, alice, Some(alice), b"invite-3", expires)).unwrap();
+            let to_alice = db.tx(|tx| invitations_to(tx, alice)).unwrap();
+            let listed: Vec<(&str, i64)> = to_alice.iter().map(|(id, i)| (id.as_str(), i.package_key)).collect();
+            assert_eq!(listed, [("Contoso.Core", core), ("Contoso.Web", web)]);
+            assert_eq!(db.tx(|tx| invitations(tx, core)).unwrap(), [second.clone()]);
+            assert!(db.tx(|tx| delete_invitation(tx, second.id)).unwrap());
+            assert!(!db.tx(|tx| delete_invitation(tx, second.id)).unwrap());
+            assert!(db.tx(|tx| invitations(tx, core)).unwrap().is_empty());
+        });
+    }
+}

@@ -142,3 +142,43 @@ pub fn search_drift(conn: &mut Connection) -> Result<usize, DbError> {
     tx.rollback()?;
     Ok(drift)
 }
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::sql::testing::on_both_engines;
+    use crate::db::test_rows::{package, version};
+
+    #[test]
+    fn rows_behind_the_files_and_forced_renders_on_both_engines() {
+        on_both_engines(|db| {
+            let core = db.tx(|tx| package(tx, "Contoso.Core")).unwrap();
+            let web = db.tx(|tx| package(tx, "Contoso.Web")).unwrap();
+            db.tx(|tx| version(tx, core, "1.0.0", "available", 10)).unwrap();
+            db.tx(|tx| version(tx, core, "2.0.0-Beta", "failed", 20)).unwrap();
+            db.tx(|tx| version(tx, web, "1.0.0", "deleted", 30)).unwrap();
+
+            let pair = |id: &str, v: &str| (id.to_owned(), v.to_owned());
+            let with_rows = db.tx(versions_with_rows).unwrap();
+            assert_eq!(with_rows, HashSet::from([pair("contoso.core", "1.0.0"), pair("contoso.web", "1.0.0")]));
+            let by_id = db.tx(available_by_id).unwrap();
+            assert_eq!(by_id, HashMap::from([("contoso.core".to_owned(), HashSet::from(["1.0.0".to_owned()]))]));
+            let files = db.tx(available_files).unwrap();
+            assert_eq!(files, [("contoso.core".to_owned(), "1.0.0".to_owned(), "hash-of-1.0.0".to_owned(), 10)]);
+
+            db.tx(|tx| mark_stale(tx, &["contoso.web".to_owned(), "unknown".to_owned()])).unwrap();
+            let changes: i64 = db
+                .tx(|tx| tx.query_row("SELECT docs_changes FROM packages WHERE id = ?1", values![web], |r| r.get(0)))
+                .unwrap();
+            assert_eq!(changes, 1);
+
+            assert!(db.tx(ids_forced).unwrap().is_empty());
+            db.tx(|tx| tx.execute("UPDATE packages SET docs_epoch = 5 WHERE id = ?1", values![web])).unwrap();
+            assert_eq!(db.tx(|tx| force_render_since(tx, 5)).unwrap(), 0);
+            assert_eq!(db.tx(|tx| force_render_since(tx, 4)).unwrap(), 1);
+            assert_eq!(db.tx(ids_forced).unwrap(), HashSet::from(["contoso.web".to_owned()]));
+            assert_eq!(db.tx(force_render_all).unwrap(), 2);
+            assert_eq!(db.tx(ids_forced).unwrap().len(), 2);
+        });
+    }
+}

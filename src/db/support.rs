@@ -78,3 +78,53 @@ pub fn close(db: &dyn Sql, id: i64, by: &str, resolution: &str) -> Result<bool, 
     )?;
     Ok(n == 1)
 }
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::sql::testing::on_both_engines;
+    use crate::db::test_rows::user;
+
+    #[test]
+    fn support_requests_are_filed_listed_and_closed_once_on_both_engines() {
+        on_both_engines(|db| {
+            let alice = db.tx(|tx| user(tx, "alice")).unwrap();
+            let recovery = NewSupportRequest {
+                kind: "ownership",
+                package_id: Some("Contoso.Core"),
+                message: "I own this",
+                contact_email: "alice@example.com",
+                username: Some("alice"),
+                requester_id: Some(alice),
+                ip: Some("127.0.0.1"),
+            };
+            let question = NewSupportRequest {
+                kind: "other",
+                package_id: None,
+                message: "hello",
+                contact_email: "someone@example.com",
+                username: None,
+                requester_id: None,
+                ip: None,
+            };
+            let first = db.tx(|tx| insert(tx, &recovery)).unwrap();
+            let second = db.tx(|tx| insert(tx, &question)).unwrap();
+            assert!(second > first);
+
+            let found = db.tx(|tx| by_id(tx, first)).unwrap().unwrap();
+            assert_eq!((found.kind.as_str(), found.package_id.as_deref()), ("ownership", Some("Contoso.Core")));
+            assert_eq!((found.requester_id, found.status.as_str()), (Some(alice), "open"));
+            assert!(found.closed_at.is_none() && found.closed_by.is_none() && found.resolution.is_none());
+            let ids = |rows: Vec<SupportRow>| rows.into_iter().map(|r| r.id).collect::<Vec<_>>();
+            assert_eq!(ids(db.tx(|tx| list(tx, None)).unwrap()), [second, first]);
+
+            assert!(db.tx(|tx| close(tx, first, "admin", "granted")).unwrap());
+            assert!(!db.tx(|tx| close(tx, first, "admin", "again")).unwrap(), "closed once");
+            let closed = db.tx(|tx| by_id(tx, first)).unwrap().unwrap();
+            assert_eq!((closed.closed_by.as_deref(), closed.resolution.as_deref()), (Some("admin"), Some("granted")));
+            assert_eq!(ids(db.tx(|tx| list(tx, Some("open"))).unwrap()), [second]);
+            assert_eq!(ids(db.tx(|tx| list(tx, Some("closed"))).unwrap()), [first]);
+            assert!(db.tx(|tx| by_id(tx, 9999)).unwrap().is_none());
+        });
+    }
+}

@@ -119,3 +119,61 @@ pub fn delete_pending(db: &dyn Sql, id: i64) -> Result<(), DbError> {
     db.execute("DELETE FROM two_factor_pending WHERE id = ?1", values![id])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::sql::testing::on_both_engines;
+    use crate::db::test_rows::user;
+
+    #[test]
+    fn two_factor_enrols_refuses_replays_and_resets_on_both_engines() {
+        on_both_engines(|db| {
+            let alice = db.tx(|tx| user(tx, "alice")).unwrap();
+            assert!(db.tx(|tx| get(tx, alice)).unwrap().is_none());
+            assert!(db.tx(|tx| begin(tx, alice, b"secret-1")).unwrap());
+            // Restarting an enrolment replaces the secret while it is not enabled.
+            assert!(db.tx(|tx| begin(tx, alice, b"secret-2")).unwrap());
+            let row = db.tx(|tx| get(tx, alice)).unwrap().unwrap();
+            assert_eq!((row.secret.as_slice(), row.enabled, row.last_step), (&b"secret-2"[..], false, 0));
+
+            let codes = vec![b"code-1".to_vec(), b"code-2".to_vec()];
+            db.tx(|tx| enable(tx, alice, &codes)).unwrap();
+            assert!(db.tx(|tx| is_enabled(tx, alice)).unwrap());
+            assert!(!db.tx(|tx| begin(tx, alice, b"secret-3")).unwrap(), "an enabled secret stays");
+            assert_eq!(db.tx(|tx| get(tx, alice)).unwrap().unwrap().secret, b"secret-2");
+
+            // A step is good once, and never one older than the last used.
+            assert!(db.tx(|tx| use_step(tx, alice, 100)).unwrap());
+            assert!(!db.tx(|tx| use_step(tx, alice, 100)).unwrap());
+            assert!(!db.tx(|tx| use_step(tx, alice, 99)).unwrap());
+            assert!(db.tx(|tx| use_step(tx, alice, 101)).unwrap());
+
+            assert_eq!(db.tx(|tx| recovery_codes_left(tx, alice)).unwrap(), 2);
+            assert!(db.tx(|tx| use_recovery_code(tx, alice, b"code-1")).unwrap());
+            assert!(!db.tx(|tx| use_recovery_code(tx, alice, b"code-1")).unwrap());
+            assert!(!db.tx(|tx| use_recovery_code(tx, alice, b"other")).unwrap());
+            assert_eq!(db.tx(|tx| recovery_codes_left(tx, alice)).unwrap(), 1);
+
+            let now = "2024-01-01T00:00:00.000Z";
+            db.tx(|tx| insert_pending(tx, b"old", alice, "2023-01-01T00:00:00.000Z", None, "2022-01-01T00:00:00.000Z"))
+                .unwrap();
+            db.tx(|tx| insert_pending(tx, b"new", alice, "2999-01-01T00:00:00.000Z", Some("127.0.0.1"), now)).unwrap();
+            assert!(db.tx(|tx| pending_by_hash(tx, b"old")).unwrap().is_none(), "expired ones are cleared");
+            let pending = db.tx(|tx| pending_by_hash(tx, b"new")).unwrap().unwrap();
+            assert_eq!((pending.user_id, pending.expires_at.as_str()), (alice, "2999-01-01T00:00:00.000Z"));
+            let twice =
+                db.tx(|tx| insert_pending(tx, b"new", alice, "2999-01-01T00:00:00.000Z", None, now)).unwrap_err();
+            assert!(twice.is_unique_violation(), "{twice}");
+            db.tx(|tx| delete_pending(tx, pending.id)).unwrap();
+            assert!(db.tx(|tx| pending_by_hash(tx, b"new")).unwrap().is_none());
+
+            db.tx(|tx| insert_pending(tx, b"again", alice, "2999-01-01T00:00:00.000Z", None, now)).unwrap();
+            assert!(db.tx(|tx| remove(tx, alice)).unwrap());
+            assert!(!db.tx(|tx| remove(tx, alice)).unwrap());
+            assert!(!db.tx(|tx| is_enabled(tx, alice)).unwrap());
+            assert_eq!(db.tx(|tx| recovery_codes_left(tx, alice)).unwrap(), 0);
+            assert!(db.tx(|tx| pending_by_hash(tx, b"again")).unwrap().is_none());
+        });
+    }
+}

@@ -129,3 +129,64 @@ pub fn admin_emails(db: &dyn Sql) -> Result<Vec<String>, DbError> {
         |r| r.get(0),
     )
 }
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::credential_epoch;
+    use crate::db::sql::testing::on_both_engines;
+    use crate::db::test_rows::{org, user};
+
+    #[test]
+    fn accounts_are_found_changed_and_unique_on_both_engines() {
+        on_both_engines(|db| {
+            let alice = db.tx(|tx| user(tx, "Alice")).unwrap();
+            let acme = db.tx(|tx| org(tx, "acme")).unwrap();
+
+            let found = db.tx(|tx| by_name(tx, "ALICE")).unwrap().unwrap();
+            assert_eq!(
+                (found.id, found.username.as_str(), found.email.as_str()),
+                (alice, "Alice", "Alice@example.com")
+            );
+            assert_eq!(found.password_hash.as_deref(), Some("hash"));
+            assert!(!found.is_admin && !found.is_disabled && !found.is_organization && !found.email_confirmed);
+            assert!(found.self_registered);
+            assert!(db.tx(|tx| by_id(tx, acme)).unwrap().unwrap().is_organization);
+            assert_eq!(db.tx(|tx| by_email(tx, "alice@EXAMPLE.com")).unwrap().unwrap().id, alice);
+            assert_eq!(db.tx(|tx| by_name_or_email(tx, "acme@example.org")).unwrap().unwrap().id, acme);
+            assert_eq!(db.tx(|tx| by_name_or_email(tx, "alice")).unwrap().unwrap().id, alice);
+            assert!(db.tx(|tx| by_name(tx, "nobody")).unwrap().is_none());
+            let names: Vec<String> = db.tx(list).unwrap().into_iter().map(|u| u.username).collect();
+            assert_eq!(names, ["acme", "Alice"]);
+
+            // A name or an address in another casing is taken, and nothing is stored.
+            let twice = db.tx(|tx| user(tx, "aLiCe")).unwrap_err();
+            assert!(twice.is_unique_violation(), "{twice}");
+            let email = db.tx(|tx| set_confirmed_email(tx, acme, "ALICE@example.com")).unwrap_err();
+            assert!(email.is_unique_violation(), "{email}");
+            assert_eq!(db.tx(list).unwrap().len(), 2);
+            assert_eq!(db.tx(|tx| by_id(tx, acme)).unwrap().unwrap().email, "acme@example.org");
+
+            db.tx(|tx| set_confirmed_email(tx, alice, "alice@new.example")).unwrap();
+            let changed = db.tx(|tx| by_email(tx, "ALICE@new.example")).unwrap().unwrap();
+            assert!(changed.email_confirmed && changed.id == alice);
+            db.tx(|tx| set_email_confirmed(tx, acme)).unwrap();
+            assert!(db.tx(|tx| by_id(tx, acme)).unwrap().unwrap().email_confirmed);
+
+            // Withdrawing a credential moves the stored epoch.
+            let epoch = db.tx(credential_epoch::stored).unwrap();
+            db.tx(|tx| set_password_hash(tx, alice, "new-hash")).unwrap();
+            assert_eq!(db.tx(credential_epoch::stored).unwrap(), epoch + 1);
+            assert_eq!(db.tx(|tx| by_id(tx, alice)).unwrap().unwrap().password_hash.as_deref(), Some("new-hash"));
+
+            assert!(db.tx(admin_emails).unwrap().is_empty());
+            db.tx(|tx| set_admin(tx, alice, true)).unwrap();
+            db.tx(|tx| set_admin(tx, acme, true)).unwrap();
+            assert_eq!(db.tx(admin_emails).unwrap(), ["alice@new.example"]);
+            db.tx(|tx| set_disabled(tx, alice, true)).unwrap();
+            assert_eq!(db.tx(credential_epoch::stored).unwrap(), epoch + 2);
+            assert!(db.tx(|tx| by_id(tx, alice)).unwrap().unwrap().is_disabled);
+            assert!(db.tx(admin_emails).unwrap().is_empty());
+        });
+    }
+}
