@@ -45,7 +45,8 @@ pub fn owner_names(db: &dyn Sql, package_key: i64) -> Result<Vec<String>, DbErro
 /// package's names in `owner_names` order.
 pub fn owner_names_of(db: &dyn Sql, keys_json: &str) -> Result<Vec<(i64, String)>, DbError> {
     // The one statement here the engines cannot share: each spells "the elements of a JSON array"
-    // its own way (SQLite's json_each, PostgreSQL's json_array_elements_text).
+    // its own way (SQLite's json_each, PostgreSQL's json_array_elements_text). The parameter goes
+    // to PostgreSQL as text, so it is cast to text first and then parsed as JSON.
     let sql = match db.engine() {
         Engine::Sqlite => {
             "SELECT o.package_key, u.username FROM package_owners o JOIN users u ON u.id = o.user_id
@@ -53,7 +54,7 @@ pub fn owner_names_of(db: &dyn Sql, keys_json: &str) -> Result<Vec<(i64, String)
         }
         Engine::Postgres => {
             "SELECT o.package_key, u.username FROM package_owners o JOIN users u ON u.id = o.user_id
-             WHERE o.package_key IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(?1 AS json)))
+             WHERE o.package_key IN (SELECT CAST(value AS BIGINT) FROM json_array_elements_text(CAST(CAST(?1 AS TEXT) AS json)))
              ORDER BY o.package_key, u.username_lower"
         }
     };

@@ -65,8 +65,10 @@ pub fn by_id(db: &dyn Sql, id: i64) -> Result<Option<SupportRow>, DbError> {
 
 /// Requests with the given status (or all), newest first.
 pub fn list(db: &dyn Sql, status: Option<&str>) -> Result<Vec<SupportRow>, DbError> {
-    let sql =
-        format!("SELECT {COLUMNS} FROM support_requests WHERE ?1 IS NULL OR status = ?1 ORDER BY id DESC LIMIT 500");
+    // The CAST gives PostgreSQL the parameter's type, which `?1 IS NULL` alone does not tell it.
+    let sql = format!(
+        "SELECT {COLUMNS} FROM support_requests WHERE CAST(?1 AS TEXT) IS NULL OR status = ?1 ORDER BY id DESC LIMIT 500"
+    );
     db.query_map(&sql, values![status], from_row)
 }
 
