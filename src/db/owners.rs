@@ -208,7 +208,7 @@ mod engines {
             let to_alice = db.tx(|tx| invitations_to(tx, alice)).unwrap();
             let listed: Vec<(&str, i64)> = to_alice.iter().map(|(id, i)| (id.as_str(), i.package_key)).collect();
             assert_eq!(listed, [("Contoso.Core", core), ("Contoso.Web", web)]);
-            assert_eq!(db.tx(|tx| invitations(tx, core)).unwrap(), [second.clone()]);
+            assert_eq!(db.tx(|tx| invitations(tx, core)).unwrap(), std::slice::from_ref(&second));
             assert!(db.tx(|tx| delete_invitation(tx, second.id)).unwrap());
             assert!(!db.tx(|tx| delete_invitation(tx, second.id)).unwrap());
             assert!(db.tx(|tx| invitations(tx, core)).unwrap().is_empty());
