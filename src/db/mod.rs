@@ -30,6 +30,8 @@ mod status_column;
 pub mod stored_objects;
 pub mod support;
 pub mod symbols;
+#[cfg(test)]
+mod test_rows;
 pub mod two_factor;
 pub mod upstreams;
 pub mod users;

@@ -1,71 +1,78 @@
 //! What the start-up sweep, `galley check` and a failed push need to know or undo: which files a
 //! row backs, which ids must be rendered again, and how to take back a push whose documents could
 //! not be written.
+//!
+//! The queries over rows take `&dyn Sql`, as every ported `db::` module. What stays on a rusqlite
+//! `Connection` is SQLite's by nature: the file (`open_plain`, `VACUUM INTO`, `PRAGMA`s), the FTS5
+//! search index (`search_drift`) and `undo_push`, which calls `packages` and `search` functions
+//! still taking a `Connection` and deletes from the FTS5 table.
+use super::sql::Sql;
 use super::DbError;
+use crate::values;
 use rusqlite::Connection;
 use std::collections::{HashMap, HashSet};
 
 /// Every id+version that has a row (any status but `failed`, whose number may be pushed again):
 /// the version folders of the package store these may keep.
-pub fn versions_with_rows(conn: &Connection) -> Result<HashSet<(String, String)>, DbError> {
-    let mut stmt = conn.prepare(
+pub fn versions_with_rows(db: &dyn Sql) -> Result<HashSet<(String, String)>, DbError> {
+    let rows = db.query_map(
         "SELECT p.id_lower, v.version_lower FROM package_versions v JOIN packages p ON p.id = v.package_key
          WHERE v.status <> 'failed'",
+        values![],
+        |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<Result<_, _>>()?;
-    Ok(rows)
+    Ok(rows.into_iter().collect())
 }
 
 /// The available versions of every id: what its rendered documents must list.
-pub fn available_by_id(conn: &Connection) -> Result<HashMap<String, HashSet<String>>, DbError> {
-    let mut stmt = conn.prepare(
+pub fn available_by_id(db: &dyn Sql) -> Result<HashMap<String, HashSet<String>>, DbError> {
+    let rows = db.query_map(
         "SELECT p.id_lower, v.version_lower FROM package_versions v JOIN packages p ON p.id = v.package_key
          WHERE v.status = 'available'",
+        values![],
+        |r| Ok((r.get::<String>(0)?, r.get::<String>(1)?)),
     )?;
     let mut by_id: HashMap<String, HashSet<String>> = HashMap::new();
-    for row in stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))? {
-        let (id, version) = row?;
+    for (id, version) in rows {
         by_id.entry(id).or_default().insert(version);
     }
     Ok(by_id)
 }
 
 /// Available versions with the hash and size their file must have (`galley check`).
-pub fn available_files(conn: &Connection) -> Result<Vec<(String, String, String, u64)>, DbError> {
-    let mut stmt = conn.prepare(
+pub fn available_files(db: &dyn Sql) -> Result<Vec<(String, String, String, u64)>, DbError> {
+    db.query_map(
         "SELECT p.id_lower, v.version_lower, v.hash_sha512, v.size FROM package_versions v
          JOIN packages p ON p.id = v.package_key WHERE v.status = 'available' ORDER BY p.id_lower, v.version_lower",
-    )?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?.collect::<Result<_, _>>()?;
-    Ok(rows)
+        values![],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )
 }
 
 /// Marks ids whose documents must be rendered again (found missing or stale on disk).
-pub fn mark_stale(conn: &Connection, ids: &[String]) -> Result<(), DbError> {
-    let mut stmt = conn.prepare_cached("UPDATE packages SET docs_changes = docs_changes + 1 WHERE id_lower = ?1")?;
+pub fn mark_stale(db: &dyn Sql, ids: &[String]) -> Result<(), DbError> {
     for id in ids {
-        stmt.execute([id])?;
+        db.execute("UPDATE packages SET docs_changes = docs_changes + 1 WHERE id_lower = ?1", values![id])?;
     }
     Ok(())
 }
 
 /// Marks every id for a forced render (files on disk may be torn although their names are right).
 /// Recorded in the database, so a render stopped half-way resumes at the next start.
-pub fn force_render_all(conn: &Connection) -> Result<usize, DbError> {
-    Ok(conn.execute("UPDATE packages SET docs_rendered = -1", [])?)
+pub fn force_render_all(db: &dyn Sql) -> Result<u64, DbError> {
+    db.execute("UPDATE packages SET docs_rendered = -1", values![])
 }
 
 /// Marks for a forced render the ids whose documents were written by a process later than
 /// `flushed_epoch`, the last one known to have flushed them (see migration 0011).
-pub fn force_render_since(conn: &Connection, flushed_epoch: i64) -> Result<usize, DbError> {
-    Ok(conn.execute("UPDATE packages SET docs_rendered = -1 WHERE docs_epoch > ?1", [flushed_epoch])?)
+pub fn force_render_since(db: &dyn Sql, flushed_epoch: i64) -> Result<u64, DbError> {
+    db.execute("UPDATE packages SET docs_rendered = -1 WHERE docs_epoch > ?1", values![flushed_epoch])
 }
 
 /// Ids marked by `force_render_all` and not rendered since.
-pub fn ids_forced(conn: &Connection) -> Result<HashSet<String>, DbError> {
-    let mut stmt = conn.prepare("SELECT id_lower FROM packages WHERE docs_rendered < 0")?;
-    let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(ids)
+pub fn ids_forced(db: &dyn Sql) -> Result<HashSet<String>, DbError> {
+    let ids = db.query_map("SELECT id_lower FROM packages WHERE docs_rendered < 0", values![], |r| r.get(0))?;
+    Ok(ids.into_iter().collect())
 }
 
 /// Takes back a committed push whose documents could not be written (a full disk): the version
@@ -134,4 +141,44 @@ pub fn search_drift(conn: &mut Connection) -> Result<usize, DbError> {
     let drift = super::search::remove_orphans(&tx)? + super::search::rebuild_packages(&tx, &keys)?;
     tx.rollback()?;
     Ok(drift)
+}
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::sql::testing::on_both_engines;
+    use crate::db::test_rows::{package, version};
+
+    #[test]
+    fn rows_behind_the_files_and_forced_renders_on_both_engines() {
+        on_both_engines(|db| {
+            let core = db.tx(|tx| package(tx, "Contoso.Core")).unwrap();
+            let web = db.tx(|tx| package(tx, "Contoso.Web")).unwrap();
+            db.tx(|tx| version(tx, core, "1.0.0", "available", 10)).unwrap();
+            db.tx(|tx| version(tx, core, "2.0.0-Beta", "failed", 20)).unwrap();
+            db.tx(|tx| version(tx, web, "1.0.0", "deleted", 30)).unwrap();
+
+            let pair = |id: &str, v: &str| (id.to_owned(), v.to_owned());
+            let with_rows = db.tx(versions_with_rows).unwrap();
+            assert_eq!(with_rows, HashSet::from([pair("contoso.core", "1.0.0"), pair("contoso.web", "1.0.0")]));
+            let by_id = db.tx(available_by_id).unwrap();
+            assert_eq!(by_id, HashMap::from([("contoso.core".to_owned(), HashSet::from(["1.0.0".to_owned()]))]));
+            let files = db.tx(available_files).unwrap();
+            assert_eq!(files, [("contoso.core".to_owned(), "1.0.0".to_owned(), "hash-of-1.0.0".to_owned(), 10)]);
+
+            db.tx(|tx| mark_stale(tx, &["contoso.web".to_owned(), "unknown".to_owned()])).unwrap();
+            let changes: i64 = db
+                .tx(|tx| tx.query_row("SELECT docs_changes FROM packages WHERE id = ?1", values![web], |r| r.get(0)))
+                .unwrap();
+            assert_eq!(changes, 1);
+
+            assert!(db.tx(ids_forced).unwrap().is_empty());
+            db.tx(|tx| tx.execute("UPDATE packages SET docs_epoch = 5 WHERE id = ?1", values![web])).unwrap();
+            assert_eq!(db.tx(|tx| force_render_since(tx, 5)).unwrap(), 0);
+            assert_eq!(db.tx(|tx| force_render_since(tx, 4)).unwrap(), 1);
+            assert_eq!(db.tx(ids_forced).unwrap(), HashSet::from(["contoso.web".to_owned()]));
+            assert_eq!(db.tx(force_render_all).unwrap(), 2);
+            assert_eq!(db.tx(ids_forced).unwrap().len(), 2);
+        });
+    }
 }

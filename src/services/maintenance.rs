@@ -65,7 +65,10 @@ const LEFTOVER_AGE: std::time::Duration = std::time::Duration::from_hours(1);
 /// disk left behind (upload temp files, staging files, empty folders) older than an hour.
 pub fn purge_expired(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> Result<PurgeReport, AppError> {
     let now = db::validation::time_text(now);
-    let rows = db::write(&mut state.conn()?, |tx| db::expired::purge(tx, &now))?;
+    let rows = db::write(&mut state.conn()?, |tx| db::expired::purge(tx, &now))?
+        .into_iter()
+        .map(|(table, n)| (table, usize::try_from(n).unwrap_or(usize::MAX)))
+        .collect();
     let (uploads, leftovers) = super::recovery::remove_leftovers(state, LEFTOVER_AGE)?;
     let leftovers = vec![
         ("upload temp files", uploads),

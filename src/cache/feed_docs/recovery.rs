@@ -60,7 +60,7 @@ impl FeedDocs {
     /// Records in the database which ids must be rendered again (forced): those written since the
     /// last flush, or every id when that flush is unknown. Recorded so the need survives a stop
     /// half-way; `render_stale` then does the work and resumes after a restart. Returns how many.
-    pub fn mark_for_repair(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
+    pub fn mark_for_repair(&self, pool: &crate::db::Pool) -> Result<u64, AppError> {
         let conn = pool.get()?;
         let n = match self.flushed_epoch {
             Some(flushed) => crate::db::recovery::force_render_since(&conn, flushed)?,
