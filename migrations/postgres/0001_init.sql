@@ -129,6 +129,9 @@ CREATE TABLE package_versions (
 );
 
 CREATE TABLE package_dependencies (
+    -- SQLite's implicit rowid, named as a column: a group's dependencies are read back in the
+    -- order they were inserted (the nuspec's), `ORDER BY group_index, rowid` on both engines.
+    rowid             BIGINT GENERATED ALWAYS AS IDENTITY,
     version_key       BIGINT NOT NULL REFERENCES package_versions(id) ON DELETE CASCADE,
     group_index       BIGINT NOT NULL,
     target_framework  TEXT,            -- NULL = any framework

@@ -1,6 +1,7 @@
 //! The counts `/health` reports, in one query.
+use super::sql::Sql;
 use super::DbError;
-use rusqlite::Connection;
+use crate::values;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct HealthCounts {
@@ -14,15 +15,15 @@ pub struct HealthCounts {
     pub docs_pending: i64,
 }
 
-pub fn counts(conn: &Connection) -> Result<HealthCounts, DbError> {
-    Ok(conn.query_row(
+pub fn counts(db: &dyn Sql) -> Result<HealthCounts, DbError> {
+    db.query_row(
         "SELECT (SELECT count(*) FROM packages),
                 (SELECT count(*) FROM package_versions WHERE status = 'available'),
                 (SELECT count(*) FROM package_versions WHERE status = 'validating'),
                 (SELECT count(*) FROM mail_log WHERE status = 'queued'),
                 (SELECT count(*) FROM mail_log WHERE status = 'failed'),
                 (SELECT count(*) FROM packages WHERE docs_rendered < docs_changes)",
-        [],
+        values![],
         |r| {
             Ok(HealthCounts {
                 packages: r.get(0)?,
@@ -33,5 +34,5 @@ pub fn counts(conn: &Connection) -> Result<HealthCounts, DbError> {
                 docs_pending: r.get(5)?,
             })
         },
-    )?)
+    )
 }
