@@ -451,3 +451,109 @@ pub fn owned_by(db: &dyn Sql, user_id: i64) -> Result<Vec<String>, DbError> {
 #[cfg(test)]
 #[path = "packages_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::package_fixtures::{push, user};
+    use crate::db::sql::testing::on_both_engines;
+
+    const DEPENDENCIES: &str = r#"<dependencies><group targetFramework="net8.0">
+        <dependency id="Zeta" version="2.0.0" /><dependency id="Alpha" version="[1.0.0, 2.0.0)" />
+        </group><group targetFramework="net472" /></dependencies>"#;
+
+    #[test]
+    fn pushes_lists_and_changes_versions_on_both_engines() {
+        on_both_engines(|db| {
+            let (owner, other) = db.tx(|tx| Ok((user(tx, "Alice"), user(tx, "Bob")))).unwrap();
+            let (key, first) =
+                db.tx(|tx| push(tx, "Acme.Json", "1.0.0", DEPENDENCIES, VersionStatus::Available, owner)).unwrap();
+            db.tx(|tx| push(tx, "Acme.Json", "1.10.0", "", VersionStatus::Available, owner)).unwrap();
+            db.tx(|tx| push(tx, "Acme.Json", "1.2.0-RC.1", "", VersionStatus::Validating, owner)).unwrap();
+            db.tx(|tx| push(tx, "Other", "3.0.0", "", VersionStatus::Available, other)).unwrap();
+
+            // The id is found by its folded key whatever the case it was pushed with.
+            let found = db.tx(|tx| find(tx, "acme.json")).unwrap().unwrap();
+            assert_eq!((found.key, found.package_id.as_str()), (key, "Acme.Json"));
+            assert_eq!(db.tx(|tx| find_or_create(tx, "ACME.json", Some(other))).unwrap(), (key, false));
+            assert_eq!(db.tx(|tx| owner_ids(tx, key)).unwrap(), [owner], "an existing id gains no owner");
+            assert_eq!(db.tx(|tx| owned_by(tx, other)).unwrap(), ["other"]);
+            assert_eq!(db.tx(|tx| all_ids(tx)).unwrap(), ["acme.json", "other"]);
+            assert_eq!(db.tx(|tx| count_packages(tx)).unwrap(), (2, 3));
+            assert_eq!(
+                db.tx(|tx| version_status(tx, "acme.json", "1.2.0-rc.1")).unwrap(),
+                Some(VersionStatus::Validating)
+            );
+            assert_eq!(db.tx(|tx| version_status(tx, "acme.json", "9.9.9")).unwrap(), None);
+
+            // A group's dependencies come back in the nuspec's order; an empty group is kept.
+            let groups = db.tx(|tx| dependency_groups(tx, first)).unwrap();
+            let shown: Vec<(Option<&str>, Vec<&str>)> = groups
+                .iter()
+                .map(|g| (g.target_framework.as_deref(), g.dependencies.iter().map(|d| d.id.as_str()).collect()))
+                .collect();
+            assert_eq!(shown, [(Some("net8.0"), vec!["Zeta", "Alpha"]), (Some("net472"), vec![])]);
+
+            // The same id+version again: the database refuses it and nothing more is stored.
+            let again = db.tx(|tx| push(tx, "acme.json", "1.0.0", "", VersionStatus::Available, owner)).unwrap_err();
+            assert!(again.is_unique_violation(), "{again}");
+            assert_eq!(db.tx(|tx| count_packages(tx)).unwrap(), (2, 3));
+
+            // Unlist and relist; a version that does not exist changes nothing.
+            let listed = |db: &mut crate::db::sql::testing::TestDb| -> bool {
+                db.tx(|tx| {
+                    tx.query_row("SELECT listed FROM package_versions WHERE id = ?1", values![first], |r| r.get(0))
+                })
+                .unwrap()
+            };
+            assert!(db.tx(|tx| set_listed(tx, key, "1.0.0", false)).unwrap());
+            assert!(!listed(db));
+            assert!(db.tx(|tx| set_listed(tx, key, "1.0.0", true)).unwrap());
+            assert!(listed(db));
+            assert!(!db.tx(|tx| set_listed(tx, key, "4.0.0", false)).unwrap());
+
+            // A status change, and a deleted version can no longer be unlisted.
+            assert!(db.tx(|tx| set_status(tx, key, "1.0.0", VersionStatus::Deleted, Some("gone"))).unwrap());
+            assert_eq!(db.tx(|tx| version_status(tx, "acme.json", "1.0.0")).unwrap(), Some(VersionStatus::Deleted));
+            assert!(!db.tx(|tx| set_listed(tx, key, "1.0.0", false)).unwrap());
+            assert_eq!(db.tx(|tx| count_packages(tx)).unwrap(), (2, 2));
+
+            db.tx(|tx| add_downloads(tx, "acme.json", "1.10.0", 5)).unwrap();
+            let downloads: (i64, i64) = db
+                .tx(|tx| {
+                    tx.query_row(
+                        "SELECT v.downloads, p.total_downloads FROM package_versions v JOIN packages p ON p.id = v.package_key
+                         WHERE p.id_lower = 'acme.json' AND v.version_lower = '1.10.0'",
+                        values![],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                })
+                .unwrap();
+            assert_eq!(downloads, (5, 5));
+        });
+    }
+
+    #[test]
+    fn rendered_documents_catch_up_with_changes_on_both_engines() {
+        on_both_engines(|db| {
+            let owner = db.tx(|tx| Ok(user(tx, "alice"))).unwrap();
+            db.tx(|tx| push(tx, "Acme", "1.0.0", "", VersionStatus::Available, owner)).unwrap();
+            assert!(db.tx(|tx| ids_with_stale_docs(tx)).unwrap().is_empty());
+            // What `record_change` does to the counter (its search reindex is SQLite's for now).
+            db.tx(|tx| tx.execute("UPDATE packages SET docs_changes = docs_changes + 2", values![])).unwrap();
+            assert_eq!(db.tx(|tx| ids_with_stale_docs(tx)).unwrap(), ["acme"]);
+            assert_eq!(db.tx(|tx| docs_changes(tx, "acme")).unwrap(), 2);
+            assert_eq!(db.tx(|tx| docs_changes(tx, "unknown")).unwrap(), 0);
+            db.tx(|tx| mark_rendered(tx, "acme", 1)).unwrap();
+            assert_eq!(db.tx(|tx| ids_with_stale_docs(tx)).unwrap(), ["acme"]);
+            db.tx(|tx| mark_rendered(tx, "acme", 2)).unwrap();
+            db.tx(|tx| mark_rendered(tx, "acme", 1)).unwrap();
+            assert!(db.tx(|tx| ids_with_stale_docs(tx)).unwrap().is_empty(), "a late, older render does not go back");
+            db.tx(|tx| mark_writing(tx, "acme", 7)).unwrap();
+            db.tx(|tx| mark_writing(tx, "acme", 3)).unwrap();
+            let epoch: i64 =
+                db.tx(|tx| tx.query_row("SELECT docs_epoch FROM packages", values![], |r| r.get(0))).unwrap();
+            assert_eq!(epoch, 7);
+        });
+    }
+}

@@ -72,3 +72,50 @@ pub fn all(db: &dyn Sql) -> Result<Vec<SymbolFileRow>, DbError> {
         from_row,
     )
 }
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::package_fixtures::{push, user};
+    use crate::db::sql::testing::on_both_engines;
+    use crate::domain::version_status::VersionStatus;
+
+    fn file(name: &str, key: &str, stored: &str) -> SymbolFileRow {
+        SymbolFileRow {
+            id_lower: "acme".into(),
+            version_lower: "1.0.0".into(),
+            file_lower: name.into(),
+            key_lower: key.into(),
+            checksum: format!("SHA256:{key}"),
+            stored_name: stored.into(),
+        }
+    }
+
+    #[test]
+    fn replaces_and_lists_symbol_files_on_both_engines() {
+        on_both_engines(|db| {
+            let owner = db.tx(|tx| Ok(user(tx, "alice"))).unwrap();
+            let (_, version) = db.tx(|tx| push(tx, "Acme", "1.0.0", "", VersionStatus::Available, owner)).unwrap();
+            assert_eq!(db.tx(|tx| version_key(tx, "acme", "1.0.0")).unwrap(), Some((version, "available".to_owned())));
+            assert_eq!(db.tx(|tx| version_key(tx, "acme", "2.0.0")).unwrap(), None);
+
+            let first = [file("a.pdb", "k1", "s1"), file("b.pdb", "k2", "s2")];
+            assert!(db.tx(|tx| replace(tx, version, &first)).unwrap().is_empty());
+            assert_eq!(db.tx(|tx| all(tx)).unwrap(), first);
+            // A re-upload replaces every file and hands back the old stored names; the same PDB
+            // twice keeps the last.
+            let second = [file("a.pdb", "k3", "s3"), file("a.pdb", "k3", "s4")];
+            let mut old = db.tx(|tx| replace(tx, version, &second)).unwrap();
+            old.sort();
+            assert_eq!(old, ["s1", "s2"]);
+            assert_eq!(db.tx(|tx| all(tx)).unwrap(), [file("a.pdb", "k3", "s4")]);
+
+            // A deleted version's symbols are not served; a hard delete forgets them.
+            db.tx(|tx| tx.execute("UPDATE package_versions SET status = 'deleted' WHERE id = ?1", values![version]))
+                .unwrap();
+            assert!(db.tx(|tx| all(tx)).unwrap().is_empty());
+            db.tx(|tx| delete(tx, version)).unwrap();
+            assert!(db.tx(|tx| stored_names(tx, version)).unwrap().is_empty());
+        });
+    }
+}

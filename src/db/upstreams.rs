@@ -132,3 +132,92 @@ pub fn set_verified_if_reserved(db: &dyn Sql, package_key: i64) -> Result<(), Db
     db.execute(&format!("{VERIFIED} WHERE id = ?1"), values![package_key])?;
     Ok(())
 }
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::package_fixtures::{push, user};
+    use crate::db::sql::testing::{on_both_engines, TestDb};
+    use crate::domain::version_status::VersionStatus;
+
+    fn add(db: &mut TestDb, id: &str, upstream: Option<&str>) -> i64 {
+        db.tx(|tx| {
+            let (key, _) = super::super::packages::find_or_create(tx, id, None)?;
+            tx.execute("UPDATE packages SET upstream = ?2 WHERE id = ?1", values![key, upstream])?;
+            Ok(key)
+        })
+        .unwrap()
+    }
+
+    fn verified(db: &mut TestDb, id_lower: &str) -> bool {
+        db.tx(|tx| tx.query_row("SELECT verified FROM packages WHERE id_lower = ?1", values![id_lower], |r| r.get(0)))
+            .unwrap()
+    }
+
+    #[test]
+    fn facts_tell_local_mirrored_and_reserved_ids_apart_on_both_engines() {
+        on_both_engines(|db| {
+            add(db, "Contoso.Core", None);
+            add(db, "Newtonsoft.Json", Some("nuget.org"));
+            let facts = |db: &mut TestDb, id: &'static str| db.tx(|tx| local_facts(tx, id)).unwrap();
+            assert_eq!(facts(db, "contoso.core"), LocalFacts { local: true, reserved: false });
+            assert_eq!(facts(db, "newtonsoft.json"), LocalFacts::default());
+            assert_eq!(facts(db, "unknown"), LocalFacts::default());
+            assert_eq!(db.tx(|tx| upstream_of(tx, "newtonsoft.json")).unwrap().as_deref(), Some("nuget.org"));
+            assert_eq!(db.tx(|tx| upstream_of(tx, "contoso.core")).unwrap(), None);
+            // `_` and `%` are plain characters of a prefix, not LIKE wildcards.
+            assert!(db.tx(|tx| reserve_prefix(tx, "My_Co.")).unwrap());
+            assert!(facts(db, "my_co.tools").reserved);
+            assert!(!facts(db, "myxco.tools").reserved);
+        });
+    }
+
+    #[test]
+    fn reserving_marks_local_ids_verified_and_removing_unmarks_them_on_both_engines() {
+        on_both_engines(|db| {
+            add(db, "Contoso.Core", None);
+            add(db, "Contoso.Mirrored", Some("up"));
+            assert!(!verified(db, "contoso.core"));
+            assert!(db.tx(|tx| reserve_prefix(tx, "Contoso.")).unwrap());
+            assert!(
+                !db.tx(|tx| reserve_prefix(tx, "contoso.")).unwrap(),
+                "a second reservation of the same prefix changes nothing"
+            );
+            assert!(verified(db, "contoso.core"));
+            assert!(!verified(db, "contoso.mirrored"), "a mirrored id is never verified");
+            let key = add(db, "Contoso.New", None);
+            db.tx(|tx| set_verified_if_reserved(tx, key)).unwrap();
+            assert!(verified(db, "contoso.new"));
+            let prefixes = db.tx(|tx| list_prefixes(tx)).unwrap();
+            assert_eq!(prefixes.iter().map(|p| p.prefix.as_str()).collect::<Vec<_>>(), ["Contoso."]);
+            assert!(db.tx(|tx| remove_prefix(tx, "CONTOSO.")).unwrap());
+            assert!(!db.tx(|tx| remove_prefix(tx, "contoso.")).unwrap());
+            assert!(!verified(db, "contoso.core"));
+        });
+    }
+
+    #[test]
+    fn a_mirrored_version_carries_its_source_on_both_engines() {
+        on_both_engines(|db| {
+            let owner = db.tx(|tx| Ok(user(tx, "alice"))).unwrap();
+            let (package, version) =
+                db.tx(|tx| push(tx, "Newtonsoft.Json", "13.0.1", "", VersionStatus::Available, owner)).unwrap();
+            assert_eq!(db.tx(|tx| mirror_source(tx, "newtonsoft.json", "13.0.1")).unwrap(), None);
+            db.tx(|tx| mark_mirrored(tx, package, version, "nuget.org", false, Some("2021-03-01T00:00:00Z"))).unwrap();
+            let (upstream, fetched) = db.tx(|tx| mirror_source(tx, "newtonsoft.json", "13.0.1")).unwrap().unwrap();
+            assert_eq!(upstream, "nuget.org");
+            assert!(chrono::DateTime::parse_from_rfc3339(&fetched).is_ok(), "{fetched}");
+            let state: (bool, String) = db
+                .tx(|tx| {
+                    tx.query_row(
+                        "SELECT listed, published_at FROM package_versions WHERE id = ?1",
+                        values![version],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                })
+                .unwrap();
+            assert_eq!(state, (false, "2021-03-01T00:00:00Z".to_owned()));
+            assert!(!db.tx(|tx| local_facts(tx, "newtonsoft.json")).unwrap().local);
+        });
+    }
+}

@@ -178,3 +178,70 @@ pub fn held_versions(db: &dyn Sql, limit: u32) -> Result<Vec<HeldVersion>, DbErr
         |r| Ok(HeldVersion { package_id: r.get(0)?, version: r.get(1)?, status: r.get(2)?, reason: r.get(3)? }),
     )
 }
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::package_fixtures::{push, user};
+    use crate::db::sql::testing::on_both_engines;
+
+    #[test]
+    fn scans_claims_and_status_changes_on_both_engines() {
+        on_both_engines(|db| {
+            let owner = db.tx(|tx| Ok(user(tx, "Alice"))).unwrap();
+            let admin = db.tx(|tx| Ok(user(tx, "Root"))).unwrap();
+            db.tx(|tx| tx.execute("UPDATE users SET is_admin = 1 WHERE id = ?1", values![admin])).unwrap();
+            let (package, waiting) =
+                db.tx(|tx| push(tx, "Acme", "1.0.0-beta", "", VersionStatus::Validating, owner)).unwrap();
+            let (_, served) = db.tx(|tx| push(tx, "Acme", "2.0.0", "", VersionStatus::Available, owner)).unwrap();
+
+            let t = db.tx(|tx| target(tx, "acme", "1.0.0-beta")).unwrap().unwrap();
+            assert_eq!(
+                (t.version_key, t.package_key, t.version.as_str(), t.pushed_by),
+                (waiting, package, "1.0.0-beta", Some(owner))
+            );
+            let keys = |list: Vec<ScanTarget>| list.into_iter().map(|t| t.version_key).collect::<Vec<_>>();
+            assert_eq!(keys(db.tx(|tx| available(tx, None)).unwrap()), [served]);
+            assert_eq!(keys(db.tx(|tx| available(tx, Some("acme"))).unwrap()), [served]);
+            assert!(db.tx(|tx| available(tx, Some("other"))).unwrap().is_empty());
+
+            // One claim at a time until it expires; times are the clock's, compared as text.
+            let now = db.clock.now();
+            assert_eq!(keys(db.tx(|tx| due_validating(tx, now)).unwrap()), [waiting]);
+            let until = now + chrono::Duration::minutes(5);
+            assert!(db.tx(|tx| claim(tx, waiting, now, until)).unwrap());
+            assert!(!db.tx(|tx| claim(tx, waiting, now, until)).unwrap(), "held by the first claim");
+            assert!(db.tx(|tx| due_validating(tx, now)).unwrap().is_empty());
+            assert!(!db.tx(|tx| claim(tx, served, now, until)).unwrap(), "only a validating version is claimed");
+            db.tx(|tx| schedule_retry(tx, waiting, 2, until, "scanner down")).unwrap();
+            let later = until + chrono::Duration::seconds(1);
+            let due = db.tx(|tx| due_validating(tx, later)).unwrap();
+            assert_eq!((due[0].version_key, due[0].scan_attempts), (waiting, 2));
+
+            assert!(db.tx(|tx| mark_available(tx, waiting)).unwrap());
+            assert!(!db.tx(|tx| mark_available(tx, waiting)).unwrap(), "no longer validating");
+            db.tx(|tx| record_clean_scan(tx, waiting)).unwrap();
+            assert!(db
+                .tx(|tx| change_status(tx, served, VersionStatus::Available, VersionStatus::Quarantined, "malware"))
+                .unwrap());
+            assert!(!db
+                .tx(|tx| change_status(tx, served, VersionStatus::Available, VersionStatus::Failed, "again"))
+                .unwrap());
+            let held = db.tx(|tx| held_versions(tx, 10)).unwrap();
+            let shown: Vec<_> = held.iter().map(|h| (h.version.as_str(), h.status, h.reason.as_deref())).collect();
+            assert_eq!(shown, [("2.0.0", VersionStatus::Quarantined, Some("malware"))]);
+
+            // Only a failed version is removed to be pushed again.
+            assert!(!db.tx(|tx| delete_failed(tx, package, "2.0.0")).unwrap());
+            db.tx(|tx| change_status(tx, served, VersionStatus::Quarantined, VersionStatus::Failed, "bad")).unwrap();
+            assert!(db.tx(|tx| delete_failed(tx, package, "2.0.0")).unwrap());
+            assert!(db.tx(|tx| target(tx, "acme", "2.0.0")).unwrap().is_none());
+
+            let names = |list: Vec<Recipient>| list.into_iter().map(|(name, _)| name).collect::<Vec<_>>();
+            assert_eq!(names(db.tx(|tx| owner_recipients(tx, package)).unwrap()), ["Alice"]);
+            assert_eq!(names(db.tx(|tx| admin_recipients(tx)).unwrap()), ["Root"]);
+            db.tx(|tx| tx.execute("UPDATE users SET is_disabled = 1 WHERE id = ?1", values![owner])).unwrap();
+            assert!(db.tx(|tx| user_recipient(tx, owner)).unwrap().is_empty(), "a disabled account is not told");
+        });
+    }
+}
