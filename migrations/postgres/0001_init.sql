@@ -129,6 +129,9 @@ CREATE TABLE package_versions (
 );
 
 CREATE TABLE package_dependencies (
+    -- SQLite's implicit rowid, named as a column: a group's dependencies are read back in the
+    -- order they were inserted (the nuspec's), `ORDER BY group_index, rowid` on both engines.
+    rowid             BIGINT GENERATED ALWAYS AS IDENTITY,
     version_key       BIGINT NOT NULL REFERENCES package_versions(id) ON DELETE CASCADE,
     group_index       BIGINT NOT NULL,
     target_framework  TEXT,            -- NULL = any framework
@@ -178,3 +181,42 @@ CREATE TABLE audit_log (
     detail       TEXT
 );
 CREATE INDEX audit_log_package ON audit_log(package_id);
+
+-- NuGet version order inside SQL: SQLite registers `nuget_version_key` from Rust on each pooled
+-- connection (src/db/version_order.rs); PostgreSQL cannot call into the process, so here it is
+-- the same encoding in PL/pgSQL, and a both-engine test holds the two to byte-equal keys. The
+-- keys compare byte by byte: the domain's "C" collation, whatever the database's locale.
+CREATE DOMAIN nuget_version_sort AS TEXT COLLATE "C";
+CREATE FUNCTION nuget_version_key(version TEXT) RETURNS nuget_version_sort
+LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE AS $$
+DECLARE
+    plain  TEXT := split_part(version, '+', 1);
+    dash   INT := strpos(plain, '-');
+    parts  TEXT[];
+    key    TEXT := '';
+    label  TEXT;
+    digits TEXT;
+BEGIN
+    IF version !~ '^[0-9]{1,20}(\.[0-9]{1,20}){0,3}(-[0-9A-Za-z-]+(\.[0-9A-Za-z-]+)*)?(\+[0-9A-Za-z.-]*)?$' THEN
+        RETURN ' ' || version;
+    END IF;
+    parts := string_to_array(CASE WHEN dash = 0 THEN plain ELSE substr(plain, 1, dash - 1) END, '.');
+    FOR i IN 1..4 LOOP
+        key := key || lpad(coalesce(parts[i], '0'), 20, '0');
+    END LOOP;
+    IF dash = 0 THEN
+        RETURN key || '~';
+    END IF;
+    key := key || '-';
+    FOREACH label IN ARRAY string_to_array(substr(plain, dash + 1), '.') LOOP
+        IF label ~ '^[0-9]+$' THEN
+            digits := ltrim(label, '0');
+            key := key || '0' || lpad(length(digits)::TEXT, 5, '0') || digits;
+        ELSE
+            key := key || '1' || lower(label);
+        END IF;
+        key := key || '!';
+    END LOOP;
+    RETURN key;
+END
+$$;

@@ -55,9 +55,10 @@ mod tests {
     use crate::db::sql::testing::{postgres_url, ScratchDatabase};
     use std::collections::BTreeMap;
 
-    /// Columns only PostgreSQL has: FTS5's implicit rowid, named as a column there, and the
+    /// Columns only PostgreSQL has: SQLite's implicit rowids, named as columns there, and the
     /// tsvector that stands in for FTS5's index.
-    const POSTGRES_ONLY: &[(&str, &str)] = &[("package_search", "rowid"), ("package_search", "document")];
+    const POSTGRES_ONLY: &[(&str, &str)] =
+        &[("package_search", "rowid"), ("package_search", "document"), ("package_dependencies", "rowid")];
 
     type Schema = BTreeMap<String, Vec<(String, String)>>;
 

@@ -18,6 +18,8 @@ pub mod notices;
 pub mod oidc;
 pub mod orgs;
 pub mod owners;
+#[cfg(test)]
+mod package_fixtures;
 pub mod packages;
 pub mod pool;
 pub mod recovery;

@@ -1,4 +1,9 @@
 //! Packages, versions, owners and dependencies.
+//!
+//! On the shared SQL layer (`&dyn Sql`) except what still needs rusqlite: `record_change` (search's
+//! reindex is SQLite's FTS5 until `search.rs` has its PostgreSQL side) and the loaders that
+//! `feed_v2` shares (`version_from_row`, `load*`: `json_each`, `notices`, `owners`).
+use super::sql::Sql;
 use super::DbError;
 use crate::domain::id::PackageId;
 use crate::domain::nuspec::{License, Nuspec};
@@ -6,7 +11,8 @@ use crate::domain::records::{
     DependencyGroupRecord, DependencyRecord, PackageRecord, PackageTypeRecord, VersionRecord,
 };
 use crate::domain::version_status::VersionStatus;
-use rusqlite::{params, Connection, OptionalExtension};
+use crate::values;
+use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
@@ -15,52 +21,46 @@ pub struct PackageRow {
     pub package_id: String,
 }
 
-pub fn find(conn: &Connection, id_lower: &str) -> Result<Option<PackageRow>, DbError> {
-    Ok(conn
-        .query_row("SELECT id, package_id FROM packages WHERE id_lower = ?1", [id_lower], |r| {
-            Ok(PackageRow { key: r.get(0)?, package_id: r.get(1)? })
-        })
-        .optional()?)
+pub fn find(db: &dyn Sql, id_lower: &str) -> Result<Option<PackageRow>, DbError> {
+    db.query_optional("SELECT id, package_id FROM packages WHERE id_lower = ?1", values![id_lower], |r| {
+        Ok(PackageRow { key: r.get(0)?, package_id: r.get(1)? })
+    })
 }
 
 /// Returns the package's key, creating the row (and making `owner_id` its first owner) when new.
-pub fn find_or_create(conn: &Connection, package_id: &str, owner_id: Option<i64>) -> Result<(i64, bool), DbError> {
+pub fn find_or_create(db: &dyn Sql, package_id: &str, owner_id: Option<i64>) -> Result<(i64, bool), DbError> {
     let id_lower = PackageId::key_of(package_id);
-    if let Some(row) = find(conn, &id_lower)? {
+    if let Some(row) = find(db, &id_lower)? {
         return Ok((row.key, false));
     }
-    let now = super::now_text(conn)?;
-    conn.prepare_cached("INSERT INTO packages (package_id, id_lower, created_at) VALUES (?1, ?2, ?3)")?
-        .execute(params![package_id, id_lower, now])?;
-    let key = conn.last_insert_rowid();
+    let now = db.now_text()?;
+    let key: i64 = db.query_row(
+        "INSERT INTO packages (package_id, id_lower, created_at) VALUES (?1, ?2, ?3) RETURNING id",
+        values![package_id, &id_lower, &now],
+        |r| r.get(0),
+    )?;
     if let Some(owner_id) = owner_id {
-        conn.prepare_cached("INSERT INTO package_owners (package_key, user_id, added_at) VALUES (?1, ?2, ?3)")?
-            .execute(params![key, owner_id, now])?;
+        db.execute(
+            "INSERT INTO package_owners (package_key, user_id, added_at) VALUES (?1, ?2, ?3)",
+            values![key, owner_id, now],
+        )?;
     }
     Ok((key, true))
 }
 
 /// User ids owning the package.
-pub fn owner_ids(conn: &Connection, package_key: i64) -> Result<Vec<i64>, DbError> {
-    let mut stmt = conn.prepare_cached("SELECT user_id FROM package_owners WHERE package_key = ?1")?;
-    let ids = stmt.query_map([package_key], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(ids)
+pub fn owner_ids(db: &dyn Sql, package_key: i64) -> Result<Vec<i64>, DbError> {
+    db.query_map("SELECT user_id FROM package_owners WHERE package_key = ?1", values![package_key], |r| r.get(0))
 }
 
 /// Status of a stored id+version, if it was ever pushed (including hard-deleted tombstones).
-pub fn version_status(
-    conn: &Connection,
-    id_lower: &str,
-    version_lower: &str,
-) -> Result<Option<VersionStatus>, DbError> {
-    Ok(conn
-        .query_row(
-            "SELECT v.status FROM package_versions v JOIN packages p ON p.id = v.package_key
-             WHERE p.id_lower = ?1 AND v.version_lower = ?2",
-            [id_lower, version_lower],
-            |r| r.get(0),
-        )
-        .optional()?)
+pub fn version_status(db: &dyn Sql, id_lower: &str, version_lower: &str) -> Result<Option<VersionStatus>, DbError> {
+    db.query_optional(
+        "SELECT v.status FROM package_versions v JOIN packages p ON p.id = v.package_key
+         WHERE p.id_lower = ?1 AND v.version_lower = ?2",
+        values![id_lower, version_lower],
+        |r| r.get(0),
+    )
 }
 
 pub struct NewVersion<'a> {
@@ -73,8 +73,8 @@ pub struct NewVersion<'a> {
 }
 
 /// Inserts the version and its dependencies. A UNIQUE violation means another push of the same
-/// id+version won the race; callers turn it into a 409.
-pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> Result<i64, DbError> {
+/// id+version won the race; callers turn it into a 409 (`DbError::is_unique_violation`).
+pub fn insert_version(db: &dyn Sql, v: &NewVersion<'_>) -> Result<i64, DbError> {
     let n = v.nuspec;
     let version = &n.version;
     let (license_expression, license_file) = match &n.license {
@@ -90,8 +90,7 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> Result<i64, DbEr
     let package_types = serde_json::to_string(&package_types).unwrap_or_else(|_| "[]".into());
     let framework_assemblies = serde_json::to_string(&n.framework_assemblies).unwrap_or_else(|_| "[]".into());
     let repo = n.repository.as_ref();
-    let now = super::now_text(conn)?;
-    conn.prepare_cached("INSERT INTO package_versions (
+    let version_key: i64 = db.query_row("INSERT INTO package_versions (
             package_key, version_original, version_normalized, version_lower, version_full, is_prerelease, is_semver2,
             title, authors, nuspec_owners, description, summary, release_notes, copyright, language, tags,
             project_url, icon_url, icon_file, readme_file, license_url, license_expression, license_file,
@@ -99,7 +98,8 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> Result<i64, DbEr
             repository_type, repository_url, repository_branch, repository_commit, package_types, framework_assemblies,
             hash_sha512, size, status, pushed_by, created_at, published_at, last_edited_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23,
-                 ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?37, ?37)")?.execute(params![
+                 ?24, ?25, ?26, ?27, ?28, ?29, ?30, ?31, ?32, ?33, ?34, ?35, ?36, ?37, ?37, ?37)
+         RETURNING id", values![
             v.package_key,
             version.original(),
             version.normalized(),
@@ -107,25 +107,25 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> Result<i64, DbEr
             version.full(),
             version.is_prerelease(),
             n.is_semver2(),
-            n.title,
-            n.authors,
-            n.owners,
-            n.description,
-            n.summary,
-            n.release_notes,
-            n.copyright,
-            n.language,
+            n.title.as_deref(),
+            n.authors.as_str(),
+            n.owners.as_deref(),
+            n.description.as_str(),
+            n.summary.as_deref(),
+            n.release_notes.as_deref(),
+            n.copyright.as_deref(),
+            n.language.as_deref(),
             n.tags.join(" "),
-            n.project_url,
-            n.icon_url,
-            n.icon,
-            n.readme,
-            n.license_url,
+            n.project_url.as_deref(),
+            n.icon_url.as_deref(),
+            n.icon.as_deref(),
+            n.readme.as_deref(),
+            n.license_url.as_deref(),
             license_expression,
             license_file,
             n.require_license_acceptance,
             n.development_dependency,
-            n.min_client_version,
+            n.min_client_version.as_deref(),
             repo.and_then(|r| r.kind.as_deref()),
             repo.and_then(|r| r.url.as_deref()),
             repo.and_then(|r| r.branch.as_deref()),
@@ -136,35 +136,33 @@ pub fn insert_version(conn: &Connection, v: &NewVersion<'_>) -> Result<i64, DbEr
             i64::try_from(v.size).unwrap_or(i64::MAX),
             v.status,
             v.pushed_by,
-            now,
-        ])?;
-    let version_key = conn.last_insert_rowid();
-    let mut dep = conn.prepare_cached(
-        "INSERT INTO package_dependencies (version_key, group_index, target_framework, dependency_id, version_range, include_assets, exclude_assets)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-    )?;
+            db.now_text()?,
+        ], |r| r.get(0))?;
+    let dep = "INSERT INTO package_dependencies
+            (version_key, group_index, target_framework, dependency_id, version_range, include_assets, exclude_assets)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)";
     for (index, group) in n.dependency_groups.iter().enumerate() {
+        let index = i64::try_from(index).unwrap_or(i64::MAX);
+        let framework = group.target_framework.as_deref();
         if group.dependencies.is_empty() {
-            dep.execute(params![
-                version_key,
-                index,
-                group.target_framework,
-                None::<String>,
-                None::<String>,
-                None::<String>,
-                None::<String>
-            ])?;
+            db.execute(
+                dep,
+                values![version_key, index, framework, None::<&str>, None::<&str>, None::<&str>, None::<&str>],
+            )?;
         }
         for d in &group.dependencies {
-            dep.execute(params![
-                version_key,
-                index,
-                group.target_framework,
-                d.id,
-                d.range.to_normalized_string(),
-                d.include,
-                d.exclude
-            ])?;
+            db.execute(
+                dep,
+                values![
+                    version_key,
+                    index,
+                    framework,
+                    d.id.as_str(),
+                    d.range.to_normalized_string(),
+                    d.include.as_deref(),
+                    d.exclude.as_deref()
+                ],
+            )?;
         }
     }
     Ok(version_key)
@@ -178,87 +176,87 @@ pub fn record_change(conn: &Connection, package_key: i64) -> Result<(), DbError>
 }
 
 /// The change count an id's documents are about to be rendered from.
-pub fn docs_changes(conn: &Connection, id_lower: &str) -> Result<i64, DbError> {
-    Ok(conn
-        .query_row("SELECT docs_changes FROM packages WHERE id_lower = ?1", [id_lower], |r| r.get(0))
-        .optional()?
+pub fn docs_changes(db: &dyn Sql, id_lower: &str) -> Result<i64, DbError> {
+    Ok(db
+        .query_optional("SELECT docs_changes FROM packages WHERE id_lower = ?1", values![id_lower], |r| r.get(0))?
         .unwrap_or(0))
 }
 
-pub fn mark_rendered(conn: &Connection, id_lower: &str, changes: i64) -> Result<(), DbError> {
-    conn.prepare_cached("UPDATE packages SET docs_rendered = ?2 WHERE id_lower = ?1 AND docs_rendered < ?2")?
-        .execute(rusqlite::params![id_lower, changes])?;
+pub fn mark_rendered(db: &dyn Sql, id_lower: &str, changes: i64) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE packages SET docs_rendered = ?2 WHERE id_lower = ?1 AND docs_rendered < ?2",
+        values![id_lower, changes],
+    )?;
     Ok(())
 }
 
 /// Records that the process of `epoch` is about to write the id's documents (see `docs_epoch` in
 /// migration 0011). Writes only the first time per id and process: later calls match no row.
-pub fn mark_writing(conn: &Connection, id_lower: &str, epoch: i64) -> Result<(), DbError> {
-    conn.prepare_cached("UPDATE packages SET docs_epoch = ?2 WHERE id_lower = ?1 AND docs_epoch < ?2")?
-        .execute(rusqlite::params![id_lower, epoch])?;
+pub fn mark_writing(db: &dyn Sql, id_lower: &str, epoch: i64) -> Result<(), DbError> {
+    db.execute(
+        "UPDATE packages SET docs_epoch = ?2 WHERE id_lower = ?1 AND docs_epoch < ?2",
+        values![id_lower, epoch],
+    )?;
     Ok(())
 }
 
 /// Ids whose documents lag their last change.
-pub fn ids_with_stale_docs(conn: &Connection) -> Result<Vec<String>, DbError> {
-    let mut stmt =
-        conn.prepare("SELECT id_lower FROM packages WHERE docs_rendered < docs_changes ORDER BY id_lower")?;
-    let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(ids)
+pub fn ids_with_stale_docs(db: &dyn Sql) -> Result<Vec<String>, DbError> {
+    db.query_map("SELECT id_lower FROM packages WHERE docs_rendered < docs_changes ORDER BY id_lower", values![], |r| {
+        r.get(0)
+    })
 }
 
-pub fn set_listed(conn: &Connection, package_key: i64, version_lower: &str, listed: bool) -> Result<bool, DbError> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE package_versions SET listed = ?3, last_edited_at = ?4
+pub fn set_listed(db: &dyn Sql, package_key: i64, version_lower: &str, listed: bool) -> Result<bool, DbError> {
+    let n = db.execute(
+        "UPDATE package_versions SET listed = ?3, last_edited_at = ?4
          WHERE package_key = ?1 AND version_lower = ?2 AND status != 'deleted'",
-        )?
-        .execute(params![package_key, version_lower, listed, super::now_text(conn)?])?;
+        values![package_key, version_lower, listed, db.now_text()?],
+    )?;
     Ok(n == 1)
 }
 
 pub fn set_status(
-    conn: &Connection,
+    db: &dyn Sql,
     package_key: i64,
     version_lower: &str,
     status: VersionStatus,
     reason: Option<&str>,
 ) -> Result<bool, DbError> {
-    let n = conn
-        .prepare_cached(
-            "UPDATE package_versions SET status = ?3, status_reason = ?4, last_edited_at = ?5
+    let n = db.execute(
+        "UPDATE package_versions SET status = ?3, status_reason = ?4, last_edited_at = ?5
          WHERE package_key = ?1 AND version_lower = ?2",
-        )?
-        .execute(params![package_key, version_lower, status, reason, super::now_text(conn)?])?;
+        values![package_key, version_lower, status, reason, db.now_text()?],
+    )?;
     Ok(n == 1)
 }
 
 /// Adds batched download counts to the version and package totals.
-pub fn add_downloads(conn: &Connection, id_lower: &str, version_lower: &str, count: u64) -> Result<(), DbError> {
+pub fn add_downloads(db: &dyn Sql, id_lower: &str, version_lower: &str, count: u64) -> Result<(), DbError> {
     let count = i64::try_from(count).unwrap_or(i64::MAX);
-    conn.prepare_cached(
+    db.execute(
         "UPDATE package_versions SET downloads = downloads + ?3
          WHERE version_lower = ?2 AND package_key = (SELECT id FROM packages WHERE id_lower = ?1)",
-    )?
-    .execute(params![id_lower, version_lower, count])?;
-    conn.prepare_cached("UPDATE packages SET total_downloads = total_downloads + ?2 WHERE id_lower = ?1")?
-        .execute(params![id_lower, count])?;
+        values![id_lower, version_lower, count],
+    )?;
+    db.execute(
+        "UPDATE packages SET total_downloads = total_downloads + ?2 WHERE id_lower = ?1",
+        values![id_lower, count],
+    )?;
     Ok(())
 }
 
-pub fn count_packages(conn: &Connection) -> Result<(i64, i64), DbError> {
-    Ok(conn.query_row(
+pub fn count_packages(db: &dyn Sql) -> Result<(i64, i64), DbError> {
+    db.query_row(
         "SELECT (SELECT count(*) FROM packages), (SELECT count(*) FROM package_versions WHERE status = 'available')",
-        [],
+        values![],
         |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
+    )
 }
 
 /// Every id in the database, lowercase (for rebuilding rendered documents).
-pub fn all_ids(conn: &Connection) -> Result<Vec<String>, DbError> {
-    let mut stmt = conn.prepare("SELECT id_lower FROM packages ORDER BY id_lower")?;
-    let ids = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(ids)
+pub fn all_ids(db: &dyn Sql) -> Result<Vec<String>, DbError> {
+    db.query_map("SELECT id_lower FROM packages ORDER BY id_lower", values![], |r| r.get(0))
 }
 
 pub(super) const VERSION_COLUMNS: &str = "v.id, p.package_id, v.version_original, v.version_normalized, v.version_lower, v.version_full,
@@ -317,22 +315,17 @@ pub(super) fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Versio
     })
 }
 
-pub(super) fn dependency_groups(conn: &Connection, version_key: i64) -> Result<Vec<DependencyGroupRecord>, DbError> {
-    let mut stmt = conn.prepare_cached(
+pub(super) fn dependency_groups(db: &dyn Sql, version_key: i64) -> Result<Vec<DependencyGroupRecord>, DbError> {
+    let rows = db.query_all(
         "SELECT group_index, target_framework, dependency_id, version_range FROM package_dependencies
          WHERE version_key = ?1 ORDER BY group_index, rowid",
+        values![version_key],
     )?;
     let mut groups: Vec<(i64, DependencyGroupRecord)> = Vec::new();
-    let rows = stmt.query_map([version_key], |r| {
-        Ok((
-            r.get::<_, i64>(0)?,
-            r.get::<_, Option<String>>(1)?,
-            r.get::<_, Option<String>>(2)?,
-            r.get::<_, Option<String>>(3)?,
-        ))
-    })?;
     for row in rows {
-        let (index, framework, id, range) = row?;
+        let index: i64 = row.get(0)?;
+        let (framework, id, range): (Option<String>, Option<String>, Option<String>) =
+            (row.get(1)?, row.get(2)?, row.get(3)?);
         if groups.last().is_none_or(|(i, _)| *i != index) {
             groups.push((index, DependencyGroupRecord { target_framework: framework, dependencies: Vec::new() }));
         }
@@ -446,15 +439,121 @@ pub fn load_summaries(conn: &Connection, ids_lower: &[String]) -> Result<Vec<Pac
 }
 
 /// Ids (lowercase) the account owns, most downloaded first: what its profile page lists.
-pub fn owned_by(conn: &Connection, user_id: i64) -> Result<Vec<String>, DbError> {
-    let mut stmt = conn.prepare_cached(
+pub fn owned_by(db: &dyn Sql, user_id: i64) -> Result<Vec<String>, DbError> {
+    db.query_map(
         "SELECT p.id_lower FROM package_owners o JOIN packages p ON p.id = o.package_key
          WHERE o.user_id = ?1 ORDER BY p.total_downloads DESC, p.id_lower",
-    )?;
-    let ids = stmt.query_map([user_id], |r| r.get(0))?.collect::<Result<_, _>>()?;
-    Ok(ids)
+        values![user_id],
+        |r| r.get(0),
+    )
 }
 
 #[cfg(test)]
 #[path = "packages_tests.rs"]
 mod tests;
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::package_fixtures::{push, user};
+    use crate::db::sql::testing::on_both_engines;
+
+    const DEPENDENCIES: &str = r#"<dependencies><group targetFramework="net8.0">
+        <dependency id="Zeta" version="2.0.0" /><dependency id="Alpha" version="[1.0.0, 2.0.0)" />
+        </group><group targetFramework="net472" /></dependencies>"#;
+
+    #[test]
+    fn pushes_lists_and_changes_versions_on_both_engines() {
+        on_both_engines(|db| {
+            let (owner, other) = db.tx(|tx| Ok((user(tx, "Alice"), user(tx, "Bob")))).unwrap();
+            let (key, first) =
+                db.tx(|tx| push(tx, "Acme.Json", "1.0.0", DEPENDENCIES, VersionStatus::Available, owner)).unwrap();
+            db.tx(|tx| push(tx, "Acme.Json", "1.10.0", "", VersionStatus::Available, owner)).unwrap();
+            db.tx(|tx| push(tx, "Acme.Json", "1.2.0-RC.1", "", VersionStatus::Validating, owner)).unwrap();
+            db.tx(|tx| push(tx, "Other", "3.0.0", "", VersionStatus::Available, other)).unwrap();
+
+            // The id is found by its folded key whatever the case it was pushed with.
+            let found = db.tx(|tx| find(tx, "acme.json")).unwrap().unwrap();
+            assert_eq!((found.key, found.package_id.as_str()), (key, "Acme.Json"));
+            assert_eq!(db.tx(|tx| find_or_create(tx, "ACME.json", Some(other))).unwrap(), (key, false));
+            assert_eq!(db.tx(|tx| owner_ids(tx, key)).unwrap(), [owner], "an existing id gains no owner");
+            assert_eq!(db.tx(|tx| owned_by(tx, other)).unwrap(), ["other"]);
+            assert_eq!(db.tx(|tx| all_ids(tx)).unwrap(), ["acme.json", "other"]);
+            assert_eq!(db.tx(|tx| count_packages(tx)).unwrap(), (2, 3));
+            assert_eq!(
+                db.tx(|tx| version_status(tx, "acme.json", "1.2.0-rc.1")).unwrap(),
+                Some(VersionStatus::Validating)
+            );
+            assert_eq!(db.tx(|tx| version_status(tx, "acme.json", "9.9.9")).unwrap(), None);
+
+            // A group's dependencies come back in the nuspec's order; an empty group is kept.
+            let groups = db.tx(|tx| dependency_groups(tx, first)).unwrap();
+            let shown: Vec<(Option<&str>, Vec<&str>)> = groups
+                .iter()
+                .map(|g| (g.target_framework.as_deref(), g.dependencies.iter().map(|d| d.id.as_str()).collect()))
+                .collect();
+            assert_eq!(shown, [(Some("net8.0"), vec!["Zeta", "Alpha"]), (Some("net472"), vec![])]);
+
+            // The same id+version again: the database refuses it and nothing more is stored.
+            let again = db.tx(|tx| push(tx, "acme.json", "1.0.0", "", VersionStatus::Available, owner)).unwrap_err();
+            assert!(again.is_unique_violation(), "{again}");
+            assert_eq!(db.tx(|tx| count_packages(tx)).unwrap(), (2, 3));
+
+            // Unlist and relist; a version that does not exist changes nothing.
+            let listed = |db: &mut crate::db::sql::testing::TestDb| -> bool {
+                db.tx(|tx| {
+                    tx.query_row("SELECT listed FROM package_versions WHERE id = ?1", values![first], |r| r.get(0))
+                })
+                .unwrap()
+            };
+            assert!(db.tx(|tx| set_listed(tx, key, "1.0.0", false)).unwrap());
+            assert!(!listed(db));
+            assert!(db.tx(|tx| set_listed(tx, key, "1.0.0", true)).unwrap());
+            assert!(listed(db));
+            assert!(!db.tx(|tx| set_listed(tx, key, "4.0.0", false)).unwrap());
+
+            // A status change, and a deleted version can no longer be unlisted.
+            assert!(db.tx(|tx| set_status(tx, key, "1.0.0", VersionStatus::Deleted, Some("gone"))).unwrap());
+            assert_eq!(db.tx(|tx| version_status(tx, "acme.json", "1.0.0")).unwrap(), Some(VersionStatus::Deleted));
+            assert!(!db.tx(|tx| set_listed(tx, key, "1.0.0", false)).unwrap());
+            assert_eq!(db.tx(|tx| count_packages(tx)).unwrap(), (2, 2));
+
+            db.tx(|tx| add_downloads(tx, "acme.json", "1.10.0", 5)).unwrap();
+            let downloads: (i64, i64) = db
+                .tx(|tx| {
+                    tx.query_row(
+                        "SELECT v.downloads, p.total_downloads FROM package_versions v JOIN packages p ON p.id = v.package_key
+                         WHERE p.id_lower = 'acme.json' AND v.version_lower = '1.10.0'",
+                        values![],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                })
+                .unwrap();
+            assert_eq!(downloads, (5, 5));
+        });
+    }
+
+    #[test]
+    fn rendered_documents_catch_up_with_changes_on_both_engines() {
+        on_both_engines(|db| {
+            let owner = db.tx(|tx| Ok(user(tx, "alice"))).unwrap();
+            db.tx(|tx| push(tx, "Acme", "1.0.0", "", VersionStatus::Available, owner)).unwrap();
+            assert!(db.tx(|tx| ids_with_stale_docs(tx)).unwrap().is_empty());
+            // What `record_change` does to the counter (its search reindex is SQLite's for now).
+            db.tx(|tx| tx.execute("UPDATE packages SET docs_changes = docs_changes + 2", values![])).unwrap();
+            assert_eq!(db.tx(|tx| ids_with_stale_docs(tx)).unwrap(), ["acme"]);
+            assert_eq!(db.tx(|tx| docs_changes(tx, "acme")).unwrap(), 2);
+            assert_eq!(db.tx(|tx| docs_changes(tx, "unknown")).unwrap(), 0);
+            db.tx(|tx| mark_rendered(tx, "acme", 1)).unwrap();
+            assert_eq!(db.tx(|tx| ids_with_stale_docs(tx)).unwrap(), ["acme"]);
+            db.tx(|tx| mark_rendered(tx, "acme", 2)).unwrap();
+            db.tx(|tx| mark_rendered(tx, "acme", 1)).unwrap();
+            assert!(db.tx(|tx| ids_with_stale_docs(tx)).unwrap().is_empty(), "a late, older render does not go back");
+            db.tx(|tx| mark_writing(tx, "acme", 7)).unwrap();
+            db.tx(|tx| mark_writing(tx, "acme", 3)).unwrap();
+            let epoch: i64 =
+                db.tx(|tx| tx.query_row("SELECT docs_epoch FROM packages", values![], |r| r.get(0))).unwrap();
+            assert_eq!(epoch, 7);
+        });
+    }
+}

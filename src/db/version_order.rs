@@ -2,9 +2,11 @@
 //! byte order is NuGet's version order, so queries can `ORDER BY` versions and pick an id's
 //! latest with a window function instead of loading every version into Rust.
 //!
-//! The function is registered on every pooled connection (see `pool.rs`). It is used only in
-//! queries, never in the schema (no index or trigger calls it), so the database stays readable
-//! and writable by tools that do not know it.
+//! On SQLite the function is registered on every pooled connection (see `pool.rs`). It is used
+//! only in queries, never in the schema (no index or trigger calls it), so the database stays
+//! readable and writable by tools that do not know it. On PostgreSQL it is a PL/pgSQL function of
+//! the schema (`migrations/postgres/0001_init.sql`) computing the same text; the `engines` test
+//! below holds the two to equal keys.
 use crate::domain::version::NuGetVersion;
 use rusqlite::functions::FunctionFlags;
 use rusqlite::Connection;
@@ -115,5 +117,65 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(order, vec![None, Some("1.2.0-rc.1".into()), Some("1.2.0".into()), Some("1.10.0".into())]);
+    }
+}
+
+#[cfg(test)]
+mod engines {
+    use super::*;
+    use crate::db::sql::testing::on_both_engines;
+    use crate::values;
+
+    /// Versions as Galley stores them (`version_full`: normalized, with any build metadata).
+    const STORED: &[&str] = &[
+        "0.9.0",
+        "1.0.0-alpha",
+        "1.0.0-alpha.1",
+        "1.0.0-alpha.beta",
+        "1.0.0-ALPHA.2",
+        "1.0.0-alpha.10",
+        "1.0.0-alpha-b",
+        "1.0.0-beta.11",
+        "1.0.0-rc.1",
+        "1.0.0-1",
+        "1.0.0-01a",
+        "1.0.0",
+        "1.0.0.1",
+        "1.0.1-pre+sha.abc-1",
+        "2.0.0+build",
+        "10.0.0",
+        "1.0.0-a.b.c",
+        "18446744073709551615.0.0",
+        "not a version",
+    ];
+
+    #[test]
+    fn the_sql_function_gives_rusts_keys_and_order_on_both_engines() {
+        on_both_engines(|db| {
+            for text in STORED {
+                let key: String =
+                    db.tx(|tx| tx.query_row(&format!("SELECT {FUNCTION}(?1)"), values![*text], |r| r.get(0))).unwrap();
+                assert_eq!(key, key_of_text(text), "the key of {text}");
+            }
+            let null: Option<String> =
+                db.tx(|tx| tx.query_row(&format!("SELECT {FUNCTION}(NULL)"), values![], |r| r.get(0))).unwrap();
+            assert_eq!(null, None);
+
+            // ORDER BY compares the keys byte by byte on both engines, whatever the locale.
+            db.tx(|tx| {
+                tx.execute("CREATE TABLE t (v TEXT)", values![])?;
+                for text in STORED {
+                    tx.execute("INSERT INTO t (v) VALUES (?1)", values![*text])?;
+                }
+                Ok(())
+            })
+            .unwrap();
+            let order: Vec<String> = db
+                .tx(|tx| tx.query_map(&format!("SELECT v FROM t ORDER BY {FUNCTION}(v), v"), values![], |r| r.get(0)))
+                .unwrap();
+            let mut expected: Vec<&str> = STORED.to_vec();
+            expected.sort_by_cached_key(|t| (key_of_text(t), (*t).to_owned()));
+            assert_eq!(order, expected);
+        });
     }
 }

@@ -92,6 +92,7 @@ impl TestDb {
         conn.execute_batch("PRAGMA foreign_keys = ON").unwrap();
         crate::db::migrate::run(&mut conn).unwrap();
         crate::db::clock::register(&conn, clock.clone()).unwrap();
+        crate::db::version_order::register(&conn).unwrap();
         Self { connection: Connection::Sqlite(conn), clock }
     }
 
