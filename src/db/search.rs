@@ -37,6 +37,12 @@ pub mod visibility {
     }
 }
 
+/// The SQL form of `VersionRecord::in_public_lists` (listed and available: what search shows
+/// anyone) for the version row aliased `v`; the one place the search queries spell it.
+fn in_public_lists(v: &str) -> String {
+    format!("{v}.status = '{}' AND {v}.listed = 1", crate::domain::version_status::VersionStatus::Available.as_str())
+}
+
 /// The text of one version that goes into the index.
 struct SearchText {
     package_id: String,
@@ -55,11 +61,12 @@ struct SearchText {
 pub fn reindex_package(conn: &Connection, package_key: i64) -> Result<(), DbError> {
     conn.prepare_cached("DELETE FROM package_search WHERE rowid = ?1")?.execute([package_key])?;
     note_change(conn, package_key)?;
-    let mut stmt = conn.prepare_cached(
+    let mut stmt = conn.prepare_cached(&format!(
         "SELECT p.package_id, v.version_full, v.title, v.summary, v.description, v.tags, v.authors, v.is_prerelease, v.is_semver2
          FROM package_versions v JOIN packages p ON p.id = v.package_key
-         WHERE v.package_key = ?1 AND v.status = 'available' AND v.listed = 1",
-    )?;
+         WHERE v.package_key = ?1 AND {}",
+        in_public_lists("v")
+    ))?;
     let rows: Vec<SearchText> = stmt
         .query_map([package_key], |r| {
             Ok(SearchText {
@@ -264,7 +271,8 @@ pub fn search(conn: &Connection, q: &ParsedQuery) -> Result<(usize, Vec<String>)
             format!("lower(v.package_types) LIKE ?{n}")
         };
         conditions.push(format!(
-            "EXISTS (SELECT 1 FROM package_versions v WHERE v.package_key = p.id AND v.status = 'available' AND v.listed = 1 AND {types})"
+            "EXISTS (SELECT 1 FROM package_versions v WHERE v.package_key = p.id AND {} AND {types})",
+            in_public_lists("v")
         ));
     }
     for filter in &q.filters {
@@ -276,8 +284,9 @@ pub fn search(conn: &Connection, q: &ParsedQuery) -> Result<(usize, Vec<String>)
             Filter::Version(version) => {
                 args.push(Box::new(version.to_ascii_lowercase()));
                 conditions.push(format!(
-                    "EXISTS (SELECT 1 FROM package_versions v2 WHERE v2.package_key = p.id AND v2.version_lower = ?{} AND v2.status = 'available' AND v2.listed = 1)",
-                    args.len()
+                    "EXISTS (SELECT 1 FROM package_versions v2 WHERE v2.package_key = p.id AND v2.version_lower = ?{} AND {})",
+                    args.len(),
+                    in_public_lists("v2")
                 ));
             }
         }
@@ -302,7 +311,10 @@ pub fn search(conn: &Connection, q: &ParsedQuery) -> Result<(usize, Vec<String>)
         SortOrder::Relevance | SortOrder::Downloads => "p.total_downloads DESC, p.id_lower".to_owned(),
         // A subquery per match rather than a stored column: it reads the few version rows of one
         // id through the (package_key, version_lower) index and needs no schema change.
-        SortOrder::Recent => "(SELECT max(v.published_at) FROM package_versions v WHERE v.package_key = p.id AND v.status = 'available' AND v.listed = 1) DESC, p.id_lower".to_owned(),
+        SortOrder::Recent => format!(
+            "(SELECT max(v.published_at) FROM package_versions v WHERE v.package_key = p.id AND {}) DESC, p.id_lower",
+            in_public_lists("v")
+        ),
     };
     let count_sql = format!("SELECT count(*) FROM {from} WHERE {where_clause}");
     let total: i64 =

@@ -10,6 +10,7 @@ use super::query::{Filter, ParsedQuery, SortOrder};
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Bound;
+use std::sync::Mutex;
 
 /// The indexed columns, in the order of the FTS5 table and of `WEIGHTS`.
 pub const COLUMNS: [&str; 8] =
@@ -23,6 +24,9 @@ const MAX_SLOTS: usize = 1 << 24;
 const MAX_TF: u32 = 31;
 /// Queries with more words than this go to FTS5 (the per-document match counter is a u8).
 const MAX_WORDS: usize = 64;
+/// Scratch buffers kept for reuse: enough for the queries that run at once on a small server;
+/// a query beyond them allocates its own, as every query did before.
+const KEPT_SCRATCH: usize = 16;
 
 /// One package as the index sees it: its indexed text, which views may see it, its downloads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -49,6 +53,35 @@ struct Slot {
     postings: u32,
 }
 
+/// One query's per-slot counters, reused by the next query: zeroing three arrays the size of the
+/// index for every query cost more than scoring a rare word. `dirty` lists the slots a query
+/// wrote, so the next one clears only those (also after a query that panicked half-way).
+#[derive(Default)]
+struct Scratch {
+    matched: Vec<u8>,
+    freq: Vec<f64>,
+    score: Vec<f64>,
+    dirty: Vec<u32>,
+}
+
+impl Scratch {
+    /// Zero where the last query wrote, and cover `n` slots.
+    fn ready(&mut self, n: usize) {
+        for &slot in &self.dirty {
+            let s = slot as usize;
+            self.matched[s] = 0;
+            self.freq[s] = 0.0;
+            self.score[s] = 0.0;
+        }
+        self.dirty.clear();
+        if self.matched.len() < n {
+            self.matched.resize(n, 0);
+            self.freq.resize(n, 0.0);
+            self.score.resize(n, 0.0);
+        }
+    }
+}
+
 /// What a query asks the index: the words (each a prefix, over a set of columns), the filters it
 /// can decide itself, the views, the order and the page.
 #[derive(Default)]
@@ -62,6 +95,7 @@ pub struct SearchIndex {
     live_tokens: u64,
     dead_postings: u64,
     total_postings: u64,
+    scratch: Mutex<Vec<Scratch>>,
 }
 
 /// Splits text into tokens as the FTS5 `unicode61` tokenizer with `tokenchars '_'` does for the
@@ -234,11 +268,20 @@ impl SearchIndex {
     /// Ids (lowercase) matching the query, best first, and the total number of matches.
     /// Call only for queries `answers` accepts.
     pub fn search(&self, q: &ParsedQuery, required_visibility: i64) -> (usize, Vec<String>) {
+        let mut scratch =
+            self.scratch.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop().unwrap_or_default();
+        let answer = self.search_with(q, required_visibility, &mut scratch);
+        let mut kept = self.scratch.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if kept.len() < KEPT_SCRATCH {
+            kept.push(scratch);
+        }
+        answer
+    }
+
+    fn search_with(&self, q: &ParsedQuery, required_visibility: i64, scratch: &mut Scratch) -> (usize, Vec<String>) {
         let words = query_words(q);
-        let n = self.slots.len();
-        let mut matched = vec![0u8; n];
-        let mut freq = vec![0f64; n];
-        let mut score = vec![0f64; n];
+        scratch.ready(self.slots.len());
+        let Scratch { matched, freq, score, dirty } = scratch;
         let mut touched: Vec<u32> = Vec::new();
         let mut candidates: Vec<u32> = Vec::new();
         let avg_length = if self.live_docs == 0 { 1.0 } else { as_f64(self.live_tokens) / as_f64(self.live_docs) };
@@ -255,6 +298,7 @@ impl SearchIndex {
                     }
                     if freq[slot] == 0.0 {
                         touched.push(p >> 8);
+                        dirty.push(p >> 8);
                     }
                     freq[slot] += WEIGHTS[column] * f64::from(p & MAX_TF);
                 }
@@ -286,7 +330,7 @@ impl SearchIndex {
             s.visibility & required_visibility != 0 && exact_id.as_deref().is_none_or(|id| *s.id_lower == *id)
         });
         let total = candidates.len();
-        let order = |a: &u32, b: &u32| self.compare(q, &score, *a, *b);
+        let order = |a: &u32, b: &u32| self.compare(q, score, *a, *b);
         let end = q.skip.saturating_add(q.take).min(total);
         if q.skip >= end {
             return (total, Vec::new());

@@ -178,3 +178,27 @@ fn changes_replace_and_remove_documents() {
     assert_eq!(top(&index, "serilog", false, 5).1, ["serilog", "serilog.sinks.file"]);
     assert_eq!(index.len(), 217 - 50);
 }
+
+/// Queries reuse one index's scratch counters: an answer must not depend on the queries before it
+/// (a counter left over from an earlier query would add to a score or count a word as matched).
+#[test]
+fn answers_do_not_depend_on_earlier_queries() {
+    let queries = ["json", "logging serilog", "http client", "acme", "tags:json", "json query", "nothing.matches"];
+    let fresh: Vec<_> = queries.iter().map(|q| top(&corpus(), q, true, 20)).collect();
+    let shared = corpus();
+    for round in 0..3 {
+        for (q, expected) in queries.iter().zip(&fresh).cycle().skip(round).take(queries.len()) {
+            assert_eq!(&top(&shared, q, true, 20), expected, "{q} after other queries");
+        }
+    }
+}
+
+/// A package added after a query has a slot past the kept scratch: the next query must cover it.
+#[test]
+fn a_package_added_after_a_query_is_found() {
+    let mut index = corpus();
+    let before = top(&index, "zzyzx", true, 20);
+    assert_eq!(before, (0, Vec::new()));
+    index.upsert(doc(1000, "Zzyzx.Road", "A package added late", "zzyzx", "dora", 1));
+    assert_eq!(top(&index, "zzyzx", true, 20), (1, vec!["zzyzx.road".to_owned()]));
+}
