@@ -2,17 +2,15 @@
 //! service as `galley advisory`). Mounted inside the admin scope, behind its guard.
 use crate::domain::advisory::NewAdvisory;
 use crate::error::AppError;
-use crate::http::auth::client_ip;
+use crate::http::call::Call;
 use crate::http::session::AdminUser;
-use crate::services::{advisories, blocking};
-use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::services::advisories;
+use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
 
-pub async fn list(state: web::Data<AppState>, _admin: AdminUser) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
-    let rows = blocking(move || advisories::list(&state)).await?;
+pub async fn list(call: Call, _admin: AdminUser) -> Result<HttpResponse, AppError> {
+    let rows = call.run(|state, _| advisories::list(state)).await?;
     Ok(HttpResponse::Ok().json(rows))
 }
 
@@ -25,28 +23,16 @@ pub struct AdvisoryBody {
     url: String,
 }
 
-pub async fn add(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    body: web::Json<AdvisoryBody>,
-) -> Result<HttpResponse, AppError> {
+pub async fn add(call: Call, admin: AdminUser, body: web::Json<AdvisoryBody>) -> Result<HttpResponse, AppError> {
     let advisory = NewAdvisory::parse(&body.id, &body.range, &body.severity, &body.url)
         .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let (state, ip) = (state.get_ref().clone(), client_ip(&req));
-    let id = blocking(move || advisories::add(&state, &admin.0.principal, &advisory, ip.as_deref())).await?;
+    let id = call.run(move |state, ip| advisories::add(state, &admin.0.principal, &advisory, ip)).await?;
     Ok(HttpResponse::Created().json(json!({ "id": id })))
 }
 
-pub async fn remove(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    admin: AdminUser,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn remove(call: Call, admin: AdminUser, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let number = path.into_inner();
     let id: i64 = number.parse().map_err(|_| AppError::NotFound(format!("There is no advisory {number}.")))?;
-    let (state, ip) = (state.get_ref().clone(), client_ip(&req));
-    blocking(move || advisories::remove(&state, &admin.0.principal, id, ip.as_deref())).await?;
+    call.run(move |state, ip| advisories::remove(state, &admin.0.principal, id, ip)).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -6,8 +6,7 @@ use super::forms::{Errors, Pairs};
 use super::layout::{self, Layout};
 use super::viewer::Account;
 use crate::error::AppError;
-use crate::http::auth::client_ip;
-use crate::services::blocking;
+use crate::http::call::Call;
 use crate::services::package_details::{self, Viewer};
 use crate::services::support::{self, ContactForm};
 use crate::state::AppState;
@@ -75,7 +74,7 @@ pub async fn contact_form(
 
 /// Files the request; the account (if signed in with a valid token) is the requester.
 async fn file(
-    state: &AppState,
+    call: &Call,
     req: &HttpRequest,
     pairs: &Pairs,
     form: &Typed,
@@ -83,7 +82,7 @@ async fn file(
 ) -> Result<Result<String, Errors>, AppError> {
     let account = Account::of(req);
     if let Some(a) = &account {
-        a.check_csrf(state, pairs.get("csrf"))?;
+        a.check_csrf(call.state(), pairs.get("csrf"))?;
     }
     let message = match about {
         Some(about) if !form.message.trim().is_empty() => format!("{about}\n\n{}", form.message.trim()),
@@ -96,8 +95,8 @@ async fn file(
         email: Some(form.email.clone()),
         username: Some(form.username.clone()),
     };
-    let (st, ip, who) = (state.clone(), client_ip(req), account.map(|a| a.session.principal));
-    match blocking(move || support::file(&st, &contact, who.as_ref(), ip.as_deref())).await {
+    let who = account.map(|a| a.session.principal);
+    match call.run(move |state, ip| support::file(state, &contact, who.as_ref(), ip)).await {
         Ok(filed) => Ok(Ok(filed.message)),
         Err(e) => {
             let mut errors = Errors::from_refusal(e, &["describe", "package", "email", "kind"])?;
@@ -117,14 +116,10 @@ fn typed(pairs: &Pairs) -> Typed {
     }
 }
 
-pub async fn send(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    pairs: web::Form<Pairs>,
-) -> Result<HttpResponse, AppError> {
+pub async fn send(req: HttpRequest, call: Call, pairs: web::Form<Pairs>) -> Result<HttpResponse, AppError> {
     let form = typed(&pairs);
-    let outcome = file(&state, &req, &pairs, &form, None).await?;
-    let mut p = page(&state, &req, "Contact the administrators", form);
+    let outcome = file(&call, &req, &pairs, &form, None).await?;
+    let mut p = page(call.state(), &req, "Contact the administrators", form);
     match outcome {
         Ok(message) => p.filed = message,
         Err(errors) => p.errors = errors,
@@ -133,15 +128,16 @@ pub async fn send(
 }
 
 async fn report_page(
-    state: &AppState,
+    call: &Call,
     req: &HttpRequest,
     id: String,
     version: String,
     form: Option<Typed>,
 ) -> Result<ContactPage, AppError> {
     let id = super::packages::page_id(&id)?;
-    let st = state.clone();
-    let selected = blocking(move || package_details::select(&st, &id, Some(&version), Viewer::anonymous())).await?;
+    let selected =
+        call.run(move |state, _| package_details::select(state, &id, Some(&version), Viewer::anonymous())).await?;
+    let state = call.state();
     let v = selected.version();
     let title = format!("Report package {} {}", v.package_id, v.version_normalized);
     let form =
@@ -159,26 +155,26 @@ async fn report_page(
 /// The `ReportAbuseUriTemplate` target.
 pub async fn report_form(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, version) = path.into_inner();
-    render(&report_page(&state, &req, id, version, None).await?)
+    render(&report_page(&call, &req, id, version, None).await?)
 }
 
 pub async fn report(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     path: web::Path<(String, String)>,
     pairs: web::Form<Pairs>,
 ) -> Result<HttpResponse, AppError> {
     let (id, version) = path.into_inner();
     let mut form = typed(&pairs);
     form.kind = "other".into();
-    let mut p = report_page(&state, &req, id, version, None).await?;
+    let mut p = report_page(&call, &req, id, version, None).await?;
     let (pkg, ver, _) = p.report.clone().unwrap_or_default();
     form.package_id = pkg.clone();
-    let outcome = file(&state, &req, &pairs, &form, Some(format!("Report abuse of {pkg} {ver}:"))).await?;
+    let outcome = file(&call, &req, &pairs, &form, Some(format!("Report abuse of {pkg} {ver}:"))).await?;
     p.form = form;
     match outcome {
         Ok(message) => p.filed = message,

@@ -8,10 +8,10 @@ use crate::error::AppError;
 use crate::http::call::Call;
 use crate::http::intake;
 use crate::services::package_file;
+use crate::services::permissions;
 use crate::services::publish::{self, PushOutcome};
 use crate::services::sessions::Session;
 use crate::services::uploads::{self, Preview};
-use crate::services::{blocking, permissions};
 use crate::state::AppState;
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
@@ -107,31 +107,31 @@ async fn receive(
 
 pub async fn receive_upload(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     payload: web::Payload,
 ) -> Result<HttpResponse, AppError> {
+    let state = call.state();
     // Before the file is read: nothing is held for an account that may not publish.
-    if let Some(refused) = two_factor_refusal(&state, &req, &account, StatusCode::FORBIDDEN) {
+    if let Some(refused) = two_factor_refusal(state, &req, &account, StatusCode::FORBIDDEN) {
         return refused;
     }
-    let file = match receive(&req, payload, &state, &account).await {
+    let file = match receive(&req, payload, state, &account).await {
         Ok(Some(file)) => file,
-        Ok(None) => return upload_page(&state, &req, Errors::field("package", "Choose a .nupkg file to upload.")),
+        Ok(None) => return upload_page(state, &req, Errors::field("package", "Choose a .nupkg file to upload.")),
         Err(e @ AppError::Forbidden(_)) => return Err(e),
-        Err(e) => return upload_page(&state, &req, Errors::field("package", Errors::from_refusal(e, &[])?.form)),
+        Err(e) => return upload_page(state, &req, Errors::field("package", Errors::from_refusal(e, &[])?.form)),
     };
-    let st = state.get_ref().clone();
-    let session_id = account.session.id;
     // Check it now, so a broken package is reported on the upload page and never held.
-    let held = blocking(move || {
-        package_file::inspect(&st, file.path())?;
-        uploads::hold(&st, session_id, file)
-    })
-    .await;
+    let held = account
+        .run(&call, move |st, session, _| {
+            package_file::inspect(st, file.path())?;
+            uploads::hold(st, session.id, file)
+        })
+        .await;
     match held {
-        Ok(token) => Ok(forms::see_other(&verify_url(&state, &token))),
-        Err(e) => upload_page(&state, &req, Errors::field("package", Errors::from_refusal(e, &[])?.form)),
+        Ok(token) => Ok(forms::see_other(&verify_url(state, &token))),
+        Err(e) => upload_page(state, &req, Errors::field("package", Errors::from_refusal(e, &[])?.form)),
     }
 }
 
@@ -146,15 +146,17 @@ pub struct UploadQuery {
 }
 
 async fn verify_page(
-    state: &AppState,
+    call: &Call,
     req: &HttpRequest,
     account: &Account,
     token: String,
     errors: Errors,
 ) -> Result<HttpResponse, AppError> {
-    let st = state.clone();
-    let (session_id, principal, t) = (account.session.id, account.session.principal.clone(), token.clone());
-    let preview = blocking(move || uploads::preview(&st, &principal, &uploads::held(&st, session_id, &t)?)).await?;
+    let t = token.clone();
+    let preview = account
+        .run(call, move |st, session, _| uploads::preview(st, &session.principal, &uploads::held(st, session.id, &t)?))
+        .await?;
+    let state = call.state();
     let status = if errors.any() { StatusCode::BAD_REQUEST } else { StatusCode::OK };
     let page = VerifyPage {
         layout: Layout::new(state, req, "Verify package details").current("upload"),
@@ -169,11 +171,11 @@ async fn verify_page(
 
 pub async fn verify(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     account: Account,
     q: web::Query<UploadQuery>,
 ) -> Result<HttpResponse, AppError> {
-    verify_page(&state, &req, &account, q.into_inner().upload, Errors::default()).await
+    verify_page(&call, &req, &account, q.into_inner().upload, Errors::default()).await
 }
 
 #[derive(Deserialize)]
