@@ -37,6 +37,7 @@ impl Holding {
         io::copy(&mut fs::File::open(src)?, staged.as_file_mut())?;
         staged.as_file().sync_all()?;
         staged.persist(&target).map_err(|e| e.error)?;
+        self.sync_entries(id_lower, version_lower)?;
         Ok(target)
     }
 
@@ -49,7 +50,10 @@ impl Holding {
         io::copy(&mut fs::File::open(src)?, staged.as_file_mut())?;
         staged.as_file().sync_all()?;
         match fs::hard_link(staged.path(), &target) {
-            Ok(()) => Ok(super::PutOutcome::Created),
+            Ok(()) => {
+                self.sync_entries(id_lower, version_lower)?;
+                Ok(super::PutOutcome::Created)
+            }
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
                 Ok(if super::fs::same_contents(&target, staged.path())? {
                     super::PutOutcome::SameBytesExisted
@@ -59,6 +63,17 @@ impl Holding {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// Makes the new file's name durable: its version folder's entry for it, the id folder's entry
+    /// for the version folder and the root's entry for the id folder. Without this, an upload
+    /// acknowledged as waiting for its scan (or a package kept in quarantine) could vanish with its
+    /// folder after a power loss although its bytes were synced.
+    fn sync_entries(&self, id_lower: &str, version_lower: &str) -> io::Result<()> {
+        let id_dir = self.root.join(id_lower);
+        fs::File::open(id_dir.join(version_lower))?.sync_all()?;
+        fs::File::open(&id_dir)?.sync_all()?;
+        fs::File::open(&self.root)?.sync_all()
     }
 
     pub fn contains(&self, id_lower: &str, version_lower: &str) -> bool {
