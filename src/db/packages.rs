@@ -1,9 +1,5 @@
-//! Packages, versions, owners and dependencies.
-//!
-//! On the shared SQL layer (`&dyn Sql`) except what still needs rusqlite: `record_change` (search's
-//! reindex is SQLite's FTS5 until `search.rs` has its PostgreSQL side) and the loaders that
-//! `feed_v2` shares (`version_from_row`, `load*`: `json_each`, `notices`, `owners`).
-use super::sql::Sql;
+//! Packages, versions, owners and dependencies, on the shared SQL layer (`&dyn Sql`).
+use super::sql::{Engine, Row, Sql};
 use super::DbError;
 use crate::domain::id::PackageId;
 use crate::domain::nuspec::{License, Nuspec};
@@ -12,7 +8,6 @@ use crate::domain::records::{
 };
 use crate::domain::version_status::VersionStatus;
 use crate::values;
-use rusqlite::{Connection, OptionalExtension};
 use std::collections::HashMap;
 
 #[derive(Debug, Clone)]
@@ -170,9 +165,9 @@ pub fn insert_version(db: &dyn Sql, v: &NewVersion<'_>) -> Result<i64, DbError> 
 
 /// Records that an id changed, in the change's own transaction: its search row is rebuilt now and
 /// its feed documents are marked for rendering (see `docs_changes` in the schema).
-pub fn record_change(conn: &Connection, package_key: i64) -> Result<(), DbError> {
-    conn.prepare_cached("UPDATE packages SET docs_changes = docs_changes + 1 WHERE id = ?1")?.execute([package_key])?;
-    super::search::reindex_package(conn, package_key)
+pub fn record_change(db: &dyn Sql, package_key: i64) -> Result<(), DbError> {
+    db.execute("UPDATE packages SET docs_changes = docs_changes + 1 WHERE id = ?1", values![package_key])?;
+    super::search::reindex_package(db, package_key)
 }
 
 /// The change count an id's documents are about to be rendered from.
@@ -268,7 +263,8 @@ pub(super) const VERSION_COLUMNS: &str = "v.id, p.package_id, v.version_original
 /// How many columns `VERSION_COLUMNS` selects (a query adding its own columns reads them from here).
 const VERSION_COLUMN_COUNT: usize = 38;
 
-pub(super) fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionRecord> {
+/// A version from the `VERSION_COLUMNS` at the start of a row (without its dependencies and notices).
+pub(super) fn version_from(r: &Row) -> Result<VersionRecord, DbError> {
     let package_types: String = r.get(28)?;
     Ok(VersionRecord {
         key: r.get(0)?,
@@ -315,6 +311,12 @@ pub(super) fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Versio
     })
 }
 
+/// `version_from` for a row of a rusqlite query (`db::feed_v2`, not yet on the SQL layer).
+pub(super) fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionRecord> {
+    let failed = |e: DbError| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Null, Box::new(e));
+    version_from(&super::sql::row_of_rusqlite(r).map_err(failed)?).map_err(failed)
+}
+
 pub(super) fn dependency_groups(db: &dyn Sql, version_key: i64) -> Result<Vec<DependencyGroupRecord>, DbError> {
     let rows = db.query_all(
         "SELECT group_index, target_framework, dependency_id, version_range FROM package_dependencies
@@ -337,95 +339,88 @@ pub(super) fn dependency_groups(db: &dyn Sql, version_key: i64) -> Result<Vec<De
 }
 
 /// Loads an id with all its versions (every status), sorted by NuGet version order.
-pub fn load(conn: &Connection, id_lower: &str) -> Result<Option<PackageRecord>, DbError> {
-    load_with(conn, id_lower, true)
+pub fn load(db: &dyn Sql, id_lower: &str) -> Result<Option<PackageRecord>, DbError> {
+    load_with(db, id_lower, true)
 }
 
 /// Like `load`, without dependency groups: what search results show (one query less per version).
-pub fn load_summary(conn: &Connection, id_lower: &str) -> Result<Option<PackageRecord>, DbError> {
-    load_with(conn, id_lower, false)
+pub fn load_summary(db: &dyn Sql, id_lower: &str) -> Result<Option<PackageRecord>, DbError> {
+    load_with(db, id_lower, false)
 }
 
-fn load_with(conn: &Connection, id_lower: &str, with_dependencies: bool) -> Result<Option<PackageRecord>, DbError> {
-    let Some(row) = conn
-        .query_row(
-            "SELECT id, package_id, id_lower, total_downloads, verified, upstream FROM packages WHERE id_lower = ?1",
-            [id_lower],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, bool>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                ))
-            },
-        )
-        .optional()?
-    else {
+const PACKAGE_COLUMNS: &str = "id, package_id, id_lower, total_downloads, verified, upstream";
+
+/// A package from the `PACKAGE_COLUMNS` of a row, without its owners and versions.
+fn package_from(r: &Row) -> Result<PackageRecord, DbError> {
+    Ok(PackageRecord {
+        key: r.get(0)?,
+        package_id: r.get(1)?,
+        id_lower: r.get(2)?,
+        total_downloads: r.get(3)?,
+        verified: r.get(4)?,
+        upstream: r.get(5)?,
+        owners: Vec::new(),
+        versions: Vec::new(),
+    })
+}
+
+fn load_with(db: &dyn Sql, id_lower: &str, with_dependencies: bool) -> Result<Option<PackageRecord>, DbError> {
+    let sql = format!("SELECT {PACKAGE_COLUMNS} FROM packages WHERE id_lower = ?1");
+    let Some(mut package) = db.query_optional(&sql, values![id_lower], package_from)? else {
         return Ok(None);
     };
-    let (key, package_id, id_lower, total_downloads, verified, upstream) = row;
     let sql = format!("SELECT {VERSION_COLUMNS} FROM package_versions v JOIN packages p ON p.id = v.package_key WHERE v.package_key = ?1");
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut versions: Vec<VersionRecord> = stmt.query_map([key], version_from_row)?.collect::<Result<_, _>>()?;
+    let mut versions: Vec<VersionRecord> = db.query_map(&sql, values![package.key], version_from)?;
     if with_dependencies {
         for v in &mut versions {
-            v.dependency_groups = dependency_groups(conn, v.key)?;
+            v.dependency_groups = dependency_groups(db, v.key)?;
         }
     }
     versions.sort_by_cached_key(VersionRecord::version);
     if with_dependencies {
-        super::notices::attach(conn, key, &id_lower, &mut versions)?;
+        super::notices::attach(db, package.key, &package.id_lower, &mut versions)?;
     }
-    let owners = super::owners::owner_names(conn, key)?;
-    Ok(Some(PackageRecord { key, package_id, id_lower, total_downloads, verified, upstream, owners, versions }))
+    package.owners = super::owners::owner_names(db, package.key)?;
+    package.versions = versions;
+    Ok(Some(package))
+}
+
+/// The elements of the JSON array passed as `?1`, as a subquery of `sql_type` values: the one
+/// thing the engines spell differently here (SQLite's `json_each`, PostgreSQL's
+/// `json_array_elements_text`, whose parameter is cast to text before it is parsed as JSON).
+fn json_array_elements(db: &dyn Sql, sql_type: &str) -> String {
+    match db.engine() {
+        Engine::Sqlite => "SELECT value FROM json_each(?1)".to_owned(),
+        Engine::Postgres => {
+            format!("SELECT CAST(value AS {sql_type}) FROM json_array_elements_text(CAST(CAST(?1 AS TEXT) AS json))")
+        }
+    }
 }
 
 /// `load_summary` for a page of ids in three queries (packages, versions, owners) instead of
 /// three per id: what a search page renders. Ids not stored are left out; order is `ids_lower`'s.
-pub fn load_summaries(conn: &Connection, ids_lower: &[String]) -> Result<Vec<PackageRecord>, DbError> {
+pub fn load_summaries(db: &dyn Sql, ids_lower: &[String]) -> Result<Vec<PackageRecord>, DbError> {
     if ids_lower.is_empty() {
         return Ok(Vec::new());
     }
     // One statement text for any page size: the ids travel as one JSON array parameter.
-    let ids_json =
-        serde_json::to_string(ids_lower).map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
-    let mut packages: Vec<PackageRecord> = conn
-        .prepare_cached(
-            "SELECT id, package_id, id_lower, total_downloads, verified, upstream FROM packages
-             WHERE id_lower IN (SELECT value FROM json_each(?1))",
-        )?
-        .query_map([&ids_json], |r| {
-            Ok(PackageRecord {
-                key: r.get(0)?,
-                package_id: r.get(1)?,
-                id_lower: r.get(2)?,
-                total_downloads: r.get(3)?,
-                verified: r.get(4)?,
-                upstream: r.get(5)?,
-                owners: Vec::new(),
-                versions: Vec::new(),
-            })
-        })?
-        .collect::<Result<_, _>>()?;
+    let ids_json = serde_json::Value::from(ids_lower.to_vec()).to_string();
+    let sql = format!("SELECT {PACKAGE_COLUMNS} FROM packages WHERE id_lower IN ({})", json_array_elements(db, "TEXT"));
+    let mut packages: Vec<PackageRecord> = db.query_map(&sql, values![ids_json], package_from)?;
     let slot: HashMap<i64, usize> = packages.iter().enumerate().map(|(i, p)| (p.key, i)).collect();
-    let keys_json = serde_json::to_string(&packages.iter().map(|p| p.key).collect::<Vec<_>>())
-        .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
+    let keys_json = serde_json::Value::from(packages.iter().map(|p| p.key).collect::<Vec<_>>()).to_string();
     let sql = format!(
         "SELECT {VERSION_COLUMNS}, v.package_key FROM package_versions v JOIN packages p ON p.id = v.package_key
-         WHERE v.package_key IN (SELECT value FROM json_each(?1))"
+         WHERE v.package_key IN ({})",
+        json_array_elements(db, "BIGINT")
     );
-    let mut stmt = conn.prepare_cached(&sql)?;
-    let mut rows = stmt.query([&keys_json])?;
-    while let Some(row) = rows.next()? {
+    for row in db.query_all(&sql, values![&keys_json])? {
         let package_key: i64 = row.get(VERSION_COLUMN_COUNT)?;
         if let Some(&i) = slot.get(&package_key) {
-            packages[i].versions.push(version_from_row(row)?);
+            packages[i].versions.push(version_from(&row)?);
         }
     }
-    for (package_key, name) in super::owners::owner_names_of(conn, &keys_json)? {
+    for (package_key, name) in super::owners::owner_names_of(db, &keys_json)? {
         if let Some(&i) = slot.get(&package_key) {
             packages[i].owners.push(name);
         }
@@ -450,110 +445,4 @@ pub fn owned_by(db: &dyn Sql, user_id: i64) -> Result<Vec<String>, DbError> {
 
 #[cfg(test)]
 #[path = "packages_tests.rs"]
-mod tests;
-
-#[cfg(test)]
-mod engines {
-    use super::*;
-    use crate::db::package_fixtures::{push, user};
-    use crate::db::sql::testing::on_both_engines;
-
-    const DEPENDENCIES: &str = r#"<dependencies><group targetFramework="net8.0">
-        <dependency id="Zeta" version="2.0.0" /><dependency id="Alpha" version="[1.0.0, 2.0.0)" />
-        </group><group targetFramework="net472" /></dependencies>"#;
-
-    #[test]
-    fn pushes_lists_and_changes_versions_on_both_engines() {
-        on_both_engines(|db| {
-            let (owner, other) = db.tx(|tx| Ok((user(tx, "Alice"), user(tx, "Bob")))).unwrap();
-            let (key, first) =
-                db.tx(|tx| push(tx, "Acme.Json", "1.0.0", DEPENDENCIES, VersionStatus::Available, owner)).unwrap();
-            db.tx(|tx| push(tx, "Acme.Json", "1.10.0", "", VersionStatus::Available, owner)).unwrap();
-            db.tx(|tx| push(tx, "Acme.Json", "1.2.0-RC.1", "", VersionStatus::Validating, owner)).unwrap();
-            db.tx(|tx| push(tx, "Other", "3.0.0", "", VersionStatus::Available, other)).unwrap();
-
-            // The id is found by its folded key whatever the case it was pushed with.
-            let found = db.tx(|tx| find(tx, "acme.json")).unwrap().unwrap();
-            assert_eq!((found.key, found.package_id.as_str()), (key, "Acme.Json"));
-            assert_eq!(db.tx(|tx| find_or_create(tx, "ACME.json", Some(other))).unwrap(), (key, false));
-            assert_eq!(db.tx(|tx| owner_ids(tx, key)).unwrap(), [owner], "an existing id gains no owner");
-            assert_eq!(db.tx(|tx| owned_by(tx, other)).unwrap(), ["other"]);
-            assert_eq!(db.tx(|tx| all_ids(tx)).unwrap(), ["acme.json", "other"]);
-            assert_eq!(db.tx(|tx| count_packages(tx)).unwrap(), (2, 3));
-            assert_eq!(
-                db.tx(|tx| version_status(tx, "acme.json", "1.2.0-rc.1")).unwrap(),
-                Some(VersionStatus::Validating)
-            );
-            assert_eq!(db.tx(|tx| version_status(tx, "acme.json", "9.9.9")).unwrap(), None);
-
-            // A group's dependencies come back in the nuspec's order; an empty group is kept.
-            let groups = db.tx(|tx| dependency_groups(tx, first)).unwrap();
-            let shown: Vec<(Option<&str>, Vec<&str>)> = groups
-                .iter()
-                .map(|g| (g.target_framework.as_deref(), g.dependencies.iter().map(|d| d.id.as_str()).collect()))
-                .collect();
-            assert_eq!(shown, [(Some("net8.0"), vec!["Zeta", "Alpha"]), (Some("net472"), vec![])]);
-
-            // The same id+version again: the database refuses it and nothing more is stored.
-            let again = db.tx(|tx| push(tx, "acme.json", "1.0.0", "", VersionStatus::Available, owner)).unwrap_err();
-            assert!(again.is_unique_violation(), "{again}");
-            assert_eq!(db.tx(|tx| count_packages(tx)).unwrap(), (2, 3));
-
-            // Unlist and relist; a version that does not exist changes nothing.
-            let listed = |db: &mut crate::db::sql::testing::TestDb| -> bool {
-                db.tx(|tx| {
-                    tx.query_row("SELECT listed FROM package_versions WHERE id = ?1", values![first], |r| r.get(0))
-                })
-                .unwrap()
-            };
-            assert!(db.tx(|tx| set_listed(tx, key, "1.0.0", false)).unwrap());
-            assert!(!listed(db));
-            assert!(db.tx(|tx| set_listed(tx, key, "1.0.0", true)).unwrap());
-            assert!(listed(db));
-            assert!(!db.tx(|tx| set_listed(tx, key, "4.0.0", false)).unwrap());
-
-            // A status change, and a deleted version can no longer be unlisted.
-            assert!(db.tx(|tx| set_status(tx, key, "1.0.0", VersionStatus::Deleted, Some("gone"))).unwrap());
-            assert_eq!(db.tx(|tx| version_status(tx, "acme.json", "1.0.0")).unwrap(), Some(VersionStatus::Deleted));
-            assert!(!db.tx(|tx| set_listed(tx, key, "1.0.0", false)).unwrap());
-            assert_eq!(db.tx(|tx| count_packages(tx)).unwrap(), (2, 2));
-
-            db.tx(|tx| add_downloads(tx, "acme.json", "1.10.0", 5)).unwrap();
-            let downloads: (i64, i64) = db
-                .tx(|tx| {
-                    tx.query_row(
-                        "SELECT v.downloads, p.total_downloads FROM package_versions v JOIN packages p ON p.id = v.package_key
-                         WHERE p.id_lower = 'acme.json' AND v.version_lower = '1.10.0'",
-                        values![],
-                        |r| Ok((r.get(0)?, r.get(1)?)),
-                    )
-                })
-                .unwrap();
-            assert_eq!(downloads, (5, 5));
-        });
-    }
-
-    #[test]
-    fn rendered_documents_catch_up_with_changes_on_both_engines() {
-        on_both_engines(|db| {
-            let owner = db.tx(|tx| Ok(user(tx, "alice"))).unwrap();
-            db.tx(|tx| push(tx, "Acme", "1.0.0", "", VersionStatus::Available, owner)).unwrap();
-            assert!(db.tx(|tx| ids_with_stale_docs(tx)).unwrap().is_empty());
-            // What `record_change` does to the counter (its search reindex is SQLite's for now).
-            db.tx(|tx| tx.execute("UPDATE packages SET docs_changes = docs_changes + 2", values![])).unwrap();
-            assert_eq!(db.tx(|tx| ids_with_stale_docs(tx)).unwrap(), ["acme"]);
-            assert_eq!(db.tx(|tx| docs_changes(tx, "acme")).unwrap(), 2);
-            assert_eq!(db.tx(|tx| docs_changes(tx, "unknown")).unwrap(), 0);
-            db.tx(|tx| mark_rendered(tx, "acme", 1)).unwrap();
-            assert_eq!(db.tx(|tx| ids_with_stale_docs(tx)).unwrap(), ["acme"]);
-            db.tx(|tx| mark_rendered(tx, "acme", 2)).unwrap();
-            db.tx(|tx| mark_rendered(tx, "acme", 1)).unwrap();
-            assert!(db.tx(|tx| ids_with_stale_docs(tx)).unwrap().is_empty(), "a late, older render does not go back");
-            db.tx(|tx| mark_writing(tx, "acme", 7)).unwrap();
-            db.tx(|tx| mark_writing(tx, "acme", 3)).unwrap();
-            let epoch: i64 =
-                db.tx(|tx| tx.query_row("SELECT docs_epoch FROM packages", values![], |r| r.get(0))).unwrap();
-            assert_eq!(epoch, 7);
-        });
-    }
-}
+mod engines;

@@ -95,28 +95,33 @@ impl ParsedQuery {
         }
     }
 
+    /// Each term's column and its words (runs of letters, digits and `_`; everything else
+    /// separates them), leaving out terms without any: what both engines' full-text queries match,
+    /// every word as a prefix. Only these words ever reach a query, so user input is never syntax.
+    pub fn term_words(&self) -> Vec<(Option<&'static str>, Vec<&str>)> {
+        self.terms
+            .iter()
+            .map(|(column, text)| {
+                (*column, text.split(|c: char| !c.is_alphanumeric() && c != '_').filter(|w| !w.is_empty()).collect())
+            })
+            .filter(|(_, words): &(_, Vec<&str>)| !words.is_empty())
+            .collect()
+    }
+
     /// The FTS5 MATCH expression, or `None` when only filters (or nothing) were given. Every word is
     /// quoted, so user input can never be FTS syntax; the last word of each term matches as a prefix.
     pub fn fts_expression(&self) -> Option<String> {
         let parts: Vec<String> = self
-            .terms
-            .iter()
-            .filter_map(|(column, text)| {
-                let words: Vec<String> = text
-                    .split(|c: char| !c.is_alphanumeric() && c != '_')
-                    .filter(|w| !w.is_empty())
-                    .map(|w| format!("\"{}\"*", w.replace('"', "")))
-                    .collect();
-                if words.is_empty() {
-                    return None;
-                }
+            .term_words()
+            .into_iter()
+            .map(|(column, words)| {
+                let words: Vec<String> = words.iter().map(|w| format!("\"{w}\"*")).collect();
                 let phrase = words.join(" AND ");
-                let columns = match column {
-                    Some("package_id") => "{package_id id_parts}".to_owned(),
-                    Some(c) => (*c).to_owned(),
-                    None => return Some(format!("({phrase})")),
-                };
-                Some(format!("{columns} : ({phrase})"))
+                match column {
+                    Some("package_id") => format!("{{package_id id_parts}} : ({phrase})"),
+                    Some(c) => format!("{c} : ({phrase})"),
+                    None => format!("({phrase})"),
+                }
             })
             .collect();
         if parts.is_empty() {
