@@ -109,23 +109,34 @@ pub fn register(state: &AppState, account: &NewAccount<'_>, ip: Option<&str>) ->
     if users::by_name(&conn, account.username)?.is_some() {
         return Err(AppError::Conflict(USERNAME_TAKEN.into()));
     }
-    if let Some(existing) = users::by_email(&conn, account.email)? {
+    let existing = users::by_email(&conn, account.email)?;
+    drop(conn);
+    if let Some(existing) = existing {
         // The same bcrypt work as a real registration, so the answer takes as long.
         bcrypt::hash(account.password, state.config.accounts.bcrypt_cost).map_err(AppError::internal)?;
-        if !existing.is_organization {
-            let message = crate::mail::templates::address_in_use::render(
-                &existing.email,
-                &existing.username,
-                account.username,
-                &state.urls.forgot_password(),
-            );
-            super::notify::send(&conn, &state.mail, "address-in-use", message)?;
+        // The owner's mail record and the audit row land together, and the mail goes out only
+        // once both are committed, as on the main branch below.
+        let mail = in_transaction(state, |tx| {
+            let mail = if existing.is_organization {
+                None
+            } else {
+                let message = crate::mail::templates::address_in_use::render(
+                    &existing.email,
+                    &existing.username,
+                    account.username,
+                    &state.urls.forgot_password(),
+                );
+                Some(super::notify::record(tx, "address-in-use", message)?)
+            };
+            let actor = Principal { username: account.username.to_owned(), ..Principal::default() };
+            audit::record(tx, &actor, ip, "account.register.address_in_use", None, Some(&existing.username))?;
+            Ok(mail)
+        })?;
+        if let Some(mail) = mail {
+            mail.post(&state.mail);
         }
-        let actor = Principal { username: account.username.to_owned(), ..Principal::default() };
-        audit::record(&conn, &actor, ip, "account.register.address_in_use", None, Some(&existing.username))?;
         return Ok(answer);
     }
-    drop(conn);
     let account = NewAccount { is_admin: false, ..*account };
     let hash = checked_hash(&account, state.config.accounts.bcrypt_cost)?;
     // The account, its approval hold, its audit row and its confirmation mail's record land
