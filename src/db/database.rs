@@ -111,3 +111,43 @@ impl Sql for Connection {
         Ok(&self.sqlite)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::values;
+
+    fn database(dir: &std::path::Path) -> Database {
+        Database::sqlite(super::super::open(&dir.join("galley.db"), &crate::domain::clock::Clock::system()).unwrap())
+    }
+
+    fn count(db: &Database) -> i64 {
+        let conn = db.connection().unwrap();
+        (&conn as &dyn Sql).query_row("SELECT count(*) FROM packages", values![], |r| r.get(0)).unwrap()
+    }
+
+    const INSERT: &str = "INSERT INTO packages (package_id, id_lower, created_at) VALUES (?1, ?1, 'now')";
+
+    /// A transaction keeps its writes when the work succeeds and none of them when it fails,
+    /// whatever the error type; a snapshot keeps nothing.
+    #[test]
+    fn transactions_commit_on_success_and_roll_back_on_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = database(dir.path());
+        let failed: Result<(), crate::error::AppError> = db.connection().unwrap().transaction(|tx| {
+            tx.execute(INSERT, values!["a"])?;
+            Err(crate::error::AppError::BadRequest("refused".into()))
+        });
+        assert!(failed.is_err());
+        assert_eq!(count(&db), 0);
+        db.connection().unwrap().transaction(|tx| tx.execute(INSERT, values!["a"])).unwrap();
+        db.connection().unwrap().write(|tx| tx.execute(INSERT, values!["b"])).unwrap();
+        assert_eq!(count(&db), 2);
+        let seen = db.connection().unwrap().snapshot(|tx| {
+            tx.execute(INSERT, values!["c"])?;
+            tx.query_row("SELECT count(*) FROM packages", values![], |r| r.get::<i64>(0))
+        });
+        assert_eq!(seen.unwrap(), 3);
+        assert_eq!(count(&db), 2);
+    }
+}
