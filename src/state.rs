@@ -9,7 +9,7 @@ use crate::cache::search_index::LiveSearchIndex;
 use crate::cache::symbol_index::SymbolIndex;
 use crate::config::Config;
 use crate::db::group_commit::GroupCommit;
-use crate::db::Pool;
+use crate::db::Database;
 use crate::domain::clock::Clock;
 use crate::limits::in_flight::InFlight;
 use crate::limits::login_limiter::LoginLimiter;
@@ -24,7 +24,7 @@ use std::sync::Arc;
 #[derive(Clone)]
 pub struct AppState {
     pub config: Arc<Config>,
-    pub db: Pool,
+    pub db: Database,
     pub store: Arc<dyn PackageStore>,
     pub docs: Arc<FeedDocs>,
     pub downloads: Arc<DownloadCounter>,
@@ -70,7 +70,8 @@ impl AppState {
         }
     }
 
-    pub fn conn(&self) -> Result<crate::db::Conn, crate::error::AppError> {
-        Ok(self.db.get()?)
+    /// A pooled connection of the database, engine-neutral (`&dyn Sql`).
+    pub fn conn(&self) -> Result<crate::db::Connection, crate::error::AppError> {
+        Ok(self.db.connection()?)
     }
 }

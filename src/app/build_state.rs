@@ -16,10 +16,10 @@ impl AppState {
         config.database.refuse_unported()?;
         std::fs::create_dir_all(&config.data_dir)?;
         let clock = Clock::system();
-        let db = crate::db::open(&config.database_path(), &clock)?;
+        let db = crate::db::Database::sqlite(crate::db::open(&config.database_path(), &clock)?);
         let store = super::object_store::open(&config, &db)?;
         let mirror = Arc::new(crate::cache::mirror::Mirror::from_config(&config)?);
-        let symbols = crate::cache::symbol_index::SymbolIndex::load(crate::db::symbols::all(&*db.get()?)?);
+        let symbols = crate::cache::symbol_index::SymbolIndex::load(crate::db::symbols::all(&db.connection()?)?);
         let urls = UrlGenerator::new(&config.public_base_url());
         let oidc = Arc::new(crate::oidc::Providers::new(&config.oidc, &urls)?);
         let docs = Arc::new(FeedDocs::new(config.cache_dir(), urls.clone(), &config.cache)?.with_database(db.clone()));

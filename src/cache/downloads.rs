@@ -33,13 +33,12 @@ impl DownloadCounter {
     }
 
     /// Writes the pending counts in one transaction; returns how many downloads were written.
-    pub fn flush(&self, pool: &crate::db::Pool) -> Result<u64, crate::error::AppError> {
+    pub fn flush(&self, db: &crate::db::Database) -> Result<u64, crate::error::AppError> {
         let pending = self.take();
         if pending.is_empty() {
             return Ok(0);
         }
-        let mut conn = pool.get()?;
-        let total = crate::db::write(&mut conn, |tx| {
+        let total = db.connection()?.write(|tx| {
             let mut total = 0;
             for ((id, version), n) in &pending {
                 crate::db::packages::add_downloads(tx, id, version, *n)?;
@@ -47,10 +46,11 @@ impl DownloadCounter {
             }
             // Search answers show download counts and rank by them: bump the generation, and tell
             // the in-memory index which packages' counts moved.
-            crate::db::search::bump_generation(tx)?;
+            let sqlite = tx.sqlite_until_ported()?;
+            crate::db::search::bump_generation(sqlite)?;
             let ids: std::collections::BTreeSet<&str> = pending.keys().map(|(id, _)| id.as_str()).collect();
             for id in ids {
-                crate::db::search::note_change_by_id(tx, id)?;
+                crate::db::search::note_change_by_id(sqlite, id)?;
             }
             Ok(total)
         })?;

@@ -6,10 +6,10 @@
 //! applying only the packages recorded since: so a pushed package is found by the first search
 //! after its commit (before its 201 is sent), also when another process (`galley reindex`) made
 //! the change, and the database stays the one truth the index is rebuilt from at start-up.
+use crate::db::sql::Sql;
 use crate::db::{self, DbError};
 use crate::search::index::SearchIndex;
 use crate::search::query::ParsedQuery;
-use rusqlite::Connection;
 use std::sync::{PoisonError, RwLock};
 
 /// Empty until first used (or `warm`ed by the server at start), so CLI commands that open the
@@ -26,7 +26,7 @@ struct Inner {
 
 impl LiveSearchIndex {
     /// Builds the index from the database now rather than at the first search.
-    pub fn warm(&self, conn: &Connection) -> Result<(), DbError> {
+    pub fn warm(&self, conn: &dyn Sql) -> Result<(), DbError> {
         self.catch_up(conn)
     }
 
@@ -34,7 +34,7 @@ impl LiveSearchIndex {
     /// the generation `conn` reads (or newer). `SearchIndex::answers(q)` must hold.
     pub fn search(
         &self,
-        conn: &Connection,
+        conn: &dyn Sql,
         q: &ParsedQuery,
         required_visibility: i64,
     ) -> Result<(usize, Vec<String>), DbError> {
@@ -46,7 +46,8 @@ impl LiveSearchIndex {
     /// Builds the index, or applies the packages changed since its generation. Reads the
     /// generation before the changes, so what is applied is never older than the generation it
     /// is filed under.
-    fn catch_up(&self, conn: &Connection) -> Result<(), DbError> {
+    fn catch_up(&self, conn: &dyn Sql) -> Result<(), DbError> {
+        let conn = conn.sqlite_until_ported()?;
         let generation = db::search::generation(conn)?;
         let current = |inner: &Option<Inner>| inner.as_ref().is_some_and(|i| i.generation >= generation);
         if current(&self.inner.read().unwrap_or_else(PoisonError::into_inner)) {

@@ -43,6 +43,7 @@ pub fn run(args: &MigrateArgs) -> Result<(), CliError> {
         ));
     }
     let db = crate::db::open(&config.database_path(), &crate::domain::clock::Clock::system())
+        .map(crate::db::Database::sqlite)
         .map_err(anyhow::Error::from)?;
     let store = crate::app::object_store::open_s3(&config, &db)?;
     let bar = super::progress::bar("files");

@@ -4,6 +4,7 @@ pub mod api_keys;
 pub mod audit;
 pub mod clock;
 pub mod credential_epoch;
+pub mod database;
 pub mod directory;
 pub mod email_tokens;
 mod error_mapping;
@@ -40,6 +41,7 @@ pub mod users;
 pub mod validation;
 pub mod version_order;
 
+pub use database::{Connection, Database};
 pub use pool::{open, Conn, Pool};
 
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,8 @@
 //! anonymous caller. The portal's sign-in pages stay open (`is_sign_in_page`) and its other pages
 //! take a session as well as Basic credentials, so that people who sign in with a directory or an
 //! `[[oidc]]` provider (and have no password to type into a Basic prompt) can use the portal.
-use crate::services::{blocking, feed_access};
+use crate::http::call::Call;
+use crate::services::feed_access;
 use crate::state::AppState;
 use actix_web::body::{BoxBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -71,16 +72,11 @@ fn is_private_api(req: &ServiceRequest) -> bool {
 
 /// A session cookie that `feed_access::session_grants` accepts (checked here, not left to the
 /// handler, because some handlers also answer anonymous callers on a public feed).
-async fn has_session(
-    req: &ServiceRequest,
-    state: &AppState,
-    shows_packages: bool,
-) -> Result<bool, crate::error::AppError> {
+async fn has_session(req: &ServiceRequest, call: &Call, shows_packages: bool) -> Result<bool, crate::error::AppError> {
     let Some(token) = req.cookie(crate::http::session::COOKIE).map(|c| c.value().to_owned()) else {
         return Ok(false);
     };
-    let state = state.clone();
-    blocking(move || feed_access::session_grants(&state, &token, shows_packages)).await
+    call.run(move |state, _| feed_access::session_grants(state, &token, shows_packages)).await
 }
 
 fn basic_credentials(req: &ServiceRequest) -> Option<(String, String)> {
@@ -99,25 +95,28 @@ pub async fn require_feed_credentials(
     req: ServiceRequest,
     next: Next<impl MessageBody + 'static>,
 ) -> Result<ServiceResponse<BoxBody>, actix_web::Error> {
-    // Cloned only for a guarded request: this runs before every restore request.
-    let state = req
-        .app_data::<web::Data<AppState>>()
-        .filter(|d| d.config.feed.require_auth && (is_feed_read(&req) || is_portal_page(&req) || is_private_api(&req)))
-        .cloned();
-    let Some(state) = state else {
+    // Extracted only for a guarded request: this runs before every restore request.
+    let guarded = req.app_data::<web::Data<AppState>>().is_some_and(|d| {
+        d.config.feed.require_auth && (is_feed_read(&req) || is_portal_page(&req) || is_private_api(&req))
+    });
+    if !guarded {
         return Ok(next.call(req).await?.map_into_boxed_body());
-    };
+    }
     let refuse = |req: ServiceRequest, e: &crate::error::AppError| req.into_response(e.error_response());
+    let call = match Call::of(req.request()) {
+        Ok(call) => call,
+        Err(e) => return Ok(refuse(req, &e)),
+    };
+    let state = call.state();
     if state.feed_access.stored_epoch_due() {
-        let st = state.get_ref().clone();
-        if let Err(e) = blocking(move || feed_access::refresh_stored_epoch(&st)).await {
+        if let Err(e) = call.run(|state, _| feed_access::refresh_stored_epoch(state)).await {
             return Ok(refuse(req, &e));
         }
     }
     // A browser's session counts everywhere (the portal's download links, too); NuGet clients
     // send no cookie, so a restore never pays for the session lookup.
     let portal_page = is_portal_page(&req);
-    match has_session(&req, &state, !is_private_api(&req)).await {
+    match has_session(&req, &call, !is_private_api(&req)).await {
         Ok(true) => return Ok(next.call(req).await?.map_into_boxed_body()),
         Ok(false) => {}
         Err(e) => return Ok(refuse(req, &e)),
@@ -130,10 +129,9 @@ pub async fn require_feed_credentials(
         };
         return Ok(refuse(req, &refusal));
     };
-    if !feed_access::is_remembered(&state, &user, &password) {
-        let ip = crate::http::auth::client_ip(req.request());
+    if !feed_access::is_remembered(state, &user, &password) {
         let name = user.clone();
-        if let Err(e) = blocking(move || feed_access::verify(&state, &name, &password, ip.as_deref())).await {
+        if let Err(e) = call.run(move |state, ip| feed_access::verify(state, &name, &password, ip)).await {
             return Ok(refuse(req, &e));
         }
     }

@@ -2,17 +2,16 @@
 //! database does not answer, the data folder is read-only, full below `[storage] min_free_mb`,
 //! or was removed or replaced under the running server); reads may still work then.
 use crate::error::AppError;
-use crate::services::{blocking, health};
-use crate::state::AppState;
+use crate::http::call::Call;
+use crate::services::health;
 use crate::store::guard::DiskState;
-use actix_web::{web, HttpResponse};
+use actix_web::HttpResponse;
 use serde_json::json;
 
-pub async fn health(state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let state = state.get_ref().clone();
+pub async fn health(call: Call) -> Result<HttpResponse, AppError> {
+    let state = call.state();
     let disk = state.disk.state();
-    let counts_state = state.clone();
-    let counts = blocking(move || health::counts(&counts_state)).await;
+    let counts = call.run(|state, _| health::counts(state)).await;
     let mut body = json!({
         "version": env!("CARGO_PKG_VERSION"),
         "data_dir": {

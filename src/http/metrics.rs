@@ -1,14 +1,15 @@
 //! `GET /metrics`: the Prometheus text exposition of `crate::metrics`. Off (404) unless
 //! `[metrics] enabled`; with `[metrics] token` set, a scrape needs `Authorization: Bearer TOKEN`.
 use crate::error::AppError;
-use crate::services::{blocking, metrics_snapshot};
-use crate::state::AppState;
+use crate::http::call::Call;
+use crate::services::metrics_snapshot;
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse, ResponseError};
+use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn metrics(req: HttpRequest, call: Call) -> Result<HttpResponse, AppError> {
+    let state = call.state();
     let config = &state.config.metrics;
     if !config.enabled {
         return Err(AppError::NotFound("Metrics are off; set [metrics] enabled = true to serve them.".into()));
@@ -22,9 +23,8 @@ pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> Result<Htt
         response.headers_mut().insert(header::WWW_AUTHENTICATE, header::HeaderValue::from_static("Bearer"));
         return Ok(response);
     }
-    let st = state.get_ref().clone();
-    blocking(move || {
-        metrics_snapshot::refresh(&st);
+    call.run(|state, _| {
+        metrics_snapshot::refresh(state);
         Ok(())
     })
     .await?;

@@ -1,11 +1,10 @@
 //! PackagePublish/2.0.0 (`/api/v2/package`): push, delete (unlist) and relist, shared by v2 and v3.
 use crate::error::AppError;
-use crate::http::auth::{api_key_principal, client_ip};
+use crate::http::auth::api_key_principal;
+use crate::http::call::Call;
 use crate::http::intake;
 use crate::services::lifecycle::{self, Change};
-use crate::services::publish::{PushOutcome, Waiting};
-use crate::services::{blocking, publish};
-use crate::state::AppState;
+use crate::services::publish::{self, PushOutcome, Waiting};
 use actix_web::{web, HttpRequest, HttpResponse};
 
 /// Mounts push, delete and relist. nuget.exe builds these URLs from the source it is given:
@@ -20,13 +19,11 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
     }
 }
 
-async fn push(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn push(req: HttpRequest, payload: web::Payload, call: Call) -> Result<HttpResponse, AppError> {
     // Authenticate before reading the body, so a bad key costs no upload.
-    let principal = api_key_principal(&req, &state).await?;
-    let file = intake::push_body(&req, payload, &state).await?;
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
-    let outcome = blocking(move || publish::publish_file(&state, &principal, file.path(), ip.as_deref())).await?;
+    let principal = api_key_principal(&req, call.state()).await?;
+    let file = intake::push_body(&req, payload, call.state()).await?;
+    let outcome = call.run(move |state, ip| publish::publish_file(state, &principal, file.path(), ip)).await?;
     Ok(match outcome {
         PushOutcome::Published(p) => HttpResponse::Created()
             .content_type("text/plain; charset=utf-8")
@@ -47,31 +44,21 @@ async fn push(req: HttpRequest, payload: web::Payload, state: web::Data<AppState
 
 async fn change(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     path: web::Path<(String, String)>,
     relist: bool,
 ) -> Result<HttpResponse, AppError> {
-    let principal = api_key_principal(&req, &state).await?;
+    let principal = api_key_principal(&req, call.state()).await?;
     let (id, version) = path.into_inner();
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
-    let change = if relist { Change::Relist } else { lifecycle::delete_change(&state, &principal) };
-    blocking(move || lifecycle::apply(&state, &principal, &id, &version, change, ip.as_deref())).await?;
+    let change = if relist { Change::Relist } else { lifecycle::delete_change(call.state(), &principal) };
+    call.run(move |state, ip| lifecycle::apply(state, &principal, &id, &version, change, ip)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
-async fn delete(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, AppError> {
-    change(req, state, path, false).await
+async fn delete(req: HttpRequest, call: Call, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+    change(req, call, path, false).await
 }
 
-async fn relist(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<(String, String)>,
-) -> Result<HttpResponse, AppError> {
-    change(req, state, path, true).await
+async fn relist(req: HttpRequest, call: Call, path: web::Path<(String, String)>) -> Result<HttpResponse, AppError> {
+    change(req, call, path, true).await
 }

@@ -2,11 +2,12 @@
 //! and the symbol server (SSQP, `GET /symbols/{file}/{key}/{file}`) Visual Studio, `dotnet-symbol`
 //! and `WinDbg` query.
 use crate::error::AppError;
-use crate::http::auth::{api_key_principal, client_ip};
+use crate::http::auth::api_key_principal;
+use crate::http::call::Call;
 use crate::http::files::{self, not_found, PackageContent, PACKAGE_CACHE};
 use crate::http::intake;
 use crate::http::package_path::IdVersionPath;
-use crate::services::{blocking, symbols};
+use crate::services::symbols;
 use crate::state::AppState;
 use actix_web::{guard, web, HttpRequest, HttpResponse, Resource};
 
@@ -24,13 +25,11 @@ pub fn download() -> Resource {
     web::resource("/symbolpackage/{id}/{version}").guard(guard::Any(guard::Get()).or(guard::Head())).to(snupkg)
 }
 
-async fn push(req: HttpRequest, payload: web::Payload, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+async fn push(req: HttpRequest, payload: web::Payload, call: Call) -> Result<HttpResponse, AppError> {
     // Authenticate before reading the body, so a bad key costs no upload.
-    let principal = api_key_principal(&req, &state).await?;
-    let file = intake::push_body(&req, payload, &state).await?;
-    let state = state.get_ref().clone();
-    let ip = client_ip(&req);
-    let published = blocking(move || symbols::publish_symbols(&state, &principal, file.path(), ip.as_deref())).await?;
+    let principal = api_key_principal(&req, call.state()).await?;
+    let file = intake::push_body(&req, payload, call.state()).await?;
+    let published = call.run(move |state, ip| symbols::publish_symbols(state, &principal, file.path(), ip)).await?;
     Ok(HttpResponse::Created()
         .content_type("text/plain; charset=utf-8")
         .body(format!("Published the symbols of {} {}.", published.id, published.version)))

@@ -1,11 +1,11 @@
 //! Accounts: registering and creating users, checking and changing passwords, the admin flags.
 use super::permissions::Principal;
 use super::{audit, email_links, in_transaction};
+use crate::db::sql::Sql;
 use crate::db::{orgs, sessions, users};
 use crate::domain::password;
 use crate::error::AppError;
 use crate::state::AppState;
-use rusqlite::Connection;
 use serde::Serialize;
 use std::sync::OnceLock;
 
@@ -24,7 +24,7 @@ pub const USERNAME_TAKEN: &str = "That username is already taken; choose another
 /// An account an administrator creates (CLI, admin API): vouched for, no confirmation needed to read.
 pub fn create_user(state: &AppState, account: &NewAccount<'_>) -> Result<i64, AppError> {
     let hash = checked_hash(account, state.config.accounts.bcrypt_cost)?;
-    insert_account(&*state.conn()?, account, &hash, false)
+    insert_account(&state.conn()?, account, &hash, false)
 }
 
 /// The operator's `galley user add`: the account, its address confirmed (the operator vouches for
@@ -51,7 +51,7 @@ fn checked_hash(account: &NewAccount<'_>, bcrypt_cost: u32) -> Result<String, Ap
 
 /// Runs inside the caller's transaction.
 fn insert_account(
-    conn: &Connection,
+    conn: &dyn Sql,
     account: &NewAccount<'_>,
     hash: &str,
     self_registered: bool,
@@ -109,23 +109,34 @@ pub fn register(state: &AppState, account: &NewAccount<'_>, ip: Option<&str>) ->
     if users::by_name(&conn, account.username)?.is_some() {
         return Err(AppError::Conflict(USERNAME_TAKEN.into()));
     }
-    if let Some(existing) = users::by_email(&conn, account.email)? {
+    let existing = users::by_email(&conn, account.email)?;
+    drop(conn);
+    if let Some(existing) = existing {
         // The same bcrypt work as a real registration, so the answer takes as long.
         bcrypt::hash(account.password, state.config.accounts.bcrypt_cost).map_err(AppError::internal)?;
-        if !existing.is_organization {
-            let message = crate::mail::templates::address_in_use::render(
-                &existing.email,
-                &existing.username,
-                account.username,
-                &state.urls.forgot_password(),
-            );
-            super::notify::send(&conn, &state.mail, "address-in-use", message)?;
+        // The owner's mail record and the audit row land together, and the mail goes out only
+        // once both are committed, as on the main branch below.
+        let mail = in_transaction(state, |tx| {
+            let mail = if existing.is_organization {
+                None
+            } else {
+                let message = crate::mail::templates::address_in_use::render(
+                    &existing.email,
+                    &existing.username,
+                    account.username,
+                    &state.urls.forgot_password(),
+                );
+                Some(super::notify::record(tx, "address-in-use", message)?)
+            };
+            let actor = Principal { username: account.username.to_owned(), ..Principal::default() };
+            audit::record(tx, &actor, ip, "account.register.address_in_use", None, Some(&existing.username))?;
+            Ok(mail)
+        })?;
+        if let Some(mail) = mail {
+            mail.post(&state.mail);
         }
-        let actor = Principal { username: account.username.to_owned(), ..Principal::default() };
-        audit::record(&conn, &actor, ip, "account.register.address_in_use", None, Some(&existing.username))?;
         return Ok(answer);
     }
-    drop(conn);
     let account = NewAccount { is_admin: false, ..*account };
     let hash = checked_hash(&account, state.config.accounts.bcrypt_cost)?;
     // The account, its approval hold, its audit row and its confirmation mail's record land
@@ -160,7 +171,7 @@ fn dummy_hash(cost: u32) -> &'static str {
 /// Checks a username (or email) and password; `None` for any failure (unknown, organization,
 /// disabled, wrong password), so callers cannot tell the cases apart. Runs on the caller's connection.
 pub(super) fn verify_password_in(
-    conn: &Connection,
+    conn: &dyn Sql,
     name_or_email: &str,
     password: &str,
     cost: u32,
@@ -220,11 +231,11 @@ pub struct Profile {
 
 /// The account as its owner sees it.
 pub fn profile(state: &AppState, user_id: i64) -> Result<Profile, AppError> {
-    profile_in(&*state.conn()?, user_id)
+    profile_in(&state.conn()?, user_id)
 }
 
 /// `profile` on the caller's connection (inside its transaction, if any).
-pub(super) fn profile_in(conn: &Connection, user_id: i64) -> Result<Profile, AppError> {
+pub(super) fn profile_in(conn: &dyn Sql, user_id: i64) -> Result<Profile, AppError> {
     let user =
         users::by_id(conn, user_id)?.ok_or_else(|| AppError::NotFound("The account no longer exists.".into()))?;
     let organizations = orgs::memberships(conn, user.id)?
@@ -242,11 +253,11 @@ pub(super) fn profile_in(conn: &Connection, user_id: i64) -> Result<Profile, App
 
 /// A user (not an organization) by name.
 pub fn find_user(state: &AppState, username: &str) -> Result<users::UserRow, AppError> {
-    find_user_in(&*state.conn()?, username)
+    find_user_in(&state.conn()?, username)
 }
 
 /// `find_user` on the caller's connection (inside its transaction, if any).
-pub(crate) fn find_user_in(conn: &Connection, username: &str) -> Result<users::UserRow, AppError> {
+pub(crate) fn find_user_in(conn: &dyn Sql, username: &str) -> Result<users::UserRow, AppError> {
     users::by_name(conn, username)?
         .filter(|u| !u.is_organization)
         .ok_or_else(|| AppError::NotFound(format!("There is no user named '{username}'.")))
@@ -254,7 +265,7 @@ pub(crate) fn find_user_in(conn: &Connection, username: &str) -> Result<users::U
 
 /// Any account, user or organization, by name, on the caller's connection (inside its
 /// transaction, if any).
-pub(crate) fn find_account(conn: &Connection, name: &str) -> Result<users::UserRow, AppError> {
+pub(crate) fn find_account(conn: &dyn Sql, name: &str) -> Result<users::UserRow, AppError> {
     users::by_name(conn, name)?.ok_or_else(|| AppError::NotFound(format!("There is no account named '{name}'.")))
 }
 
@@ -269,7 +280,7 @@ pub fn set_disabled(state: &AppState, username: &str, disabled: bool, by: &str) 
 }
 
 /// Runs inside the caller's transaction.
-fn set_admin_in(conn: &Connection, username: &str, admin: bool, by: &str) -> Result<(), AppError> {
+fn set_admin_in(conn: &dyn Sql, username: &str, admin: bool, by: &str) -> Result<(), AppError> {
     let user = find_user_in(conn, username)?;
     users::set_admin(conn, user.id, admin)?;
     let actor = Principal { username: by.to_owned(), ..Principal::default() };
@@ -278,7 +289,7 @@ fn set_admin_in(conn: &Connection, username: &str, admin: bool, by: &str) -> Res
 }
 
 /// Runs inside the caller's transaction.
-fn set_disabled_in(conn: &Connection, username: &str, disabled: bool, by: &str) -> Result<(), AppError> {
+fn set_disabled_in(conn: &dyn Sql, username: &str, disabled: bool, by: &str) -> Result<(), AppError> {
     let user = find_user_in(conn, username)?;
     users::set_disabled(conn, user.id, disabled)?;
     if disabled {
@@ -299,7 +310,7 @@ fn set_disabled_in(conn: &Connection, username: &str, disabled: bool, by: &str) 
 
 /// Every account (the operator's `galley user list`).
 pub fn list(state: &AppState) -> Result<Vec<users::UserRow>, AppError> {
-    Ok(users::list(&*state.conn()?)?)
+    Ok(users::list(&state.conn()?)?)
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -323,11 +334,11 @@ fn require_admin(p: &Principal) -> Result<(), AppError> {
 
 /// Every account, for administrators.
 pub fn list_for_admin(state: &AppState, p: &Principal) -> Result<Vec<UserSummary>, AppError> {
-    list_for_admin_in(&*state.conn()?, p)
+    list_for_admin_in(&state.conn()?, p)
 }
 
 /// `list_for_admin` on the caller's connection (inside its transaction, if any).
-pub(crate) fn list_for_admin_in(conn: &Connection, p: &Principal) -> Result<Vec<UserSummary>, AppError> {
+pub(crate) fn list_for_admin_in(conn: &dyn Sql, p: &Principal) -> Result<Vec<UserSummary>, AppError> {
     require_admin(p)?;
     Ok(users::list(conn)?
         .into_iter()

@@ -1,11 +1,11 @@
 //! The audit log: recording (one helper for every service) and reading it (admins see all,
 //! owners see their packages').
 use super::permissions::{authorize, PackageAction, Principal};
+use crate::db::sql::Sql;
 use crate::db::{self, audit::AuditFilter, packages};
 use crate::domain::id::PackageId;
 use crate::error::AppError;
 use crate::state::AppState;
-use rusqlite::Connection;
 use serde::Serialize;
 
 /// The audit entry of what `p` did, for a caller that adds the package, version or detail (and
@@ -25,7 +25,7 @@ pub fn by<'a>(p: &'a Principal, ip: Option<&'a str>, action: &'a str) -> db::aud
 /// Records what `p` did, on the caller's connection or inside its transaction (every service
 /// that changes something calls this). `package` and `detail` are optional context.
 pub(crate) fn record(
-    conn: &Connection,
+    conn: &dyn Sql,
     p: &Principal,
     ip: Option<&str>,
     action: &str,
@@ -71,7 +71,7 @@ pub fn search(state: &AppState, p: &Principal, filter: &AuditFilter<'_>) -> Resu
         ));
     }
     let filter = AuditFilter { limit: filter.limit.clamp(1, 500), ..*filter };
-    Ok(db::audit::list(&*state.conn()?, &filter)?.into_iter().map(Into::into).collect())
+    Ok(db::audit::list(&state.conn()?, &filter)?.into_iter().map(Into::into).collect())
 }
 
 /// One package's log: its owners (and members of owning organizations) and administrators.

@@ -5,6 +5,7 @@
 //! search index) and moves orphans to `lost+found/`; a missing or damaged package file cannot be
 //! rebuilt and is reported.
 use crate::db;
+use crate::db::sql::Sql;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -65,7 +66,7 @@ impl std::fmt::Display for CheckReport {
 }
 
 /// Checks the package file of every available version against its recorded size and hash.
-fn check_files(state: &AppState, conn: &rusqlite::Connection) -> Result<(usize, Vec<String>), AppError> {
+fn check_files(state: &AppState, conn: &dyn Sql) -> Result<(usize, Vec<String>), AppError> {
     let files = db::recovery::available_files(conn)?;
     let mut bad = Vec::new();
     for (id, version, hash, size) in &files {
@@ -90,17 +91,18 @@ fn check_files(state: &AppState, conn: &rusqlite::Connection) -> Result<(usize, 
 }
 
 pub fn check(state: &AppState, repair: bool) -> Result<CheckReport, AppError> {
-    let mut conn = state.conn()?;
+    let file = state.db.check_file()?;
     let mut report = CheckReport {
-        schema: db::recovery::schema_version(&conn)?,
-        integrity: db::recovery::integrity(&conn)?,
+        schema: file.schema,
+        integrity: file.integrity,
+        search_drift: file.search_drift,
         ..CheckReport::default()
     };
+    let conn = state.conn()?;
     (report.versions_checked, report.bad_files) = check_files(state, &conn)?;
     let orphans = super::recovery::orphans(state)?;
     report.orphans = orphans.iter().map(|(area, id, v)| format!("{area}/{id}/{v}")).collect();
     (report.docs_unbacked, report.docs_stale) = state.docs.compare_with_database(&conn)?;
-    report.search_drift = db::recovery::search_drift(&mut conn)?;
     drop(conn);
     if repair {
         let moved = super::recovery::move_orphans(state, &orphans)?;

@@ -9,10 +9,10 @@
 use super::audit;
 use super::permissions::Principal;
 use crate::config::{GroupMapping, MappedRole};
+use crate::db::sql::Sql;
 use crate::db::{self, orgs, users};
 use crate::domain::org::OrgRole;
 use crate::error::AppError;
-use rusqlite::Connection;
 use std::collections::BTreeMap;
 
 /// What `apply_group_memberships` changed, one line per membership (for logs and job output).
@@ -22,7 +22,7 @@ pub type Changes = Vec<String>;
 /// names). `source` names the caller in the audit log (`ldap`, `oidc:NAME`). Run it inside the
 /// caller's transaction when other changes must land with it.
 pub(super) fn apply_group_memberships(
-    conn: &Connection,
+    conn: &dyn Sql,
     mappings: &[GroupMapping],
     user: &users::UserRow,
     groups: &[String],
@@ -72,7 +72,7 @@ pub(super) fn apply_group_memberships(
 /// The role each organization should give, from the mappings whose group the user is in; when
 /// several mappings name one organization, admin wins.
 fn wanted_roles(
-    conn: &Connection,
+    conn: &dyn Sql,
     mappings: &[GroupMapping],
     groups: &[String],
 ) -> Result<BTreeMap<i64, (String, MappedRole)>, AppError> {
@@ -87,7 +87,7 @@ fn wanted_roles(
     Ok(wanted)
 }
 
-fn named_orgs(conn: &Connection, mappings: &[GroupMapping]) -> Result<Vec<i64>, AppError> {
+fn named_orgs(conn: &dyn Sql, mappings: &[GroupMapping]) -> Result<Vec<i64>, AppError> {
     let mut ids = Vec::new();
     for m in mappings {
         if let Some(org) = organization(conn, &m.organization)? {
@@ -97,7 +97,7 @@ fn named_orgs(conn: &Connection, mappings: &[GroupMapping]) -> Result<Vec<i64>, 
     Ok(ids)
 }
 
-fn organization(conn: &Connection, name: &str) -> Result<Option<users::UserRow>, AppError> {
+fn organization(conn: &dyn Sql, name: &str) -> Result<Option<users::UserRow>, AppError> {
     let org = users::by_name(conn, name.trim())?.filter(|u| u.is_organization);
     if org.is_none() {
         tracing::warn!(organization = %name, "[[group_mapping]] names an organization that does not exist; skipped");
@@ -126,7 +126,7 @@ mod tests {
     use super::*;
     use crate::db::users::NewUser;
 
-    fn account(conn: &Connection, name: &str, organization: bool) -> users::UserRow {
+    fn account(conn: &dyn Sql, name: &str, organization: bool) -> users::UserRow {
         let new = NewUser {
             username: name,
             email: &format!("{name}@example.com"),
@@ -143,13 +143,13 @@ mod tests {
         GroupMapping { group: group.into(), organization: organization.into(), role }
     }
 
-    fn roles(conn: &Connection, user: &users::UserRow) -> Vec<(String, String)> {
+    fn roles(conn: &dyn Sql, user: &users::UserRow) -> Vec<(String, String)> {
         orgs::memberships(conn, user.id).unwrap().into_iter().map(|m| (m.org_name, m.role)).collect()
     }
 
     #[test]
     fn memberships_follow_the_groups_but_hand_made_ones_stay() {
-        let mut conn = Connection::open_in_memory().unwrap();
+        let mut conn = rusqlite::Connection::open_in_memory().unwrap();
         crate::db::migrate::run(&mut conn).unwrap();
         let (platform, tools) = (account(&conn, "platform", true), account(&conn, "tools", true));
         let (lead, bob) = (account(&conn, "lead", false), account(&conn, "bob", false));

@@ -8,12 +8,12 @@
 use super::permissions::Principal;
 use super::{accounts, audit, directory_groups};
 use crate::config::LdapConfig;
+use crate::db::sql::Sql;
 use crate::db::{self, users};
 use crate::directory::{Directory, DirectoryUser};
 use crate::domain::password;
 use crate::error::AppError;
 use crate::state::AppState;
-use rusqlite::Connection;
 
 pub const UNREACHABLE: &str = "The directory cannot be reached; try again later.";
 pub const NOT_ALLOWED: &str = "Your directory account is not allowed to sign in to this server; ask an administrator.";
@@ -29,7 +29,7 @@ pub const EMAIL_TAKEN: &str =
 /// the caller's connection (and opens its own transaction on it for a directory account).
 pub(super) fn verify_password_in(
     state: &AppState,
-    conn: &Connection,
+    conn: &mut db::Connection,
     name: &str,
     password: &str,
     ip: Option<&str>,
@@ -56,14 +56,13 @@ pub(super) fn verify_password_in(
         refuse(conn, &entry.username, ip, "not a member of allowed_group")?;
         return Err(AppError::Forbidden(NOT_ALLOWED.into()));
     }
-    let tx = conn.unchecked_transaction().map_err(db::DbError::from)?;
-    let user = account_for(&tx, &entry, ip)?;
-    if user.is_disabled {
-        return Ok(None);
-    }
-    let user = refresh_account_in(&tx, state, user, &entry)?;
-    tx.commit().map_err(db::DbError::from)?;
-    Ok(Some(user))
+    conn.transaction(|tx| {
+        let user = account_for(tx, &entry, ip)?;
+        if user.is_disabled {
+            return Ok(None);
+        }
+        Ok(Some(refresh_account_in(tx, state, user, &entry)?))
+    })
 }
 
 pub fn connect(ldap: &LdapConfig) -> Result<Directory<'_>, AppError> {
@@ -81,13 +80,13 @@ pub fn allowed(ldap: &LdapConfig, entry: &DirectoryUser) -> bool {
     group.is_empty() || entry.groups.iter().any(|g| directory_groups::same_group(g, group))
 }
 
-fn refuse(conn: &Connection, username: &str, ip: Option<&str>, why: &str) -> Result<(), AppError> {
+fn refuse(conn: &dyn Sql, username: &str, ip: Option<&str>, why: &str) -> Result<(), AppError> {
     let actor = Principal { username: username.chars().take(64).collect(), ..Principal::default() };
     audit::record(conn, &actor, ip, "signin.refused", None, Some(why))
 }
 
 /// The directory-managed account of the entry, created on first sign-in.
-fn account_for(conn: &Connection, entry: &DirectoryUser, ip: Option<&str>) -> Result<users::UserRow, AppError> {
+fn account_for(conn: &dyn Sql, entry: &DirectoryUser, ip: Option<&str>) -> Result<users::UserRow, AppError> {
     if let Some(existing) = users::by_name(conn, &entry.username)? {
         if existing.is_organization || db::directory::dn_of(conn, existing.id)?.is_none() {
             refuse(conn, &entry.username, ip, "the name belongs to a local account")?;
@@ -128,7 +127,7 @@ fn account_for(conn: &Connection, entry: &DirectoryUser, ip: Option<&str>) -> Re
 /// admin flag (`admin_group`) and the mapped organization memberships. Used at sign-in and by
 /// the `ldap-sync` job; returns the account as it now is. Runs inside the caller's transaction.
 pub(super) fn refresh_account_in(
-    conn: &Connection,
+    conn: &dyn Sql,
     state: &AppState,
     user: users::UserRow,
     entry: &DirectoryUser,

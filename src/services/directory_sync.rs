@@ -6,10 +6,10 @@
 //! the run fails and changes nothing: an outage must not lock everyone out.
 use super::permissions::Principal;
 use super::{audit, directory_signin};
+use crate::db::sql::Sql;
 use crate::db::{self, api_keys, sessions, users};
 use crate::error::AppError;
 use crate::state::AppState;
-use rusqlite::Connection;
 use std::fmt;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -43,7 +43,7 @@ impl fmt::Display for SyncReport {
 pub fn run(state: &AppState) -> Result<SyncReport, AppError> {
     let Some(ldap) = &state.config.ldap else { return Ok(SyncReport::default()) };
     let mut report = SyncReport { configured: true, ..SyncReport::default() };
-    let conn = state.conn()?;
+    let mut conn = state.conn()?;
     let mut directory = directory_signin::connect(ldap)?;
     for (id, username) in db::directory::enabled_accounts(&conn)? {
         let found = directory.find(&username).map_err(|e| {
@@ -52,25 +52,24 @@ pub fn run(state: &AppState) -> Result<SyncReport, AppError> {
         })?;
         report.checked += 1;
         let Some(user) = users::by_id(&conn, id)? else { continue };
-        let tx = conn.unchecked_transaction().map_err(db::DbError::from)?;
-        match found {
+        conn.transaction(|tx| match found {
             Some(entry) if directory_signin::allowed(ldap, &entry) => {
-                directory_signin::refresh_account_in(&tx, state, user, &entry)?;
+                directory_signin::refresh_account_in(tx, state, user, &entry).map(drop)
             }
             found => {
                 let why = if found.is_some() { "not a member of allowed_group" } else { "not found in the directory" };
-                report.revoked_keys += disable(&tx, &user, why)?;
+                report.revoked_keys += disable(tx, &user, why)?;
                 report.disabled.push(user.username);
+                Ok::<(), AppError>(())
             }
-        }
-        tx.commit().map_err(db::DbError::from)?;
+        })?;
     }
     directory.close();
     Ok(report)
 }
 
 /// Disables the account, ends its sessions and revokes its API keys; returns how many keys.
-fn disable(conn: &Connection, user: &users::UserRow, why: &str) -> Result<usize, AppError> {
+fn disable(conn: &dyn Sql, user: &users::UserRow, why: &str) -> Result<usize, AppError> {
     users::set_disabled(conn, user.id, true)?;
     sessions::delete_for_user(conn, user.id, None)?;
     let mut revoked = 0;

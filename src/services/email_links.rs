@@ -3,13 +3,13 @@
 use super::accounts::{self, Profile};
 use super::permissions::Principal;
 use super::{audit, in_transaction, notify};
+use crate::db::sql::Sql;
 use crate::db::{email_tokens, sessions, users};
 use crate::domain::{password, token};
 use crate::error::AppError;
 use crate::mail::templates;
 use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::Connection;
 
 const CONFIRM: &str = "confirm-email";
 const RESET: &str = "reset-password";
@@ -21,7 +21,7 @@ fn expiry(now: DateTime<Utc>, hours: u32) -> String {
 /// Retires earlier links of the purpose and stores a new one; returns the token for the email.
 fn issue(
     now: DateTime<Utc>,
-    conn: &Connection,
+    conn: &dyn Sql,
     user_id: i64,
     purpose: &str,
     email: &str,
@@ -36,7 +36,7 @@ fn issue(
 /// Finds a live token or says why the link does not work (used, unknown and expired alike).
 fn redeem(
     now: DateTime<Utc>,
-    conn: &Connection,
+    conn: &dyn Sql,
     purpose: &str,
     presented: &str,
     what: &str,
@@ -58,7 +58,7 @@ fn redeem(
 /// be posted after the commit.
 pub(super) fn confirmation_in(
     state: &AppState,
-    conn: &Connection,
+    conn: &dyn Sql,
     user_id: i64,
     email: &str,
 ) -> Result<notify::Outgoing, AppError> {

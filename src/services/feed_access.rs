@@ -54,7 +54,7 @@ pub fn session_grants(state: &AppState, session_token: &str, shows_packages: boo
 
 /// Reads the stored credential epoch into the cache. Blocking (SQL): call from a blocking thread.
 pub fn refresh_stored_epoch(state: &AppState) -> Result<(), AppError> {
-    let value = credential_epoch::stored(&*state.conn()?)?;
+    let value = credential_epoch::stored(&state.conn()?)?;
     state.feed_access.set_stored_epoch(value);
     Ok(())
 }

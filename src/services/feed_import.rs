@@ -4,6 +4,7 @@
 //! already here are skipped before any download, so a rerun after an interruption resumes.
 use crate::config::UpstreamConfig;
 use crate::db;
+use crate::db::sql::Sql;
 use crate::domain::id::PackageId;
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
@@ -144,7 +145,7 @@ pub async fn copy(
     let id_lower = PackageId::key_of(v.id.as_str());
     let (check_state, check_id, check_version) = (state.clone(), id_lower.clone(), v.version.clone());
     let present =
-        blocking(move || Ok(db::packages::version_status(&*check_state.conn()?, &check_id, &check_version)?)).await?;
+        blocking(move || Ok(db::packages::version_status(&check_state.conn()?, &check_id, &check_version)?)).await?;
     if !crate::domain::version_status::VersionStatus::may_be_replaced(present) {
         return Ok(Copied::Skipped);
     }
@@ -175,7 +176,13 @@ pub async fn copy(
             Err(e) => return Ok(Copied::Failed(format!("{} {}: {e}", v.id, v.version))),
         }
         let conn = state.conn()?;
-        db::upstreams::set_imported_state(&conn, &id_lower, &v.version, v.listed, v.published.as_deref())?;
+        db::upstreams::set_imported_state(
+            conn.sqlite_until_ported()?,
+            &id_lower,
+            &v.version,
+            v.listed,
+            v.published.as_deref(),
+        )?;
         state.docs.refresh(&conn, &id_lower)?;
         Ok(Copied::Copied)
     })

@@ -5,5 +5,5 @@ use crate::state::AppState;
 
 /// The counts in one query; an error means the database does not answer (the handler's 503).
 pub fn counts(state: &AppState) -> Result<HealthCounts, AppError> {
-    Ok(crate::db::health::counts(&*state.conn()?)?)
+    Ok(crate::db::health::counts(&state.conn()?)?)
 }

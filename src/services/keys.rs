@@ -3,13 +3,13 @@
 use super::audit;
 use super::permissions::{authorize_org, may_publish_with_session, KeyGrant, OrgAction, Principal};
 use super::{in_transaction, principals};
+use crate::db::sql::Sql;
 use crate::db::{api_keys, users};
 use crate::domain::api_key::{self, PackageGlobs, Scope};
 use crate::domain::id::PackageId;
 use crate::error::AppError;
 use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::Connection;
 use serde::Serialize;
 
 pub struct NewKeyRequest<'a> {
@@ -102,7 +102,7 @@ struct CheckedKey<'a> {
 
 /// The checked request stored; runs inside the caller's transaction.
 fn insert_key(
-    conn: &Connection,
+    conn: &dyn Sql,
     server_key: &[u8],
     req: &NewKeyRequest<'_>,
     checked: &CheckedKey<'_>,
@@ -154,7 +154,7 @@ fn is_expired(expires_at: &str, now: DateTime<Utc>) -> bool {
     DateTime::parse_from_rfc3339(expires_at).map_or(true, |t| t <= now)
 }
 
-fn summary(conn: &Connection, k: api_keys::ApiKeyRow, now: DateTime<Utc>) -> Result<KeySummary, AppError> {
+fn summary(conn: &dyn Sql, k: api_keys::ApiKeyRow, now: DateTime<Utc>) -> Result<KeySummary, AppError> {
     let name =
         |id: i64| -> Result<String, AppError> { Ok(users::by_id(conn, id)?.map(|u| u.username).unwrap_or_default()) };
     Ok(KeySummary {
@@ -175,7 +175,7 @@ fn summary(conn: &Connection, k: api_keys::ApiKeyRow, now: DateTime<Utc>) -> Res
 
 /// Every key a user created, deleted ones included (the CLI shows their state).
 pub fn list(state: &AppState, user_id: i64) -> Result<Vec<api_keys::ApiKeyRow>, AppError> {
-    Ok(api_keys::for_user(&*state.conn()?, user_id)?)
+    Ok(api_keys::for_user(&state.conn()?, user_id)?)
 }
 
 /// The live keys the principal may manage: its own and those of organizations it administers.
@@ -192,7 +192,7 @@ pub fn list_manageable(state: &AppState, p: &Principal) -> Result<Vec<KeySummary
 
 /// A live key the principal may regenerate or delete; any other is "not found", so key ids of
 /// other accounts are not revealed.
-fn manageable(conn: &Connection, p: &Principal, key_id: i64) -> Result<api_keys::ApiKeyRow, AppError> {
+fn manageable(conn: &dyn Sql, p: &Principal, key_id: i64) -> Result<api_keys::ApiKeyRow, AppError> {
     api_keys::by_id(conn, key_id)?
         .filter(|k| k.revoked_at.is_none() && p.key.is_none() && p.manages.contains(&k.owner_id))
         .ok_or_else(|| AppError::NotFound(format!("You have no API key {key_id}.")))
@@ -205,7 +205,7 @@ pub fn regenerate(state: &AppState, p: &Principal, key_id: i64, ip: Option<&str>
 
 /// Runs inside the caller's transaction.
 fn regenerate_in(
-    conn: &Connection,
+    conn: &dyn Sql,
     server_key: &[u8],
     p: &Principal,
     key_id: i64,
@@ -250,7 +250,7 @@ pub fn delete(state: &AppState, p: &Principal, key_id: i64, ip: Option<&str>) ->
 /// Resolves a presented key to the principal acting with it, or says why it is refused (403).
 pub fn authenticate(state: &AppState, secret: &str) -> Result<Principal, AppError> {
     let hash = api_key::hash(&state.server_key, secret);
-    let conn = &*state.conn()?;
+    let conn = &state.conn()?;
     let key = api_keys::by_hash(conn, &hash)?
         .ok_or_else(|| AppError::Forbidden("The API key is not valid for this server.".into()))?;
     if key.revoked_at.is_some() {

@@ -50,7 +50,7 @@ pub fn apply(
     let id_lower = PackageId::key_of(id);
     let version_lower = version.lower_normalized();
     let mut conn = state.conn()?;
-    let result = db::write_durable(&mut conn, |tx| {
+    let result = conn.write_durable(|tx| {
         let Some(package) = packages::find(tx, &id_lower)? else {
             return Ok(Err(not_found()));
         };
@@ -72,7 +72,7 @@ pub fn apply(
                 Some("deleted by an administrator"),
             )?,
         };
-        packages::record_change(tx, package.key)?;
+        packages::record_change(tx.sqlite_until_ported()?, package.key)?;
         db::audit::record(
             tx,
             &db::audit::AuditEntry {

@@ -1,6 +1,7 @@
 //! Scheduled upkeep that is not validation: rebuilding the search index and the rendered
 //! documents from the database, and deleting expired rows.
 use crate::db;
+use crate::db::sql::Sql;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -29,10 +30,10 @@ const REINDEX_BATCH: usize = 200;
 /// every id's documents (rewritten only where they changed).
 pub fn reindex(state: &AppState) -> Result<ReindexReport, AppError> {
     let mut conn = state.conn()?;
-    let keys = db::search::all_package_keys(&conn)?;
-    let mut drift = db::write(&mut conn, |tx| db::search::remove_orphans(tx))?;
+    let keys = db::search::all_package_keys(conn.sqlite_until_ported()?)?;
+    let mut drift = conn.write(|tx| db::search::remove_orphans(tx.sqlite_until_ported()?))?;
     for batch in keys.chunks(REINDEX_BATCH) {
-        drift += db::write(&mut conn, |tx| db::search::rebuild_packages(tx, batch))?;
+        drift += conn.write(|tx| db::search::rebuild_packages(tx.sqlite_until_ported()?, batch))?;
     }
     if drift > 0 {
         tracing::warn!(drift, "the search index had drifted from the database; repaired");
@@ -65,7 +66,9 @@ const LEFTOVER_AGE: std::time::Duration = std::time::Duration::from_hours(1);
 /// disk left behind (upload temp files, staging files, empty folders) older than an hour.
 pub fn purge_expired(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> Result<PurgeReport, AppError> {
     let now = db::validation::time_text(now);
-    let rows = db::write(&mut state.conn()?, |tx| db::expired::purge(tx, &now))?
+    let rows = state
+        .conn()?
+        .write(|tx| db::expired::purge(tx, &now))?
         .into_iter()
         .map(|(table, n)| (table, usize::try_from(n).unwrap_or(usize::MAX)))
         .collect();

@@ -2,6 +2,7 @@
 //! version's listed state and status, and the ownership invitations waiting for an answer.
 use super::owners::{self, PendingView};
 use super::permissions::Principal;
+use crate::db::sql::Sql;
 use crate::db::{self, packages};
 use crate::domain::version_status::VersionStatus;
 use crate::error::AppError;
@@ -35,7 +36,7 @@ pub struct MyPackages {
 }
 
 pub fn list(state: &AppState, p: &Principal) -> Result<MyPackages, AppError> {
-    let conn = &*state.conn()?;
+    let conn = &state.conn()?;
     // Keyed by lowercase id: a package owned by the user and an organization shows once.
     let mut found: BTreeMap<String, MyPackage> = BTreeMap::new();
     for owner_id in &p.acts_for {
@@ -44,7 +45,7 @@ pub fn list(state: &AppState, p: &Principal) -> Result<MyPackages, AppError> {
             if found.contains_key(&id_lower) {
                 continue;
             }
-            let Some(record) = packages::load(conn, &id_lower)? else { continue };
+            let Some(record) = packages::load(conn.sqlite_until_ported()?, &id_lower)? else { continue };
             let latest = record.latest(true, true).map(|v| v.version_normalized.clone());
             let versions = record
                 .versions

@@ -2,16 +2,16 @@
 //! that caused it (the change is already committed), but it is logged and recorded in `mail_log`
 //! where admins see it (GET /api/admin/mail).
 use crate::config::Config;
-use crate::db::{self, Pool};
+use crate::db::sql::Sql;
+use crate::db::{self, Database};
 use crate::error::AppError;
 use crate::mail::{self, postman::Postman, templates, Email};
 use crate::scan::notify::{NoticePackage, Notifier, Recipient};
 use crate::state::AppState;
-use rusqlite::Connection;
 use std::sync::Arc;
 
 /// Starts the mail thread with the configured transport; outcomes are written to `mail_log`.
-pub fn start_postman(config: &Config, pool: Pool) -> anyhow::Result<Postman> {
+pub fn start_postman(config: &Config, db: Database) -> anyhow::Result<Postman> {
     let mailer = mail::from_config(config)?;
     let done: mail::postman::Done = Box::new(move |id, result| {
         let error = result.as_ref().err().map(ToString::to_string);
@@ -19,8 +19,7 @@ pub fn start_postman(config: &Config, pool: Pool) -> anyhow::Result<Postman> {
             None => tracing::info!(mail_id = id, "mail sent"),
             Some(e) => tracing::error!(mail_id = id, error = %e, "sending mail failed"),
         }
-        let recorded =
-            pool.get().map_err(db::DbError::from).and_then(|conn| db::mail_log::finish(&conn, id, error.as_deref()));
+        let recorded = db.connection().and_then(|conn| db::mail_log::finish(&conn, id, error.as_deref()));
         if let Err(e) = recorded {
             tracing::error!(mail_id = id, error = %e, "recording the mail outcome failed");
         }
@@ -30,7 +29,7 @@ pub fn start_postman(config: &Config, pool: Pool) -> anyhow::Result<Postman> {
 
 /// Records the message and queues it for sending; returns at once. Runs on the caller's
 /// connection, outside a transaction: inside one, use `record` and post after the commit.
-pub(crate) fn send(conn: &Connection, postman: &Postman, kind: &str, email: Email) -> Result<(), AppError> {
+pub(crate) fn send(conn: &dyn Sql, postman: &Postman, kind: &str, email: Email) -> Result<(), AppError> {
     record(conn, kind, email)?.post(postman);
     Ok(())
 }
@@ -45,7 +44,7 @@ pub(crate) struct Outgoing {
 
 /// Records the message on the caller's connection (inside its transaction); `Outgoing::post`
 /// queues it after the commit.
-pub(crate) fn record(conn: &Connection, kind: &str, email: Email) -> Result<Outgoing, AppError> {
+pub(crate) fn record(conn: &dyn Sql, kind: &str, email: Email) -> Result<Outgoing, AppError> {
     let id = db::mail_log::insert(conn, kind, &email.to, &email.subject)?;
     Ok(Outgoing { id, email })
 }
@@ -70,7 +69,7 @@ pub struct MailView {
 
 /// Recent outgoing mail for administrators (e.g. `status = "failed"`).
 pub fn list(state: &AppState, status: Option<&str>) -> Result<Vec<MailView>, AppError> {
-    Ok(db::mail_log::list(&*state.conn()?, status)?
+    Ok(db::mail_log::list(&state.conn()?, status)?
         .into_iter()
         .map(|m| MailView {
             id: m.id,
@@ -88,16 +87,16 @@ pub fn list(state: &AppState, status: Option<&str>) -> Result<Vec<MailView>, App
 /// Validation notices sent as email through the postman (and recorded in `mail_log`).
 pub struct MailNotifier {
     postman: Arc<Postman>,
-    pool: Pool,
+    db: Database,
 }
 
 impl MailNotifier {
-    pub fn new(postman: Arc<Postman>, pool: Pool) -> Self {
-        Self { postman, pool }
+    pub fn new(postman: Arc<Postman>, db: Database) -> Self {
+        Self { postman, db }
     }
 
     fn send_all(&self, kind: &str, to: &[Recipient], render: impl Fn(&Recipient) -> Email) -> std::io::Result<()> {
-        let conn = self.pool.get().map_err(std::io::Error::other)?;
+        let conn = self.db.connection().map_err(std::io::Error::other)?;
         for recipient in to {
             send(&conn, &self.postman, kind, render(recipient)).map_err(|e| std::io::Error::other(e.to_string()))?;
         }

@@ -2,12 +2,12 @@
 //! members, keys and owners; collaborators publish. An organization keeps at least one admin.
 use super::permissions::{authorize_org, OrgAction, Principal};
 use super::{accounts, audit};
+use crate::db::sql::Sql;
 use crate::db::{orgs, users};
 use crate::domain::org::OrgRole;
 use crate::domain::password;
 use crate::error::AppError;
 use crate::state::AppState;
-use rusqlite::Connection;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -23,13 +23,13 @@ pub struct OrgView {
     pub members: Vec<MemberView>,
 }
 
-fn find_org(conn: &Connection, name: &str) -> Result<users::UserRow, AppError> {
+fn find_org(conn: &dyn Sql, name: &str) -> Result<users::UserRow, AppError> {
     users::by_name(conn, name)?
         .filter(|u| u.is_organization)
         .ok_or_else(|| AppError::NotFound(format!("There is no organization named '{name}'.")))
 }
 
-fn view_of(conn: &Connection, org: &users::UserRow) -> Result<OrgView, AppError> {
+fn view_of(conn: &dyn Sql, org: &users::UserRow) -> Result<OrgView, AppError> {
     let members =
         orgs::members(conn, org.id)?.into_iter().map(|m| MemberView { username: m.username, role: m.role }).collect();
     Ok(OrgView { name: org.username.clone(), email: org.email.clone(), members })

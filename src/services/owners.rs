@@ -4,6 +4,7 @@
 //! an owner directly (support cases, `galley owner add`).
 use super::permissions::{authorize, may_answer_invitation, PackageAction, Principal};
 use super::{accounts, audit, notify};
+use crate::db::sql::Sql;
 use crate::db::{self, owners, packages};
 use crate::domain::id::PackageId;
 use crate::domain::token;
@@ -11,7 +12,6 @@ use crate::error::AppError;
 use crate::mail::templates::owner_invitation;
 use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
-use rusqlite::Connection;
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
@@ -53,23 +53,23 @@ pub enum Answer {
 
 pub const INVALID_INVITATION: &str = "This invitation is not valid: it was already used, declined or cancelled.";
 
-fn package(conn: &Connection, package_id: &str) -> Result<packages::PackageRow, AppError> {
+fn package(conn: &dyn Sql, package_id: &str) -> Result<packages::PackageRow, AppError> {
     packages::find(conn, &PackageId::key_of(package_id))?
         .ok_or_else(|| AppError::NotFound(format!("The package '{package_id}' does not exist.")))
 }
 
-fn authorize_manage(conn: &Connection, p: &Principal, pkg: &packages::PackageRow) -> Result<(), AppError> {
+fn authorize_manage(conn: &dyn Sql, p: &Principal, pkg: &packages::PackageRow) -> Result<(), AppError> {
     let owner_ids = packages::owner_ids(conn, pkg.key)?;
     authorize(p, PackageAction::ManageOwners, &pkg.package_id, Some(&owner_ids))
 }
 
 /// Owners of a package (public), with pending invitations for those who may see them.
 pub fn list(state: &AppState, viewer: Option<&Principal>, package_id: &str) -> Result<OwnersView, AppError> {
-    list_in(&*state.conn()?, viewer, package_id)
+    list_in(&state.conn()?, viewer, package_id)
 }
 
 /// `list` on the caller's connection (or inside its transaction).
-fn list_in(conn: &Connection, viewer: Option<&Principal>, package_id: &str) -> Result<OwnersView, AppError> {
+fn list_in(conn: &dyn Sql, viewer: Option<&Principal>, package_id: &str) -> Result<OwnersView, AppError> {
     let pkg = package(conn, package_id)?;
     let rows = owners::owners(conn, pkg.key)?;
     let ids: Vec<i64> = rows.iter().map(|o| o.user_id).collect();
@@ -114,7 +114,7 @@ pub fn invite(
 /// `invite` on the caller's transaction; the returned mail is to be posted after its commit.
 pub(super) fn invite_in(
     state: &AppState,
-    conn: &Connection,
+    conn: &dyn Sql,
     p: &Principal,
     package_id: &str,
     username: &str,
@@ -192,7 +192,7 @@ pub fn answer_pending(
 
 /// Pending invitations to the account and the organizations it administers, by package id. On
 /// the caller's connection: "Manage my packages" reads them with the packages.
-pub(super) fn pending_for(conn: &Connection, p: &Principal) -> Result<Vec<(String, PendingView)>, AppError> {
+pub(super) fn pending_for(conn: &dyn Sql, p: &Principal) -> Result<Vec<(String, PendingView)>, AppError> {
     let mut all = Vec::new();
     for id in &p.manages {
         for (package_id, i) in owners::invitations_to(conn, *id)? {
@@ -237,7 +237,7 @@ fn settle(
         }
         if answer == Answer::Accept {
             owners::add_owner(tx, pkg.key, invitation.invitee_id)?;
-            db::search::reindex_package(tx, pkg.key)?;
+            db::search::reindex_package(tx.sqlite_until_ported()?, pkg.key)?;
         }
         let action = if answer == Answer::Accept { "owner.accept" } else { "owner.decline" };
         audit::record(tx, p, ip, action, Some(&pkg.package_id), Some(&invitation.invitee))?;
@@ -291,7 +291,7 @@ pub fn remove(
             )));
         }
         owners::remove_owner(tx, pkg.key, owner.id)?;
-        db::search::reindex_package(tx, pkg.key)?;
+        db::search::reindex_package(tx.sqlite_until_ported()?, pkg.key)?;
         audit::record(tx, p, ip, "owner.remove", Some(&pkg.package_id), Some(&owner.username))
     })
 }
@@ -310,7 +310,7 @@ pub fn add_directly(
 
 /// `add_directly` inside the caller's transaction (a support request adds its own audit entry).
 pub(super) fn add_directly_in(
-    tx: &Connection,
+    tx: &dyn Sql,
     p: &Principal,
     package_id: &str,
     username: &str,
@@ -328,7 +328,7 @@ pub(super) fn add_directly_in(
     if let Some(pending) = owners::invitation_for(tx, pkg.key, account.id)? {
         owners::delete_invitation(tx, pending.id)?;
     }
-    db::search::reindex_package(tx, pkg.key)?;
+    db::search::reindex_package(tx.sqlite_until_ported()?, pkg.key)?;
     let detail = match why {
         Some(why) => format!("{} ({why})", account.username),
         None => account.username.clone(),

@@ -1,5 +1,6 @@
 //! Reserved id prefixes (`galley prefix reserve`): ids under one are local-only (no upstream ever
 //! supplies them, see `mirror::guard`) and local ids under one are shown as verified.
+use crate::db::sql::Sql;
 use crate::db::{self, audit::AuditEntry, upstreams::ReservedPrefix};
 use crate::error::AppError;
 use crate::state::AppState;
@@ -22,7 +23,7 @@ fn parse(prefix: &str) -> Result<String, AppError> {
 pub fn reserve(state: &AppState, prefix: &str, actor: &str) -> Result<bool, AppError> {
     let prefix = parse(prefix)?;
     let mut conn = state.conn()?;
-    Ok(db::write(&mut conn, |tx| {
+    Ok(conn.write(|tx| {
         let added = db::upstreams::reserve_prefix(tx, &prefix)?;
         if added {
             audit(tx, "prefix.reserve", &prefix, actor)?;
@@ -35,7 +36,7 @@ pub fn reserve(state: &AppState, prefix: &str, actor: &str) -> Result<bool, AppE
 pub fn remove(state: &AppState, prefix: &str, actor: &str) -> Result<bool, AppError> {
     let prefix = parse(prefix)?;
     let mut conn = state.conn()?;
-    Ok(db::write(&mut conn, |tx| {
+    Ok(conn.write(|tx| {
         let removed = db::upstreams::remove_prefix(tx, &prefix)?;
         if removed {
             audit(tx, "prefix.remove", &prefix, actor)?;
@@ -45,10 +46,10 @@ pub fn remove(state: &AppState, prefix: &str, actor: &str) -> Result<bool, AppEr
 }
 
 pub fn list(state: &AppState) -> Result<Vec<ReservedPrefix>, AppError> {
-    Ok(db::upstreams::list_prefixes(&*state.conn()?)?)
+    Ok(db::upstreams::list_prefixes(&state.conn()?)?)
 }
 
-fn audit(conn: &rusqlite::Connection, action: &str, prefix: &str, actor: &str) -> Result<(), db::DbError> {
+fn audit(conn: &dyn Sql, action: &str, prefix: &str, actor: &str) -> Result<(), db::DbError> {
     db::audit::record(
         conn,
         &AuditEntry { actor_name: Some(actor), action, detail: Some(prefix), ..AuditEntry::default() },

@@ -2,20 +2,20 @@
 //! organizations it acts for: the one place that turns memberships into rights.
 use super::permissions::{KeyGrant, Principal};
 use crate::config::AccountsConfig;
+use crate::db::sql::Sql;
 use crate::db::{orgs, two_factor, users::UserRow};
 use crate::domain::org::OrgRole;
 use crate::error::AppError;
 use crate::state::AppState;
-use rusqlite::Connection;
 
 /// The principal of a signed-in user: its own account plus its organizations (all of them for
 /// publishing, those it administers for managing).
 pub fn for_user(state: &AppState, user: &UserRow) -> Result<Principal, AppError> {
-    for_user_in(&*state.conn()?, user, &state.config.accounts)
+    for_user_in(&state.conn()?, user, &state.config.accounts)
 }
 
 /// `for_user` on the caller's connection (inside its transaction, if any), under `policy`.
-pub(super) fn for_user_in(conn: &Connection, user: &UserRow, policy: &AccountsConfig) -> Result<Principal, AppError> {
+pub(super) fn for_user_in(conn: &dyn Sql, user: &UserRow, policy: &AccountsConfig) -> Result<Principal, AppError> {
     let memberships = orgs::memberships(conn, user.id)?;
     let mut acts_for = vec![user.id];
     let mut manages = vec![user.id];
@@ -42,7 +42,7 @@ pub(super) fn for_user_in(conn: &Connection, user: &UserRow, policy: &AccountsCo
 /// organization's key acts for that organization only. Keys never manage owners. Runs on the
 /// caller's connection.
 pub(super) fn for_key_in(
-    conn: &Connection,
+    conn: &dyn Sql,
     creator: &UserRow,
     owner: &UserRow,
     grant: KeyGrant,

@@ -6,6 +6,7 @@ use super::package_file::{inspect, store_extras};
 use super::permissions::{authorize, PackageAction, Principal};
 use super::validation;
 use crate::config::ScanMode;
+use crate::db::sql::Sql;
 use crate::db::{self, packages};
 use crate::domain::nupkg::PackageArchive;
 use crate::domain::nuspec::Nuspec;
@@ -247,7 +248,8 @@ fn commit(
         ip: ip.map(str::to_owned),
     };
     // Waiting for the batch holds no connection; the 201 is sent only after its commit.
-    let committed = extras.and_then(|()| state.commits.submit(&state.db, dirs, Box::new(move |tx| row.insert(tx))));
+    let committed = extras
+        .and_then(|()| state.commits.submit(state.db.sqlite_until_ported(), dirs, Box::new(move |tx| row.insert(tx))));
     let conn = state.conn()?;
     let remove_files = || {
         let _ = match placement {
@@ -271,10 +273,10 @@ fn commit(
         // All or nothing: a version whose documents could not be written (a full disk) would be
         // listed but not downloadable, and its number taken. Take the push back instead.
         tracing::error!(id = %id, version = %version, error = %e, "rendering the feed documents failed; undoing the push");
-        let mut undone = db::write(&mut conn, |tx| db::recovery::undo_push(tx, keys.0, keys.1));
+        let mut undone = conn.write(|tx| db::recovery::undo_push(tx.sqlite_until_ported()?, keys.0, keys.1));
         if undone.is_err() && state.disk.release_reserve() {
             // The undo itself needs a little room in the write-ahead log.
-            undone = db::write(&mut conn, |tx| db::recovery::undo_push(tx, keys.0, keys.1));
+            undone = conn.write(|tx| db::recovery::undo_push(tx.sqlite_until_ported()?, keys.0, keys.1));
         }
         match undone {
             Ok(()) => {
@@ -310,7 +312,7 @@ struct Row {
 impl Row {
     /// The checks that decide (repeated from before the upload, since another push may have
     /// committed meanwhile), then the rows. `Ok(Err(_))` refuses this push alone.
-    fn insert(self, tx: &rusqlite::Connection) -> Result<Result<(i64, i64), AppError>, db::DbError> {
+    fn insert(self, tx: &dyn Sql) -> Result<Result<(i64, i64), AppError>, db::DbError> {
         let (principal, id, version) = (&self.principal, self.id.as_str(), self.version.as_str());
         let id_lower = self.nuspec.id.lower();
         let version_lower = self.nuspec.version.lower_normalized();
@@ -345,18 +347,14 @@ impl Row {
         if self.placement == (Placement::Pending { scan_error: true }) {
             db::validation::schedule_retry(tx, version_key, 1, self.retry_at, "the virus scanner was unavailable")?;
         }
-        packages::record_change(tx, package_key)?;
+        packages::record_change(tx.sqlite_until_ported()?, package_key)?;
         record_push(tx, &self, (package_key, version_key))?;
         Ok(Ok((package_key, version_key)))
     }
 }
 
 /// The audit entry of a push or mirror, and a mirrored version's source marks.
-fn record_push(
-    tx: &rusqlite::Connection,
-    row: &Row,
-    (package_key, version_key): (i64, i64),
-) -> Result<(), db::DbError> {
+fn record_push(tx: &dyn Sql, row: &Row, (package_key, version_key): (i64, i64)) -> Result<(), db::DbError> {
     if let Some(origin) = &row.origin {
         let published = origin.published.as_deref();
         db::upstreams::mark_mirrored(tx, package_key, version_key, &origin.upstream, origin.listed, published)?;
@@ -379,7 +377,7 @@ fn record_push(
 
 /// Local wins, in both directions: a mirrored version never joins a local id, a push never a
 /// mirrored one. Checked in the transaction, which decides.
-fn local_wins(tx: &rusqlite::Connection, row: &Row, exists: bool) -> Result<Option<AppError>, db::DbError> {
+fn local_wins(tx: &dyn Sql, row: &Row, exists: bool) -> Result<Option<AppError>, db::DbError> {
     let upstream = db::upstreams::upstream_of(tx, &row.nuspec.id.lower())?;
     Ok(match (&row.origin, upstream) {
         (None, Some(upstream)) => Some(mirrored_conflict(&row.id, &upstream)),
@@ -408,7 +406,7 @@ fn store_file(
     if outcome == PutOutcome::Created {
         return Ok((outcome, dirs));
     }
-    if !VersionStatus::may_be_replaced(packages::version_status(&*state.conn()?, &id_lower, &version_lower)?) {
+    if !VersionStatus::may_be_replaced(packages::version_status(&state.conn()?, &id_lower, &version_lower)?) {
         return Ok((outcome, dirs));
     }
     match placement {

@@ -38,7 +38,7 @@ impl std::fmt::Display for StartReport {
 
 /// Package folders (store and pending) that no database row backs.
 pub fn orphans(state: &AppState) -> Result<Vec<(&'static str, String, String)>, AppError> {
-    let backed = db::recovery::versions_with_rows(&*state.conn()?)?;
+    let backed = db::recovery::versions_with_rows(&state.conn()?)?;
     let mut found = Vec::new();
     for (area, root) in [("packages", state.config.packages_dir()), ("pending", state.config.pending_dir())] {
         found.extend(sweep::orphans(&root, &backed)?.into_iter().map(|(id, v)| (area, id, v)));

@@ -34,7 +34,7 @@ impl std::fmt::Display for RescanReport {
 /// The rescan job: every available version, or those of one id.
 pub fn rescan(state: &AppState, id: Option<&str>) -> Result<RescanReport, AppError> {
     let id_lower = id.map(PackageId::key_of);
-    let targets = vdb::available(&*state.conn()?, id_lower.as_deref())?;
+    let targets = vdb::available(&state.conn()?, id_lower.as_deref())?;
     if let (Some(id), true) = (id, targets.is_empty()) {
         return Err(AppError::NotFound(format!("The package '{id}' has no available version to rescan.")));
     }
@@ -43,7 +43,7 @@ pub fn rescan(state: &AppState, id: Option<&str>) -> Result<RescanReport, AppErr
         report.scanned += 1;
         let path = crate::store::local(&*state.store, state.store.nupkg_path(&target.id_lower, &target.version_lower))?;
         match state.scanner.scan(&path) {
-            ScanOutcome::Clean => vdb::record_clean_scan(&*state.conn()?, target.version_key)?,
+            ScanOutcome::Clean => vdb::record_clean_scan(&state.conn()?, target.version_key)?,
             ScanOutcome::Infected { signature } => {
                 if quarantine(state, target, &signature)? {
                     report.quarantined.push(format!("{} {}: {signature}", target.package_id, target.version));
@@ -62,11 +62,11 @@ pub fn rescan(state: &AppState, id: Option<&str>) -> Result<RescanReport, AppErr
 pub fn quarantine(state: &AppState, target: &ScanTarget, signature: &str) -> Result<bool, AppError> {
     let reason = format!("virus found: {signature}");
     let mut conn = state.conn()?;
-    let changed = db::write(&mut conn, |tx| {
+    let changed = conn.write(|tx| {
         if !vdb::change_status(tx, target.version_key, VersionStatus::Available, VersionStatus::Quarantined, &reason)? {
             return Ok(false);
         }
-        db::packages::record_change(tx, target.package_key)?;
+        db::packages::record_change(tx.sqlite_until_ported()?, target.package_key)?;
         db::audit::record(
             tx,
             &AuditEntry {

@@ -1,6 +1,7 @@
 //! Search and autocomplete over the FTS5 index, answered in the v3 wire shape.
 use crate::cache::feed_docs::AnswerKey;
 use crate::db;
+use crate::db::sql::Sql;
 use crate::domain::id::PackageId;
 use crate::error::AppError;
 use crate::protocol::v3::{self, AutocompleteResponse, SearchResponse};
@@ -64,42 +65,44 @@ fn cached_json<T: serde::Serialize>(
     state: &AppState,
     kind: &'static str,
     variant: String,
-    compute: impl FnOnce(&rusqlite::Connection) -> Result<T, AppError>,
+    compute: impl FnOnce(&dyn Sql) -> Result<T, AppError>,
 ) -> Result<Bytes, AppError> {
-    let mut conn = state.conn()?;
     // One read transaction: the generation and the answer come from the same snapshot, so an
     // answer is never filed under a generation its data is older or newer than.
-    let snapshot = conn.transaction().map_err(crate::db::DbError::from)?;
-    let generation = db::search::generation(&snapshot)?;
-    let key =
-        AnswerKey { kind, id_lower: String::new(), generation: generation.to_string(), variant, downloads_epoch: 0 };
-    if let Some(bytes) = state.docs.cached_answer(&key) {
-        return Ok(bytes);
-    }
-    let bytes = Bytes::from(serde_json::to_vec(&compute(&snapshot)?).map_err(AppError::internal)?);
-    state.docs.cache_answer(key, bytes.clone());
-    Ok(bytes)
+    state.conn()?.snapshot(|snapshot| {
+        let generation = db::search::generation(snapshot.sqlite_until_ported()?)?;
+        let key = AnswerKey {
+            kind,
+            id_lower: String::new(),
+            generation: generation.to_string(),
+            variant,
+            downloads_epoch: 0,
+        };
+        if let Some(bytes) = state.docs.cached_answer(&key) {
+            return Ok(bytes);
+        }
+        let bytes = Bytes::from(serde_json::to_vec(&compute(snapshot)?).map_err(AppError::internal)?);
+        state.docs.cache_answer(key, bytes.clone());
+        Ok(bytes)
+    })
 }
 
 /// Builds the in-memory search index now (the server at start); blocking.
 pub fn warm_index(state: &AppState) -> Result<(), AppError> {
-    let mut conn = state.conn()?;
-    let snapshot = conn.transaction().map_err(crate::db::DbError::from)?;
-    state.search.warm(&snapshot)?;
-    Ok(())
+    state.conn()?.snapshot(|snapshot| Ok::<(), AppError>(state.search.warm(snapshot)?))
 }
 
 /// Blocking: call from a blocking thread. Uncached (the portal renders its own page from it).
 pub fn search(state: &AppState, p: &SearchParams) -> Result<SearchResponse, AppError> {
-    search_on(&*state.conn()?, state, p)
+    search_on(&state.conn()?, state, p)
 }
 
 /// Blocking: id autocomplete, uncached (the upstream merge in `mirror::search` adds to it).
 pub fn autocomplete(state: &AppState, p: &SearchParams) -> Result<AutocompleteResponse, AppError> {
-    autocomplete_ids(&*state.conn()?, p)
+    autocomplete_ids(&state.conn()?, p)
 }
 
-fn search_on(conn: &rusqlite::Connection, state: &AppState, p: &SearchParams) -> Result<SearchResponse, AppError> {
+fn search_on(conn: &dyn Sql, state: &AppState, p: &SearchParams) -> Result<SearchResponse, AppError> {
     let mut query = ParsedQuery::parse(&p.q);
     query.skip = p.skip;
     query.take = p.take.min(MAX_TAKE);
@@ -111,30 +114,36 @@ fn search_on(conn: &rusqlite::Connection, state: &AppState, p: &SearchParams) ->
         let visible = db::search::visibility::required(query.include_prerelease, query.include_semver2);
         state.search.search(conn, &query, visible)?
     } else {
-        db::search::search(conn, &query)?
+        db::search::search(conn.sqlite_until_ported()?, &query)?
     };
     // One batch for the page: per-id loading was most of a 20-hit answer's time (bench/RESULTS.md).
-    let data = db::packages::load_summaries(conn, &ids)?
+    let data = db::packages::load_summaries(conn.sqlite_until_ported()?, &ids)?
         .iter()
         .filter_map(|package| v3::search_result(&state.urls, package, p.prerelease, p.semver2))
         .collect();
     Ok(SearchResponse { total_hits, data })
 }
 
-fn autocomplete_ids(conn: &rusqlite::Connection, p: &SearchParams) -> Result<AutocompleteResponse, AppError> {
-    let (total, ids) =
-        db::search::autocomplete_ids(conn, p.q.trim(), p.skip, p.take.min(MAX_TAKE), p.prerelease, p.semver2)?;
+fn autocomplete_ids(conn: &dyn Sql, p: &SearchParams) -> Result<AutocompleteResponse, AppError> {
+    let (total, ids) = db::search::autocomplete_ids(
+        conn.sqlite_until_ported()?,
+        p.q.trim(),
+        p.skip,
+        p.take.min(MAX_TAKE),
+        p.prerelease,
+        p.semver2,
+    )?;
     Ok(AutocompleteResponse { total_hits: Some(total), data: ids })
 }
 
 /// Listed versions of an id under the flags (autocomplete `?id=`).
 fn autocomplete_versions(
-    conn: &rusqlite::Connection,
+    conn: &dyn Sql,
     id: &str,
     prerelease: bool,
     semver2: bool,
 ) -> Result<AutocompleteResponse, AppError> {
-    let versions = db::packages::load(conn, &PackageId::key_of(id))?
+    let versions = db::packages::load(conn.sqlite_until_ported()?, &PackageId::key_of(id))?
         .map(|p| {
             p.searchable(prerelease, semver2)
                 .map(|v| if semver2 { v.version_full.clone() } else { v.version_normalized.clone() })
@@ -158,7 +167,7 @@ pub fn front_page(state: &AppState, take: usize) -> Result<FrontPage, AppError> 
         search(state, &SearchParams { take, prerelease: true, semver2: true, sort, ..SearchParams::default() })
             .map(|r| r.data)
     };
-    let (package_count, version_count) = db::packages::count_packages(&*state.conn()?)?;
+    let (package_count, version_count) = db::packages::count_packages(&state.conn()?)?;
     Ok(FrontPage {
         popular: list(SortOrder::Downloads)?,
         recent: list(SortOrder::Recent)?,

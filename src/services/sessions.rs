@@ -4,13 +4,13 @@
 use super::accounts::{self, Profile};
 use super::permissions::Principal;
 use super::{audit, in_transaction, principals, two_factor};
+use crate::db::sql::Sql;
 use crate::db::{sessions, users};
 use crate::domain::token;
 use crate::error::AppError;
 use crate::state::AppState;
 use chrono::{DateTime, Duration};
 use hmac::{Hmac, Mac};
-use rusqlite::Connection;
 use sha2::Sha256;
 use std::time::Instant;
 
@@ -45,9 +45,9 @@ pub enum SignInOutcome {
 pub fn sign_in(state: &AppState, name: &str, password: &str, ip: Option<&str>) -> Result<SignInOutcome, AppError> {
     let attempt = state.logins.attempt(Some(name), ip);
     state.logins.refuse_if_exhausted(&attempt)?;
-    let conn = state.conn()?;
+    let mut conn = state.conn()?;
     // With `[ldap]` the directory decides for every name that is not a local account.
-    let Some(user) = super::directory_signin::verify_password_in(state, &conn, name, password, ip)? else {
+    let Some(user) = super::directory_signin::verify_password_in(state, &mut conn, name, password, ip)? else {
         state.logins.record_failure(&attempt, Instant::now());
         let attempt = Principal { username: name.chars().take(64).collect(), ..Principal::default() };
         audit::record(&conn, &attempt, ip, "signin.failed", None, None)?;
@@ -65,7 +65,7 @@ pub fn sign_in(state: &AppState, name: &str, password: &str, ip: Option<&str>) -
 /// Runs on the caller's connection.
 pub(super) fn start_in(
     state: &AppState,
-    conn: &Connection,
+    conn: &dyn Sql,
     user: &users::UserRow,
     ip: Option<&str>,
     provider: Option<&str>,
@@ -91,7 +91,7 @@ pub(super) fn start_in(
 
 /// The session behind a cookie token; `None` when unknown, expired or its account is disabled.
 pub fn resolve(state: &AppState, session_token: &str) -> Result<Option<Session>, AppError> {
-    let conn = &*state.conn()?;
+    let conn = &state.conn()?;
     let Some(row) = sessions::by_hash(conn, &token::hash(session_token))? else {
         return Ok(None);
     };

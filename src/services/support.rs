@@ -4,13 +4,13 @@
 use super::owners::{self, Invited};
 use super::permissions::Principal;
 use super::{accounts, audit, notify};
+use crate::db::sql::Sql;
 use crate::db::{packages, support, users};
 use crate::domain::id::PackageId;
 use crate::domain::password;
 use crate::error::AppError;
 use crate::mail::templates::support_request;
 use crate::state::AppState;
-use rusqlite::Connection;
 use serde::{Deserialize, Serialize};
 
 pub const OWNERSHIP_RECOVERY: &str = "ownership-recovery";
@@ -169,12 +169,12 @@ fn require_admin(p: &Principal) -> Result<(), AppError> {
 
 pub fn list(state: &AppState, p: &Principal, status: Option<&str>) -> Result<Vec<RequestView>, AppError> {
     require_admin(p)?;
-    Ok(support::list(&*state.conn()?, status)?.into_iter().map(Into::into).collect())
+    Ok(support::list(&state.conn()?, status)?.into_iter().map(Into::into).collect())
 }
 
 /// An open request and the account it is about (the one given, or the requester's).
 fn open_request(
-    conn: &Connection,
+    conn: &dyn Sql,
     p: &Principal,
     id: i64,
     username: Option<&str>,

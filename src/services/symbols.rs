@@ -8,6 +8,7 @@ use super::audit;
 use super::package_file;
 use super::permissions::{authorize, PackageAction, Principal};
 use super::publish::Published;
+use crate::db::sql::Sql;
 use crate::db::{self, symbols::SymbolFileRow};
 use crate::domain::snupkg::{self, SymbolPackageError};
 use crate::domain::symbol_match::{match_pdb, MatchedPdb};
@@ -95,7 +96,7 @@ pub fn publish_symbols(
     let rows = store_files(state, (&id_lower, &version_lower), path, &archive.pdbs, &matched)?;
 
     let mut conn = state.conn()?;
-    let old = db::write_durable(&mut conn, |tx| {
+    let old = conn.write_durable(|tx| {
         let old = db::symbols::replace(tx, version_key, &rows)?;
         db::audit::record(
             tx,
@@ -187,12 +188,7 @@ fn is_served(state: &AppState, id_lower: &str, version_lower: &str) -> bool {
 
 /// Forgets a hard-deleted version's symbols (its files went with the version's folder), on the
 /// caller's connection (`lifecycle::apply` deletes the version with it).
-pub(super) fn forget(
-    state: &AppState,
-    conn: &rusqlite::Connection,
-    id_lower: &str,
-    version_lower: &str,
-) -> Result<(), AppError> {
+pub(super) fn forget(state: &AppState, conn: &dyn Sql, id_lower: &str, version_lower: &str) -> Result<(), AppError> {
     if let Some((key, _)) = db::symbols::version_key(conn, id_lower, version_lower)? {
         db::symbols::delete(conn, key)?;
     }

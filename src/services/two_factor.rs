@@ -4,13 +4,13 @@
 //! and the administrator's reset. The second sign-in step itself is `two_factor_sign_in`.
 use super::permissions::Principal;
 use super::{accounts, audit, in_transaction};
+use crate::db::sql::Sql;
 use crate::db::{self, two_factor, users};
 use crate::domain::token;
 use crate::error::AppError;
 use crate::state::AppState;
 use chrono::{DateTime, Duration, Utc};
 use rand::Rng;
-use rusqlite::Connection;
 use totp_rs::{Algorithm, TOTP};
 
 /// Shown in the authenticator app above the account name.
@@ -67,7 +67,7 @@ pub fn status(state: &AppState, user_id: i64) -> Result<Status, AppError> {
 /// The secret to enrol: the one already waiting for its confirming code (so reloading the page
 /// does not invalidate a QR code already scanned), or a new one.
 pub fn enrolment(state: &AppState, user: &users::UserRow) -> Result<Enrolment, AppError> {
-    let conn = &*state.conn()?;
+    let conn = &state.conn()?;
     let secret = match two_factor::get(conn, user.id)? {
         Some(row) if row.enabled => return Err(AppError::Conflict(ALREADY_ON.into())),
         Some(row) => row.secret,
@@ -89,7 +89,7 @@ fn matching_step(t: &TOTP, code: &str, now: i64) -> Option<i64> {
 
 /// A 6-digit code of the account's secret, accepted once: `Ok` or the refusal to show.
 fn check_totp(
-    conn: &Connection,
+    conn: &dyn Sql,
     user: &users::UserRow,
     secret: Vec<u8>,
     code: &str,
@@ -114,7 +114,7 @@ fn normalize(code: &str) -> String {
 /// Checks a code at sign-in: a TOTP code, or an unused recovery code (then used up).
 /// The refusal is 401 with `WRONG_CODE` or `CODE_ALREADY_USED`. Runs on the caller's connection.
 pub(super) fn check_sign_in_code_in(
-    conn: &Connection,
+    conn: &dyn Sql,
     user: &users::UserRow,
     code: &str,
     ip: Option<&str>,
@@ -159,7 +159,7 @@ pub fn confirm_enrolment(
 
 /// Runs inside the caller's transaction.
 fn confirm_enrolment_in(
-    conn: &Connection,
+    conn: &dyn Sql,
     p: &Principal,
     code: &str,
     ip: Option<&str>,
@@ -222,7 +222,7 @@ pub fn reset(state: &AppState, by: &Principal, username: &str, ip: Option<&str>)
 /// sign-in (stored hashed, valid `PENDING_MINUTES`) that the code must come with. Runs on the
 /// caller's connection.
 pub(super) fn second_step_needed_in(
-    conn: &Connection,
+    conn: &dyn Sql,
     user_id: i64,
     ip: Option<&str>,
     now: DateTime<Utc>,
@@ -246,7 +246,7 @@ pub(super) fn second_step_needed_in(
 /// The account a half-finished sign-in belongs to; the token is spent by `consume_pending_in`.
 /// Runs on the caller's connection.
 pub(super) fn pending_user_in(
-    conn: &Connection,
+    conn: &dyn Sql,
     pending: &str,
     now: DateTime<Utc>,
 ) -> Result<(i64, users::UserRow), AppError> {
@@ -261,7 +261,7 @@ pub(super) fn pending_user_in(
 }
 
 /// Ends a half-finished sign-in (it succeeded). Runs on the caller's connection.
-pub(super) fn consume_pending_in(conn: &Connection, id: i64) -> Result<(), AppError> {
+pub(super) fn consume_pending_in(conn: &dyn Sql, id: i64) -> Result<(), AppError> {
     Ok(db::two_factor::delete_pending(conn, id)?)
 }
 

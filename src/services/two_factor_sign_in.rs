@@ -10,7 +10,7 @@ use std::time::Instant;
 
 /// Finishes the sign-in `pending` (the browser's cookie) with `code`.
 pub fn complete(state: &AppState, pending: &str, code: &str, ip: Option<&str>) -> Result<SignedIn, AppError> {
-    let (pending_id, user) = two_factor::pending_user_in(&*state.conn()?, pending, state.clock.now())?;
+    let (pending_id, user) = two_factor::pending_user_in(&state.conn()?, pending, state.clock.now())?;
     let attempt = state.logins.attempt(Some(&user.username), ip);
     state.logins.refuse_if_exhausted(&attempt)?;
     // The code's use (its step, or the recovery code), the end of the half-finished sign-in and

@@ -7,6 +7,7 @@
 use super::audit;
 use super::package_file;
 use super::permissions::Principal;
+use crate::db::sql::Sql;
 use crate::db::validation::{self as vdb, ScanTarget};
 use crate::db::{self, audit::AuditEntry};
 use crate::domain::version_status::VersionStatus;
@@ -55,7 +56,7 @@ pub fn backoff(state: &AppState, attempts: u32) -> chrono::Duration {
 /// Scans a validating version now if it is due at `now`, and applies the outcome.
 pub fn validate_pending(state: &AppState, target: &ScanTarget, now: DateTime<Utc>) -> Result<Verdict, AppError> {
     let lease = now + chrono::Duration::seconds(i64::try_from(state.config.scan.timeout_seconds).unwrap_or(3600) + 60);
-    if !vdb::claim(&*state.conn()?, target.version_key, now, lease)? {
+    if !vdb::claim(&state.conn()?, target.version_key, now, lease)? {
         return Ok(Verdict::Skipped);
     }
     let path = state.pending.path(&target.id_lower, &target.version_lower);
@@ -73,7 +74,7 @@ pub fn validate_pending(state: &AppState, target: &ScanTarget, now: DateTime<Utc
             tracing::warn!(id = %target.package_id, version = %target.version, attempts, next = %next, error = %message,
                 "scan failed; the package stays validating");
             vdb::schedule_retry(
-                &*state.conn()?,
+                &state.conn()?,
                 target.version_key,
                 attempts,
                 next,
@@ -97,11 +98,11 @@ fn promote(state: &AppState, target: &ScanTarget, held: &Path) -> Result<Verdict
     };
     package_file::store_extras(state, &archive, id, ver)?;
     let mut conn = state.conn()?;
-    let published = db::write(&mut conn, |tx| {
+    let published = conn.write(|tx| {
         if !vdb::mark_available(tx, target.version_key)? {
             return Ok(false);
         }
-        db::packages::record_change(tx, target.package_key)?;
+        db::packages::record_change(tx.sqlite_until_ported()?, target.package_key)?;
         audit(tx, target, "package.validated", "scan clean")?;
         Ok(true)
     })?;
@@ -121,7 +122,7 @@ fn promote(state: &AppState, target: &ScanTarget, held: &Path) -> Result<Verdict
 /// A held upload was found infected: `failed`, bytes kept or deleted, publisher told.
 fn fail(state: &AppState, target: &ScanTarget, held: &Path, signature: &str) -> Result<Verdict, AppError> {
     let mut conn = state.conn()?;
-    let changed = db::write(&mut conn, |tx| {
+    let changed = conn.write(|tx| {
         if !vdb::change_status(
             tx,
             target.version_key,
@@ -131,7 +132,7 @@ fn fail(state: &AppState, target: &ScanTarget, held: &Path, signature: &str) -> 
         )? {
             return Ok(false);
         }
-        db::packages::record_change(tx, target.package_key)?;
+        db::packages::record_change(tx.sqlite_until_ported()?, target.package_key)?;
         audit(tx, target, "package.validation_failed", &found_reason(signature))?;
         Ok(true)
     })?;
@@ -187,7 +188,7 @@ pub fn keep_or_drop_infected(
     Ok(())
 }
 
-fn audit(tx: &rusqlite::Connection, t: &ScanTarget, action: &str, detail: &str) -> Result<(), db::DbError> {
+fn audit(tx: &dyn Sql, t: &ScanTarget, action: &str, detail: &str) -> Result<(), db::DbError> {
     db::audit::record(
         tx,
         &AuditEntry {
@@ -251,7 +252,7 @@ impl std::fmt::Display for RetryReport {
 
 /// The retry-validating job: every validating version whose backoff has passed at `now`.
 pub fn retry_validating(state: &AppState, now: DateTime<Utc>) -> Result<RetryReport, AppError> {
-    let due = vdb::due_validating(&*state.conn()?, now)?;
+    let due = vdb::due_validating(&state.conn()?, now)?;
     let mut report = RetryReport::default();
     for target in &due {
         match validate_pending(state, target, now) {

@@ -131,3 +131,30 @@ fn a_registration_whose_confirmation_mail_cannot_be_recorded_leaves_no_account_a
     assert_eq!(app.count("SELECT COUNT(*) FROM mail_log"), 1);
     app.wait_for_mail("dave@example.com");
 }
+
+#[test]
+fn a_registration_with_an_address_in_use_whose_audit_row_fails_records_and_sends_no_mail() {
+    let app = spawn_app();
+    app.create_user("carol", false);
+    let body = json!({ "username": "mallory", "email": "carol@example.com", "password": "correct horse" });
+    let notices = "SELECT COUNT(*) FROM mail_log WHERE kind = 'address-in-use'";
+    let audited = "SELECT COUNT(*) FROM audit_log WHERE action = 'account.register.address_in_use'";
+    // The audit row is the last step: the owner's mail record rolls back with it and is not sent.
+    fault(&app, "audit_log", "NEW.action = 'account.register.address_in_use'");
+    assert_eq!(app.post_json("/api/account/register", None, body.clone()).status(), 500);
+    assert_eq!(app.count(notices), 0);
+    assert_eq!(app.count(audited), 0);
+    heal(&app);
+    // A failure of the mail's record leaves no audit row either.
+    fault(&app, "mail_log", "NEW.kind = 'address-in-use'");
+    assert_eq!(app.post_json("/api/account/register", None, body.clone()).status(), 500);
+    assert_eq!(app.count(audited), 0);
+    assert!(app.mails_to("carol@example.com").is_empty());
+    heal(&app);
+    assert_eq!(app.post_json("/api/account/register", None, body).status(), 201);
+    assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE username = 'mallory'"), 0);
+    assert_eq!(app.count(notices), 1);
+    assert_eq!(app.count(audited), 1);
+    app.wait_for_mail("carol@example.com");
+    assert_eq!(app.mails_to("carol@example.com").len(), 1);
+}

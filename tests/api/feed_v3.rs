@@ -467,7 +467,7 @@ fn documents_left_stale_by_a_crash_are_rendered_again_at_start() {
     app.push(Some(&key), &nupkg("Acme.Core", "1.0.0"));
     app.push(Some(&key), &nupkg("Other.Lib", "1.0.0"));
     // A crash after the commit of a relist-like change, before its render: the change count moved on.
-    let conn = app.state.conn().unwrap();
+    let conn = app.sqlite();
     conn.execute("UPDATE packages SET docs_changes = docs_changes + 1 WHERE id_lower = 'acme.core'", []).unwrap();
     conn.execute("UPDATE package_versions SET listed = 0", []).unwrap();
     assert_eq!(app.state.docs.render_stale(&app.state.db).unwrap(), 1, "only the stale id is rendered");

@@ -169,7 +169,7 @@ impl TestApp {
 
     /// Counts of packages and versions rows plus the files under the package store.
     pub fn stored(&self) -> (i64, i64, usize) {
-        let conn = self.state.conn().unwrap();
+        let conn = self.sqlite();
         let packages: i64 = conn.query_row("SELECT count(*) FROM packages", [], |r| r.get(0)).unwrap();
         let versions: i64 = conn.query_row("SELECT count(*) FROM package_versions", [], |r| r.get(0)).unwrap();
         let files = walk_files(&self.state.config.packages_dir());
@@ -276,19 +276,26 @@ impl TestApp {
         self.wait_for_mail_count(to, 1)
     }
 
+    /// The tests' one way to the SQLite file under the server, for SQL no service runs (setting
+    /// up a row no request can make, reading a row back); services see the database only as
+    /// `db::Database` and `&dyn Sql`.
+    pub fn sqlite(&self) -> galley::db::Conn {
+        self.state.db.sqlite_maintenance().expect("the in-process tests run on SQLite").get().unwrap()
+    }
+
     /// Runs SQL against the server's database (to set up a row no request can make; time
     /// passes with `advance`).
     pub fn sql(&self, sql: &str) {
-        self.state.conn().unwrap().execute_batch(sql).unwrap();
+        self.sqlite().execute_batch(sql).unwrap();
     }
 
     /// The one text value `sql` selects (a stored time, for the date a message quotes).
     pub fn text(&self, sql: &str) -> String {
-        self.state.conn().unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+        self.sqlite().query_row(sql, [], |r| r.get(0)).unwrap()
     }
 
     pub fn count(&self, sql: &str) -> i64 {
-        self.state.conn().unwrap().query_row(sql, [], |r| r.get(0)).unwrap()
+        self.sqlite().query_row(sql, [], |r| r.get(0)).unwrap()
     }
 
     /// Pushes `id` `version` with the key and asserts the status.

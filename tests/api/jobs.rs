@@ -86,7 +86,7 @@ fn reindex_repairs_and_reports_drift() {
     let (_, key) = app.user_with_key("alice");
     app.push(Some(&key), &nupkg("Acme.Core", "1.0.0"));
     app.push(Some(&key), &nupkg("Other.Lib", "1.0.0"));
-    app.state.conn().unwrap().execute("DELETE FROM package_search WHERE package_id = 'Acme.Core'", []).unwrap();
+    app.sqlite().execute("DELETE FROM package_search WHERE package_id = 'Acme.Core'", []).unwrap();
     assert_eq!(app.get_json("/v3/query?q=Acme")["totalHits"], 0);
     assert_eq!(
         Job::Reindex.run(&app.state).unwrap().unwrap(),
@@ -112,7 +112,7 @@ fn purge_expired_deletes_only_expired_rows() {
     let bob = app.create_user("bob", false);
     app.push(Some(&key), &nupkg("Acme.Core", "1.0.0"));
     app.push(Some(&key), &nupkg("Other.Lib", "1.0.0"));
-    let conn = app.state.conn().unwrap();
+    let conn = app.sqlite();
     for (package, expires) in [("acme.core", "2000-01-01T00:00:00.000Z"), ("other.lib", "2999-01-01T00:00:00.000Z")] {
         conn.execute(
             "INSERT INTO owner_invitations (package_key, invitee_id, inviter_id, token_hash, created_at, expires_at)

@@ -18,7 +18,7 @@ pub fn payload_package(id: &str, version: &str, payload: &[u8]) -> Vec<u8> {
 }
 
 pub fn status(app: &TestApp, id: &str, version: &str) -> Option<(String, Option<String>, u32)> {
-    let conn = app.state.conn().unwrap();
+    let conn = app.sqlite();
     conn.query_row(
         "SELECT v.status, v.status_reason, v.scan_attempts FROM package_versions v JOIN packages p ON p.id = v.package_key
          WHERE p.id_lower = lower(?1) AND v.version_lower = lower(?2)",
@@ -46,9 +46,7 @@ pub fn outbox(app: &TestApp) -> Vec<String> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
         let queued: i64 = app
-            .state
-            .conn()
-            .unwrap()
+            .sqlite()
             .query_row("SELECT count(*) FROM mail_log WHERE finished_at IS NULL", [], |r| r.get(0))
             .unwrap();
         if queued == 0 || std::time::Instant::now() > deadline {
@@ -128,9 +126,7 @@ fn sync_push_of_eicar_is_refused_and_nothing_is_stored_or_served() {
     assert!(mails[0].contains("Subject: [Galley] Evil.Pkg 1.0.0 failed validation\r\n"));
     assert!(mails[0].contains("the virus scanner found Eicar-Signature"));
     let audit: String = app
-        .state
-        .conn()
-        .unwrap()
+        .sqlite()
         .query_row("SELECT action || ' ' || detail FROM audit_log WHERE package_id = 'Evil.Pkg'", [], |r| r.get(0))
         .unwrap();
     assert_eq!(audit, "package.push_refused virus found: Eicar-Signature");
@@ -258,7 +254,7 @@ fn sync_push_while_the_scanner_is_down_is_held_validating_with_backoff() {
     );
     assert!(!visible(&app, "Acme.Core", "1.0.0"));
     let next_scan = |app: &TestApp| -> String {
-        app.state.conn().unwrap().query_row("SELECT next_scan_at FROM package_versions", [], |r| r.get(0)).unwrap()
+        app.sqlite().query_row("SELECT next_scan_at FROM package_versions", [], |r| r.get(0)).unwrap()
     };
     let now = app.state.clock.now();
     // Backoff doubles from the base up to the maximum: 60 s, 120 s, 150 s.

@@ -6,6 +6,7 @@
 //! a pack file under its own name is always whole as written; whether its bytes reached the disk
 //! is `recovery`'s business.
 use super::{flat_index_name, pack, registration_name, DocSet, FeedDocs, PACK_EXT};
+use crate::db::sql::Sql;
 use crate::domain::records::PackageRecord;
 use crate::error::AppError;
 use crate::protocol::urls::Hive;
@@ -86,16 +87,11 @@ impl FeedDocs {
 
     /// Reads the id from the database and re-renders its documents. Called after every committed
     /// change of the id, before the change is reported as done.
-    pub fn refresh(&self, conn: &rusqlite::Connection, id_lower: &str) -> Result<(), AppError> {
+    pub fn refresh(&self, conn: &dyn Sql, id_lower: &str) -> Result<(), AppError> {
         self.refresh_with(conn, id_lower, false)
     }
 
-    pub(super) fn refresh_with(
-        &self,
-        conn: &rusqlite::Connection,
-        id_lower: &str,
-        force: bool,
-    ) -> Result<(), AppError> {
+    pub(super) fn refresh_with(&self, conn: &dyn Sql, id_lower: &str, force: bool) -> Result<(), AppError> {
         let stripe = id_lower.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b)))
             % self.refresh_locks.len();
         let _guard = self.refresh_locks[stripe]
@@ -103,7 +99,7 @@ impl FeedDocs {
             .map_err(|_| AppError::internal(anyhow::anyhow!("render lock poisoned")))?;
         // Read the change count first: a change committed after it makes the id stale again.
         let changes = crate::db::packages::docs_changes(conn, id_lower)?;
-        let package = crate::db::packages::load(conn, id_lower)?;
+        let package = crate::db::packages::load(conn.sqlite_until_ported()?, id_lower)?;
         self.render(conn, id_lower, package.as_ref(), force)?;
         crate::db::packages::mark_rendered(conn, id_lower, changes)?;
         Ok(())
@@ -118,7 +114,7 @@ impl FeedDocs {
     /// stop or of a damaged pack, when the file may be torn although its name is right).
     fn render(
         &self,
-        conn: &rusqlite::Connection,
+        conn: &dyn Sql,
         id_lower: &str,
         package: Option<&PackageRecord>,
         force: bool,

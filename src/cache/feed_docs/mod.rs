@@ -132,7 +132,7 @@ pub struct FeedDocs {
     /// database first could publish its older view last.
     refresh_locks: Vec<Mutex<()>>,
     /// The database, to render a damaged pack again when a read finds one (see `recovery`).
-    db: Option<crate::db::Pool>,
+    db: Option<crate::db::Database>,
     /// The `.flushed` marker was there when this process opened the folder.
     flushed_at_open: bool,
     /// Every id was re-rendered by this process (after a start without the marker).
@@ -174,7 +174,7 @@ impl FeedDocs {
     /// Lets a damaged pack found while serving be rendered again from `db` at once (without it,
     /// the id is left for the next start's check).
     #[must_use]
-    pub fn with_database(mut self, db: crate::db::Pool) -> Self {
+    pub fn with_database(mut self, db: crate::db::Database) -> Self {
         self.db = Some(db);
         self
     }

@@ -14,6 +14,7 @@
 //! the rest are on disk as the flush left them. Without a `.flushed-epoch` (a folder from before
 //! this was recorded) every id is rendered again, as before.
 use super::{pack, DocSet, FeedDocs};
+use crate::db::sql::Sql;
 use crate::error::AppError;
 use std::path::Path;
 use std::sync::atomic::Ordering;
@@ -60,8 +61,8 @@ impl FeedDocs {
     /// Records in the database which ids must be rendered again (forced): those written since the
     /// last flush, or every id when that flush is unknown. Recorded so the need survives a stop
     /// half-way; `render_stale` then does the work and resumes after a restart. Returns how many.
-    pub fn mark_for_repair(&self, pool: &crate::db::Pool) -> Result<u64, AppError> {
-        let conn = pool.get()?;
+    pub fn mark_for_repair(&self, db: &crate::db::Database) -> Result<u64, AppError> {
+        let conn = db.connection()?;
         let n = match self.flushed_epoch {
             Some(flushed) => crate::db::recovery::force_render_since(&conn, flushed)?,
             None => crate::db::recovery::force_render_all(&conn)?,
@@ -84,7 +85,8 @@ impl FeedDocs {
             let _ = std::fs::remove_file(self.root.join(id_lower).join(super::generations::CURRENT));
             return None;
         };
-        let rendered = db.get().map_err(AppError::from).and_then(|conn| self.refresh_with(&conn, id_lower, true));
+        let rendered =
+            db.connection().map_err(AppError::from).and_then(|conn| self.refresh_with(&conn, id_lower, true));
         if let Err(e) = rendered {
             tracing::error!(id = id_lower, error = %e, "rendering a damaged document pack again failed");
             return None;
@@ -104,7 +106,7 @@ impl FeedDocs {
     /// Compares the rendered documents with the database, changing nothing: the id folders no
     /// available version backs, and the ids whose documents are missing, damaged or list other
     /// versions.
-    pub fn compare_with_database(&self, conn: &rusqlite::Connection) -> Result<(Vec<String>, Vec<String>), AppError> {
+    pub fn compare_with_database(&self, conn: &dyn Sql) -> Result<(Vec<String>, Vec<String>), AppError> {
         let available = crate::db::recovery::available_by_id(conn)?;
         let mut unbacked = Vec::new();
         for entry in std::fs::read_dir(&self.root)?.flatten() {
@@ -126,8 +128,8 @@ impl FeedDocs {
     /// Puts the rendered documents in line with the database: folders of ids with no available
     /// version are removed at once (never serve what the database does not back); ids whose
     /// documents are missing or list other versions are marked for rendering. Returns both counts.
-    pub fn check_against_database(&self, pool: &crate::db::Pool) -> Result<(usize, usize), AppError> {
-        let conn = pool.get()?;
+    pub fn check_against_database(&self, db: &crate::db::Database) -> Result<(usize, usize), AppError> {
+        let conn = db.connection()?;
         let (unbacked, stale) = self.compare_with_database(&conn)?;
         for name in &unbacked {
             self.forget(name);
@@ -166,8 +168,8 @@ impl FeedDocs {
 
     /// Re-renders every id from the database (`galley reindex`); ids whose documents did not
     /// change keep them as they are.
-    pub fn render_all(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
-        let conn = pool.get()?;
+    pub fn render_all(&self, db: &crate::db::Database) -> Result<usize, AppError> {
+        let conn = db.connection()?;
         let ids = crate::db::packages::all_ids(&conn)?;
         let mut done = 0;
         for id in ids.iter().take_while(|_| !self.stopping()) {
@@ -179,8 +181,8 @@ impl FeedDocs {
 
     /// Renders the ids whose documents lag their last change or were marked for a forced render
     /// (start-up repair after a crash); stops early at shutdown. Returns how many it rendered.
-    pub fn render_stale(&self, pool: &crate::db::Pool) -> Result<usize, AppError> {
-        let conn = pool.get()?;
+    pub fn render_stale(&self, db: &crate::db::Database) -> Result<usize, AppError> {
+        let conn = db.connection()?;
         // Forced ids have docs_rendered = -1, below any change count: they are among the stale.
         let forced = crate::db::recovery::ids_forced(&conn)?;
         let mut ids = crate::db::packages::ids_with_stale_docs(&conn)?;

@@ -13,13 +13,13 @@ fn open(root: &Path) -> FeedDocs {
 
 /// A database with the given ids, each with no available version (so a render writes: it
 /// removes the id's documents), and the connection to use.
-fn database(dir: &Path, ids: &[&str]) -> (crate::db::Pool, crate::db::Conn) {
+fn database(dir: &Path, ids: &[&str]) -> (crate::db::Database, crate::db::Conn) {
     let pool = crate::db::pool::open(&dir.join("galley.db"), &crate::domain::clock::Clock::system()).unwrap();
     let conn = pool.get().unwrap();
     for id in ids {
         conn.execute("INSERT INTO packages (package_id, id_lower, created_at) VALUES (?1, ?1, 'now')", [id]).unwrap();
     }
-    (pool, conn)
+    (crate::db::Database::sqlite(pool), conn)
 }
 
 fn forced(conn: &rusqlite::Connection) -> Vec<String> {
@@ -32,7 +32,7 @@ fn forced(conn: &rusqlite::Connection) -> Vec<String> {
 fn after_an_unclean_stop_only_the_ids_written_since_the_last_flush_are_rendered_again() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("cache");
-    let (pool, conn) = database(dir.path(), &["a", "b", "c"]);
+    let (db, conn) = database(dir.path(), &["a", "b", "c"]);
     let first = open(&root);
     for id in ["a", "b", "c"] {
         first.refresh(&conn, id).unwrap();
@@ -46,9 +46,9 @@ fn after_an_unclean_stop_only_the_ids_written_since_the_last_flush_are_rendered_
 
     let after_crash = open(&root);
     assert!(after_crash.needs_repair());
-    assert_eq!(after_crash.mark_for_repair(&pool).unwrap(), 1);
+    assert_eq!(after_crash.mark_for_repair(&db).unwrap(), 1);
     assert_eq!(forced(&conn), ["b"]);
-    assert_eq!(after_crash.render_stale(&pool).unwrap(), 1, "only b is rendered again");
+    assert_eq!(after_crash.render_stale(&db).unwrap(), 1, "only b is rendered again");
     after_crash.close();
     assert!(!open(&root).needs_repair());
 }
@@ -57,13 +57,13 @@ fn after_an_unclean_stop_only_the_ids_written_since_the_last_flush_are_rendered_
 fn a_process_that_writes_nothing_makes_no_id_suspect() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("cache");
-    let (pool, conn) = database(dir.path(), &["a"]);
+    let (db, conn) = database(dir.path(), &["a"]);
     let first = open(&root);
     first.refresh(&conn, "a").unwrap();
     first.close();
     drop(open(&root));
     let after_crash = open(&root);
-    assert_eq!(after_crash.mark_for_repair(&pool).unwrap(), 0);
+    assert_eq!(after_crash.mark_for_repair(&db).unwrap(), 0);
     assert!(forced(&conn).is_empty());
 }
 
@@ -71,13 +71,13 @@ fn a_process_that_writes_nothing_makes_no_id_suspect() {
 fn without_a_recorded_flush_epoch_every_id_is_rendered_again() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("cache");
-    let (pool, conn) = database(dir.path(), &["a", "b"]);
+    let (db, conn) = database(dir.path(), &["a", "b"]);
     open(&root).close();
     // A folder closed cleanly before epochs were recorded, then an unclean stop.
     std::fs::remove_file(root.join(FLUSHED_EPOCH)).unwrap();
     drop(open(&root));
     let after_crash = open(&root);
-    assert_eq!(after_crash.mark_for_repair(&pool).unwrap(), 2);
+    assert_eq!(after_crash.mark_for_repair(&db).unwrap(), 2);
     assert_eq!(forced(&conn), ["a", "b"]);
 }
 

@@ -84,6 +84,9 @@ macro_rules! sqlite_sql {
             fn now_text(&self) -> Result<String, DbError> {
                 Ok(crate::db::clock::now_text(self)?)
             }
+            fn sqlite_until_ported(&self) -> Result<&rusqlite::Connection, DbError> {
+                Ok(self)
+            }
         }
     )*};
 }

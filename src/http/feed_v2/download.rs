@@ -2,9 +2,10 @@
 //! and headers as the flat container. These resources are guarded to GET and HEAD; PUT, DELETE
 //! and POST on the same paths reach the publish routes.
 use crate::error::AppError;
+use crate::http::call::Call;
 use crate::http::files::{self, not_found};
 use crate::http::package_path::{IdPath, IdVersionPath};
-use crate::services::{blocking, feed_v2, mirror};
+use crate::services::{feed_v2, mirror};
 use crate::state::AppState;
 use actix_web::{guard, web, HttpRequest, HttpResponse, Resource};
 
@@ -28,19 +29,15 @@ async fn by_version(
     files::serve_package(&req, &state, &path.id_lower, &path.version_lower).await
 }
 
-async fn latest(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    IdPath { id_lower, .. }: IdPath,
-) -> Result<HttpResponse, AppError> {
-    let lookup_state = state.get_ref().clone();
+async fn latest(req: HttpRequest, call: Call, IdPath { id_lower, .. }: IdPath) -> Result<HttpResponse, AppError> {
     let lookup_id = id_lower.clone();
-    let local = blocking(move || feed_v2::latest_version(&lookup_state, &lookup_id)).await?;
+    let local = call.run(move |state, _| feed_v2::latest_version(state, &lookup_id)).await?;
+    let state = call.state();
     let version_lower = match local {
         Some(version) => version,
         // Not here: an upstream's latest, read through like any other download.
-        None if state.mirror.enabled() => mirror::v2::latest_version(&state, &id_lower).await?.ok_or_else(not_found)?,
+        None if state.mirror.enabled() => mirror::v2::latest_version(state, &id_lower).await?.ok_or_else(not_found)?,
         None => return Err(not_found()),
     };
-    files::serve_package(&req, &state, &id_lower, &version_lower).await
+    files::serve_package(&req, state, &id_lower, &version_lower).await
 }

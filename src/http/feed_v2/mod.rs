@@ -61,7 +61,7 @@ async fn resource(
 /// `{collection}/$count`.
 async fn member(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: crate::http::call::Call,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (segment, member) = path.into_inner();
@@ -75,12 +75,14 @@ async fn member(
         });
     }
     let request = V2Request::parse(&req)?;
-    let state = state.get_ref().clone();
-    match target {
-        Resource::Packages => packages::count(state, request).await,
-        Resource::Search => search::count(state, request).await,
-        Resource::FindPackagesById => find_by_id::count(state, request).await,
-        Resource::GetUpdates => updates::count(state, request).await,
-        Resource::Package { .. } | Resource::Metadata => Err(unknown(&format!("{segment}/{member}"))),
-    }
+    call.run_async(|state, _| async move {
+        match target {
+            Resource::Packages => packages::count(state, request).await,
+            Resource::Search => search::count(state, request).await,
+            Resource::FindPackagesById => find_by_id::count(state, request).await,
+            Resource::GetUpdates => updates::count(state, request).await,
+            Resource::Package { .. } | Resource::Metadata => Err(unknown(&format!("{segment}/{member}"))),
+        }
+    })
+    .await
 }

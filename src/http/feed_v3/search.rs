@@ -1,9 +1,9 @@
 //! `SearchQueryService` and `SearchAutocompleteService` (with the hits of upstreams that join
 //! search, after the local ones).
 use crate::error::AppError;
+use crate::http::call::Call;
 use crate::services::mirror;
 use crate::services::search::{self, SearchParams, MAX_TAKE};
-use crate::state::AppState;
 use actix_web::http::header::ContentType;
 use actix_web::{web, HttpResponse};
 use std::collections::HashMap;
@@ -53,15 +53,15 @@ fn params(q: &HashMap<String, String>) -> Result<SearchParams, AppError> {
     })
 }
 
-pub async fn query(state: web::Data<AppState>, q: Query) -> Result<HttpResponse, AppError> {
+pub async fn query(call: Call, q: Query) -> Result<HttpResponse, AppError> {
     let params = params(&q)?;
-    let json = mirror::search::search_json(state.get_ref().clone(), params).await?;
+    let json = call.run_async(|state, _| mirror::search::search_json(state, params)).await?;
     Ok(HttpResponse::Ok().content_type(ContentType::json()).body(json))
 }
 
-pub async fn autocomplete(state: web::Data<AppState>, q: Query) -> Result<HttpResponse, AppError> {
+pub async fn autocomplete(call: Call, q: Query) -> Result<HttpResponse, AppError> {
     let params = params(&q)?;
     let id = q.get("id").cloned();
-    let json = mirror::search::autocomplete_json(state.get_ref().clone(), params, id).await?;
+    let json = call.run_async(|state, _| mirror::search::autocomplete_json(state, params, id)).await?;
     Ok(HttpResponse::Ok().content_type(ContentType::json()).body(json))
 }

@@ -2,9 +2,9 @@
 use super::cards::PackageCard;
 use super::layout::{self, default_icon, Layout};
 use crate::error::AppError;
-use crate::services::{blocking, search};
-use crate::state::AppState;
-use actix_web::{web, HttpRequest, HttpResponse};
+use crate::http::call::Call;
+use crate::services::search;
+use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
 
 const LIST_SIZE: usize = 6;
@@ -24,13 +24,13 @@ struct HomePage {
     recent_url: String,
 }
 
-pub async fn home(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
-    let st = state.get_ref().clone();
-    let front = blocking(move || search::front_page(&st, LIST_SIZE)).await?;
+pub async fn home(req: HttpRequest, call: Call) -> Result<HttpResponse, AppError> {
+    let front = call.run(|state, _| search::front_page(state, LIST_SIZE)).await?;
+    let state = call.state();
     let urls = &state.urls;
-    let icon = default_icon(&state);
+    let icon = default_icon(state);
     layout::render(&HomePage {
-        layout: Layout::new(&state, &req, "Galley — NuGet package gallery"),
+        layout: Layout::new(state, &req, "Galley — NuGet package gallery"),
         popular: PackageCard::list(urls, &front.popular, &icon),
         recent: PackageCard::list(urls, &front.recent, &icon),
         package_count: super::format::count(front.package_count),

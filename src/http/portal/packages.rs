@@ -5,9 +5,8 @@ use super::package_view::{LicenseView, PackageView, SymbolsView};
 use super::viewer::Account;
 use crate::domain::id::PackageId;
 use crate::error::AppError;
-use crate::services::blocking;
+use crate::http::call::Call;
 use crate::services::package_details::{self, Viewer};
-use crate::state::AppState;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -36,18 +35,19 @@ pub(super) fn page_id(segment: &str) -> Result<PackageId, AppError> {
 
 async fn package_page(
     req: &HttpRequest,
-    state: &AppState,
+    call: &Call,
     id: PackageId,
     version: Option<String>,
 ) -> Result<HttpResponse, AppError> {
     let who = Account::of(req).map(|a| a.session.principal);
-    let st = state.clone();
     let asked = id.clone();
-    let found = blocking(move || {
-        let viewer = Viewer::of(&st, who.as_ref(), &id)?;
-        Ok((package_details::details(&st, &id, version.as_deref(), viewer)?, viewer))
-    })
-    .await;
+    let found = call
+        .run(move |state, _| {
+            let viewer = Viewer::of(state, who.as_ref(), &id)?;
+            Ok((package_details::details(state, &id, version.as_deref(), viewer)?, viewer))
+        })
+        .await;
+    let state = call.state();
     let (details, viewer) = match found {
         // Not here: an upstream may supply it (the guard decides; a local id never reaches one).
         Err(not_found @ AppError::NotFound(_)) if state.mirror.enabled() => {
@@ -67,35 +67,32 @@ async fn package_page(
     layout::render(&PackagePage { layout: Layout::new(state, req, title).current("packages"), p: view })
 }
 
-pub async fn latest(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    package_page(&req, &state, page_id(&path)?, None).await
+pub async fn latest(req: HttpRequest, call: Call, path: web::Path<String>) -> Result<HttpResponse, AppError> {
+    package_page(&req, &call, page_id(&path)?, None).await
 }
 
 pub async fn version(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, version) = path.into_inner();
-    package_page(&req, &state, page_id(&id)?, Some(version)).await
+    package_page(&req, &call, page_id(&id)?, Some(version)).await
 }
 
 pub async fn license(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, version) = path.into_inner();
     let id = page_id(&id)?;
-    let st = state.get_ref().clone();
-    let (page, text) = blocking(move || package_details::license_text(&st, &id, &version, Viewer::anonymous())).await?;
+    let (page, text) =
+        call.run(move |state, _| package_details::license_text(state, &id, &version, Viewer::anonymous())).await?;
+    let state = call.state();
     let v = page.version();
     layout::render(&LicensePage {
-        layout: Layout::new(&state, &req, format!("License of {} {}", v.package_id, v.version_normalized)),
+        layout: Layout::new(state, &req, format!("License of {} {}", v.package_id, v.version_normalized)),
         package_url: state.urls.portal_package_version(&v.package_id, &v.version_normalized),
         id: v.package_id.clone(),
         version: v.version_normalized.clone(),

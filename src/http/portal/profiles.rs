@@ -2,8 +2,8 @@
 use super::cards::PackageCard;
 use super::layout::{self, default_icon, Layout};
 use crate::error::AppError;
-use crate::services::{blocking, profiles};
-use crate::state::AppState;
+use crate::http::call::Call;
+use crate::services::profiles;
 use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 
@@ -18,17 +18,13 @@ struct ProfilePage {
     total_downloads: String,
 }
 
-pub async fn profile(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
+pub async fn profile(req: HttpRequest, call: Call, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let name = path.into_inner();
-    let st = state.get_ref().clone();
-    let profile = blocking(move || profiles::profile(&st, &name)).await?;
+    let profile = call.run(move |state, _| profiles::profile(state, &name)).await?;
+    let state = call.state();
     layout::render(&ProfilePage {
-        layout: Layout::new(&state, &req, profile.username.clone()),
-        packages: PackageCard::list(&state.urls, &profile.packages, &default_icon(&state)),
+        layout: Layout::new(state, &req, profile.username.clone()),
+        packages: PackageCard::list(&state.urls, &profile.packages, &default_icon(state)),
         package_count: profile.packages.len(),
         total_downloads: super::format::count(profile.total_downloads),
         username: profile.username,

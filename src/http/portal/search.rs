@@ -5,6 +5,7 @@
 use super::cards::PackageCard;
 use super::layout::{self, default_icon, Layout};
 use crate::error::AppError;
+use crate::http::call::Call;
 use crate::search::query::SortOrder;
 use crate::services::search::SearchParams;
 use crate::state::AppState;
@@ -100,7 +101,7 @@ struct SearchPage {
     first_url: String,
 }
 
-pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<HttpResponse, AppError> {
+pub async fn search(req: HttpRequest, call: Call) -> Result<HttpResponse, AppError> {
     let query = PageQuery::parse(req.query_string())?;
     let params = SearchParams {
         q: crate::services::search::checked_query(query.q.clone())?,
@@ -112,14 +113,15 @@ pub async fn search(req: HttpRequest, state: web::Data<AppState>) -> Result<Http
         sort: query.sort,
         package_type: None,
     };
-    let found = crate::services::mirror::search::search(state.get_ref().clone(), params).await?;
+    let found = call.run_async(|state, _| crate::services::mirror::search::search(state, params)).await?;
+    let state = call.state();
     let page_count = found.total_hits.div_ceil(PAGE_SIZE);
     let page = query.page;
-    let url = |page: usize| query.url(&state, query.sort, page, query.prerelease);
+    let url = |page: usize| query.url(state, query.sort, page, query.prerelease);
     let title = if query.q.is_empty() { "Packages".to_owned() } else { format!("Search results for {}", query.q) };
     layout::render(&SearchPage {
-        layout: Layout::new(&state, &req, title).query(&query.q).current("packages"),
-        results: PackageCard::list(&state.urls, &found.data, &default_icon(&state)),
+        layout: Layout::new(state, &req, title).query(&query.q).current("packages"),
+        results: PackageCard::list(&state.urls, &found.data, &default_icon(state)),
         total: super::format::count(i64::try_from(found.total_hits).unwrap_or(i64::MAX)),
         total_hits: found.total_hits,
         page_count,

@@ -200,7 +200,7 @@ fn record_infected(
     let (id, version) = (archive.nuspec.id.as_str(), archive.nuspec.version.normalized());
     let (id_lower, version_lower) = (archive.nuspec.id.lower(), archive.nuspec.version.lower_normalized());
     db::audit::record(
-        &*state.conn()?,
+        &state.conn()?,
         &AuditEntry {
             actor_name: Some("scanner"),
             action: "upstream.refused",

@@ -31,7 +31,7 @@ pub async fn allowed(state: &AppState, id_lower: &str) -> Result<Vec<usize>, App
     }
     let conn_state = state.clone();
     let id = id_lower.to_owned();
-    let facts = blocking(move || Ok(crate::db::upstreams::local_facts(&*conn_state.conn()?, &id)?)).await?;
+    let facts = blocking(move || Ok(crate::db::upstreams::local_facts(&conn_state.conn()?, &id)?)).await?;
     Ok(suppliers(facts, filters, id_lower))
 }
 

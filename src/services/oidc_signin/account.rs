@@ -4,12 +4,12 @@
 //! (`admin_groups`).
 use super::claims;
 use crate::config::OidcConfig;
+use crate::db::sql::Sql;
 use crate::db::{oidc, sessions, users};
 use crate::error::AppError;
 use crate::oidc::Verified;
 use crate::services::audit;
 use crate::services::permissions::Principal;
-use rusqlite::Connection;
 
 fn actor(user: &users::UserRow) -> Principal {
     Principal { account_id: Some(user.id), username: user.username.clone(), ..Principal::default() }
@@ -18,7 +18,7 @@ fn actor(user: &users::UserRow) -> Principal {
 /// Refuses a person outside `allowed_groups`. Their linked account (if any) is signed out
 /// everywhere at once: being removed from the group must end access, not only new sign-ins.
 pub(super) fn check_allowed(
-    conn: &Connection,
+    conn: &dyn Sql,
     config: &OidcConfig,
     verified: &Verified,
     groups: &[String],
@@ -41,7 +41,7 @@ pub(super) fn check_allowed(
 
 /// Links the provider's subject to the signed-in account that asked for it.
 pub(super) fn link(
-    conn: &Connection,
+    conn: &dyn Sql,
     config: &OidcConfig,
     verified: &Verified,
     user_id: i64,
@@ -65,7 +65,7 @@ pub(super) fn link(
 
 /// The account this subject signs in to: the linked one, or a new one on first sign-in.
 pub(super) fn signing_in(
-    conn: &Connection,
+    conn: &dyn Sql,
     config: &OidcConfig,
     verified: &Verified,
     ip: Option<&str>,
@@ -79,7 +79,7 @@ pub(super) fn signing_in(
 }
 
 fn create(
-    conn: &Connection,
+    conn: &dyn Sql,
     config: &OidcConfig,
     verified: &Verified,
     ip: Option<&str>,
@@ -147,7 +147,7 @@ fn address_in_use(config: &OidcConfig) -> AppError {
 
 /// Grants or revokes the admin role by `admin_groups` (left alone when that list is empty).
 pub(super) fn sync_admin(
-    conn: &Connection,
+    conn: &dyn Sql,
     config: &OidcConfig,
     user: &mut users::UserRow,
     groups: &[String],

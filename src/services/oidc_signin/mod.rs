@@ -122,7 +122,7 @@ async fn finish_checked(
     let state_hash = token::hash(callback.state.as_deref().filter(|s| !s.is_empty()).ok_or_else(refused)?);
     let st = state.clone();
     // Taken (deleted) before anything else is looked at: one callback per state, whatever happens.
-    let pending = blocking(move || Ok(oidc::take_login(&*st.conn()?, &state_hash)?)).await?.ok_or_else(refused)?;
+    let pending = blocking(move || Ok(oidc::take_login(&st.conn()?, &state_hash)?)).await?.ok_or_else(refused)?;
     let fresh = chrono::DateTime::parse_from_rfc3339(&pending.expires_at).is_ok_and(|t| t > state.clock.now());
     let same_browser = browser.is_some_and(|b| !b.is_empty() && token::hash(b) == pending.browser_hash);
     if !fresh || !same_browser || !pending.provider.eq_ignore_ascii_case(&provider.config.name) {
@@ -145,7 +145,7 @@ async fn finish_checked(
         let ip = ip.as_deref();
         let groups = claims::groups(&verified.claims, &config.groups_claim);
         // A refusal here commits on its own: it signs the person out everywhere.
-        account::check_allowed(&*st.conn()?, &config, &verified, &groups, ip)?;
+        account::check_allowed(&st.conn()?, &config, &verified, &groups, ip)?;
         // The account (created on first sign-in), its link, admin role, organizations and the
         // session land together: a failure leaves no account without its link, nor a half sign-in.
         in_transaction(&st, |tx| {
@@ -180,7 +180,7 @@ async fn finish_checked(
 
 /// The providers, with whether the account is linked to each (the sign-in providers page).
 pub fn linked_providers(state: &AppState, user_id: i64) -> Result<Vec<(String, bool)>, AppError> {
-    let linked = oidc::providers_of(&*state.conn()?, user_id)?;
+    let linked = oidc::providers_of(&state.conn()?, user_id)?;
     Ok(state.oidc.names().map(|n| (n.to_owned(), linked.iter().any(|l| l.eq_ignore_ascii_case(n)))).collect())
 }
 

@@ -20,9 +20,7 @@ fn package_page_shows_metadata_install_snippets_dependencies_and_versions() {
     push_ok(&app, &key, &nupkg_extra("Acme.Core", "1.0.0", ACME_CORE));
     push_ok(&app, &key, &nupkg_extra("Acme.Core", "2.0.0-beta.1", ACME_CORE));
     let hash: String = app
-        .state
-        .conn()
-        .unwrap()
+        .sqlite()
         .query_row("SELECT hash_sha512 FROM package_versions WHERE version_lower = '1.0.0'", [], |r| r.get(0))
         .unwrap();
 
