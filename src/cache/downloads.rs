@@ -46,11 +46,10 @@ impl DownloadCounter {
             }
             // Search answers show download counts and rank by them: bump the generation, and tell
             // the in-memory index which packages' counts moved.
-            let sqlite = tx.sqlite_until_ported()?;
-            crate::db::search::bump_generation(sqlite)?;
+            crate::db::search::bump_generation(tx)?;
             let ids: std::collections::BTreeSet<&str> = pending.keys().map(|(id, _)| id.as_str()).collect();
             for id in ids {
-                crate::db::search::note_change_by_id(sqlite, id)?;
+                crate::db::search::note_change_by_id(tx, id)?;
             }
             Ok(total)
         })?;

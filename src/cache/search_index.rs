@@ -47,7 +47,6 @@ impl LiveSearchIndex {
     /// generation before the changes, so what is applied is never older than the generation it
     /// is filed under.
     fn catch_up(&self, conn: &dyn Sql) -> Result<(), DbError> {
-        let conn = conn.sqlite_until_ported()?;
         let generation = db::search::generation(conn)?;
         let current = |inner: &Option<Inner>| inner.as_ref().is_some_and(|i| i.generation >= generation);
         if current(&self.inner.read().unwrap_or_else(PoisonError::into_inner)) {

@@ -95,7 +95,7 @@ pub fn page(state: &AppState) -> Result<(VulnerabilityPage, String), AppError> {
 /// The id's registration leaves change with its advisories (when it exists here).
 fn touch_package(tx: &dyn Sql, id_lower: &str) -> Result<(), db::DbError> {
     if let Some(package) = packages::find(tx, id_lower)? {
-        packages::record_change(tx.sqlite_until_ported()?, package.key)?;
+        packages::record_change(tx, package.key)?;
     }
     Ok(())
 }

@@ -47,7 +47,7 @@ pub fn apply(
             }
             ("package.undeprecate", None)
         };
-        packages::record_change(tx.sqlite_until_ported()?, package.key)?;
+        packages::record_change(tx, package.key)?;
         db::audit::record(
             tx,
             &db::audit::AuditEntry {

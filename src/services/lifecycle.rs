@@ -72,7 +72,7 @@ pub fn apply(
                 Some("deleted by an administrator"),
             )?,
         };
-        packages::record_change(tx.sqlite_until_ported()?, package.key)?;
+        packages::record_change(tx, package.key)?;
         db::audit::record(
             tx,
             &db::audit::AuditEntry {

@@ -1,7 +1,6 @@
 //! Scheduled upkeep that is not validation: rebuilding the search index and the rendered
 //! documents from the database, and deleting expired rows.
 use crate::db;
-use crate::db::sql::Sql;
 use crate::error::AppError;
 use crate::state::AppState;
 
@@ -30,10 +29,10 @@ const REINDEX_BATCH: usize = 200;
 /// every id's documents (rewritten only where they changed).
 pub fn reindex(state: &AppState) -> Result<ReindexReport, AppError> {
     let mut conn = state.conn()?;
-    let keys = db::search::all_package_keys(conn.sqlite_until_ported()?)?;
-    let mut drift = conn.write(|tx| db::search::remove_orphans(tx.sqlite_until_ported()?))?;
+    let keys = db::search::all_package_keys(&conn)?;
+    let mut drift = conn.write(|tx| db::search::remove_orphans(tx))?;
     for batch in keys.chunks(REINDEX_BATCH) {
-        drift += conn.write(|tx| db::search::rebuild_packages(tx.sqlite_until_ported()?, batch))?;
+        drift += conn.write(|tx| db::search::rebuild_packages(tx, batch))?;
     }
     if drift > 0 {
         tracing::warn!(drift, "the search index had drifted from the database; repaired");

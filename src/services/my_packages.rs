@@ -2,7 +2,6 @@
 //! version's listed state and status, and the ownership invitations waiting for an answer.
 use super::owners::{self, PendingView};
 use super::permissions::Principal;
-use crate::db::sql::Sql;
 use crate::db::{self, packages};
 use crate::domain::version_status::VersionStatus;
 use crate::error::AppError;
@@ -45,7 +44,7 @@ pub fn list(state: &AppState, p: &Principal) -> Result<MyPackages, AppError> {
             if found.contains_key(&id_lower) {
                 continue;
             }
-            let Some(record) = packages::load(conn.sqlite_until_ported()?, &id_lower)? else { continue };
+            let Some(record) = packages::load(conn, &id_lower)? else { continue };
             let latest = record.latest(true, true).map(|v| v.version_normalized.clone());
             let versions = record
                 .versions

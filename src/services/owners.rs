@@ -237,7 +237,7 @@ fn settle(
         }
         if answer == Answer::Accept {
             owners::add_owner(tx, pkg.key, invitation.invitee_id)?;
-            db::search::reindex_package(tx.sqlite_until_ported()?, pkg.key)?;
+            db::search::reindex_package(tx, pkg.key)?;
         }
         let action = if answer == Answer::Accept { "owner.accept" } else { "owner.decline" };
         audit::record(tx, p, ip, action, Some(&pkg.package_id), Some(&invitation.invitee))?;
@@ -291,7 +291,7 @@ pub fn remove(
             )));
         }
         owners::remove_owner(tx, pkg.key, owner.id)?;
-        db::search::reindex_package(tx.sqlite_until_ported()?, pkg.key)?;
+        db::search::reindex_package(tx, pkg.key)?;
         audit::record(tx, p, ip, "owner.remove", Some(&pkg.package_id), Some(&owner.username))
     })
 }
@@ -328,7 +328,7 @@ pub(super) fn add_directly_in(
     if let Some(pending) = owners::invitation_for(tx, pkg.key, account.id)? {
         owners::delete_invitation(tx, pending.id)?;
     }
-    db::search::reindex_package(tx.sqlite_until_ported()?, pkg.key)?;
+    db::search::reindex_package(tx, pkg.key)?;
     let detail = match why {
         Some(why) => format!("{} ({why})", account.username),
         None => account.username.clone(),

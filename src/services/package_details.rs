@@ -2,7 +2,6 @@
 //! README and license texts, and whether search has the package.
 use super::permissions::{authorize, PackageAction, Principal};
 use crate::db;
-use crate::db::sql::Sql;
 use crate::domain::id::PackageId;
 use crate::domain::records::PackageRecord;
 use crate::domain::version::NuGetVersion;
@@ -90,8 +89,7 @@ pub fn select(
     viewer: Viewer,
 ) -> Result<SelectedVersion, AppError> {
     let conn = state.conn()?;
-    let package =
-        db::packages::load(conn.sqlite_until_ported()?, &id.lower())?.ok_or_else(|| no_package(id.as_str()))?;
+    let package = db::packages::load(&conn, &id.lower())?.ok_or_else(|| no_package(id.as_str()))?;
     let id = id.as_str();
     let selected = match version {
         None => default_version(&package, viewer).ok_or_else(|| no_package(id))?,
@@ -118,7 +116,7 @@ pub fn details(
     let v = page.version();
     let readme = if v.readme_file.is_some() { read_extra(state, &page, "readme")? } else { None };
     let has_listed = page.package.available().any(|v| v.listed);
-    let indexed = !has_listed || db::search::is_indexed(state.conn()?.sqlite_until_ported()?, page.package.key)?;
+    let indexed = !has_listed || db::search::is_indexed(&state.conn()?, page.package.key)?;
     let mirrored = match page.package.upstream {
         Some(_) => db::upstreams::mirror_source(&state.conn()?, &page.package.id_lower, &v.version_lower)?,
         None => None,

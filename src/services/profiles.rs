@@ -1,6 +1,5 @@
 //! Profile pages: an account and the packages it owns, in the search result shape.
 use crate::db;
-use crate::db::sql::Sql;
 use crate::error::AppError;
 use crate::protocol::v3::{self, SearchResult};
 use crate::state::AppState;
@@ -21,7 +20,7 @@ pub fn profile(state: &AppState, username: &str) -> Result<Profile, AppError> {
         .ok_or_else(|| AppError::NotFound(format!("There is no account named '{username}' on this server.")))?;
     let mut packages = Vec::new();
     for id_lower in db::packages::owned_by(&conn, user.id)? {
-        if let Some(package) = db::packages::load_summary(conn.sqlite_until_ported()?, &id_lower)? {
+        if let Some(package) = db::packages::load_summary(&conn, &id_lower)? {
             packages.extend(v3::search_result(&state.urls, &package, true, true));
         }
     }

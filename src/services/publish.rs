@@ -347,7 +347,7 @@ impl Row {
         if self.placement == (Placement::Pending { scan_error: true }) {
             db::validation::schedule_retry(tx, version_key, 1, self.retry_at, "the virus scanner was unavailable")?;
         }
-        packages::record_change(tx.sqlite_until_ported()?, package_key)?;
+        packages::record_change(tx, package_key)?;
         record_push(tx, &self, (package_key, version_key))?;
         Ok(Ok((package_key, version_key)))
     }

@@ -66,7 +66,7 @@ pub fn quarantine(state: &AppState, target: &ScanTarget, signature: &str) -> Res
         if !vdb::change_status(tx, target.version_key, VersionStatus::Available, VersionStatus::Quarantined, &reason)? {
             return Ok(false);
         }
-        db::packages::record_change(tx.sqlite_until_ported()?, target.package_key)?;
+        db::packages::record_change(tx, target.package_key)?;
         db::audit::record(
             tx,
             &AuditEntry {

@@ -4,7 +4,6 @@ use super::lifecycle::{self, Change};
 use super::permissions::Principal;
 use crate::config::{RetentionAction, RetentionRule};
 use crate::db::packages;
-use crate::db::sql::Sql;
 use crate::domain::api_key::PackageGlobs;
 use crate::domain::id::PackageId;
 use crate::domain::retention::{self, Candidate, Kept, Limits};
@@ -81,7 +80,7 @@ pub fn plan(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> Result<Repo
     let mut names = BTreeMap::new();
     let mut rule_of = BTreeMap::new();
     for id_lower in packages::all_ids(&conn)? {
-        let Some(package) = packages::load(conn.sqlite_until_ported()?, &id_lower)? else { continue };
+        let Some(package) = packages::load(&conn, &id_lower)? else { continue };
         let rule = globs.iter().position(|g| g.allows(&package.package_id));
         let limits = rule.map(|i| limits(&rules[i]));
         let versions = package.available().map(|v| candidate(v, now)).collect();

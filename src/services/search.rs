@@ -70,7 +70,7 @@ fn cached_json<T: serde::Serialize>(
     // One read transaction: the generation and the answer come from the same snapshot, so an
     // answer is never filed under a generation its data is older or newer than.
     state.conn()?.snapshot(|snapshot| {
-        let generation = db::search::generation(snapshot.sqlite_until_ported()?)?;
+        let generation = db::search::generation(snapshot)?;
         let key = AnswerKey {
             kind,
             id_lower: String::new(),
@@ -114,10 +114,10 @@ fn search_on(conn: &dyn Sql, state: &AppState, p: &SearchParams) -> Result<Searc
         let visible = db::search::visibility::required(query.include_prerelease, query.include_semver2);
         state.search.search(conn, &query, visible)?
     } else {
-        db::search::search(conn.sqlite_until_ported()?, &query)?
+        db::search::search(conn, &query)?
     };
     // One batch for the page: per-id loading was most of a 20-hit answer's time (bench/RESULTS.md).
-    let data = db::packages::load_summaries(conn.sqlite_until_ported()?, &ids)?
+    let data = db::packages::load_summaries(conn, &ids)?
         .iter()
         .filter_map(|package| v3::search_result(&state.urls, package, p.prerelease, p.semver2))
         .collect();
@@ -125,14 +125,8 @@ fn search_on(conn: &dyn Sql, state: &AppState, p: &SearchParams) -> Result<Searc
 }
 
 fn autocomplete_ids(conn: &dyn Sql, p: &SearchParams) -> Result<AutocompleteResponse, AppError> {
-    let (total, ids) = db::search::autocomplete_ids(
-        conn.sqlite_until_ported()?,
-        p.q.trim(),
-        p.skip,
-        p.take.min(MAX_TAKE),
-        p.prerelease,
-        p.semver2,
-    )?;
+    let (total, ids) =
+        db::search::autocomplete_ids(conn, p.q.trim(), p.skip, p.take.min(MAX_TAKE), p.prerelease, p.semver2)?;
     Ok(AutocompleteResponse { total_hits: Some(total), data: ids })
 }
 
@@ -143,7 +137,7 @@ fn autocomplete_versions(
     prerelease: bool,
     semver2: bool,
 ) -> Result<AutocompleteResponse, AppError> {
-    let versions = db::packages::load(conn.sqlite_until_ported()?, &PackageId::key_of(id))?
+    let versions = db::packages::load(conn, &PackageId::key_of(id))?
         .map(|p| {
             p.searchable(prerelease, semver2)
                 .map(|v| if semver2 { v.version_full.clone() } else { v.version_normalized.clone() })

@@ -102,7 +102,7 @@ fn promote(state: &AppState, target: &ScanTarget, held: &Path) -> Result<Verdict
         if !vdb::mark_available(tx, target.version_key)? {
             return Ok(false);
         }
-        db::packages::record_change(tx.sqlite_until_ported()?, target.package_key)?;
+        db::packages::record_change(tx, target.package_key)?;
         audit(tx, target, "package.validated", "scan clean")?;
         Ok(true)
     })?;
@@ -132,7 +132,7 @@ fn fail(state: &AppState, target: &ScanTarget, held: &Path, signature: &str) -> 
         )? {
             return Ok(false);
         }
-        db::packages::record_change(tx.sqlite_until_ported()?, target.package_key)?;
+        db::packages::record_change(tx, target.package_key)?;
         audit(tx, target, "package.validation_failed", &found_reason(signature))?;
         Ok(true)
     })?;

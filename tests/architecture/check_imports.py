@@ -36,27 +36,13 @@ ROOT_FILES = {"lib", "main"}
 ENGINE_NEUTRAL = ("services", "http")
 
 # Temporary (#21): the calls of `sqlite_until_ported` (per file, how many) that reach a `db::`
-# function still being ported to `&dyn Sql` (`db/search.rs`, the `db/packages.rs` loaders,
-# `db/feed_v2/`, `upstreams::set_imported_state`, `recovery::undo_push`, `db/group_commit.rs`).
+# function still being ported to `&dyn Sql` (`db/feed_v2/`, `upstreams::set_imported_state`, `recovery::undo_push`, `db/group_commit.rs`).
 # Shrink it as the ports land; delete it with the accessor.
 UNTIL_PORTED = {
-    "src/services/advisories.rs": 1,  # packages::record_change
-    "src/services/deprecation.rs": 1,  # packages::record_change
     "src/services/feed_import.rs": 1,  # upstreams::set_imported_state
     "src/services/feed_v2/mod.rs": 7,  # db/feed_v2 select, count, load_entries
     "src/services/feed_v2/updates.rs": 2,  # db/feed_v2 select, load_entries
-    "src/services/lifecycle.rs": 1,  # packages::record_change
-    "src/services/maintenance.rs": 3,  # db/search: all_package_keys, remove_orphans, rebuild_packages
-    "src/services/mirror/prefetch.rs": 1,  # packages::load
-    "src/services/my_packages.rs": 1,  # packages::load
-    "src/services/owners.rs": 3,  # search::reindex_package
-    "src/services/package_details.rs": 2,  # packages::load, search::is_indexed
-    "src/services/profiles.rs": 1,  # packages::load_summary
-    "src/services/publish.rs": 4,  # group_commit's pool, packages::record_change, recovery::undo_push (2)
-    "src/services/rescan.rs": 1,  # packages::record_change
-    "src/services/retention.rs": 1,  # packages::load
-    "src/services/search.rs": 5,  # search::{generation, search, autocomplete_ids}, packages::{load, load_summaries}
-    "src/services/validation.rs": 2,  # packages::record_change
+    "src/services/publish.rs": 3,  # group_commit's pool, recovery::undo_push (2)
 }
 
 PATH = re.compile(r"crate::((?:[a-z_0-9]+::)*[a-z_0-9]+)")

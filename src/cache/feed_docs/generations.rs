@@ -99,7 +99,7 @@ impl FeedDocs {
             .map_err(|_| AppError::internal(anyhow::anyhow!("render lock poisoned")))?;
         // Read the change count first: a change committed after it makes the id stale again.
         let changes = crate::db::packages::docs_changes(conn, id_lower)?;
-        let package = crate::db::packages::load(conn.sqlite_until_ported()?, id_lower)?;
+        let package = crate::db::packages::load(conn, id_lower)?;
         self.render(conn, id_lower, package.as_ref(), force)?;
         crate::db::packages::mark_rendered(conn, id_lower, changes)?;
         Ok(())

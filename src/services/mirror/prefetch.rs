@@ -1,7 +1,6 @@
 //! `galley mirror fetch`: a package and, on request, its dependency closure fetched ahead of time
 //! for offline use, through the same read-through path a restore takes.
 use super::fetch::{fetch_package, FetchOutcome};
-use crate::db::sql::Sql;
 use crate::domain::id::PackageId;
 use crate::domain::version::NuGetVersion;
 use crate::domain::version_range::VersionRange;
@@ -101,7 +100,7 @@ async fn dependencies(
 ) -> Result<Vec<(String, VersionRange)>, AppError> {
     let (state, id, version) = (state.clone(), id_lower.to_owned(), version_lower.to_owned());
     blocking(move || {
-        let package = crate::db::packages::load(state.conn()?.sqlite_until_ported()?, &id)?;
+        let package = crate::db::packages::load(&state.conn()?, &id)?;
         let Some(v) = package.as_ref().and_then(|p| p.versions.iter().find(|v| v.version_lower == version)) else {
             return Ok(Vec::new());
         };
