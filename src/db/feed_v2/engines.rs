@@ -67,8 +67,8 @@ fn rows(db: &mut TestDb, q: &VersionQuery<'_>, skip: usize, limit: Option<usize>
 }
 
 /// The rows of `condition`, by id then version.
-fn matching(db: &mut TestDb, condition: Condition) -> Vec<String> {
-    let q = VersionQuery { semver2: true, fts: None, condition: &condition, order: &[] };
+fn matching(db: &mut TestDb, condition: &Condition) -> Vec<String> {
+    let q = VersionQuery { semver2: true, fts: None, condition, order: &[] };
     rows(db, &q, 0, None)
 }
 
@@ -138,7 +138,7 @@ fn filters_answer_the_same_on_both_engines() {
             (Condition::IdIn(vec![]), &[][..]),
             (Condition::VersionIs("2.0.0-beta".into()), &["contoso.core 2.0.0-beta"][..]),
         ] {
-            let mut got = matching(db, condition.clone());
+            let mut got = matching(db, &condition);
             got.sort();
             let mut expected: Vec<String> = expected.iter().map(|s| (*s).to_owned()).collect();
             expected.sort();

@@ -28,7 +28,7 @@ pub(super) fn join(sql: &mut Builder, fts: &str) -> Result<String, DbError> {
 
 /// PostgreSQL's tsquery for an FTS5 expression of `ParsedQuery::fts_expression`, sent as a bound
 /// parameter (never SQL text). Every word stays a prefix match; a column filter becomes the
-/// weight its columns have in `package_search.document` (migrations/postgres/0001_init.sql): the
+/// weight its columns have in `package_search.document` (`migrations/postgres/0001_init.sql`): the
 /// id (A), title and tags (B), the rest (C), so `title:` also matches tags there.
 ///
 /// Only that grammar is accepted (`{cols} : ("w"* AND …) AND ("w"*) …`, words of letters, digits
