@@ -3,9 +3,11 @@
 //! not be written.
 //!
 //! The queries over rows take `&dyn Sql`, as every ported `db::` module. What stays on a rusqlite
-//! `Connection` is SQLite's by nature: the file (`open_plain`, `VACUUM INTO`, `PRAGMA`s), the FTS5
-//! search index (`search_drift`) and `undo_push`, which calls `packages` and `search` functions
-//! still taking a `Connection` and deletes from the FTS5 table.
+//! `Connection` for good is SQLite's by nature and has no PostgreSQL counterpart here: the file
+//! (`open_plain`, `snapshot`'s `VACUUM INTO`), `integrity`'s and `schema_version`'s `PRAGMA`s and
+//! the FTS5 index (`search_drift`). `undo_push` runs its own statements through the SQL layer but
+//! still takes a `Connection` only because `packages::record_change` and `search::note_change`
+//! do: it becomes `&dyn Sql` with them.
 use super::sql::Sql;
 use super::DbError;
 use crate::values;
@@ -79,25 +81,29 @@ pub fn ids_forced(db: &dyn Sql) -> Result<HashSet<String>, DbError> {
 /// row, its dependencies and search text, its audit entry, and the package row when the push
 /// created it. Afterwards the id+version may be pushed again.
 pub fn undo_push(conn: &Connection, package_key: i64, version_key: i64) -> Result<(), DbError> {
-    let (id, version): (String, String) = conn.query_row(
+    let db: &dyn Sql = conn;
+    let (id, version): (String, String) = db.query_row(
         "SELECT p.package_id, v.version_normalized FROM package_versions v JOIN packages p ON p.id = v.package_key
          WHERE v.id = ?1",
-        [version_key],
+        values![version_key],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
-    conn.execute("DELETE FROM package_versions WHERE id = ?1", [version_key])?;
-    conn.execute(
+    db.execute("DELETE FROM package_versions WHERE id = ?1", values![version_key])?;
+    db.execute(
         "DELETE FROM audit_log WHERE id = (SELECT max(id) FROM audit_log WHERE action = 'package.push'
          AND package_id = ?1 AND version = ?2)",
-        [&id, &version],
+        values![id, version],
     )?;
     super::packages::record_change(conn, package_key)?;
     let remaining: i64 =
-        conn.query_row("SELECT count(*) FROM package_versions WHERE package_key = ?1", [package_key], |r| r.get(0))?;
+        db.query_row("SELECT count(*) FROM package_versions WHERE package_key = ?1", values![package_key], |r| {
+            r.get(0)
+        })?;
     if remaining == 0 {
         super::search::note_change(conn, package_key)?;
-        conn.execute("DELETE FROM package_search WHERE rowid = ?1", [package_key])?;
-        conn.execute("DELETE FROM packages WHERE id = ?1", [package_key])?;
+        // `rowid` is a column of PostgreSQL's package_search too (migrations/postgres/0001).
+        db.execute("DELETE FROM package_search WHERE rowid = ?1", values![package_key])?;
+        db.execute("DELETE FROM packages WHERE id = ?1", values![package_key])?;
     }
     Ok(())
 }

@@ -52,8 +52,9 @@ pub fn mark_mirrored(
     Ok(())
 }
 
-/// An imported version takes the listed state and publish date its source feed gave it. Still on
-/// rusqlite: `packages::record_change` reindexes search, which is SQLite's FTS5 for now.
+/// An imported version takes the listed state and publish date its source feed gave it. Its
+/// statement is the layer's already; it takes a `Connection` only because
+/// `packages::record_change` (which reindexes search) still does, and becomes `&dyn Sql` with it.
 pub fn set_imported_state(
     conn: &rusqlite::Connection,
     id_lower: &str,

@@ -1,7 +1,8 @@
 //! The conditions and orderings of v2 listings, and their rendering to SQL with bound
-//! arguments (user text never becomes SQL text).
+//! arguments (user text never becomes SQL text), in the SQL both engines run. Two things differ
+//! by engine and are decided here, once: how text is folded and compared in order (`text`).
+use super::super::sql::{Engine, Value};
 use super::super::version_order::FUNCTION as VERSION_KEY;
-use rusqlite::types::Value;
 
 /// A text property a condition can test.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,22 +185,43 @@ pub enum OrderKey {
     },
 }
 
-#[derive(Default)]
-pub(super) struct Sql {
+/// A statement being built: its engine and its bound arguments (`?N` in the text).
+pub(super) struct Builder {
+    pub(super) engine: Engine,
     pub(super) args: Vec<Value>,
 }
 
-impl Sql {
+impl Builder {
+    pub(super) fn new(engine: Engine) -> Self {
+        Self { engine, args: Vec::new() }
+    }
+
     pub(super) fn arg(&mut self, value: impl Into<Value>) -> String {
         self.args.push(value.into());
         format!("?{}", self.args.len())
     }
 
+    /// A text argument whose type PostgreSQL cannot infer from its use (`length(?N)`).
+    fn text_arg(&mut self, value: &str) -> String {
+        format!("CAST({} AS TEXT)", self.arg(value))
+    }
+
+    /// `expr` compared byte by byte, as SQLite's BINARY collation does: on PostgreSQL the "C"
+    /// collation, whatever the database's locale (which would otherwise order `a.b` after `ab`
+    /// and make `lower()` fold non-ASCII letters, which SQLite's does not).
+    fn text(&self, expr: &str) -> String {
+        match self.engine {
+            Engine::Sqlite => expr.to_owned(),
+            Engine::Postgres => format!("({expr}) COLLATE \"C\""),
+        }
+    }
+
     pub(super) fn condition(&mut self, c: &Condition) -> String {
         match c {
-            Condition::True => "1".into(),
-            Condition::All(list) if list.is_empty() => "1".into(),
-            Condition::Any(list) if list.is_empty() => "0".into(),
+            // Comparisons, not bare 1 / 0: PostgreSQL's AND and OR take only booleans.
+            Condition::True => "1 = 1".into(),
+            Condition::All(list) if list.is_empty() => "1 = 1".into(),
+            Condition::Any(list) if list.is_empty() => "1 = 0".into(),
             Condition::All(list) => {
                 format!("({})", list.iter().map(|c| self.condition(c)).collect::<Vec<_>>().join(" AND "))
             }
@@ -212,7 +234,7 @@ impl Sql {
             Condition::VersionIs(version) => {
                 format!("(v.version_lower = {})", self.arg(version.clone()))
             }
-            Condition::IdIn(ids) if ids.is_empty() => "0".into(),
+            Condition::IdIn(ids) if ids.is_empty() => "1 = 0".into(),
             Condition::IdIn(ids) => {
                 let list: Vec<String> = ids.iter().map(|id| self.arg(id.clone())).collect();
                 format!("(p.id_lower IN ({}))", list.join(", "))
@@ -238,38 +260,45 @@ impl Sql {
                     // Ids are ASCII and stored lowercased too: the indexed column.
                     Case::Lower if *column == TextColumn::Id => "p.id_lower".to_owned(),
                     Case::AsIs => column.sql().to_owned(),
-                    Case::Lower => format!("lower({})", column.sql()),
-                    Case::Upper => format!("upper({})", column.sql()),
+                    // ASCII folding on both engines (see `text`), as ids are folded.
+                    Case::Lower => format!("lower({})", self.text(column.sql())),
+                    Case::Upper => format!("upper({})", self.text(column.sql())),
                 };
-                let value = self.arg(value.clone());
+                // No LIKE: PostgreSQL's is case-sensitive where SQLite's is not, and `%` / `_`
+                // in the value would be wildcards. instr() (strpos() on PostgreSQL) compares exactly.
+                let value = self.text_arg(value);
                 match op {
                     TextOp::Eq => format!("({column} = {value})"),
                     // OData: null ne 'x' is true.
-                    TextOp::Ne => format!("({column} IS NOT {value})"),
+                    TextOp::Ne => format!("({column} IS DISTINCT FROM {value})"),
                     TextOp::Contains => format!("(instr({column}, {value}) > 0)"),
                     TextOp::StartsWith => format!("(instr({column}, {value}) = 1)"),
-                    TextOp::EndsWith => {
-                        format!("(length({value}) = 0 OR substr({column}, -length({value})) = {value})")
-                    }
+                    // The tail of the column from its own length: a negative start (SQLite's
+                    // "from the right") means something else on PostgreSQL.
+                    TextOp::EndsWith => format!(
+                        "(length({column}) >= length({value}) AND substr({column}, length({column}) - length({value}) + 1) = {value})"
+                    ),
                 }
             }
         }
     }
 
+    /// The ORDER BY terms. Nulls sort first ascending and last descending, SQLite's default,
+    /// said explicitly for PostgreSQL, whose default is the reverse.
     pub(super) fn order(&mut self, order: &[(OrderKey, bool)], fts: bool) -> String {
         let mut terms: Vec<String> = Vec::new();
         for (key, descending) in order {
-            let dir = if *descending { " DESC" } else { "" };
+            let dir = if *descending { " DESC NULLS LAST" } else { " NULLS FIRST" };
             let expr = match key {
-                OrderKey::Id => "p.id_lower".to_owned(),
+                OrderKey::Id => self.text("p.id_lower"),
                 OrderKey::Version => format!("{VERSION_KEY}(v.version_full)"),
                 OrderKey::DownloadCount => "p.total_downloads".to_owned(),
                 OrderKey::VersionDownloadCount => "v.downloads".to_owned(),
                 // Unlisted versions show (and so sort as) nuget.org's 1900-01-01.
-                OrderKey::Published => "CASE WHEN v.listed = 1 THEN v.published_at ELSE '1900-01-01' END".to_owned(),
-                OrderKey::Created => "v.created_at".to_owned(),
-                OrderKey::LastUpdated => "v.last_edited_at".to_owned(),
-                OrderKey::Title => "lower(coalesce(v.title, p.package_id))".to_owned(),
+                OrderKey::Published => self.text("CASE WHEN v.listed = 1 THEN v.published_at ELSE '1900-01-01' END"),
+                OrderKey::Created => self.text("v.created_at"),
+                OrderKey::LastUpdated => self.text("v.last_edited_at"),
+                OrderKey::Title => format!("lower({})", self.text("coalesce(v.title, p.package_id)")),
                 OrderKey::PackageSize => "v.size".to_owned(),
                 OrderKey::Relevance { exact_id_lower } => {
                     if fts {
@@ -283,7 +312,7 @@ impl Sql {
             terms.push(format!("{expr}{dir}"));
         }
         // A total order, so pages never overlap or skip rows.
-        terms.extend(["p.id_lower".to_owned(), format!("{VERSION_KEY}(v.version_full)"), "v.id".to_owned()]);
+        terms.extend([self.text("p.id_lower"), format!("{VERSION_KEY}(v.version_full)"), "v.id".to_owned()]);
         terms.join(", ")
     }
 }
