@@ -26,12 +26,6 @@ impl Database {
         Ok(Connection { sqlite: self.sqlite.get()? })
     }
 
-    /// Temporary (#21): the SQLite pool, for `db::group_commit`, which still takes it while it is
-    /// being ported. Delete with the ports; the other half is `Sql::sqlite_until_ported`.
-    pub fn sqlite_until_ported(&self) -> &Pool {
-        &self.sqlite
-    }
-
     /// The SQLite pool, for what only SQLite has and PostgreSQL answers with its own tools
     /// (`pg_dump`, `amcheck`): the `VACUUM INTO` snapshot, `PRAGMA integrity_check`, the schema
     /// version of a file (`db::recovery`, used by `galley check`, backup and restore), and tests
@@ -107,8 +101,15 @@ impl Sql for Connection {
     fn now_text(&self) -> Result<String, DbError> {
         Sql::now_text(&self.sqlite)
     }
-    fn sqlite_until_ported(&self) -> Result<&rusqlite::Connection, DbError> {
-        Ok(&self.sqlite)
+}
+
+/// Pushes commit in batches on whichever engine the state holds (see `db::group_commit`).
+impl<T> super::group_commit::Target<T, super::group_commit::Job<T>> for Database {
+    fn commit(
+        &self,
+        jobs: Vec<super::group_commit::Job<T>>,
+    ) -> Result<Vec<Result<T, crate::error::AppError>>, DbError> {
+        self.sqlite.commit(jobs)
     }
 }
 

@@ -11,9 +11,9 @@
 //! Waiting in the queue holds no connection and is bounded by `WAIT`.
 //!
 //! Where a batch commits is a `Target`: the SQLite pool (one `BEGIN IMMEDIATE` transaction, one
-//! `synchronous = FULL` commit, the jobs on a rusqlite `Connection` as the push's writes still
-//! take) or PostgreSQL (one transaction per batch, the jobs on `&dyn Sql`). The savepoint per job
-//! is the same code for both (`in_savepoints`).
+//! `synchronous = FULL` commit) or PostgreSQL (one transaction per batch); the state's `Database`
+//! is the target of whichever engine it holds. The jobs run on `&dyn Sql` either way, and the
+//! savepoint per job is the same code for both (`in_savepoints`).
 use super::sql::{self, PostgresPool, Sql};
 use super::{DbError, Pool};
 use crate::domain::clock::Clock;
@@ -34,11 +34,8 @@ pub const MAX_BATCH: usize = 64;
 /// `Err(_)` a database failure of this write alone.
 pub type Outcome<T> = Result<Result<T, AppError>, DbError>;
 
-/// One caller's writes on SQLite.
-pub type Job<T> = Box<dyn FnOnce(&rusqlite::Connection) -> Outcome<T> + Send>;
-
-/// One caller's writes on either engine (what a PostgreSQL batch runs).
-pub type SqlJob<T> = Box<dyn for<'a> FnOnce(&'a (dyn Sql + 'a)) -> Outcome<T> + Send>;
+/// One caller's writes, on either engine.
+pub type Job<T> = Box<dyn for<'a> FnOnce(&'a (dyn Sql + 'a)) -> Outcome<T> + Send>;
 
 /// Where a batch of jobs `J` commits: all of them in one transaction, each in its own savepoint.
 /// `Err` when nothing of the batch committed.
@@ -201,8 +198,8 @@ pub struct PostgresTarget<'a> {
     pub clock: &'a Clock,
 }
 
-impl<T> Target<T, SqlJob<T>> for PostgresTarget<'_> {
-    fn commit(&self, jobs: Vec<SqlJob<T>>) -> Result<Vec<Result<T, AppError>>, DbError> {
+impl<T> Target<T, Job<T>> for PostgresTarget<'_> {
+    fn commit(&self, jobs: Vec<Job<T>>) -> Result<Vec<Result<T, AppError>>, DbError> {
         if jobs.is_empty() {
             return Ok(Vec::new());
         }
@@ -266,16 +263,10 @@ mod tests {
     }
 
     fn insert(k: &'static str) -> Job<&'static str> {
-        Box::new(move |c| match c.execute("INSERT INTO t (k) VALUES (?1)", [k]) {
+        Box::new(move |c| match c.execute("INSERT INTO t (k) VALUES (?1)", crate::values![k]) {
             Ok(_) => Ok(Ok(k)),
-            Err(e) => {
-                let e = DbError::from(e);
-                if e.is_unique_violation() {
-                    Ok(Err(AppError::Conflict(format!("{k} exists"))))
-                } else {
-                    Err(e)
-                }
-            }
+            Err(e) if e.is_unique_violation() => Ok(Err(AppError::Conflict(format!("{k} exists")))),
+            Err(e) => Err(e),
         })
     }
 
@@ -366,7 +357,7 @@ mod engines {
         let pool = sql::open_pool(&database.url(), 4).unwrap();
         pool.get().unwrap().batch_execute("CREATE TABLE t (k TEXT PRIMARY KEY)").unwrap();
         let target = PostgresTarget { pool: &pool, clock: &clock };
-        concurrent_submits(&target, |k| -> SqlJob<&'static str> { Box::new(move |c| insert(c, k)) });
+        concurrent_submits(&target, |k| -> Job<&'static str> { Box::new(move |c| insert(c, k)) });
         let mut client = pool.get().unwrap();
         assert_eq!(rows(&sql::begin(&mut client, &clock).unwrap()), ["a", "b", "k0", "k1", "k2", "k3"]);
     }

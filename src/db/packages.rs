@@ -311,12 +311,6 @@ pub(super) fn version_from(r: &Row) -> Result<VersionRecord, DbError> {
     })
 }
 
-/// `version_from` for a row of a rusqlite query (`db::feed_v2`, not yet on the SQL layer).
-pub(super) fn version_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<VersionRecord> {
-    let failed = |e: DbError| rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Null, Box::new(e));
-    version_from(&super::sql::row_of_rusqlite(r).map_err(failed)?).map_err(failed)
-}
-
 pub(super) fn dependency_groups(db: &dyn Sql, version_key: i64) -> Result<Vec<DependencyGroupRecord>, DbError> {
     let rows = db.query_all(
         "SELECT group_index, target_framework, dependency_id, version_range FROM package_dependencies

@@ -80,8 +80,7 @@ pub fn ids_forced(db: &dyn Sql) -> Result<HashSet<String>, DbError> {
 /// Takes back a committed push whose documents could not be written (a full disk): the version
 /// row, its dependencies and search text, its audit entry, and the package row when the push
 /// created it. Afterwards the id+version may be pushed again.
-pub fn undo_push(conn: &Connection, package_key: i64, version_key: i64) -> Result<(), DbError> {
-    let db: &dyn Sql = conn;
+pub fn undo_push(db: &dyn Sql, package_key: i64, version_key: i64) -> Result<(), DbError> {
     let (id, version): (String, String) = db.query_row(
         "SELECT p.package_id, v.version_normalized FROM package_versions v JOIN packages p ON p.id = v.package_key
          WHERE v.id = ?1",
@@ -94,13 +93,13 @@ pub fn undo_push(conn: &Connection, package_key: i64, version_key: i64) -> Resul
          AND package_id = ?1 AND version = ?2)",
         values![id, version],
     )?;
-    super::packages::record_change(conn, package_key)?;
+    super::packages::record_change(db, package_key)?;
     let remaining: i64 =
         db.query_row("SELECT count(*) FROM package_versions WHERE package_key = ?1", values![package_key], |r| {
             r.get(0)
         })?;
     if remaining == 0 {
-        super::search::note_change(conn, package_key)?;
+        super::search::note_change(db, package_key)?;
         // `rowid` is a column of PostgreSQL's package_search too (migrations/postgres/0001).
         db.execute("DELETE FROM package_search WHERE rowid = ?1", values![package_key])?;
         db.execute("DELETE FROM packages WHERE id = ?1", values![package_key])?;

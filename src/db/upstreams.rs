@@ -52,24 +52,21 @@ pub fn mark_mirrored(
     Ok(())
 }
 
-/// An imported version takes the listed state and publish date its source feed gave it. Its
-/// statement is the layer's already; it takes a `Connection` only because
-/// `packages::record_change` (which reindexes search) still does, and becomes `&dyn Sql` with it.
+/// An imported version takes the listed state and publish date its source feed gave it.
 pub fn set_imported_state(
-    conn: &rusqlite::Connection,
+    db: &dyn Sql,
     id_lower: &str,
     version_lower: &str,
     listed: bool,
     published: Option<&str>,
 ) -> Result<(), DbError> {
-    Sql::execute(
-        conn,
+    db.execute(
         "UPDATE package_versions SET listed = ?3, published_at = COALESCE(?4, published_at)
          WHERE version_lower = ?2 AND package_key = (SELECT id FROM packages WHERE id_lower = ?1)",
         values![id_lower, version_lower, listed, published],
     )?;
-    match super::packages::find(conn, id_lower)? {
-        Some(row) => super::packages::record_change(conn, row.key),
+    match super::packages::find(db, id_lower)? {
+        Some(row) => super::packages::record_change(db, row.key),
         None => Ok(()),
     }
 }

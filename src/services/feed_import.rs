@@ -4,7 +4,6 @@
 //! already here are skipped before any download, so a rerun after an interruption resumes.
 use crate::config::UpstreamConfig;
 use crate::db;
-use crate::db::sql::Sql;
 use crate::domain::id::PackageId;
 use crate::domain::version::NuGetVersion;
 use crate::error::AppError;
@@ -176,13 +175,7 @@ pub async fn copy(
             Err(e) => return Ok(Copied::Failed(format!("{} {}: {e}", v.id, v.version))),
         }
         let conn = state.conn()?;
-        db::upstreams::set_imported_state(
-            conn.sqlite_until_ported()?,
-            &id_lower,
-            &v.version,
-            v.listed,
-            v.published.as_deref(),
-        )?;
+        db::upstreams::set_imported_state(&conn, &id_lower, &v.version, v.listed, v.published.as_deref())?;
         state.docs.refresh(&conn, &id_lower)?;
         Ok(Copied::Copied)
     })

@@ -248,8 +248,7 @@ fn commit(
         ip: ip.map(str::to_owned),
     };
     // Waiting for the batch holds no connection; the 201 is sent only after its commit.
-    let committed = extras
-        .and_then(|()| state.commits.submit(state.db.sqlite_until_ported(), dirs, Box::new(move |tx| row.insert(tx))));
+    let committed = extras.and_then(|()| state.commits.submit(&state.db, dirs, Box::new(move |tx| row.insert(tx))));
     let conn = state.conn()?;
     let remove_files = || {
         let _ = match placement {
@@ -273,10 +272,10 @@ fn commit(
         // All or nothing: a version whose documents could not be written (a full disk) would be
         // listed but not downloadable, and its number taken. Take the push back instead.
         tracing::error!(id = %id, version = %version, error = %e, "rendering the feed documents failed; undoing the push");
-        let mut undone = conn.write(|tx| db::recovery::undo_push(tx.sqlite_until_ported()?, keys.0, keys.1));
+        let mut undone = conn.write(|tx| db::recovery::undo_push(tx, keys.0, keys.1));
         if undone.is_err() && state.disk.release_reserve() {
             // The undo itself needs a little room in the write-ahead log.
-            undone = conn.write(|tx| db::recovery::undo_push(tx.sqlite_until_ported()?, keys.0, keys.1));
+            undone = conn.write(|tx| db::recovery::undo_push(tx, keys.0, keys.1));
         }
         match undone {
             Ok(()) => {

@@ -6,8 +6,7 @@ never a module of its own or a higher layer. Inside one top-level module, files 
 each other in a circle. Test code (`#[cfg(test)]` onwards) and `src/bin/` are not checked.
 
 Services and handlers speak to the database through `db::Database` and `&dyn Sql` only (issue #21):
-a file under src/services/ or src/http/ that names `rusqlite` fails, and so does a call of the
-temporary `sqlite_until_ported` accessor beyond the places `UNTIL_PORTED` lists.
+a file under src/services/ or src/http/ that names `rusqlite` fails.
 
     python3 tests/architecture/check_imports.py      (prints the violations; exit 1 if any)
 """
@@ -34,16 +33,6 @@ ROOT_FILES = {"lib", "main"}
 
 # Layers that must not name the SQLite driver: their SQL goes through `db::` functions on `&dyn Sql`.
 ENGINE_NEUTRAL = ("services", "http")
-
-# Temporary (#21): the calls of `sqlite_until_ported` (per file, how many) that reach a `db::`
-# function still being ported to `&dyn Sql` (`db/feed_v2/`, `upstreams::set_imported_state`, `recovery::undo_push`, `db/group_commit.rs`).
-# Shrink it as the ports land; delete it with the accessor.
-UNTIL_PORTED = {
-    "src/services/feed_import.rs": 1,  # upstreams::set_imported_state
-    "src/services/feed_v2/mod.rs": 7,  # db/feed_v2 select, count, load_entries
-    "src/services/feed_v2/updates.rs": 2,  # db/feed_v2 select, load_entries
-    "src/services/publish.rs": 3,  # group_commit's pool, recovery::undo_push (2)
-}
 
 PATH = re.compile(r"crate::((?:[a-z_0-9]+::)*[a-z_0-9]+)")
 GROUP = re.compile(r"crate::((?:[a-z_0-9]+::)*)\{([^}]*)\}", re.S)
@@ -123,7 +112,7 @@ def main():
 
 
 def engine_neutral(mods, src):
-    """`rusqlite` named in services or http, and accessor calls beyond `UNTIL_PORTED`."""
+    """`rusqlite` named in services or http."""
     found = []
     for module, (path, _) in sorted(mods.items()):
         if module.split("::")[0] not in ENGINE_NEUTRAL:
@@ -133,9 +122,6 @@ def engine_neutral(mods, src):
         rel = os.path.relpath(path, os.path.dirname(src))
         if re.search(r"\brusqlite\b", code):
             found.append(f"{rel}: names rusqlite; take `&dyn Sql` and call a `db::` function (ARCHITECTURE.md)")
-        calls = len(re.findall(r"\bsqlite_until_ported\b", code))
-        if calls > UNTIL_PORTED.get(rel, 0):
-            found.append(f"{rel}: {calls} call(s) of sqlite_until_ported, {UNTIL_PORTED.get(rel, 0)} allowed (UNTIL_PORTED)")
     return found
 
 

@@ -10,7 +10,6 @@
 mod condition;
 #[cfg(test)]
 mod engines;
-mod entry_row;
 mod full_text;
 
 pub use condition::{BoolColumn, Case, Condition, IntColumn, IntOp, OrderKey, TextColumn, TextOp};
@@ -131,7 +130,7 @@ pub fn load_entries(db: &dyn Sql, keys: &[i64], semver2: bool) -> Result<Vec<Ent
         flags_cte("", &scope)
     );
     let rows = db.query_map(&text, &sql.args, |r| {
-        Ok((entry_row::version(r)?, r.get(38)?, r.get::<String>(39)?, r.get(40)?, r.get(41)?, r.get(42)?))
+        Ok((super::packages::version_from(r)?, r.get(38)?, r.get::<String>(39)?, r.get(40)?, r.get(41)?, r.get(42)?))
     })?;
     let mut owners: HashMap<i64, Vec<String>> = HashMap::new();
     let mut by_key: HashMap<i64, EntryRecord> = HashMap::with_capacity(rows.len());

@@ -22,7 +22,6 @@ mod value;
 
 pub use self::postgres::{begin, open_pool, Postgres, PostgresPool};
 pub use row::Row;
-pub use sqlite::row as row_of_rusqlite;
 pub use translate::to_postgres;
 pub use value::{FromValue, Value};
 
@@ -53,15 +52,6 @@ pub trait Sql {
     /// `galley_now()` function of the pooled connection, PostgreSQL's `galley_now()` reading the
     /// clock offset the transaction was begun with (`postgres::begin`).
     fn now_text(&self) -> Result<String, DbError>;
-
-    /// Temporary (#21): the SQLite connection under this one, for a `db::` function that still
-    /// takes rusqlite while it is being ported (`db/search.rs`, the `db/packages.rs` loaders,
-    /// `db/feed_v2/`, `upstreams::set_imported_state`, `recovery::undo_push`). Fails on
-    /// PostgreSQL. Delete it once those take `&dyn Sql`; `tests/architecture/check_imports.py`
-    /// lists its callers (`UNTIL_PORTED`).
-    fn sqlite_until_ported(&self) -> Result<&rusqlite::Connection, DbError> {
-        Err(DbError::NotPortable("this query is not ported to PostgreSQL yet (#21)".to_owned()))
-    }
 }
 
 impl dyn Sql + '_ {

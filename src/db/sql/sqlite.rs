@@ -30,7 +30,7 @@ fn value(v: ValueRef<'_>) -> Result<Value, DbError> {
 
 /// A rusqlite row as the layer's `Row`, for the code still reading rows of its own rusqlite
 /// queries through a ported row reader (`db::feed_v2` through `packages::version_from_row`).
-pub fn row(r: &rusqlite::Row<'_>) -> Result<Row, DbError> {
+fn row(r: &rusqlite::Row<'_>) -> Result<Row, DbError> {
     let count = r.as_ref().column_count();
     (0..count).map(|i| value(r.get_ref(i)?)).collect::<Result<_, _>>().map(Row)
 }
@@ -83,9 +83,6 @@ macro_rules! sqlite_sql {
             }
             fn now_text(&self) -> Result<String, DbError> {
                 Ok(crate::db::clock::now_text(self)?)
-            }
-            fn sqlite_until_ported(&self) -> Result<&rusqlite::Connection, DbError> {
-                Ok(self)
             }
         }
     )*};

@@ -10,7 +10,6 @@ pub mod filter;
 pub mod updates;
 
 use crate::db::feed_v2::{self, BoolColumn, Condition, OrderKey, VersionQuery};
-use crate::db::sql::Sql;
 use crate::domain::id::PackageId;
 use crate::domain::records::EntryRecord;
 use crate::domain::version::NuGetVersion;
@@ -132,12 +131,12 @@ pub fn list(state: &AppState, source: &Source, options: &QueryOptions, semver2: 
     let query = VersionQuery { semver2, fts: plan.fts.as_deref(), condition: &plan.condition, order: &plan.order };
     let limit = page_window(state, options);
     let conn = state.conn()?;
-    let mut hits = feed_v2::select(conn.sqlite_until_ported()?, &query, options.skip, Some(limit + 1))?;
+    let mut hits = feed_v2::select(&conn, &query, options.skip, Some(limit + 1))?;
     let more = hits.len() > limit;
     hits.truncate(limit);
     let keys: Vec<i64> = hits.iter().map(|h| h.key).collect();
-    let entries = feed_v2::load_entries(conn.sqlite_until_ported()?, &keys, semver2)?;
-    let count = if options.inline_count { Some(feed_v2::count(conn.sqlite_until_ported()?, &query)?) } else { None };
+    let entries = feed_v2::load_entries(&conn, &keys, semver2)?;
+    let count = if options.inline_count { Some(feed_v2::count(&conn, &query)?) } else { None };
     Ok(FeedPage { entries, count, next: next_page(options, limit, more) })
 }
 
@@ -145,7 +144,7 @@ pub fn list(state: &AppState, source: &Source, options: &QueryOptions, semver2: 
 pub fn count(state: &AppState, source: &Source, options: &QueryOptions, semver2: bool) -> Result<usize, AppError> {
     let plan = plan(source, options)?;
     let query = VersionQuery { semver2, fts: plan.fts.as_deref(), condition: &plan.condition, order: &plan.order };
-    let total = feed_v2::count(state.conn()?.sqlite_until_ported()?, &query)?;
+    let total = feed_v2::count(&state.conn()?, &query)?;
     Ok(window_count(total, options))
 }
 
@@ -168,9 +167,8 @@ pub fn entry(
     ]);
     let query = VersionQuery { semver2, fts: None, condition: &condition, order: &[] };
     let conn = state.conn()?;
-    let keys: Vec<i64> =
-        feed_v2::select(conn.sqlite_until_ported()?, &query, 0, Some(1))?.into_iter().map(|h| h.key).collect();
-    Ok(feed_v2::load_entries(conn.sqlite_until_ported()?, &keys, semver2)?.pop())
+    let keys: Vec<i64> = feed_v2::select(&conn, &query, 0, Some(1))?.into_iter().map(|h| h.key).collect();
+    Ok(feed_v2::load_entries(&conn, &keys, semver2)?.pop())
 }
 
 /// The version `GET /api/v2/package/{id}` serves: the newest listed stable version, else the
@@ -186,7 +184,7 @@ pub fn latest_version(state: &AppState, id_lower: &str) -> Result<Option<String>
         }
         let condition = Condition::All(conditions);
         let query = VersionQuery { semver2: true, fts: None, condition: &condition, order: &newest_first };
-        if let Some(hit) = feed_v2::select(conn.sqlite_until_ported()?, &query, 0, Some(1))?.pop() {
+        if let Some(hit) = feed_v2::select(&conn, &query, 0, Some(1))?.pop() {
             return Ok(NuGetVersion::parse(&hit.version_full).ok().map(|v| v.lower_normalized()));
         }
     }

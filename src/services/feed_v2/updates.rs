@@ -6,7 +6,6 @@
 //! compatible with everything; Galley does not record the list, so every package is in that case.
 use super::{filter, next_page, page_window, window_count, FeedPage};
 use crate::db::feed_v2::{self, BoolColumn, Condition, Hit, OrderKey, VersionQuery};
-use crate::db::sql::Sql;
 use crate::domain::id::PackageId;
 use crate::domain::version::NuGetVersion;
 use crate::domain::version_range::VersionRange;
@@ -95,7 +94,7 @@ fn updates(
         order = vec![(OrderKey::Id, false), (OrderKey::Version, false)];
     }
     let query = VersionQuery { semver2, fts: None, condition: &condition, order: &order };
-    let hits = feed_v2::select(state.conn()?.sqlite_until_ported()?, &query, 0, None)?;
+    let hits = feed_v2::select(&state.conn()?, &query, 0, None)?;
     let mut found: Vec<(Hit, NuGetVersion)> = hits
         .into_iter()
         .filter_map(|hit| {
@@ -130,7 +129,7 @@ pub fn list(
     let limit = page_window(state, options);
     let keys: Vec<i64> = all.iter().skip(options.skip).take(limit).map(|h| h.key).collect();
     let more = all.len() > options.skip.saturating_add(limit);
-    let entries = feed_v2::load_entries(state.conn()?.sqlite_until_ported()?, &keys, semver2)?;
+    let entries = feed_v2::load_entries(&state.conn()?, &keys, semver2)?;
     Ok(FeedPage { entries, count: options.inline_count.then_some(all.len()), next: next_page(options, limit, more) })
 }
 
