@@ -3,6 +3,8 @@
 pub mod api_keys;
 pub mod audit;
 pub mod clock;
+/// What several nodes on one PostgreSQL agree on: change notices, job locks.
+pub mod cluster;
 pub mod credential_epoch;
 pub mod directory;
 pub mod email_tokens;
