@@ -3,6 +3,8 @@
 //! transaction, `listener` receives them on a connection of its own), and job locks held across
 //! the cluster (`job_lock`). On SQLite there is one node and each of these is a no-op or a local
 //! counterpart.
+#[cfg(test)]
+mod engines;
 pub mod job_lock;
 pub mod listener;
 mod node;
