@@ -13,6 +13,8 @@ pub mod expired;
 pub mod feed_v2;
 pub mod group_commit;
 pub mod health;
+/// Failed sign-ins counted across the nodes of a cluster.
+pub mod login_failures;
 pub mod mail_log;
 pub mod migrate;
 pub mod migrate_postgres;
