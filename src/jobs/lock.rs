@@ -11,14 +11,11 @@ use std::path::Path;
 
 /// Held while a job runs; dropping it releases the lock.
 #[derive(Debug)]
-pub struct JobGuard {
-    _held: Held,
-}
-
-#[derive(Debug)]
-enum Held {
-    File { _file: File },
-    Cluster { _lock: AdvisoryLock },
+pub enum JobGuard {
+    /// One node's lock: `<data-dir>/locks/<job>.lock`.
+    Folder(File),
+    /// A cluster's lock: the session holding the advisory lock.
+    Cluster(Box<AdvisoryLock>),
 }
 
 /// `Ok(None)` when another run of the job holds the lock; the lock the database engine calls for.
@@ -36,7 +33,7 @@ pub fn in_folder(data_dir: &Path, job: &str) -> std::io::Result<Option<JobGuard>
     std::fs::create_dir_all(&dir)?;
     let file = OpenOptions::new().create(true).truncate(false).write(true).open(dir.join(format!("{job}.lock")))?;
     match file.try_lock() {
-        Ok(()) => Ok(Some(JobGuard { _held: Held::File { _file: file } })),
+        Ok(()) => Ok(Some(JobGuard::Folder(file))),
         Err(TryLockError::WouldBlock) => Ok(None),
         Err(TryLockError::Error(e)) => Err(e),
     }
@@ -44,7 +41,7 @@ pub fn in_folder(data_dir: &Path, job: &str) -> std::io::Result<Option<JobGuard>
 
 /// The lock of a cluster: an advisory lock on the PostgreSQL server of `url`.
 pub fn in_cluster(url: &str, job: &str) -> Result<Option<JobGuard>, crate::db::DbError> {
-    Ok(job_lock::try_lock(url, job)?.map(|lock| JobGuard { _held: Held::Cluster { _lock: lock } }))
+    Ok(job_lock::try_lock(url, job)?.map(|lock| JobGuard::Cluster(Box::new(lock))))
 }
 
 #[cfg(test)]
@@ -66,7 +63,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
         let held = try_acquire(&config, "rescan").unwrap().unwrap();
-        assert!(matches!(held._held, Held::File { .. }));
+        assert!(matches!(held, JobGuard::Folder(_)));
         assert!(dir.path().join("locks/rescan.lock").exists());
     }
 }
@@ -83,7 +80,7 @@ mod engines {
         let mut config = Config { data_dir: dir.path().to_owned(), ..Config::default() };
         config.database.url = database.url();
         let held = try_acquire(&config, "purge-expired").unwrap().unwrap();
-        assert!(matches!(held._held, Held::Cluster { .. }));
+        assert!(matches!(held, JobGuard::Cluster(_)));
         assert!(try_acquire(&config, "purge-expired").unwrap().is_none());
         assert!(!dir.path().join("locks").exists());
         drop(held);

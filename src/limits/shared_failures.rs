@@ -21,7 +21,7 @@ pub struct SharedFailures {
 
 impl SharedFailures {
     pub fn new(pool: PostgresPool) -> Self {
-        let unix_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| millis(d));
+        let unix_ms = SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, millis);
         Self { pool, anchor: (Instant::now(), unix_ms) }
     }
 

@@ -47,7 +47,7 @@ pub enum Shared {
     },
     Postgres {
         pool: crate::db::sql::PostgresPool,
-        _database: ScratchDatabase,
+        _database: Box<ScratchDatabase>,
     },
 }
 
@@ -59,7 +59,7 @@ impl Shared {
         let mut engines = vec![Shared::Sqlite { pool, _dir: dir }];
         if let Some(database) = scratch() {
             let pool = crate::db::sql::open_pool(&database.url(), 4).unwrap();
-            engines.push(Shared::Postgres { pool, _database: database });
+            engines.push(Shared::Postgres { pool, _database: Box::new(database) });
         }
         engines
     }
