@@ -103,7 +103,7 @@ pub fn run_exclusive<T: Outcome, E: Into<anyhow::Error>>(
     name: &'static str,
     body: impl FnOnce() -> Result<T, E>,
 ) -> anyhow::Result<Option<T>> {
-    let Some(_guard) = lock::try_acquire(&state.config.data_dir, name)? else {
+    let Some(_guard) = lock::try_acquire(&state.config, name)? else {
         tracing::warn!(job = name, "job skipped: the previous run has not finished");
         return Ok(None);
     };

@@ -3,6 +3,8 @@
 pub mod api_keys;
 pub mod audit;
 pub mod clock;
+/// What several nodes on one PostgreSQL agree on: change notices, job locks.
+pub mod cluster;
 pub mod credential_epoch;
 pub mod database;
 pub mod directory;
@@ -12,6 +14,8 @@ pub mod expired;
 pub mod feed_v2;
 pub mod group_commit;
 pub mod health;
+/// Failed sign-ins counted across the nodes of a cluster.
+pub mod login_failures;
 pub mod mail_log;
 pub mod migrate;
 pub mod migrate_postgres;

@@ -1,5 +1,7 @@
 //! Counts failed credential checks (sign-in, password checks, Basic credentials on a private feed,
-//! API keys), in memory (a restart forgets them, which is acceptable for a brute-force brake).
+//! API keys) and refuses checks past a budget. One node counts in memory (a restart forgets them,
+//! which is acceptable for a brute-force brake); the nodes of a cluster count in their shared
+//! database (`shared_failures`), or a guesser spreading over N nodes would get N budgets.
 //! Times are passed in, so tests need no clock.
 //!
 //! Three budgets, so that guessing is slow but nobody is locked out by someone else: one account
@@ -7,21 +9,20 @@
 //! 5 × `max` (a distributed guess at one password); one address for all accounts gets 20 × `max`
 //! (a spray of many names). Ten wrong passwords for one account therefore lock only that account
 //! from that address, not every account behind the same proxy or NAT.
+use super::failure_log::FailureLog;
+use super::local_failures::LocalFailures;
+use super::shared_failures::SharedFailures;
+use crate::db::sql::PostgresPool;
 use crate::error::AppError;
-use std::collections::{HashMap, VecDeque};
-use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Above this many tracked keys, stale ones are dropped so a flood of distinct names cannot grow
-/// memory without bound.
-const PRUNE_ABOVE: usize = 10_000;
 const ACCOUNT_FACTOR: usize = 5;
 const ADDRESS_FACTOR: usize = 20;
 
 pub struct LoginLimiter {
     max_failures: usize,
     window: Duration,
-    failures: Mutex<HashMap<String, VecDeque<Instant>>>,
+    failures: Box<dyn FailureLog>,
 }
 
 /// The budgets one credential check counts against.
@@ -30,8 +31,18 @@ pub struct Attempt {
 }
 
 impl LoginLimiter {
+    /// Counts in this process's memory: one node (SQLite).
     pub fn new(max_failures: u32, window: Duration) -> Self {
-        Self { max_failures: max_failures.max(1) as usize, window, failures: Mutex::default() }
+        Self::counting_in(max_failures, window, Box::new(LocalFailures::default()))
+    }
+
+    /// Counts in the PostgreSQL database every node of a cluster shares.
+    pub fn shared(max_failures: u32, window: Duration, pool: PostgresPool) -> Self {
+        Self::counting_in(max_failures, window, Box::new(SharedFailures::new(pool)))
+    }
+
+    fn counting_in(max_failures: u32, window: Duration, failures: Box<dyn FailureLog>) -> Self {
+        Self { max_failures: max_failures.max(1) as usize, window, failures }
     }
 
     /// The budgets of a check of `account` (a name or email, compared lowercase; `None` when the
@@ -51,16 +62,12 @@ impl LoginLimiter {
 
     /// `Err(wait)` when any budget is used up; `wait` is until the oldest failure in it expires.
     pub fn check(&self, attempt: &Attempt, now: Instant) -> Result<(), Duration> {
-        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         let mut wait = None;
-        for (key, limit) in &attempt.buckets {
-            if let Some(times) = map.get_mut(key) {
-                Self::expire(times, now, self.window);
-                if times.len() >= *limit {
-                    let oldest = times.front().copied().unwrap_or(now);
-                    let until = self.window.saturating_sub(now.saturating_duration_since(oldest));
-                    wait = Some(wait.map_or(until, |w: Duration| w.max(until)));
-                }
+        for (bucket, limit) in &attempt.buckets {
+            let (failures, oldest_age) = self.failures.in_window(bucket, now, self.window);
+            if failures >= *limit {
+                let until = self.window.saturating_sub(oldest_age);
+                wait = Some(wait.map_or(until, |w: Duration| w.max(until)));
             }
         }
         wait.map_or(Ok(()), Err)
@@ -72,30 +79,14 @@ impl LoginLimiter {
     }
 
     pub fn record_failure(&self, attempt: &Attempt, now: Instant) {
-        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if map.len() > PRUNE_ABOVE {
-            let window = self.window;
-            map.retain(|_, times| times.back().is_some_and(|t| now.saturating_duration_since(*t) < window));
-        }
-        for (key, _) in &attempt.buckets {
-            let times = map.entry(key.clone()).or_default();
-            Self::expire(times, now, self.window);
-            times.push_back(now);
-        }
+        let buckets: Vec<&str> = attempt.buckets.iter().map(|(bucket, _)| bucket.as_str()).collect();
+        self.failures.add(&buckets, now, self.window);
     }
 
     /// Forgets an account's failures (from every address) after it signed in or reset its password.
     pub fn forget_account(&self, account: &str) {
         let account = account.trim().to_lowercase();
-        let (whole, per_ip) = (format!("account:{account}"), format!("account-ip:{account}\u{0}"));
-        let mut map = self.failures.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        map.retain(|key, _| *key != whole && !key.starts_with(&per_ip));
-    }
-
-    fn expire(times: &mut VecDeque<Instant>, now: Instant, window: Duration) {
-        while times.front().is_some_and(|t| now.saturating_duration_since(*t) >= window) {
-            times.pop_front();
-        }
+        self.failures.forget(&format!("account:{account}"), &format!("account-ip:{account}\u{0}"));
     }
 }
 
