@@ -163,10 +163,19 @@ pub fn insert_version(db: &dyn Sql, v: &NewVersion<'_>) -> Result<i64, DbError> 
     Ok(version_key)
 }
 
-/// Records that an id changed, in the change's own transaction: its search row is rebuilt now and
-/// its feed documents are marked for rendering (see `docs_changes` in the schema).
+/// Records that an id changed, in the change's own transaction: its search row is rebuilt now, its
+/// feed documents are marked for rendering (see `docs_changes` in the schema) and, on PostgreSQL,
+/// the other nodes are told at the commit (`cluster::notices`). Every change of an id passes here,
+/// so this is the one place a node's change reaches the others.
 pub fn record_change(db: &dyn Sql, package_key: i64) -> Result<(), DbError> {
-    db.execute("UPDATE packages SET docs_changes = docs_changes + 1 WHERE id = ?1", values![package_key])?;
+    let id_lower: Option<String> = db.query_optional(
+        "UPDATE packages SET docs_changes = docs_changes + 1 WHERE id = ?1 RETURNING id_lower",
+        values![package_key],
+        |r| r.get(0),
+    )?;
+    if let Some(id_lower) = id_lower {
+        super::cluster::notices::publish(db, &id_lower)?;
+    }
     super::search::reindex_package(db, package_key)
 }
 
