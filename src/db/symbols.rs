@@ -14,7 +14,11 @@ pub struct SymbolFileRow {
 }
 
 /// The key and status of an id+version.
-pub fn version_key(db: &dyn Sql, id_lower: &str, version_lower: &str) -> Result<Option<(i64, String)>, DbError> {
+pub fn version_key(
+    db: &dyn Sql,
+    id_lower: &str,
+    version_lower: &str,
+) -> Result<Option<(i64, crate::domain::version_status::VersionStatus)>, DbError> {
     db.query_optional(
         "SELECT v.id, v.status FROM package_versions v JOIN packages p ON p.id = v.package_key
          WHERE p.id_lower = ?1 AND v.version_lower = ?2",
@@ -96,7 +100,10 @@ mod engines {
         on_both_engines(|db| {
             let owner = db.tx(|tx| Ok(user(tx, "alice"))).unwrap();
             let (_, version) = db.tx(|tx| push(tx, "Acme", "1.0.0", "", VersionStatus::Available, owner)).unwrap();
-            assert_eq!(db.tx(|tx| version_key(tx, "acme", "1.0.0")).unwrap(), Some((version, "available".to_owned())));
+            assert_eq!(
+                db.tx(|tx| version_key(tx, "acme", "1.0.0")).unwrap(),
+                Some((version, crate::domain::version_status::VersionStatus::Available))
+            );
             assert_eq!(db.tx(|tx| version_key(tx, "acme", "2.0.0")).unwrap(), None);
 
             let first = [file("a.pdb", "k1", "s1"), file("b.pdb", "k2", "s2")];

@@ -12,6 +12,7 @@ use crate::db::sql::Sql;
 use crate::db::{self, symbols::SymbolFileRow};
 use crate::domain::snupkg::{self, SymbolPackageError};
 use crate::domain::symbol_match::{match_pdb, MatchedPdb};
+use crate::domain::version_status::VersionStatus;
 use crate::error::AppError;
 use crate::scan::ScanOutcome;
 use crate::state::AppState;
@@ -57,14 +58,15 @@ pub fn publish_symbols(
 
     let conn = state.conn()?;
     let package = db::packages::find(&conn, &id_lower)?.ok_or_else(|| no_package(&id, &version))?;
+    // Symbols may follow a package that is still being scanned (its files are in the pending area).
     let (version_key, status) = db::symbols::version_key(&conn, &id_lower, &version_lower)?
-        .filter(|(_, status)| status == "available" || status == "validating")
+        .filter(|(_, status)| matches!(status, VersionStatus::Available | VersionStatus::Validating))
         .ok_or_else(|| no_package(&package.package_id, &version))?;
     let owners = db::packages::owner_ids(&conn, package.key)?;
     authorize(principal, PackageAction::Push, &package.package_id, Some(&owners))?;
     drop(conn);
 
-    let nupkg = if status == "available" {
+    let nupkg = if status == VersionStatus::Available {
         crate::store::local(&*state.store, state.store.nupkg_path(&id_lower, &version_lower))?
     } else {
         state.pending.path(&id_lower, &version_lower)
