@@ -4,10 +4,11 @@
 use super::json_config;
 use crate::domain::deprecation::Deprecation;
 use crate::error::AppError;
-use crate::http::auth::{api_key_principal, client_ip, API_KEY_HEADER};
+use crate::http::auth::{api_key_principal, API_KEY_HEADER};
+use crate::http::call::Call;
 use crate::http::session::SessionUser;
+use crate::services::deprecation;
 use crate::services::permissions::Principal;
-use crate::services::{blocking, deprecation};
 use crate::state::AppState;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -46,11 +47,11 @@ async fn principal(req: &HttpRequest, state: &AppState) -> Result<Principal, App
 
 async fn deprecate(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     path: web::Path<(String, String)>,
     body: web::Json<DeprecationBody>,
 ) -> Result<HttpResponse, AppError> {
-    let principal = principal(&req, &state).await?;
+    let principal = principal(&req, call.state()).await?;
     let alternate = body.alternate_package.as_ref();
     let parsed = Deprecation::parse(
         &body.reasons,
@@ -59,26 +60,24 @@ async fn deprecate(
         alternate.and_then(|a| a.range.as_deref()),
     )
     .map_err(|e| AppError::BadRequest(e.to_string()))?;
-    change(&req, &state, principal, path.into_inner(), Some(parsed)).await
+    change(&call, principal, path.into_inner(), Some(parsed)).await
 }
 
 async fn undeprecate(
     req: HttpRequest,
-    state: web::Data<AppState>,
+    call: Call,
     path: web::Path<(String, String)>,
 ) -> Result<HttpResponse, AppError> {
-    let principal = principal(&req, &state).await?;
-    change(&req, &state, principal, path.into_inner(), None).await
+    let principal = principal(&req, call.state()).await?;
+    change(&call, principal, path.into_inner(), None).await
 }
 
 async fn change(
-    req: &HttpRequest,
-    state: &AppState,
+    call: &Call,
     principal: Principal,
     (id, version): (String, String),
     parsed: Option<Deprecation>,
 ) -> Result<HttpResponse, AppError> {
-    let (st, ip) = (state.clone(), client_ip(req));
-    blocking(move || deprecation::apply(&st, &principal, &id, &version, parsed.as_ref(), ip.as_deref())).await?;
+    call.run(move |state, ip| deprecation::apply(state, &principal, &id, &version, parsed.as_ref(), ip)).await?;
     Ok(HttpResponse::NoContent().finish())
 }
