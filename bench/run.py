@@ -380,10 +380,26 @@ def search_only(sizes):
         print(f"| {label} | {name} | {cache} | {one['p50']:.2f} | {one['p99']:.2f} | {many['rps']:.0f} | {many['p99']:.2f} |")
 
 
+def schema_back_to(data, version):
+    """Lets a baseline binary of schema `version` open this build's data set: drops the tables the
+    newer migrations create (only migrations that add tables can be undone this way) and sets the
+    schema version back. This build applies those migrations again on its next start."""
+    db = sqlite3.connect(os.path.join(data, "galley.db"))
+    for name in sorted(os.listdir(os.path.join(ROOT, "migrations"))):
+        if name.endswith(".sql") and int(name.split("_")[0]) > version:
+            with open(os.path.join(ROOT, "migrations", name)) as f:
+                for table in re.findall(r"CREATE TABLE (?:IF NOT EXISTS )?(\w+)", f.read()):
+                    db.execute(f"DROP TABLE IF EXISTS {table}")
+    db.execute(f"PRAGMA user_version = {version}")
+    db.commit()
+    db.close()
+
+
 def restore_only(sizes):
     """`BENCH_ONLY=restore`: only the restore suite (Galley and nginx interleaved), for this build
     and, when `BENCH_BASELINE` names another galley binary, for that one first, in the same run on
-    the same data (both must open the data set's schema). Prints the rows; RESULTS.md is left alone."""
+    the same data (`BENCH_BASELINE_SCHEMA=<n>` sets the data set's schema back to the baseline's
+    first, when the newer migrations only add tables). Prints the rows; RESULTS.md is left alone."""
     global GALLEY
     binaries = [("this build", GALLEY)]
     if os.environ.get("BENCH_BASELINE"):
@@ -401,6 +417,8 @@ def restore_only(sizes):
             for _ in range(rounds):
                 for name, binary in binaries:
                     GALLEY = binary
+                    if name == "baseline" and os.environ.get("BENCH_BASELINE_SCHEMA"):
+                        schema_back_to(data, int(os.environ["BENCH_BASELINE_SCHEMA"]))
                     g = Galley(data)
                     key = ensure_key(g)
                     rows += restore_suite(g, nginx_base, root, key, f"{label}, {name}")
