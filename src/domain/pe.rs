@@ -125,4 +125,18 @@ mod tests {
         assert_eq!(read_debug_info(b"MZ not really"), Err(PeError::NotPe));
         assert_eq!(read_debug_info(b"BSJB\x01\x00\x01\x00"), Err(PeError::NotPe));
     }
+
+    /// Found by the `pe` fuzz target: a CodeView path of bytes that are not UTF-8 is read with
+    /// U+FFFD in their place (three bytes each in the `String`), one character per invalid byte at
+    /// most, so it never claims more characters than the file has bytes.
+    #[test]
+    fn a_path_that_is_not_utf8_is_read_lossily_within_the_input() {
+        let data = include_bytes!("../../fuzz/corpus/pe/seed-lossy-codeview-path");
+        let info = read_debug_info(data).expect("the headers are sound");
+        // Its bytes outnumber the file's, which is why the fuzz property counts characters.
+        assert!(info.codeviews.iter().any(|cv| cv.path.len() > data.len() && cv.path.contains('\u{FFFD}')));
+        for cv in &info.codeviews {
+            assert!(cv.path.chars().count() <= data.len());
+        }
+    }
 }
