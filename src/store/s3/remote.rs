@@ -147,18 +147,27 @@ impl Remote {
 
 /// A start-up failure in words an administrator can act on; `detail` names the bucket and endpoint.
 fn explain(detail: &str) -> String {
-    let cause = if detail.contains("NoSuchBucket") || detail.contains("not found") || detail.contains("404") {
-        "the bucket does not exist (create it first)"
-    } else if ["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "403", "Forbidden", "credential"]
-        .iter()
-        .any(|w| detail.contains(w))
-    {
-        "the server refused the credentials (access_key / secret_key, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)"
-    } else if ["connect", "Connection refused", "dns", "timed out", "error sending request"]
+    // A transport failure first: its message also carries timings ("in 466.403157ms"), whose
+    // digits must not read as an HTTP status. Statuses are matched with their reason phrase.
+    let cause = if ["error sending request", "Connection refused", "connect", "dns", "timed out"]
         .iter()
         .any(|w| detail.contains(w))
     {
         "the endpoint cannot be reached"
+    } else if ["NoSuchBucket", "404 Not Found", "not found"].iter().any(|w| detail.contains(w)) {
+        "the bucket does not exist (create it first)"
+    } else if [
+        "InvalidAccessKeyId",
+        "SignatureDoesNotMatch",
+        "AccessDenied",
+        "403 Forbidden",
+        "Forbidden",
+        "credential",
+    ]
+    .iter()
+    .any(|w| detail.contains(w))
+    {
+        "the server refused the credentials (access_key / secret_key, or AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY)"
     } else {
         "the bucket cannot be used"
     };
@@ -190,6 +199,11 @@ mod tests {
         assert!(explain("x: 404 Not Found: <Code>NoSuchBucket</Code>")
             .contains(": the bucket does not exist (create it first): "));
         assert!(explain("x: HTTP error: error sending request").contains(": the endpoint cannot be reached: "));
+        // Seen in a test run: the retry timing held "403", which once read as refused credentials.
+        let unreachable = "bucket 'b' at http://127.0.0.1:1: Generic S3 error: Error performing list request: Error \
+            performing GET http://127.0.0.1:1/b?list-type=2 in 466.403157ms, after 3 retries, max_retries: 3, \
+            retry_timeout: 30s  - HTTP error: error sending request";
+        assert!(explain(unreachable).contains(": the endpoint cannot be reached: "));
         assert!(explain("x: 500 Internal Server Error").contains(": the bucket cannot be used: "));
     }
 }
