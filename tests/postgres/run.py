@@ -5,8 +5,9 @@ Starts Debian's PostgreSQL (the newest /usr/lib/postgresql/*/bin) in a temporary
 target/: `initdb`, then `pg_ctl start` listening on 127.0.0.1 on a free port with its unix socket in
 that directory, as the `postgres` user when run as root (initdb refuses root). Runs the Rust tests
 written against both engines (`db::sql::testing::on_both_engines`, the schema comparison) with
-GALLEY_TEST_POSTGRES_URL pointing at it, and checks that they ran. The server is stopped by its
-PID (from postmaster.pid) whatever happens, and the directory removed.
+GALLEY_TEST_POSTGRES_URL pointing at it, and checks that they ran; then the in-process suite's
+tests of `galley migrate --to-database` (ignored by a plain `cargo test`: they need this server).
+The server is stopped by its PID (from postmaster.pid) whatever happens, and the directory removed.
 """
 import atexit
 import glob
@@ -26,6 +27,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 FILTERS = ["db::sql::", "::engines::", "db::migrate_postgres::"]
 # Fewer passing tests than this means the filters no longer find them: fail rather than pass empty.
 MIN_TESTS = 59
+# The API suite's tests that need the server (`#[ignore]`d there): `galley migrate --to-database`.
+API_FILTER = "pg_migrate"
+API_MIN_TESTS = 2
 TEST_TIMEOUT_S = 900
 STOP_TIMEOUT_S = 30
 
@@ -120,6 +124,17 @@ def main():
     if passed < MIN_TESTS:
         sys.exit(f"only {passed} tests ran on PostgreSQL, expected at least {MIN_TESTS}: did the filters {FILTERS} go stale?")
     print(f"{passed} tests passed on SQLite and on PostgreSQL")
+    result = subprocess.run(["cargo", "test", "--quiet", "--test", "api", "--", "--ignored", API_FILTER], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=TEST_TIMEOUT_S)
+    print(result.stdout)
+    if result.returncode != 0:
+        with open(server.log) as f:
+            print("--- server log (tail)\n" + "".join(f.readlines()[-40:]))
+        sys.exit(f"the API tests on PostgreSQL failed (exit {result.returncode})")
+    api_passed = sum(int(n) for n in re.findall(r"test result: ok\. (\d+) passed", result.stdout))
+    if api_passed < API_MIN_TESTS:
+        sys.exit(f"only {api_passed} API tests ran on PostgreSQL, expected {API_MIN_TESTS}: did {API_FILTER!r} go stale?")
+    print(f"{api_passed} API tests passed on PostgreSQL")
 
 
 if __name__ == "__main__":
