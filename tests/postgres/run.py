@@ -23,10 +23,11 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# The tests that run against both engines: the SQL layer, the ported db modules, the migrations.
-FILTERS = ["db::sql::", "::engines::", "db::migrate_postgres::"]
+# The tests that run against both engines: the SQL layer, the ported db modules, the migrations,
+# and the copy of a SQLite database into PostgreSQL (`galley migrate --to-database`).
+FILTERS = ["db::sql::", "::engines::", "db::migrate_postgres::", "db::to_postgres::"]
 # Fewer passing tests than this means the filters no longer find them: fail rather than pass empty.
-MIN_TESTS = 59
+MIN_TESTS = 62
 # The API suite's tests that need the server (`#[ignore]`d there): `galley migrate --to-database`.
 API_FILTER = "pg_migrate"
 API_MIN_TESTS = 2

@@ -257,3 +257,46 @@ fn order(sqlite: &rusqlite::Connection, mut planned: BTreeMap<String, Table>) ->
     }
     Ok(ordered)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::sql::testing::{postgres_url, ScratchDatabase};
+
+    /// The plan read from this build's two schemas: every SQLite table but FTS5's shadow tables,
+    /// parents first, the keys each table is ordered by, the singleton counters as seeded.
+    #[test]
+    fn plans_every_table_parents_first_from_both_schemas() {
+        let Some(url) = postgres_url() else { return };
+        let database = ScratchDatabase::create(&url);
+        let mut pg = database.connect();
+        crate::db::migrate_postgres::run(&mut pg).unwrap();
+        let mut sqlite = rusqlite::Connection::open_in_memory().unwrap();
+        crate::db::migrate::run(&mut sqlite).unwrap();
+        let seeded = seeded_tables().unwrap();
+        let plan = tables(&sqlite, &mut pg, &seeded).unwrap();
+        let position = |name: &str| plan.iter().position(|t| t.name == name).unwrap_or_else(|| panic!("{name}"));
+        let names: Vec<&str> = plan.iter().map(|t| t.name.as_str()).collect();
+        assert!(!names.iter().any(|n| n.starts_with("package_search_")), "{names:?}");
+        for table in &plan {
+            for parent in parents(&sqlite, &table.name).unwrap() {
+                if parent != table.name {
+                    assert!(position(&parent) < position(&table.name), "{parent} before {}", table.name);
+                }
+            }
+        }
+        let table = |name: &str| &plan[position(name)];
+        let key = |name: &str| table(name).key.iter().map(|&i| table(name).columns[i].name.clone()).collect::<Vec<_>>();
+        assert_eq!(key("users"), ["id"]);
+        assert_eq!(key("package_owners"), ["package_key", "user_id"]);
+        assert_eq!(key("package_search"), ["rowid"]);
+        assert_eq!(key("package_dependencies"), ["rowid"]);
+        assert!(table("login_failures").whole);
+        assert!(!table("package_search").columns.iter().any(|c| c.name == "document"), "generated: not copied");
+        assert!(table("package_dependencies").identity && table("users").identity && !table("package_search").identity);
+        assert_eq!(
+            seeded.iter().filter(|t| !t.starts_with("package_search_")).map(String::as_str).collect::<Vec<_>>(),
+            ["advisories_changed", "credential_epoch", "search_generation"]
+        );
+    }
+}
