@@ -58,7 +58,8 @@ pub fn run(config: &Config, url: &str, options: &Options) -> Result<(), CliError
         Ok(report) => {
             print!("{report}");
             println!(
-                "Every table matches. Set [database] url to this database (or GALLEY_DATABASE__URL) on every node. \
+                "Every table matches. Set [database] url to this database (or GALLEY_DATABASE__URL), run `galley reindex` \
+                 once on a node with a new data folder (the rendered documents are its files), then start it. \
                  The package files stay where [storage] says ({}); `galley migrate --to-storage s3` moves them to a bucket.",
                 match config.storage.backend {
                     crate::config::StorageBackend::Filesystem => config.packages_dir().display().to_string(),

@@ -3,7 +3,7 @@
 //! an install seeded through the server copied and read back through the SQL layer, an
 //! interrupted copy resumed, a second run that only verifies, and each refusal with its exact
 //! message and nothing written.
-use crate::helpers::{galley_command, nupkg_extra, spawn_app, status_text, TestApp};
+use crate::helpers::{galley_command, nupkg_extra, spawn_app, spawn_app_with, status_text, TestApp};
 use galley::db::sql::{Postgres, Sql};
 use std::path::Path;
 use std::process::Output;
@@ -72,6 +72,24 @@ fn migrate(data: &Path, url: &str, extra: &[&str]) -> Output {
 
 fn text(bytes: &[u8]) -> String {
     String::from_utf8_lossy(bytes).into_owned()
+}
+
+fn node_bytes(r: reqwest::blocking::Response) -> Vec<u8> {
+    r.bytes().unwrap().to_vec()
+}
+
+/// Copies a folder of package files, as an operator moving the node would.
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
 
 /// The message a failed command ends with (after the progress lines on stderr).
@@ -254,6 +272,39 @@ fn pg_migrate_copies_an_install_resumes_and_verifies() {
         noop_out.lines().filter(|l| l.ends_with(" ok")).all(|l| l.split_whitespace().nth(3) == Some("0")),
         "{noop_out}"
     );
+
+    // A node started on the copy (with the package files where [storage] says) serves the
+    // packages: the flat container and search answer as the SQLite install does.
+    let node = spawn_app_with(|c| {
+        copy_tree(&data.join("packages"), &c.data_dir.join("packages"));
+        c.database.url = resumed.url();
+    });
+    assert!(node.state.db.sqlite_maintenance().is_none(), "the node runs on PostgreSQL");
+    // The rendered documents live in each node's data folder, not in the database: a node on a
+    // new folder renders them once (`galley reindex`, as docs/scale-out.md says).
+    assert_eq!(node.get("/v3/flatcontainer/acme.core/index.json").status(), 404);
+    galley::services::maintenance::reindex(&node.state).unwrap();
+    let same = |path: &str| {
+        let (a, b) = (app.get(path), node.get(path));
+        assert_eq!((a.status(), b.status()), (reqwest::StatusCode::OK, reqwest::StatusCode::OK), "{path}");
+        let (a, b) = (a.bytes().unwrap(), node_bytes(b));
+        (a.to_vec(), b)
+    };
+    for path in [
+        "/v3/flatcontainer/acme.core/index.json",
+        "/v3/flatcontainer/acme.app/index.json",
+        "/v3/flatcontainer/acme.core/1.1.0/acme.core.1.1.0.nupkg",
+        "/v3/flatcontainer/zeta.tool/0.1.0/zeta.tool.nuspec",
+    ] {
+        let (a, b) = same(path);
+        assert_eq!(a, b, "{path}");
+    }
+    for path in ["/v3/query?q=acme&prerelease=true", "/v3/query?q=quoted", "/v3/query?q=&take=10"] {
+        let (a, b) = same(path);
+        let b = String::from_utf8(b).unwrap().replace(&node.base, &app.base);
+        assert_eq!(String::from_utf8(a).unwrap(), b, "{path}");
+    }
+    drop(node);
 
     // A destination changed after the copy: the verification names the table and exits 1.
     whole.connect().execute("UPDATE users SET email = 'changed@example.com' WHERE username = 'bob'", &[]).unwrap();
