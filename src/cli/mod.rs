@@ -7,6 +7,7 @@ pub mod import;
 mod import_feed;
 pub mod job;
 pub mod migrate;
+mod migrate_database;
 pub mod mirror;
 pub mod owner;
 pub mod prefix;
@@ -57,7 +58,7 @@ pub enum Command {
     Backup(backup::BackupArgs),
     /// Fill a data folder from a backup (refuses a non-empty one unless --force).
     Restore(restore::RestoreArgs),
-    /// Copy an install's package files to another storage backend (--to-storage s3).
+    /// Move an install: its package files to S3 (--to-storage s3), its database to PostgreSQL (--to-database URL).
     Migrate(migrate::MigrateArgs),
     /// Verify the data folder against the database; --repair fixes what can be rebuilt.
     Check(check::CheckArgs),

@@ -39,6 +39,8 @@ pub mod support;
 pub mod symbols;
 #[cfg(test)]
 mod test_rows;
+/// `galley migrate --to-database`: the SQLite database copied into PostgreSQL, verified.
+pub mod to_postgres;
 pub mod two_factor;
 pub mod upstreams;
 pub mod users;

@@ -23,6 +23,7 @@ mod notices;
 mod orgs;
 mod owners;
 mod package_path;
+mod pg_migrate;
 mod portal;
 mod push;
 mod recovery;

@@ -8,8 +8,10 @@ written against both engines (`db::sql::testing::on_both_engines`, the schema co
 GALLEY_TEST_POSTGRES_URL pointing at it, and checks that they ran. Then runs the in-process API
 suite (`cargo test --test api`) a second time with GALLEY_TEST_DATABASE_URL set, so that every
 TestApp serves from a fresh database of its own on that server; tests that only apply to SQLite
-skip themselves and are counted. The server is stopped by its PID (from postmaster.pid) whatever
-happens, and the directory removed.
+skip themselves and are counted. Before that suite, its ignored tests of `galley migrate
+--to-database` (`pg_migrate`) run with only GALLEY_TEST_POSTGRES_URL: their install is SQLite,
+their destination a database of that server. The server is stopped by its PID (from
+postmaster.pid) whatever happens, and the directory removed.
 
 `run.py --only lib` or `--only api` runs one of the two steps; arguments after `--` filter the
 API tests (e.g. `run.py --only api -- push`).
@@ -29,10 +31,14 @@ import tempfile
 import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-# The tests that run against both engines: the SQL layer, the ported db modules, the migrations.
-FILTERS = ["db::sql::", "::engines::", "db::migrate_postgres::"]
+# The tests that run against both engines: the SQL layer, the ported db modules, the migrations,
+# and the copy of a SQLite database into PostgreSQL (`galley migrate --to-database`).
+FILTERS = ["db::sql::", "::engines::", "db::migrate_postgres::", "db::to_postgres::"]
 # Fewer passing tests than this means the filters no longer find them: fail rather than pass empty.
-MIN_TESTS = 59
+MIN_TESTS = 62
+# The API suite's tests that need the server (`#[ignore]`d there): `galley migrate --to-database`.
+API_FILTER = "pg_migrate"
+API_MIN_TESTS = 2
 TEST_TIMEOUT_S = 900
 # The API suite on PostgreSQL: each test's server keeps a small pool of its own on the one
 # PostgreSQL server, so the threads are bounded by its connections as much as by the 2 cores.
@@ -151,6 +157,23 @@ def api_tests(server, url, filters):
     print(f"API suite on PostgreSQL: {passed} passed, of which {len(skipped)} skipped themselves (SQLite only)")
 
 
+def migrate_tests(server, url):
+    """The API suite's `#[ignore]`d tests of `galley migrate --to-database`: a SQLite install copied
+    into scratch databases of this server (so GALLEY_TEST_DATABASE_URL stays unset)."""
+    env = dict(os.environ, GALLEY_TEST_POSTGRES_URL=url, GALLEY_TEST_POSTGRES="skip")
+    env.pop("GALLEY_TEST_DATABASE_URL", None)
+    result = subprocess.run(["cargo", "test", "--quiet", "--test", "api", "--", "--ignored", API_FILTER], cwd=ROOT,
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=TEST_TIMEOUT_S)
+    print(result.stdout)
+    if result.returncode != 0:
+        server.print_log()
+        sys.exit(f"the migrate tests on PostgreSQL failed (exit {result.returncode})")
+    passed = sum(int(n) for n in re.findall(r"test result: ok\. (\d+) passed", result.stdout))
+    if passed < API_MIN_TESTS:
+        sys.exit(f"only {passed} migrate tests ran on PostgreSQL, expected {API_MIN_TESTS}: did {API_FILTER!r} go stale?")
+    print(f"{passed} migrate tests passed on PostgreSQL", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--only", choices=["lib", "api"])
@@ -164,6 +187,8 @@ def main():
     if args.only in (None, "lib"):
         lib_tests(server, url)
     if args.only in (None, "api"):
+        if not args.filters:
+            migrate_tests(server, url)
         api_tests(server, url, args.filters)
 
 

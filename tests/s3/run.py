@@ -357,9 +357,9 @@ class Suite:
             packages[(pid, version)] = data
         c.stop()
         check(self.keys("migrated/") == [], "the folder install wrote to the bucket")
-        p = c.cli("migrate", "--to-database", "postgres://x@127.0.0.1/db")
-        check(p.returncode == 2 and "galley migrate --to-database is not available yet" in p.stderr,
-              "--to-database: %d %r" % (p.returncode, p.stderr))
+        p = c.cli("migrate", "--to-storage", "s3", "--to-database", "postgres://x@127.0.0.1/db")
+        check(p.returncode == 2 and "galley migrate takes --to-storage or --to-database, one at a time" in p.stderr,
+              "both targets: %d %r" % (p.returncode, p.stderr))
         p = c.cli("migrate", "--to-storage", "s3")
         check(p.returncode == 0, "migrate: %d %r" % (p.returncode, p.stderr[-500:]))
         # Three versions, each a nupkg and a nuspec, and the one readme.

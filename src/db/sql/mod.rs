@@ -22,6 +22,7 @@ mod value;
 
 pub use self::postgres::{begin, begin_snapshot, open_pool, Postgres, PostgresPool};
 pub use row::Row;
+pub(crate) use sqlite::value as sqlite_value;
 pub use translate::to_postgres;
 pub use value::{FromValue, Value};
 

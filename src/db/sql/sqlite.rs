@@ -16,7 +16,8 @@ impl rusqlite::ToSql for Value {
     }
 }
 
-fn value(v: ValueRef<'_>) -> Result<Value, DbError> {
+/// A SQLite value as the layer's `Value` (also read by `db::to_postgres`, which streams rows).
+pub(crate) fn value(v: ValueRef<'_>) -> Result<Value, DbError> {
     Ok(match v {
         ValueRef::Null => Value::Null,
         ValueRef::Integer(i) => Value::Integer(i),
