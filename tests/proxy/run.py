@@ -35,6 +35,7 @@ import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
 from loopback import NoRedirect, free_port, http_via, stop  # noqa: E402 (the shared helpers of the loopback suites)
+import nginx as nginx_server  # noqa: E402 (Debian's nginx with its own prefix folder)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -102,16 +103,11 @@ def start_galley(work, name, port, base_url):
     return key
 
 
-def nginx_config(work, listen, upstream):
+def nginx_site(work, listen, upstream):
     with open(os.path.join(HERE, "nginx.conf.in")) as f:
         site = f.read().replace("@GALLEY@", "127.0.0.1:%d" % upstream)
     site = site.replace("@CERT@", os.path.join(work, "cert.pem")).replace("@KEY@", os.path.join(work, "key.pem"))
-    site = site.replace("listen 443 ssl;", "listen 127.0.0.1:%d ssl;" % listen)
-    t = os.path.join(work, "nginx")
-    os.makedirs(os.path.join(t, "logs"), exist_ok=True)
-    temps = "".join("    %s_temp_path %s/%s;\n" % (k, t, k) for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    return ("worker_processes 1;\npid %s/nginx.pid;\nerror_log %s/logs/error.log;\nevents { worker_connections 64; }\n"
-            "http {\n    access_log %s/logs/access.log;\n%s%s}\n" % (t, t, t, temps, site))
+    return site.replace("listen 443 ssl;", "listen 127.0.0.1:%d ssl;" % listen)
 
 
 def portal_paths(html):
@@ -138,11 +134,7 @@ def run(work):
     gport, nport, plain_port = free_port(), free_port(), free_port()
     public = "https://127.0.0.1:%d/nuget" % nport
     key = start_galley(work, "galley", gport, public)
-    conf = os.path.join(work, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(nginx_config(work, nport, gport))
-    nginx = subprocess.Popen(["nginx", "-p", os.path.join(work, "nginx"), "-e", os.path.join(work, "nginx", "logs", "error.log"),
-                              "-c", conf, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    nginx = nginx_server.start(os.path.join(work, "nginx"), nginx_site(work, nport, gport))
     PROCS.append(nginx)
     op = opener()
     if not wait_for("http://127.0.0.1:%d/health" % gport, op) or not wait_for(public + "/health", op):
