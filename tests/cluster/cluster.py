@@ -42,7 +42,14 @@ def wait_for(proc, url, what, seconds=60):
     raise SetupError("%s did not answer %s within %d s" % (what, url, seconds))
 
 
+def storage_s3(endpoint):
+    return ('[storage]\nbackend = "s3"\nbucket = "%s"\nprefix = "feed"\nendpoint = "%s"\nregion = "us-east-1"\n'
+            'path_style = true\naccess_key = "%s"\nsecret_key = "%s"\n' % (BUCKET, endpoint, s3server.ACCESS, s3server.SECRET))
+
+
 class Node:
+    """One `galley serve`: `database_url` "" is its own SQLite file, `endpoint` None its own folder."""
+
     def __init__(self, galley_bin, work, log_dir, name, database_url, endpoint):
         self.bin, self.name = galley_bin, name
         self.port = free_port()
@@ -60,9 +67,7 @@ class Node:
                     + '[jobs]\nflush_downloads = ""\nrescan = ""\nreindex = ""\nretry_validating = ""\nretention = ""\n'
                     + 'purge_expired = "* * * * * *"\n'
                     + '[log]\nlevel = "info,galley::jobs=debug"\n'
-                    + '[storage]\nbackend = "s3"\nbucket = "%s"\nprefix = "feed"\nendpoint = "%s"\n' % (BUCKET, endpoint)
-                    + 'region = "us-east-1"\npath_style = true\naccess_key = "%s"\nsecret_key = "%s"\n'
-                    % (s3server.ACCESS, s3server.SECRET))
+                    + (storage_s3(endpoint) if endpoint else ""))
 
     @staticmethod
     def env():
