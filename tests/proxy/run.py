@@ -17,7 +17,6 @@ and Galley on free loopback ports, and checks through https://127.0.0.1:PORT/nug
 Every process is stopped by its PID; every wait has a deadline. Exit 0 when all checks pass.
 Environment: GALLEY_BIN, NUGET_EXE (as tests/clients/run.py), MONO.
 """
-import glob
 import http.client as httplib
 from http import cookiejar
 import json
@@ -36,6 +35,7 @@ import uuid
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
 from loopback import NoRedirect, free_port, http_via, stop  # noqa: E402 (the shared helpers of the loopback suites)
 import nginx as nginx_server  # noqa: E402 (Debian's nginx with its own prefix folder)
+import nuget as nuget_exe  # noqa: E402 (where nuget.exe is, and its environment)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -236,25 +236,12 @@ def tail(p):
     return "" if p.returncode == 0 else " (exit %d: %s)" % (p.returncode, (p.stdout + p.stderr)[-400:])
 
 
-def find_nuget_exe():
-    exe = os.environ.get("NUGET_EXE")
-    if exe:
-        return exe
-    hits = sorted(glob.glob(os.path.join(ROOT, "target", "test-tools", "node_modules", "nuget-exe", "*.exe")))
-    return hits[0] if hits else None
-
-
 def nuget_client(work, public, key):
-    exe, mono = find_nuget_exe(), shutil.which(os.environ.get("MONO", "mono"))
+    exe, mono = nuget_exe.find_exe(ROOT), nuget_exe.mono()
     if not exe or not mono:
         check(False, "nuget.exe and mono are installed (NUGET_EXE=%s, mono=%s)" % (exe, mono))
         return
-    home = os.path.join(work, "home")
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("NUGET_") and "proxy" not in k.lower()}
-    env.update({"HOME": home, "XDG_CONFIG_HOME": os.path.join(home, ".config"), "NUGET_PACKAGES": os.path.join(work, "gp"),
-                "NUGET_HTTP_CACHE_PATH": os.path.join(work, "hc"), "TMPDIR": os.path.join(work, "tmp"),
-                "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
-    os.makedirs(env["TMPDIR"], exist_ok=True)
+    env = nuget_exe.client_env(work)
     # Mono has its own trust store: cert-sync --user puts the test's certificate into $HOME's.
     sync = subprocess.run(["cert-sync", "--user", os.path.join(work, "cert.pem")], capture_output=True, text=True,
                           timeout=120, env=env)
