@@ -111,7 +111,8 @@ class Cluster:
             raise SetupError("no galley binary at %s (cargo build first)" % self.galley_bin)
         database_url = ""
         if self.engine == "postgres":
-            self.pg = postgres.Server(self.work, max_connections=100)
+            # Under target/, not the suite's 0700 temporary folder: the server runs as `postgres` when we are root.
+            self.pg = postgres.Server(os.path.join(self.root, "target"), max_connections=100)
             try:
                 database_url = self.pg.start()
             except (postgres.SetupImpossible, subprocess.SubprocessError) as e:
