@@ -39,7 +39,13 @@ import cases_agreement  # noqa: E402
 
 LOG_DIR = os.path.join(ROOT, "target", "cluster-tests")
 # Cases whose failure is a known, reported defect of the nodes (docs/scale-out.md "Not done yet").
-KNOWN_FAILURES = {}
+KNOWN_FAILURES = {
+    # jobs/lock.rs holds the advisory lock only while a run lasts: it keeps two runs from
+    # overlapping, but a node whose timer fires after the other's run ended runs the same tick again.
+    "a_scheduled_job_runs_once_per_tick": "the job lock prevents overlapping runs, not a second run of one tick",
+    # LoginLimiter::shared exists (limits/) but app/build_state.rs still builds the in-memory one.
+    "sign_in_failures_count_across_nodes": "LoginLimiter::shared is not chosen on PostgreSQL yet",
+}
 # Cases that need both nodes on one database: skipped with GALLEY_CLUSTER_DB=sqlite.
 SHARED_DATABASE = {"visible_on_the_other_node_within_a_second", "storm_with_a_node_killed",
                    "same_version_on_both_nodes_at_once", "a_scheduled_job_runs_once_per_tick",
