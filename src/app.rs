@@ -1,5 +1,6 @@
 //! Builds the application: state, scheduler, HTTP server.
 mod build_state;
+pub use build_state::open_database;
 pub mod object_store;
 
 use crate::http;

@@ -13,10 +13,9 @@ use std::sync::Arc;
 impl AppState {
     /// Opens the data directory: database (migrated), package store, rendered feed documents.
     pub fn open(config: Config) -> anyhow::Result<Self> {
-        config.database.refuse_unported()?;
         std::fs::create_dir_all(&config.data_dir)?;
         let clock = Clock::system();
-        let db = crate::db::Database::sqlite(crate::db::open(&config.database_path(), &clock)?);
+        let db = open_database(&config, &clock)?;
         let store = super::object_store::open(&config, &db)?;
         let mirror = Arc::new(crate::cache::mirror::Mirror::from_config(&config)?);
         let symbols = crate::cache::symbol_index::SymbolIndex::load(crate::db::symbols::all(&db.connection()?)?);
@@ -35,7 +34,7 @@ impl AppState {
         let quarantine = Arc::new(Holding::new(config.quarantine_dir())?);
         let disk = Arc::new(crate::store::guard::DataDirGuard::new(
             &config.data_dir,
-            &config.database_path(),
+            db.sqlite_maintenance().is_some().then(|| config.database_path()).as_deref(),
             config.storage.min_free_mb,
         )?);
         // Best effort: a full or read-only disk must not keep the server from serving reads.
@@ -64,6 +63,17 @@ impl AppState {
             search: Arc::default(),
             clock,
         })
+    }
+}
+
+/// The database `[database]` names, migrated: the PostgreSQL server of `url`, or the embedded
+/// SQLite file in the data folder when `url` is empty.
+pub fn open_database(config: &Config, clock: &Clock) -> Result<crate::db::Database, crate::db::DbError> {
+    if config.database.is_postgres() {
+        let pool = crate::db::sql::open_pool(&config.database.url, config.database.max_connections)?;
+        Ok(crate::db::Database::postgres(pool, clock.clone()))
+    } else {
+        Ok(crate::db::Database::sqlite(crate::db::open(&config.database_path(), clock)?))
     }
 }
 

@@ -42,9 +42,7 @@ pub fn run(args: &MigrateArgs) -> Result<(), CliError> {
             "[storage] bucket is empty: set bucket (and endpoint, region, credentials) before migrating",
         ));
     }
-    let db = crate::db::open(&config.database_path(), &crate::domain::clock::Clock::system())
-        .map(crate::db::Database::sqlite)
-        .map_err(anyhow::Error::from)?;
+    let db = crate::app::open_database(&config, &crate::domain::clock::Clock::system()).map_err(anyhow::Error::from)?;
     let store = crate::app::object_store::open_s3(&config, &db)?;
     let bar = super::progress::bar("files");
     let report = crate::services::storage_migration::copy_to_bucket(

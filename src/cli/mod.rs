@@ -96,6 +96,22 @@ impl DataArgs {
     }
 }
 
+/// `galley backup` and `restore` copy the embedded SQLite file: on PostgreSQL they refuse (exit
+/// 2) and say what does the job there, before touching anything.
+fn refuse_on_postgres(config: &Config, command: &str) -> Result<(), CliError> {
+    if !config.database.is_postgres() {
+        return Ok(());
+    }
+    Err(CliError {
+        message: format!(
+            "galley {command} works on the embedded SQLite database, but [database] url names a PostgreSQL server: \
+             back the database up with pg_dump (and restore it with pg_restore), and copy the package storage \
+             (the data folder's packages/ and pending/, or the [storage] bucket) beside it"
+        ),
+        code: EXIT_USAGE,
+    })
+}
+
 /// Exit codes: 1 for a failed operation, 2 for bad configuration or usage.
 pub const EXIT_FAILURE: i32 = 1;
 pub const EXIT_USAGE: i32 = 2;

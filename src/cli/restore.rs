@@ -20,6 +20,7 @@ pub struct RestoreArgs {
 
 pub fn run(args: &RestoreArgs) -> Result<(), CliError> {
     let config = args.data.load(Overrides::default())?;
+    super::refuse_on_postgres(&config, "restore")?;
     let bar = super::progress::bar("package files");
     let report =
         crate::services::backup::restore(&args.src, &config, args.force, &|n| bar.set_length(n), &|| bar.inc(1))?;

@@ -46,21 +46,6 @@ impl DatabaseConfig {
             Err(e) => invalid(format!("url is not a valid PostgreSQL URL: {e}")),
         }
     }
-
-    /// Refuses PostgreSQL until the services run on it: the schema, its migrations and the SQL
-    /// layer exist, most of `db/` does not use that layer yet, and a half-working server would
-    /// write some tables and not others.
-    pub fn refuse_unported(&self) -> Result<(), ConfigError> {
-        if self.is_postgres() {
-            return Err(ConfigError::Invalid(
-                "[database] url is set, but Galley cannot run on PostgreSQL yet: its schema and migrations exist, \
-                 but most of the data access (src/db) still speaks only SQLite (issue #21); leave url empty for the \
-                 embedded SQLite database"
-                    .into(),
-            ));
-        }
-        Ok(())
-    }
 }
 
 #[cfg(test)]
@@ -93,16 +78,5 @@ mod tests {
         assert_eq!(check("postgres:///galley"), "invalid configuration: [database] url names no host");
         let zero = DatabaseConfig { url: String::new(), max_connections: 0 }.validate().unwrap_err();
         assert_eq!(zero.to_string(), "invalid configuration: [database] max_connections must be at least 1");
-    }
-
-    #[test]
-    fn refuses_to_run_on_postgres_until_the_services_are_ported() {
-        assert!(DatabaseConfig::default().refuse_unported().is_ok());
-        let set = DatabaseConfig { url: "postgres://db/galley".into(), max_connections: 16 };
-        assert!(set
-            .refuse_unported()
-            .unwrap_err()
-            .to_string()
-            .starts_with("invalid configuration: [database] url is set, but Galley cannot run on PostgreSQL yet"));
     }
 }

@@ -10,8 +10,10 @@ use super::DbError;
 const MIGRATION_LOCK: i64 = 0x4741_4c4c_4559_4d47;
 
 fn version(tx: &mut postgres::Transaction<'_>) -> Result<u32, DbError> {
+    // Without the level, every start logs PostgreSQL's "already exists, skipping" once a migration.
     tx.batch_execute(
-        "CREATE TABLE IF NOT EXISTS galley_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)",
+        "SET LOCAL client_min_messages = warning;
+         CREATE TABLE IF NOT EXISTS galley_schema (id INTEGER PRIMARY KEY CHECK (id = 1), version INTEGER NOT NULL)",
     )?;
     let found: Option<i32> = tx.query_opt("SELECT version FROM galley_schema WHERE id = 1", &[])?.map(|r| r.get(0));
     Ok(found.map_or(0, |v| u32::try_from(v).unwrap_or(0)))

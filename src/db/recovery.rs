@@ -142,10 +142,15 @@ pub fn schema_version(conn: &Connection) -> Result<u32, DbError> {
 /// runs in a transaction that is rolled back.
 pub fn search_drift(conn: &mut Connection) -> Result<usize, DbError> {
     let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-    let keys = super::search::all_package_keys(&tx)?;
-    let drift = super::search::remove_orphans(&tx)? + super::search::rebuild_packages(&tx, &keys)?;
+    let drift = search_drift_in(&tx)?;
     tx.rollback()?;
     Ok(drift)
+}
+
+/// The drift, counted inside a transaction the caller rolls back (it rebuilds to compare).
+pub fn search_drift_in(tx: &dyn Sql) -> Result<usize, DbError> {
+    let keys = super::search::all_package_keys(tx)?;
+    Ok(super::search::remove_orphans(tx)? + super::search::rebuild_packages(tx, &keys)?)
 }
 
 #[cfg(test)]

@@ -1,7 +1,7 @@
 //! `galley check [--repair]`: the data folder against the database. Every available version has
 //! its file with the recorded size and SHA-512, no version folder lacks a row, the rendered
 //! documents list what the database lists, the search index matches, the schema is current and
-//! SQLite finds its file sound. `--repair` fixes what the database can rebuild (documents,
+//! SQLite finds its file sound (on PostgreSQL the server's own tools check its files: `amcheck`). `--repair` fixes what the database can rebuild (documents,
 //! search index) and moves orphans to `lost+found/`; a missing or damaged package file cannot be
 //! rebuilt and is reported.
 use crate::db;
@@ -12,7 +12,9 @@ use crate::state::AppState;
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CheckReport {
     pub schema: u32,
-    pub integrity: String,
+    /// SQLite's `PRAGMA integrity_check` ("ok" when sound); `None` on PostgreSQL, whose files
+    /// are checked with its own tools (`amcheck`), not by Galley.
+    pub integrity: Option<String>,
     pub versions_checked: usize,
     /// "id version: what is wrong" for package files that are missing, short or altered.
     pub bad_files: Vec<String>,
@@ -29,7 +31,7 @@ impl CheckReport {
     /// Problems left that the database cannot rebuild (or any problem, without `--repair`).
     pub fn unresolved(&self) -> usize {
         let fixable = self.orphans.len() + self.docs_unbacked.len() + self.docs_stale.len() + self.search_drift;
-        let unfixable = self.bad_files.len() + usize::from(self.integrity != "ok");
+        let unfixable = self.bad_files.len() + usize::from(self.integrity.as_deref().is_some_and(|i| i != "ok"));
         unfixable + if self.repaired.is_empty() { fixable } else { 0 }
     }
 }
@@ -37,7 +39,10 @@ impl CheckReport {
 impl std::fmt::Display for CheckReport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         writeln!(f, "schema version {} (this galley knows {})", self.schema, db::migrate::latest_version())?;
-        writeln!(f, "database integrity: {}", self.integrity)?;
+        match &self.integrity {
+            Some(integrity) => writeln!(f, "database integrity: {integrity}")?,
+            None => writeln!(f, "database integrity: not checked here (PostgreSQL: check its files with amcheck)")?,
+        }
         writeln!(
             f,
             "package files: {} available versions checked, {} bad",

@@ -16,13 +16,16 @@ pub fn refresh(state: &AppState) {
         metrics::cache_counts(cache, hits, misses);
     }
     let m = metrics::get();
-    let db = state.config.database_path();
-    let db_bytes: u64 = ["", "-wal", "-shm"]
-        .iter()
-        .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", db.display())).ok())
-        .map(|meta| meta.len())
-        .sum();
-    m.database_bytes.set(gauge(db_bytes));
+    // The SQLite file with its WAL; a PostgreSQL server's size is its own to report.
+    if state.db.sqlite_maintenance().is_some() {
+        let db = state.config.database_path();
+        let db_bytes: u64 = ["", "-wal", "-shm"]
+            .iter()
+            .filter_map(|suffix| std::fs::metadata(format!("{}{suffix}", db.display())).ok())
+            .map(|meta| meta.len())
+            .sum();
+        m.database_bytes.set(gauge(db_bytes));
+    }
     m.data_dir_bytes.set(gauge(data_dir_bytes(state)));
     if let Ok(stat) = rustix::fs::statvfs(&state.config.data_dir) {
         m.disk_free_bytes.set(gauge(stat.f_bavail.saturating_mul(stat.f_frsize)));

@@ -16,9 +16,9 @@ fn identity(path: &Path) -> std::io::Result<Identity> {
 
 pub struct DataDirGuard {
     dir: PathBuf,
-    database: PathBuf,
     dir_id: Identity,
-    database_id: Identity,
+    /// The SQLite file and its identity; `None` on PostgreSQL, whose files are the server's.
+    database: Option<(PathBuf, Identity)>,
     min_free_bytes: u64,
     /// A file of `RESERVE_BYTES` kept in the data folder: deleting it frees room to take back a
     /// committed push when the disk filled up under its documents (see `release_reserve`).
@@ -54,13 +54,12 @@ impl DiskState {
 }
 
 impl DataDirGuard {
-    /// Records which folder and database file this process opened.
-    pub fn new(dir: &Path, database: &Path, min_free_mb: u64) -> std::io::Result<Self> {
+    /// Records which folder and database file (SQLite's; `None` on PostgreSQL) this process opened.
+    pub fn new(dir: &Path, database: Option<&Path>, min_free_mb: u64) -> std::io::Result<Self> {
         Ok(Self {
             dir: dir.to_owned(),
-            database: database.to_owned(),
             dir_id: identity(dir)?,
-            database_id: identity(database)?,
+            database: database.map(|d| Ok::<_, std::io::Error>((d.to_owned(), identity(d)?))).transpose()?,
             min_free_bytes: min_free_mb.saturating_mul(1024 * 1024),
             reserve: dir.join("reserved-space"),
         })
@@ -96,9 +95,8 @@ impl DataDirGuard {
 
     /// A few system calls: cheap enough for every push and every health check.
     pub fn state(&self) -> DiskState {
-        for (path, expected, what) in
-            [(&self.dir, self.dir_id, "data folder"), (&self.database, self.database_id, "database file")]
-        {
+        let database = self.database.as_ref().map(|(path, id)| (path, *id, "database file"));
+        for (path, expected, what) in std::iter::once((&self.dir, self.dir_id, "data folder")).chain(database) {
             match identity(path) {
                 Ok(found) if found == expected => {}
                 Ok(_) => return DiskState::Replaced(format!("the {what} {} was replaced", path.display())),
@@ -163,7 +161,7 @@ mod tests {
         std::fs::create_dir(&data).unwrap();
         let db = data.join("galley.db");
         std::fs::write(&db, b"x").unwrap();
-        let guard = DataDirGuard::new(&data, &db, 0).unwrap();
+        let guard = DataDirGuard::new(&data, Some(&db), 0).unwrap();
         assert!(matches!(guard.state(), DiskState::Ok { .. }));
         guard.check_writable(1).unwrap();
 
@@ -190,7 +188,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("galley.db");
         std::fs::write(&db, b"x").unwrap();
-        let guard = DataDirGuard::new(dir.path(), &db, u64::MAX / (1024 * 1024)).unwrap();
+        let guard = DataDirGuard::new(dir.path(), Some(&db), u64::MAX / (1024 * 1024)).unwrap();
         assert!(matches!(guard.state(), DiskState::LowSpace { .. }));
         assert!(matches!(guard.check_writable(0), Err(AppError::InsufficientStorage(_))));
     }

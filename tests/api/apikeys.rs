@@ -32,7 +32,8 @@ fn a_key_is_shown_once_and_listed_without_its_secret() {
     assert_eq!(listed["last_used_at"], Value::Null);
     assert_eq!(listed["expired"], false);
     assert!(!list.to_string().contains(key));
-    assert!(app.count("SELECT count(*) FROM api_keys WHERE expires_at > datetime('now', '+29 days')") == 1);
+    let in_29_days = galley::domain::clock::text(app.state.clock.now() + chrono::Duration::days(29));
+    assert!(app.count(&format!("SELECT count(*) FROM api_keys WHERE expires_at > '{in_29_days}'")) == 1);
 
     app.push_ok(key, "Acme.Core", "1.0.0");
     app.push_ok(key, "Tools.Cli", "1.0.0");

@@ -1,21 +1,9 @@
 //! Multi-step writes land whole or not at all. A trigger makes the last step of each fail (a real
-//! SQLite constraint on the server's own database, no mock): the request answers 500 and none of
+//! trigger on the server's own database, SQLite's or PostgreSQL's, no mock): the request answers 500 and none of
 //! the earlier steps is left behind, no mail is sent, and the same request succeeds once the
 //! fault is gone.
-use crate::helpers::{link_token, spawn_app, TestApp};
+use crate::helpers::{link_token, spawn_app};
 use serde_json::json;
-
-/// Aborts every insert into `table` matching `when` until `heal` drops the trigger.
-fn fault(app: &TestApp, table: &str, when: &str) {
-    app.sql(&format!(
-        "CREATE TRIGGER injected_fault BEFORE INSERT ON {table} WHEN {when} \
-         BEGIN SELECT RAISE(ABORT, 'injected fault'); END;"
-    ));
-}
-
-fn heal(app: &TestApp) {
-    app.sql("DROP TRIGGER injected_fault;");
-}
 
 #[test]
 fn an_owner_invitation_whose_mail_cannot_be_recorded_leaves_no_invitation() {
@@ -24,13 +12,13 @@ fn an_owner_invitation_whose_mail_cannot_be_recorded_leaves_no_invitation() {
     app.create_user("bob", false);
     app.push_ok(&key, "Acme.Core", "1.0.0");
     let alice = app.sign_in("alice");
-    fault(&app, "mail_log", "NEW.kind = 'owner-invitation'");
+    app.inject_fault("mail_log", "NEW.kind = 'owner-invitation'");
     let r = app.post_json("/api/packages/Acme.Core/owners", Some(&alice), json!({ "username": "bob" }));
     assert_eq!(r.status(), 500);
     assert_eq!(app.count("SELECT COUNT(*) FROM owner_invitations"), 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'owner.invite'"), 0);
     assert!(app.mails_to("bob@example.com").is_empty());
-    heal(&app);
+    app.heal_fault();
     let r = app.post_json("/api/packages/Acme.Core/owners", Some(&alice), json!({ "username": "bob" }));
     assert_eq!(r.status(), 201);
     assert_eq!(app.count("SELECT COUNT(*) FROM owner_invitations"), 1);
@@ -55,14 +43,14 @@ fn a_support_invitation_whose_audit_row_fails_leaves_no_invitation_and_sends_no_
     assert_eq!(r.status(), 201);
     let id = r.json::<serde_json::Value>().unwrap()["id"].clone();
     let root = app.sign_in("root");
-    fault(&app, "audit_log", "NEW.action = 'support.invite'");
+    app.inject_fault("audit_log", "NEW.action = 'support.invite'");
     let r = app.post_json(&format!("/api/admin/support/{id}/invite"), Some(&root), json!({}));
     assert_eq!(r.status(), 500);
     assert_eq!(app.count("SELECT COUNT(*) FROM owner_invitations"), 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM mail_log WHERE kind = 'owner-invitation'"), 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'owner.invite'"), 0);
     assert!(app.mails_to("bob@example.com").is_empty());
-    heal(&app);
+    app.heal_fault();
     let r = app.post_json(&format!("/api/admin/support/{id}/invite"), Some(&root), json!({}));
     assert_eq!(r.status(), 201);
     app.wait_for_mail("bob@example.com");
@@ -74,12 +62,12 @@ fn a_confirmation_whose_audit_row_fails_leaves_the_link_unused_and_the_address_u
     let body = json!({ "username": "carol", "email": "carol@example.com", "password": "correct horse" });
     assert_eq!(app.post_json("/api/account/register", None, body).status(), 201);
     let token = link_token(&app.wait_for_mail("carol@example.com"), "/account/confirm-email");
-    fault(&app, "audit_log", "NEW.action = 'account.email.confirm'");
+    app.inject_fault("audit_log", "NEW.action = 'account.email.confirm'");
     let r = app.post_json("/api/account/confirm-email", None, json!({ "token": token }));
     assert_eq!(r.status(), 500);
     assert_eq!(app.count("SELECT COUNT(*) FROM email_tokens WHERE used_at IS NOT NULL"), 0);
     assert_eq!(app.count("SELECT email_confirmed FROM users WHERE username = 'carol'"), 0);
-    heal(&app);
+    app.heal_fault();
     let r = app.post_json("/api/account/confirm-email", None, json!({ "token": token }));
     assert_eq!(r.status(), 200);
     assert_eq!(app.count("SELECT email_confirmed FROM users WHERE username = 'carol'"), 1);
@@ -92,14 +80,14 @@ fn a_password_reset_whose_audit_row_fails_keeps_the_password_the_sessions_and_th
     let session = app.sign_in("alice");
     assert_eq!(app.post_json("/api/account/password-reset", None, json!({ "username": "alice" })).status(), 202);
     let token = link_token(&app.wait_for_mail("alice@example.com"), "/account/reset-password");
-    fault(&app, "audit_log", "NEW.action = 'account.reset'");
+    app.inject_fault("audit_log", "NEW.action = 'account.reset'");
     let body = json!({ "token": token, "new_password": "brand new secret" });
     let r = app.post_json("/api/account/password-reset/complete", None, body.clone());
     assert_eq!(r.status(), 500);
     assert_eq!(app.get_as("/api/account", &session).status(), 200, "the session was not ended");
     assert_eq!(app.count("SELECT COUNT(*) FROM email_tokens WHERE used_at IS NOT NULL"), 0);
     app.sign_in_with("alice", "password-1");
-    heal(&app);
+    app.heal_fault();
     assert_eq!(app.post_json("/api/account/password-reset/complete", None, body).status(), 204);
     assert_eq!(app.get_as("/api/account", &session).status(), 401);
     app.sign_in_with("alice", "brand new secret");
@@ -111,20 +99,20 @@ fn a_registration_whose_confirmation_mail_cannot_be_recorded_leaves_no_account_a
     let body = json!({ "username": "dave", "email": "dave@example.com", "password": "correct horse" });
     let accounts = "SELECT COUNT(*) FROM users WHERE username = 'dave'";
     // The mail's record is the last step: the account, its audit row and its token roll back.
-    fault(&app, "mail_log", "NEW.kind = 'confirm-email'");
+    app.inject_fault("mail_log", "NEW.kind = 'confirm-email'");
     assert_eq!(app.post_json("/api/account/register", None, body.clone()).status(), 500);
     assert_eq!(app.count(accounts), 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = 'account.register'"), 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM email_tokens"), 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM mail_log"), 0);
-    heal(&app);
+    app.heal_fault();
     // A failure before the mail (the audit row) records no mail either.
-    fault(&app, "audit_log", "NEW.action = 'account.register'");
+    app.inject_fault("audit_log", "NEW.action = 'account.register'");
     assert_eq!(app.post_json("/api/account/register", None, body.clone()).status(), 500);
     assert_eq!(app.count(accounts), 0);
     assert_eq!(app.count("SELECT COUNT(*) FROM mail_log"), 0);
     assert!(app.mails_to("dave@example.com").is_empty());
-    heal(&app);
+    app.heal_fault();
     assert_eq!(app.post_json("/api/account/register", None, body).status(), 201);
     assert_eq!(app.count(accounts), 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM mail_log WHERE kind = 'confirm-email'"), 1);
@@ -140,17 +128,17 @@ fn a_registration_with_an_address_in_use_whose_audit_row_fails_records_and_sends
     let notices = "SELECT COUNT(*) FROM mail_log WHERE kind = 'address-in-use'";
     let audited = "SELECT COUNT(*) FROM audit_log WHERE action = 'account.register.address_in_use'";
     // The audit row is the last step: the owner's mail record rolls back with it and is not sent.
-    fault(&app, "audit_log", "NEW.action = 'account.register.address_in_use'");
+    app.inject_fault("audit_log", "NEW.action = 'account.register.address_in_use'");
     assert_eq!(app.post_json("/api/account/register", None, body.clone()).status(), 500);
     assert_eq!(app.count(notices), 0);
     assert_eq!(app.count(audited), 0);
-    heal(&app);
+    app.heal_fault();
     // A failure of the mail's record leaves no audit row either.
-    fault(&app, "mail_log", "NEW.kind = 'address-in-use'");
+    app.inject_fault("mail_log", "NEW.kind = 'address-in-use'");
     assert_eq!(app.post_json("/api/account/register", None, body.clone()).status(), 500);
     assert_eq!(app.count(audited), 0);
     assert!(app.mails_to("carol@example.com").is_empty());
-    heal(&app);
+    app.heal_fault();
     assert_eq!(app.post_json("/api/account/register", None, body).status(), 201);
     assert_eq!(app.count("SELECT COUNT(*) FROM users WHERE username = 'mallory'"), 0);
     assert_eq!(app.count(notices), 1);

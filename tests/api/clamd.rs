@@ -148,7 +148,8 @@ fn real_clamd_refuses_eicar_quarantines_after_an_update_and_holds_packages_while
     let stored = app.state.store.nupkg_path("acme.payload", "1.0.0");
     let hsb = format!("{}:{}:Galley.Test.Payload\n", hex::encode(Sha256::digest(PAYLOAD)), PAYLOAD.len());
     clamd.add_signatures("galley-update.hsb", &hsb, &stored);
-    let out = crate::helpers::galley_command()
+    let out = app
+        .command()
         .args(["rescan", "--data-dir"])
         .arg(&app.state.config.data_dir)
         .env("GALLEY_SCAN__SCANNER", "clamd")

@@ -341,7 +341,8 @@ fn cached_search_answers_follow_every_change() {
     assert_eq!(app.get_json("/v3/query?q=cachetest")["data"][0]["totalDownloads"], 1);
 
     // Another process (the CLI) changes the owners: the running server's cached answer follows.
-    let out = crate::helpers::galley_command()
+    let out = app
+        .command()
         .args(["owner", "add", "Cache.Two", "bob", "--data-dir"])
         .arg(&app.state.config.data_dir)
         .env("GALLEY_LOG", "error")
@@ -467,9 +468,10 @@ fn documents_left_stale_by_a_crash_are_rendered_again_at_start() {
     app.push(Some(&key), &nupkg("Acme.Core", "1.0.0"));
     app.push(Some(&key), &nupkg("Other.Lib", "1.0.0"));
     // A crash after the commit of a relist-like change, before its render: the change count moved on.
-    let conn = app.sqlite();
-    conn.execute("UPDATE packages SET docs_changes = docs_changes + 1 WHERE id_lower = 'acme.core'", []).unwrap();
-    conn.execute("UPDATE package_versions SET listed = 0", []).unwrap();
+    app.sql(
+        "UPDATE packages SET docs_changes = docs_changes + 1 WHERE id_lower = 'acme.core';
+         UPDATE package_versions SET listed = 0;",
+    );
     assert_eq!(app.state.docs.render_stale(&app.state.db).unwrap(), 1, "only the stale id is rendered");
     let reg = app.get_json("/v3/registration/acme.core/index.json");
     assert_eq!(reg["items"][0]["items"][0]["catalogEntry"]["listed"], false);

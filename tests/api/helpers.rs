@@ -12,7 +12,49 @@ pub struct TestApp {
     pub client: reqwest::blocking::Client,
     handle: actix_web::dev::ServerHandle,
     thread: Option<std::thread::JoinHandle<()>>,
+    /// The database of its own on the PostgreSQL server of `GALLEY_TEST_DATABASE_URL`, if set.
+    postgres: Option<PostgresDatabase>,
     _dir: tempfile::TempDir,
+}
+
+/// With `GALLEY_TEST_DATABASE_URL` naming a PostgreSQL server (`tests/postgres/run.py` sets it),
+/// every `TestApp` runs on a fresh database of its own there; unset, on SQLite in its data folder.
+pub const DATABASE_URL_VAR: &str = "GALLEY_TEST_DATABASE_URL";
+/// A file each test skipped on PostgreSQL appends its line to (`run.py` counts them).
+pub const SKIP_LOG_VAR: &str = "GALLEY_TEST_SKIP_LOG";
+
+pub struct PostgresDatabase {
+    admin: String,
+    name: String,
+    pub url: String,
+}
+
+impl PostgresDatabase {
+    fn create(admin: &str) -> Self {
+        use rand::Rng;
+        let name = format!("galley_t_{:016x}", rand::rng().random::<u64>());
+        let mut client = postgres::Client::connect(admin, postgres::NoTls).expect("the test PostgreSQL server answers");
+        client.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let mut config: postgres::Config = admin.parse().unwrap();
+        config.dbname(&name);
+        let host = match config.get_hosts().first() {
+            Some(postgres::config::Host::Tcp(host)) => host.clone(),
+            _ => "127.0.0.1".to_owned(),
+        };
+        let port = config.get_ports().first().copied().unwrap_or(5432);
+        let user = config.get_user().unwrap_or("postgres");
+        Self { admin: admin.to_owned(), url: format!("postgres://{user}@{host}:{port}/{name}"), name }
+    }
+
+    fn client(&self) -> postgres::Client {
+        postgres::Client::connect(&self.url, postgres::NoTls).unwrap()
+    }
+
+    fn drop_database(&self) {
+        if let Ok(mut client) = postgres::Client::connect(&self.admin, postgres::NoTls) {
+            let _ = client.batch_execute(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+        }
+    }
 }
 
 impl Drop for TestApp {
@@ -22,6 +64,9 @@ impl Drop for TestApp {
         let _ = std::thread::spawn(move || actix_web::rt::System::new().block_on(handle.stop(false))).join();
         if let Some(t) = self.thread.take() {
             let _ = t.join();
+        }
+        if let Some(database) = &self.postgres {
+            database.drop_database();
         }
     }
 }
@@ -38,6 +83,11 @@ pub fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
     let mut config = Config { data_dir: dir.path().join("data"), listen: addr.to_string(), ..Config::default() };
     config.accounts.bcrypt_cost = 4;
     config.jobs.flush_downloads = String::new();
+    let postgres = std::env::var(DATABASE_URL_VAR).ok().filter(|u| !u.is_empty()).map(|u| PostgresDatabase::create(&u));
+    if let Some(database) = &postgres {
+        config.database.url.clone_from(&database.url);
+        config.database.max_connections = 8;
+    }
     tweak(&mut config);
     let state = AppState::open(config).unwrap();
     let (tx, rx) = mpsc::channel();
@@ -61,7 +111,7 @@ pub fn spawn_app_with(tweak: impl FnOnce(&mut Config)) -> TestApp {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp { base: format!("http://{addr}"), state, client, handle, thread: Some(thread), _dir: dir }
+    TestApp { base: format!("http://{addr}"), state, client, handle, thread: Some(thread), postgres, _dir: dir }
 }
 
 impl TestApp {
@@ -169,9 +219,8 @@ impl TestApp {
 
     /// Counts of packages and versions rows plus the files under the package store.
     pub fn stored(&self) -> (i64, i64, usize) {
-        let conn = self.sqlite();
-        let packages: i64 = conn.query_row("SELECT count(*) FROM packages", [], |r| r.get(0)).unwrap();
-        let versions: i64 = conn.query_row("SELECT count(*) FROM package_versions", [], |r| r.get(0)).unwrap();
+        let packages = self.count("SELECT count(*) FROM packages");
+        let versions = self.count("SELECT count(*) FROM package_versions");
         let files = walk_files(&self.state.config.packages_dir());
         (packages, versions, files)
     }
@@ -279,23 +328,100 @@ impl TestApp {
     /// The tests' one way to the SQLite file under the server, for SQL no service runs (setting
     /// up a row no request can make, reading a row back); services see the database only as
     /// `db::Database` and `&dyn Sql`.
+    /// A test that reads the SQLite file calls `skip_on_postgres` first.
     pub fn sqlite(&self) -> galley::db::Conn {
-        self.state.db.sqlite_maintenance().expect("the in-process tests run on SQLite").get().unwrap()
+        self.state
+            .db
+            .sqlite_maintenance()
+            .expect("this test reads the SQLite file: skip_on_postgres first")
+            .get()
+            .unwrap()
+    }
+
+    pub fn on_postgres(&self) -> bool {
+        self.postgres.is_some()
+    }
+
+    /// True (and the skip logged, for `tests/postgres/run.py` to count) when this server runs
+    /// on PostgreSQL and the test, for `why`, only applies to SQLite.
+    pub fn skip_on_postgres(&self, why: &str) -> bool {
+        if self.postgres.is_none() {
+            return false;
+        }
+        let test = std::thread::current().name().unwrap_or("?").to_owned();
+        eprintln!("skipped on PostgreSQL: {test}: {why}");
+        if let Ok(path) = std::env::var(SKIP_LOG_VAR) {
+            use std::io::Write;
+            if let Ok(mut log) = std::fs::OpenOptions::new().create(true).append(true).open(path) {
+                let _ = writeln!(log, "{test}: {why}");
+            }
+        }
+        true
+    }
+
+    /// `galley` as a command on this server's data folder and database (`GALLEY_DATABASE__URL`
+    /// when it runs on PostgreSQL); the caller adds `--data-dir`.
+    pub fn command(&self) -> std::process::Command {
+        let mut command = galley_command();
+        if let Some(database) = &self.postgres {
+            command.env("GALLEY_DATABASE__URL", &database.url);
+        }
+        command
+    }
+
+    /// Aborts every insert into `table` matching `when` (SQL both engines read, on `NEW`) until
+    /// `heal_fault`: a real trigger on the server's own database, no mock.
+    pub fn inject_fault(&self, table: &str, when: &str) {
+        if self.on_postgres() {
+            self.sql(&format!(
+                "CREATE FUNCTION injected_fault() RETURNS trigger LANGUAGE plpgsql AS \
+                 $$ BEGIN RAISE EXCEPTION 'injected fault'; END $$; \
+                 CREATE TRIGGER injected_fault BEFORE INSERT ON {table} FOR EACH ROW WHEN ({when}) \
+                 EXECUTE FUNCTION injected_fault();"
+            ));
+        } else {
+            self.sql(&format!(
+                "CREATE TRIGGER injected_fault BEFORE INSERT ON {table} WHEN {when} \
+                 BEGIN SELECT RAISE(ABORT, 'injected fault'); END;"
+            ));
+        }
+    }
+
+    pub fn heal_fault(&self) {
+        if self.on_postgres() {
+            self.sql("DROP FUNCTION injected_fault() CASCADE;");
+        } else {
+            self.sql("DROP TRIGGER injected_fault;");
+        }
+    }
+
+    /// The engine-neutral connection to the server's database (`&dyn Sql` through `db::`).
+    pub fn db(&self) -> galley::db::Connection {
+        self.state.db.connection().unwrap()
     }
 
     /// Runs SQL against the server's database (to set up a row no request can make; time
-    /// passes with `advance`).
+    /// passes with `advance`). SQL both engines accept as written.
     pub fn sql(&self, sql: &str) {
-        self.sqlite().execute_batch(sql).unwrap();
+        match &self.postgres {
+            Some(database) => database.client().batch_execute(sql).unwrap(),
+            None => self.sqlite().execute_batch(sql).unwrap(),
+        }
     }
 
     /// The one text value `sql` selects (a stored time, for the date a message quotes).
     pub fn text(&self, sql: &str) -> String {
-        self.sqlite().query_row(sql, [], |r| r.get(0)).unwrap()
+        match &self.postgres {
+            Some(database) => database.client().query_one(sql, &[]).unwrap().get(0),
+            None => self.sqlite().query_row(sql, [], |r| r.get(0)).unwrap(),
+        }
     }
 
     pub fn count(&self, sql: &str) -> i64 {
-        self.sqlite().query_row(sql, [], |r| r.get(0)).unwrap()
+        match &self.postgres {
+            Some(database) => database.client().query_one(sql, &[]).unwrap().get(0),
+            None => self.sqlite().query_row(sql, [], |r| r.get(0)).unwrap(),
+        }
     }
 
     /// Pushes `id` `version` with the key and asserts the status.

@@ -32,11 +32,7 @@ fn a_second_trigger_while_a_job_runs_is_skipped_not_overlapped() {
     std::thread::sleep(Duration::from_millis(400));
     // In-process trigger (the scheduler firing again) and another process (the CLI) both skip.
     assert_eq!(Job::Rescan.run(&app.state).unwrap(), None);
-    let out = crate::helpers::galley_command()
-        .args(["rescan", "--data-dir"])
-        .arg(&app.state.config.data_dir)
-        .output()
-        .unwrap();
+    let out = app.command().args(["rescan", "--data-dir"]).arg(&app.state.config.data_dir).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("job skipped: the previous run has not finished"), "logged: {stderr}");
@@ -64,7 +60,8 @@ fn galley_rescan_from_a_shell_quarantines_and_the_running_server_hides_it() {
     assert!(visible(&app, "Acme.Core", "1.0.0"), "and the server now holds its documents in memory");
     std::fs::write(&denylist, format!("{}\n", hex::encode(Sha256::digest(payload)))).unwrap();
 
-    let out = crate::helpers::galley_command()
+    let out = app
+        .command()
         .args(["rescan", "--id", "acme.core", "--data-dir"])
         .arg(&app.state.config.data_dir)
         .env("GALLEY_SCAN__BUILTIN_DENYLIST", &deny)
@@ -86,18 +83,14 @@ fn reindex_repairs_and_reports_drift() {
     let (_, key) = app.user_with_key("alice");
     app.push(Some(&key), &nupkg("Acme.Core", "1.0.0"));
     app.push(Some(&key), &nupkg("Other.Lib", "1.0.0"));
-    app.sqlite().execute("DELETE FROM package_search WHERE package_id = 'Acme.Core'", []).unwrap();
+    app.sql("DELETE FROM package_search WHERE package_id = 'Acme.Core'");
     assert_eq!(app.get_json("/v3/query?q=Acme")["totalHits"], 0);
     assert_eq!(
         Job::Reindex.run(&app.state).unwrap().unwrap(),
         "search index rebuilt, 1 packages drifted and were repaired; 2 ids re-rendered"
     );
     assert_eq!(app.get_json("/v3/query?q=Acme")["totalHits"], 1);
-    let out = crate::helpers::galley_command()
-        .args(["reindex", "--data-dir"])
-        .arg(&app.state.config.data_dir)
-        .output()
-        .unwrap();
+    let out = app.command().args(["reindex", "--data-dir"]).arg(&app.state.config.data_dir).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),
@@ -112,19 +105,25 @@ fn purge_expired_deletes_only_expired_rows() {
     let bob = app.create_user("bob", false);
     app.push(Some(&key), &nupkg("Acme.Core", "1.0.0"));
     app.push(Some(&key), &nupkg("Other.Lib", "1.0.0"));
-    let conn = app.sqlite();
+    let conn = app.db();
+    let db: &dyn galley::db::sql::Sql = &conn;
+    let mut hash = 0_u8;
+    let mut token = || {
+        hash += 1;
+        vec![hash; 16]
+    };
     for (package, expires) in [("acme.core", "2000-01-01T00:00:00.000Z"), ("other.lib", "2999-01-01T00:00:00.000Z")] {
-        conn.execute(
+        db.execute(
             "INSERT INTO owner_invitations (package_key, invitee_id, inviter_id, token_hash, created_at, expires_at)
-             SELECT id, ?2, ?3, randomblob(16), '2000-01-01T00:00:00.000Z', ?4 FROM packages WHERE id_lower = ?1",
-            rusqlite::params![package, bob, alice, expires],
+             SELECT id, ?2, ?3, ?5, '2000-01-01T00:00:00.000Z', ?4 FROM packages WHERE id_lower = ?1",
+            galley::values![package, bob, alice, expires, token()],
         )
         .unwrap();
     }
     for expires in ["2000-01-01T00:00:00Z", "2999-01-01T00:00:00Z"] {
-        conn.execute(
-            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (randomblob(16), ?1, ?2, ?2)",
-            rusqlite::params![bob, expires],
+        db.execute(
+            "INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?3, ?1, ?2, ?2)",
+            galley::values![bob, expires, token()],
         )
         .unwrap();
     }
@@ -132,10 +131,8 @@ fn purge_expired_deletes_only_expired_rows() {
         Job::PurgeExpired.run(&app.state).unwrap().unwrap(),
         "deleted expired rows: 1 owner_invitations, 1 sessions, 0 email_tokens; removed leftovers: 0 upload temp files, 0 staging files, 0 empty folders"
     );
-    let left: i64 = conn.query_row("SELECT count(*) FROM owner_invitations", [], |r| r.get(0)).unwrap();
-    assert_eq!(left, 1);
-    let sessions: i64 = conn.query_row("SELECT count(*) FROM sessions", [], |r| r.get(0)).unwrap();
-    assert_eq!(sessions, 1);
+    assert_eq!(app.count("SELECT count(*) FROM owner_invitations"), 1);
+    assert_eq!(app.count("SELECT count(*) FROM sessions"), 1);
 }
 
 #[test]
@@ -175,11 +172,8 @@ fn a_bad_cron_expression_names_its_key() {
 #[test]
 fn galley_job_runs_any_job_by_name() {
     let app = spawn_app();
-    let out = crate::helpers::galley_command()
-        .args(["job", "retry-validating", "--data-dir"])
-        .arg(&app.state.config.data_dir)
-        .output()
-        .unwrap();
+    let out =
+        app.command().args(["job", "retry-validating", "--data-dir"]).arg(&app.state.config.data_dir).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     assert_eq!(
         String::from_utf8_lossy(&out.stdout).trim(),

@@ -106,8 +106,7 @@ fn bad_deprecations_are_refused_and_nothing_is_stored() {
     let (app, key) = seeded();
     let bob = app.create_user("bob", false);
     let bobs_key = app.create_key(bob, "push,unlist", &[]);
-    let alice =
-        app.sqlite().query_row("SELECT id FROM users WHERE username = 'alice'", [], |r| r.get::<_, i64>(0)).unwrap();
+    let alice = app.count("SELECT id FROM users WHERE username = 'alice'");
     let push_only = app.create_key(alice, "push", &[]);
     let good = r#"{"reasons":["Legacy"]}"#;
     let cases: [(&str, Option<&str>, &str, u16, &str); 11] = [

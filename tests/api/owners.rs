@@ -228,7 +228,7 @@ fn the_cli_adds_and_removes_owners_directly() {
     let app = spawn_app();
     setup(&app);
     let galley = |args: &[&str]| {
-        crate::helpers::galley_command()
+        app.command()
             .args(args)
             .arg("--data-dir")
             .arg(&app.state.config.data_dir)

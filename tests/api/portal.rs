@@ -55,7 +55,7 @@ fn push_ok(app: &TestApp, key: &str, bytes: &[u8]) {
 }
 
 fn sql(app: &TestApp, statement: &str) {
-    app.sqlite().execute_batch(statement).unwrap();
+    app.sql(statement);
 }
 
 /// The `href` of the first link starting with `prefix` (e.g. a hashed asset URL).

@@ -9,10 +9,9 @@ fn push_creates_and_the_first_pusher_owns_the_id() {
     let r = app.push(Some(&key), &nupkg("Acme.Core", "1.0.0"));
     assert_eq!(r.status(), 201);
     assert_eq!(r.text().unwrap(), "Published Acme.Core 1.0.0.");
-    let conn = app.sqlite();
-    let owner: i64 = conn
-        .query_row("SELECT user_id FROM package_owners o JOIN packages p ON p.id = o.package_key WHERE p.id_lower = 'acme.core'", [], |r| r.get(0))
-        .unwrap();
+    let owner = app.count(
+        "SELECT user_id FROM package_owners o JOIN packages p ON p.id = o.package_key WHERE p.id_lower = 'acme.core'",
+    );
     assert_eq!(owner, alice);
 }
 

@@ -1,6 +1,6 @@
 //! Retention with a CI-like prerelease stream: the dry run lists exactly what would go (and what
 //! stays against the rules, and why), the job unlists it, the feeds follow, the audit log has it.
-use crate::helpers::{galley_command, nupkg_extra, spawn_app_with, TestApp};
+use crate::helpers::{nupkg_extra, spawn_app_with, TestApp};
 use galley::config::{RetentionAction, RetentionRule};
 
 /// 30 prereleases and three stable versions of Acme.Lib, and Acme.App 1.0.0 needing ci.5.
@@ -40,7 +40,8 @@ fn the_dry_run_lists_the_job_unlists_and_the_feeds_follow() {
         "[[retention]]\nids = [\"ACME.*\"]\nkeep_latest_prerelease = 10\nkeep_latest_stable = 0\naction = \"unlist\"\n",
     )
     .unwrap();
-    let out = galley_command()
+    let out = app
+        .command()
         .args(["retention", "--dry-run", "--config"])
         .arg(&config)
         .arg("--data-dir")

@@ -18,14 +18,15 @@ pub fn payload_package(id: &str, version: &str, payload: &[u8]) -> Vec<u8> {
 }
 
 pub fn status(app: &TestApp, id: &str, version: &str) -> Option<(String, Option<String>, u32)> {
-    let conn = app.sqlite();
-    conn.query_row(
-        "SELECT v.status, v.status_reason, v.scan_attempts FROM package_versions v JOIN packages p ON p.id = v.package_key
-         WHERE p.id_lower = lower(?1) AND v.version_lower = lower(?2)",
-        [id, version],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-    )
-    .ok()
+    let conn = app.db();
+    (&conn as &dyn galley::db::sql::Sql)
+        .query_optional(
+            "SELECT v.status, v.status_reason, v.scan_attempts FROM package_versions v JOIN packages p ON p.id = v.package_key
+             WHERE p.id_lower = lower(?1) AND v.version_lower = lower(?2)",
+            galley::values![id, version],
+            |r| Ok((r.get(0)?, r.get(1)?, u32::try_from(r.get::<i64>(2)?).unwrap())),
+        )
+        .unwrap()
 }
 
 /// Polls (bounded) until the version's status satisfies `done`.
@@ -45,10 +46,7 @@ pub fn wait_for(app: &TestApp, id: &str, version: &str, done: impl Fn(&str, u32)
 pub fn outbox(app: &TestApp) -> Vec<String> {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     loop {
-        let queued: i64 = app
-            .sqlite()
-            .query_row("SELECT count(*) FROM mail_log WHERE finished_at IS NULL", [], |r| r.get(0))
-            .unwrap();
+        let queued = app.count("SELECT count(*) FROM mail_log WHERE finished_at IS NULL");
         if queued == 0 || std::time::Instant::now() > deadline {
             break;
         }
@@ -125,10 +123,7 @@ fn sync_push_of_eicar_is_refused_and_nothing_is_stored_or_served() {
     assert!(mails[0].contains("To: alice@example.com\r\n"), "{}", mails[0]);
     assert!(mails[0].contains("Subject: [Galley] Evil.Pkg 1.0.0 failed validation\r\n"));
     assert!(mails[0].contains("the virus scanner found Eicar-Signature"));
-    let audit: String = app
-        .sqlite()
-        .query_row("SELECT action || ' ' || detail FROM audit_log WHERE package_id = 'Evil.Pkg'", [], |r| r.get(0))
-        .unwrap();
+    let audit = app.text("SELECT action || ' ' || detail FROM audit_log WHERE package_id = 'Evil.Pkg'");
     assert_eq!(audit, "package.push_refused virus found: Eicar-Signature");
     // The refusal did not reserve anything: a clean package of that id and version is accepted.
     assert_eq!(app.push(Some(&key), &nupkg("Evil.Pkg", "1.0.0")).status(), 201);
@@ -253,9 +248,7 @@ fn sync_push_while_the_scanner_is_down_is_held_validating_with_backoff() {
         ("validating".into(), Some("the virus scanner was unavailable".into()), 1)
     );
     assert!(!visible(&app, "Acme.Core", "1.0.0"));
-    let next_scan = |app: &TestApp| -> String {
-        app.sqlite().query_row("SELECT next_scan_at FROM package_versions", [], |r| r.get(0)).unwrap()
-    };
+    let next_scan = |app: &TestApp| -> String { app.text("SELECT next_scan_at FROM package_versions") };
     let now = app.state.clock.now();
     // Backoff doubles from the base up to the maximum: 60 s, 120 s, 150 s.
     for (attempt, delay) in [(2, 120), (3, 150), (4, 150)] {

@@ -21,7 +21,15 @@ fn sign_in_sets_a_hardened_cookie_and_the_account_is_readable() {
     // Only a hash of the token is stored.
     let token = cookie.split(';').next().unwrap().trim_start_matches("galley_session=").to_owned();
     assert_eq!(app.count("SELECT count(*) FROM sessions"), 1);
-    assert_eq!(app.count(&format!("SELECT count(*) FROM sessions WHERE token_hash = CAST('{token}' AS BLOB)")), 0);
+    let conn = app.db();
+    let stored: i64 = (&conn as &dyn galley::db::sql::Sql)
+        .query_row(
+            "SELECT count(*) FROM sessions WHERE token_hash = ?1",
+            galley::values![token.as_bytes().to_vec()],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert_eq!(stored, 0);
 
     let session =
         Session { cookie: format!("galley_session={token}"), csrf: body["csrf_token"].as_str().unwrap().to_owned() };

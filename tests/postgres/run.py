@@ -5,9 +5,16 @@ Starts Debian's PostgreSQL (the newest /usr/lib/postgresql/*/bin) in a temporary
 target/: `initdb`, then `pg_ctl start` listening on 127.0.0.1 on a free port with its unix socket in
 that directory, as the `postgres` user when run as root (initdb refuses root). Runs the Rust tests
 written against both engines (`db::sql::testing::on_both_engines`, the schema comparison) with
-GALLEY_TEST_POSTGRES_URL pointing at it, and checks that they ran. The server is stopped by its
-PID (from postmaster.pid) whatever happens, and the directory removed.
+GALLEY_TEST_POSTGRES_URL pointing at it, and checks that they ran. Then runs the in-process API
+suite (`cargo test --test api`) a second time with GALLEY_TEST_DATABASE_URL set, so that every
+TestApp serves from a fresh database of its own on that server; tests that only apply to SQLite
+skip themselves and are counted. The server is stopped by its PID (from postmaster.pid) whatever
+happens, and the directory removed.
+
+`run.py --only lib` or `--only api` runs one of the two steps; arguments after `--` filter the
+API tests (e.g. `run.py --only api -- push`).
 """
+import argparse
 import os
 import re
 import signal
@@ -23,17 +30,13 @@ FILTERS = ["db::sql::", "::engines::", "db::migrate_postgres::"]
 # Fewer passing tests than this means the filters no longer find them: fail rather than pass empty.
 MIN_TESTS = 59
 TEST_TIMEOUT_S = 900
+# The API suite on PostgreSQL: each test's server keeps a small pool of its own on the one
+# PostgreSQL server, so the threads are bounded by its connections as much as by the 2 cores.
+API_TEST_THREADS = 4
+API_TIMEOUT_S = 1200
 
 
-def main():
-    # A SIGTERM (test.sh's timeout, a CI cancel) still runs the atexit stop.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    server = Server(os.path.join(ROOT, "target"))
-    try:
-        url = server.start()
-    except SetupImpossible as e:
-        sys.exit(str(e))
-    print(f"PostgreSQL on 127.0.0.1:{server.port} (pid {server.pid})", flush=True)
+def lib_tests(server, url):
     env = dict(os.environ, GALLEY_TEST_POSTGRES_URL=url)
     env.pop("GALLEY_TEST_POSTGRES", None)
     result = subprocess.run(["cargo", "test", "--quiet", "--lib", "--", *FILTERS], cwd=ROOT, env=env,
@@ -45,7 +48,46 @@ def main():
     passed = sum(int(n) for n in re.findall(r"test result: ok\. (\d+) passed", result.stdout))
     if passed < MIN_TESTS:
         sys.exit(f"only {passed} tests ran on PostgreSQL, expected at least {MIN_TESTS}: did the filters {FILTERS} go stale?")
-    print(f"{passed} tests passed on SQLite and on PostgreSQL")
+    print(f"{passed} tests passed on SQLite and on PostgreSQL", flush=True)
+
+
+def api_tests(server, url, filters):
+    skips = os.path.join(server.dir, "skipped.txt")
+    env = dict(os.environ, GALLEY_TEST_DATABASE_URL=url, GALLEY_TEST_SKIP_LOG=skips, GALLEY_TEST_POSTGRES="skip")
+    result = subprocess.run(["cargo", "test", "--quiet", "--test", "api", "--", f"--test-threads={API_TEST_THREADS}",
+                             *filters], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                            timeout=API_TIMEOUT_S)
+    print(result.stdout)
+    skipped = []
+    if os.path.exists(skips):
+        with open(skips) as f:
+            skipped = sorted(line.strip() for line in f if line.strip())
+    if result.returncode != 0:
+        print("--- server log (tail)\n" + server.log_tail())
+        sys.exit(f"the API suite on PostgreSQL failed (exit {result.returncode})")
+    passed = sum(int(n) for n in re.findall(r"test result: ok\. (\d+) passed", result.stdout))
+    for line in skipped:
+        print(f"  skipped on PostgreSQL: {line}")
+    print(f"API suite on PostgreSQL: {passed} passed, of which {len(skipped)} skipped themselves (SQLite only)")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--only", choices=["lib", "api"])
+    parser.add_argument("filters", nargs="*")
+    args = parser.parse_args()
+    # A SIGTERM (test.sh's timeout, a CI cancel) still runs the atexit stop.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    server = Server(os.path.join(ROOT, "target"), max_connections=200)
+    try:
+        url = server.start()
+    except SetupImpossible as e:
+        sys.exit(str(e))
+    print(f"PostgreSQL on 127.0.0.1:{server.port} (pid {server.pid})", flush=True)
+    if args.only in (None, "lib"):
+        lib_tests(server, url)
+    if args.only in (None, "api"):
+        api_tests(server, url, args.filters)
 
 
 if __name__ == "__main__":

@@ -85,8 +85,17 @@ impl FeedDocs {
             let _ = std::fs::remove_file(self.root.join(id_lower).join(super::generations::CURRENT));
             return None;
         };
-        let rendered =
-            db.connection().map_err(AppError::from).and_then(|conn| self.refresh_with(&conn, id_lower, true));
+        let render =
+            || db.connection().map_err(AppError::from).and_then(|conn| self.refresh_with(&conn, id_lower, true));
+        // Found on a request's path (a lookup or a read on the executor's thread), where
+        // PostgreSQL's synchronous client cannot run (it drives a runtime of its own): rare
+        // enough for a thread of its own.
+        let rendered = if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::scope(|scope| scope.spawn(render).join())
+                .unwrap_or_else(|_| Err(AppError::internal(anyhow::anyhow!("rendering again panicked"))))
+        } else {
+            render()
+        };
         if let Err(e) = rendered {
             tracing::error!(id = id_lower, error = %e, "rendering a damaged document pack again failed");
             return None;

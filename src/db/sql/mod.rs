@@ -20,7 +20,7 @@ pub mod testing;
 mod translate;
 mod value;
 
-pub use self::postgres::{begin, open_pool, Postgres, PostgresPool};
+pub use self::postgres::{begin, begin_snapshot, open_pool, Postgres, PostgresPool};
 pub use row::Row;
 pub use translate::to_postgres;
 pub use value::{FromValue, Value};

@@ -113,7 +113,24 @@ pub fn begin<'a>(
     client: &'a mut postgres::Client,
     clock: &Clock,
 ) -> Result<Postgres<postgres::Transaction<'a>>, DbError> {
-    let mut tx = client.transaction()?;
+    with_clock(client.transaction()?, clock)
+}
+
+/// Begins a read-only transaction on one snapshot (REPEATABLE READ: every statement sees the
+/// database as of the first), its `galley_now()` reading `clock` as `begin`'s does.
+pub fn begin_snapshot<'a>(
+    client: &'a mut postgres::Client,
+    clock: &Clock,
+) -> Result<Postgres<postgres::Transaction<'a>>, DbError> {
+    let tx =
+        client.build_transaction().isolation_level(postgres::IsolationLevel::RepeatableRead).read_only(true).start()?;
+    with_clock(tx, clock)
+}
+
+fn with_clock<'a>(
+    mut tx: postgres::Transaction<'a>,
+    clock: &Clock,
+) -> Result<Postgres<postgres::Transaction<'a>>, DbError> {
     tx.execute("SELECT set_config('galley.clock_offset_ms', $1, true)", &[&clock.offset_ms().to_string()])?;
     Ok(Postgres::new(tx))
 }

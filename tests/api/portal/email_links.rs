@@ -47,8 +47,7 @@ fn forgot_and_reset_password_through_the_pages() {
         .unwrap();
         assert!(body.contains("If an account matches, a password reset link was sent"), "{name}");
     }
-    let email: String =
-        app.sqlite().query_row("SELECT email FROM users WHERE username = 'alice'", [], |r| r.get(0)).unwrap();
+    let email = app.text("SELECT email FROM users WHERE username = 'alice'");
     let token = link_token(&app.wait_for_mail(&email), "/account/reset-password");
     assert!(get_page(&app, &format!("/account/reset-password?token={token}"), None)
         .text()

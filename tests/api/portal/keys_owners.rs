@@ -97,7 +97,7 @@ fn owners_invite_accept_by_link_and_manage_page() {
     );
     let page = get_page(&app, "/packages/Shared.Pkg/owners", Some(&s)).text().unwrap();
     assert!(page.contains("bob <span class=\"badge badge-warning\">pending approval</span>"), "{page}");
-    let email: String = app.sqlite().query_row("SELECT email FROM users WHERE id = ?1", [bob], |r| r.get(0)).unwrap();
+    let email = app.text(&format!("SELECT email FROM users WHERE id = {bob}"));
     let token = link_token(&app.wait_for_mail(&email), "/owners/confirm");
     let b = app.sign_in("bob");
     let confirm = format!("/packages/Shared.Pkg/owners/confirm?token={token}");

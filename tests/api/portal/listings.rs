@@ -12,15 +12,16 @@ fn search_pages_sort_and_toggle_prerelease() {
     push_ok(&app, &key, &nupkg("Paging.Preview", "1.0.0-alpha"));
     // Downloads rise with the number; publication dates fall, so the two sorts disagree. Raw SQL:
     // this sets an order of dates to sort by, it does not let time pass.
-    let conn = app.sqlite();
+    let conn = app.db();
     for i in 1..=23 {
         let id = format!("paging.p{i:02}");
         galley::db::packages::add_downloads(&conn, &id, "1.0.0", i * 10).unwrap();
-        conn.execute(
-            "UPDATE package_versions SET published_at = ?1 WHERE package_key = (SELECT id FROM packages WHERE id_lower = ?2)",
-            rusqlite::params![format!("2024-01-{:02}T00:00:00.000Z", 30 - i), id],
-        )
-        .unwrap();
+        (&conn as &dyn galley::db::sql::Sql)
+            .execute(
+                "UPDATE package_versions SET published_at = ?1 WHERE package_key = (SELECT id FROM packages WHERE id_lower = ?2)",
+                galley::values![format!("2024-01-{:02}T00:00:00.000Z", 30 - i), id],
+            )
+            .unwrap();
     }
     drop(conn);
     let count = |body: &str| body.matches(r#"<li class="card">"#).count();
@@ -102,7 +103,7 @@ fn home_lists_popular_and_recent_packages() {
     let (_, key) = app.user_with_key("alice");
     push_ok(&app, &key, &nupkg("Acme.Popular", "1.0.0"));
     push_ok(&app, &key, &nupkg("Acme.Fresh", "0.1.0-preview"));
-    galley::db::packages::add_downloads(&app.sqlite(), "acme.popular", "1.0.0", 5000).unwrap();
+    galley::db::packages::add_downloads(&app.db(), "acme.popular", "1.0.0", 5000).unwrap();
     let body = html(&app, "/");
     assert_contains(
         &body,
@@ -153,7 +154,7 @@ fn cards_show_embedded_icons_tags_and_owners() {
     let tag_search = html(&app, "/packages?q=Tags%3A%22drawing%22");
     assert_contains(&tag_search, &["1 packages returned", ">Acme.Icon</a>"]);
     // Reserved id prefixes (an admin feature to come) show the verified mark.
-    app.sqlite().execute_batch("UPDATE packages SET verified = 1 WHERE id_lower = 'acme.icon'").unwrap();
+    app.sql("UPDATE packages SET verified = 1 WHERE id_lower = 'acme.icon'");
     assert_eq!(
         html(&app, "/packages?q=acme").matches("<span class=\"visually-hidden\"> verified owner</span>").count(),
         1
@@ -169,7 +170,7 @@ fn profile_lists_the_packages_an_account_owns() {
     push_ok(&app, &alice, &nupkg("Acme.One", "1.0.0"));
     push_ok(&app, &alice, &nupkg("Acme.Two", "1.0.0"));
     push_ok(&app, &bob, &nupkg("Bob.Lib", "1.0.0"));
-    galley::db::packages::add_downloads(&app.sqlite(), "acme.two", "1.0.0", 1234).unwrap();
+    galley::db::packages::add_downloads(&app.db(), "acme.two", "1.0.0", 1234).unwrap();
     let body = html(&app, "/profiles/ALICE");
     assert_contains(&body, &["<h1>alice</h1>", "2 packages · 1,234 total downloads", ">Acme.One</a>", ">Acme.Two</a>"]);
     assert_lacks(&body, &["Bob.Lib"]);

@@ -23,7 +23,7 @@ fn app() -> (TestApp, String) {
 }
 
 fn count(app: &TestApp, table: &str) -> i64 {
-    app.sqlite().query_row(&format!("SELECT count(*) FROM {table}"), [], |r| r.get(0)).unwrap()
+    app.count(&format!("SELECT count(*) FROM {table}"))
 }
 
 fn nothing_stored(app: &TestApp) {
@@ -42,7 +42,7 @@ fn pending(app: &TestApp, state: &str, browser: &Session, expires_at: &str) {
         link_user_id: None,
         expires_at: expires_at.into(),
     };
-    oidc::insert_login(&app.sqlite(), &token::hash(state), &login).unwrap();
+    oidc::insert_login(&app.db(), &token::hash(state), &login).unwrap();
 }
 
 fn callback(app: &TestApp, browser: Option<&Session>, query: &str) -> (u16, String) {

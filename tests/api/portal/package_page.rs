@@ -19,10 +19,7 @@ fn package_page_shows_metadata_install_snippets_dependencies_and_versions() {
     let (_, key) = app.user_with_key("alice");
     push_ok(&app, &key, &nupkg_extra("Acme.Core", "1.0.0", ACME_CORE));
     push_ok(&app, &key, &nupkg_extra("Acme.Core", "2.0.0-beta.1", ACME_CORE));
-    let hash: String = app
-        .sqlite()
-        .query_row("SELECT hash_sha512 FROM package_versions WHERE version_lower = '1.0.0'", [], |r| r.get(0))
-        .unwrap();
+    let hash = app.text("SELECT hash_sha512 FROM package_versions WHERE version_lower = '1.0.0'");
 
     // The id page shows the latest stable version and points at the newer prerelease.
     let body = html(&app, "/packages/Acme.Core");

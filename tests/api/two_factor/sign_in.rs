@@ -121,12 +121,12 @@ fn a_session_that_cannot_be_stored_spends_neither_the_code_nor_the_half_sign_in(
     let (browser, _) = password_step(&app, "alice", "/");
     let before = sessions(&app);
     // A real constraint on the server's database makes the last step (the session) fail.
-    app.sql("CREATE TRIGGER injected_fault BEFORE INSERT ON sessions BEGIN SELECT RAISE(ABORT, 'injected'); END;");
+    app.inject_fault("sessions", "1 = 1");
     assert_eq!(code_step(&app, &browser, &codes[0], "/").status(), 500);
     assert_eq!(app.count("SELECT COUNT(*) FROM two_factor_recovery WHERE used_at IS NULL"), 10);
     assert_eq!(app.count("SELECT COUNT(*) FROM two_factor_pending"), 1);
     assert_eq!(app.count("SELECT COUNT(*) FROM audit_log WHERE action = '2fa.recovery-code'"), 0);
-    app.sql("DROP TRIGGER injected_fault;");
+    app.heal_fault();
     assert_eq!(code_step(&app, &browser, &codes[0], "/").status(), 303);
     assert_eq!(sessions(&app), before + 1);
 }
