@@ -25,7 +25,11 @@ impl AppState {
         let server_key = load_or_create_server_key(&config.secret_path())?;
         let mail = crate::services::notify::start_postman(&config, db.clone())?;
         let window = std::time::Duration::from_mins(u64::from(config.accounts.login_window_minutes));
-        let logins = LoginLimiter::new(config.accounts.login_max_failures, window);
+        // Several nodes on one PostgreSQL share one budget per guesser; one node counts in memory.
+        let logins = match db.postgres_pool() {
+            Some(pool) => LoginLimiter::shared(config.accounts.login_max_failures, window, pool.clone()),
+            None => LoginLimiter::new(config.accounts.login_max_failures, window),
+        };
         std::fs::create_dir_all(config.tmp_dir())?;
         let scanner = crate::scan::from_config(&config);
         let mail = Arc::new(mail);

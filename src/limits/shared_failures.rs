@@ -33,12 +33,23 @@ impl SharedFailures {
         }
     }
 
-    fn run<T>(&self, f: impl FnOnce(&dyn Sql) -> Result<T, DbError>) -> Result<T, DbError> {
-        let mut conn = self.pool.get()?;
-        let tx = Postgres::new(conn.transaction()?);
-        let value = f(&tx)?;
-        tx.commit()?;
-        Ok(value)
+    fn run<T: Send>(&self, f: impl FnOnce(&dyn Sql) -> Result<T, DbError> + Send) -> Result<T, DbError> {
+        let work = || {
+            let mut conn = self.pool.get()?;
+            let tx = Postgres::new(conn.transaction()?);
+            let value = f(&tx)?;
+            tx.commit()?;
+            Ok(value)
+        };
+        // Credential checks also run in async middleware (private feeds, sign-in callbacks), on
+        // the executor's thread, where PostgreSQL's synchronous client cannot run (it drives a
+        // runtime of its own): there the round trip takes a thread of its own.
+        if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::scope(|scope| scope.spawn(work).join())
+                .unwrap_or_else(|_| Err(DbError::Open("the sign-in limits' query panicked".into())))
+        } else {
+            work()
+        }
     }
 }
 
