@@ -4,7 +4,7 @@
 # symbol tests, clamav-daemon for the real-clamd test, chromium and playwright-core for the browser
 # tests, nginx for the reverse-proxy test, slapd and ldap-utils for the directory
 # sign-in test, postgresql for the database tests on PostgreSQL, Python's prometheus_client for the metrics scrape,
-# moto's S3 server (pip, a venv under target/test-tools) for the storage suite,
+# moto's S3 server (pip, a venv under target/test-tools) for the storage and multi-node suites,
 # oidc-provider (npm) for the OpenID Connect suite, cargo-fuzz for the fuzz run);
 # later runs skip what is already there.
 set -euo pipefail
@@ -112,6 +112,9 @@ GALLEY_BIN="$root/target/debug/galley" python3 tests/ldap/run.py
 
 step "S3-compatible storage: moto's S3 server, pushes into the bucket, a fresh node (nuget.exe 5.8), a damaged object, migrate --to-storage s3"
 GALLEY_BIN="$root/target/debug/galley" PYTHON="$S3_PYTHON" "$S3_PYTHON" tests/s3/run.py
+
+step "several nodes, one feed: PostgreSQL, moto's S3, two nodes behind nginx; nuget.exe 5.8, a node SIGKILLed in a push storm, racing pushes"
+PATH="$PATH:/usr/sbin" GALLEY_BIN="$root/target/debug/galley" PYTHON="$S3_PYTHON" timeout 600 "$S3_PYTHON" tests/cluster/run.py
 
 step "crash and fault suite: SIGKILL loop, full disk, read-only data folder, backup during pushes"
 GALLEY_BIN="$root/target/debug/galley" python3 tests/faults/run.py

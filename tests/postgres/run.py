@@ -17,18 +17,14 @@ postmaster.pid) whatever happens, and the directory removed.
 API tests (e.g. `run.py --only api -- push`).
 """
 import argparse
-import atexit
-import glob
 import os
-import pwd
 import re
-import shutil
 import signal
-import socket
 import subprocess
 import sys
-import tempfile
-import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
+from postgres import Server, SetupImpossible  # noqa: E402 (the loopback suites' PostgreSQL)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The tests that run against both engines: the SQL layer, the ported db modules, the migrations,
@@ -44,82 +40,6 @@ TEST_TIMEOUT_S = 900
 # PostgreSQL server, so the threads are bounded by its connections as much as by the 2 cores.
 API_TEST_THREADS = 4
 API_TIMEOUT_S = 1200
-STOP_TIMEOUT_S = 30
-
-
-def binaries():
-    found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(p.split("/")[4]))
-    if not found:
-        sys.exit("no PostgreSQL found under /usr/lib/postgresql/*/bin (test.sh installs Debian's postgresql)")
-    bin_dir = os.path.dirname(found[-1])
-    return os.path.join(bin_dir, "initdb"), os.path.join(bin_dir, "pg_ctl")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def as_server_user(cmd):
-    """initdb and postgres refuse to run as root: run them as Debian's `postgres` user then."""
-    if os.geteuid() == 0:
-        return ["runuser", "-u", "postgres", "--"] + cmd
-    return cmd
-
-
-class Server:
-    def __init__(self):
-        os.makedirs(os.path.join(ROOT, "target"), exist_ok=True)
-        self.dir = tempfile.mkdtemp(prefix="postgres-test-", dir=os.path.join(ROOT, "target"))
-        self.data = os.path.join(self.dir, "data")
-        self.log = os.path.join(self.dir, "server.log")
-        self.pid = None
-        if os.geteuid() == 0:
-            user = pwd.getpwnam("postgres")
-            os.chown(self.dir, user.pw_uid, user.pw_gid)
-        atexit.register(self.stop)
-
-    def start(self):
-        initdb, pg_ctl = binaries()
-        subprocess.run(
-            as_server_user([initdb, "-D", self.data, "-U", "galley", "--auth=trust", "-E", "UTF8",
-                            "--locale=C", "--no-sync"]),
-            check=True, stdout=subprocess.DEVNULL, timeout=120)
-        self.port = free_port()
-        # fsync off: a test database need not survive a power loss, and the shared machine's disk is slow.
-        options = f"-p {self.port} -h 127.0.0.1 -k {self.dir} -c fsync=off -c max_connections=200"
-        subprocess.run(as_server_user([pg_ctl, "-D", self.data, "-l", self.log, "-o", options, "-w", "-t", "60", "start"]),
-                       check=True, stdout=subprocess.DEVNULL, timeout=90)
-        with open(os.path.join(self.data, "postmaster.pid")) as f:
-            self.pid = int(f.readline())
-        return f"postgres://galley@127.0.0.1:{self.port}/postgres"
-
-    def print_log(self):
-        with open(self.log) as f:
-            print("--- server log (tail)\n" + "".join(f.readlines()[-40:]))
-
-    def alive(self):
-        try:
-            os.kill(self.pid, 0)
-            return True
-        except ProcessLookupError:
-            return False
-
-    def stop(self):
-        if self.pid is not None:
-            # SIGINT is PostgreSQL's fast shutdown: sessions are ended, then the server exits.
-            try:
-                os.kill(self.pid, signal.SIGINT)
-            except ProcessLookupError:
-                pass
-            deadline = time.monotonic() + STOP_TIMEOUT_S
-            while self.alive() and time.monotonic() < deadline:
-                time.sleep(0.1)
-            if self.alive():
-                os.kill(self.pid, signal.SIGKILL)
-            self.pid = None
-        shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def lib_tests(server, url):
@@ -129,7 +49,7 @@ def lib_tests(server, url):
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=TEST_TIMEOUT_S)
     print(result.stdout)
     if result.returncode != 0:
-        server.print_log()
+        print("--- server log (tail)\n" + server.log_tail())
         sys.exit(f"the tests on PostgreSQL failed (exit {result.returncode})")
     passed = sum(int(n) for n in re.findall(r"test result: ok\. (\d+) passed", result.stdout))
     if passed < MIN_TESTS:
@@ -149,7 +69,7 @@ def api_tests(server, url, filters):
         with open(skips) as f:
             skipped = sorted(line.strip() for line in f if line.strip())
     if result.returncode != 0:
-        server.print_log()
+        print("--- server log (tail)\n" + server.log_tail())
         sys.exit(f"the API suite on PostgreSQL failed (exit {result.returncode})")
     passed = sum(int(n) for n in re.findall(r"test result: ok\. (\d+) passed", result.stdout))
     for line in skipped:
@@ -181,8 +101,11 @@ def main():
     args = parser.parse_args()
     # A SIGTERM (test.sh's timeout, a CI cancel) still runs the atexit stop.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
-    server = Server()
-    url = server.start()
+    server = Server(os.path.join(ROOT, "target"), max_connections=200)
+    try:
+        url = server.start()
+    except SetupImpossible as e:
+        sys.exit(str(e))
     print(f"PostgreSQL on 127.0.0.1:{server.port} (pid {server.pid})", flush=True)
     if args.only in (None, "lib"):
         lib_tests(server, url)

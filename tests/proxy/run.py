@@ -17,7 +17,6 @@ and Galley on free loopback ports, and checks through https://127.0.0.1:PORT/nug
 Every process is stopped by its PID; every wait has a deadline. Exit 0 when all checks pass.
 Environment: GALLEY_BIN, NUGET_EXE (as tests/clients/run.py), MONO.
 """
-import glob
 import http.client as httplib
 from http import cookiejar
 import json
@@ -35,6 +34,8 @@ import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
 from loopback import NoRedirect, free_port, http_via, stop  # noqa: E402 (the shared helpers of the loopback suites)
+import nginx as nginx_server  # noqa: E402 (Debian's nginx with its own prefix folder)
+import nuget as nuget_exe  # noqa: E402 (where nuget.exe is, and its environment)
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -102,16 +103,11 @@ def start_galley(work, name, port, base_url):
     return key
 
 
-def nginx_config(work, listen, upstream):
+def nginx_site(work, listen, upstream):
     with open(os.path.join(HERE, "nginx.conf.in")) as f:
         site = f.read().replace("@GALLEY@", "127.0.0.1:%d" % upstream)
     site = site.replace("@CERT@", os.path.join(work, "cert.pem")).replace("@KEY@", os.path.join(work, "key.pem"))
-    site = site.replace("listen 443 ssl;", "listen 127.0.0.1:%d ssl;" % listen)
-    t = os.path.join(work, "nginx")
-    os.makedirs(os.path.join(t, "logs"), exist_ok=True)
-    temps = "".join("    %s_temp_path %s/%s;\n" % (k, t, k) for k in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
-    return ("worker_processes 1;\npid %s/nginx.pid;\nerror_log %s/logs/error.log;\nevents { worker_connections 64; }\n"
-            "http {\n    access_log %s/logs/access.log;\n%s%s}\n" % (t, t, t, temps, site))
+    return site.replace("listen 443 ssl;", "listen 127.0.0.1:%d ssl;" % listen)
 
 
 def portal_paths(html):
@@ -138,11 +134,7 @@ def run(work):
     gport, nport, plain_port = free_port(), free_port(), free_port()
     public = "https://127.0.0.1:%d/nuget" % nport
     key = start_galley(work, "galley", gport, public)
-    conf = os.path.join(work, "nginx.conf")
-    with open(conf, "w") as f:
-        f.write(nginx_config(work, nport, gport))
-    nginx = subprocess.Popen(["nginx", "-p", os.path.join(work, "nginx"), "-e", os.path.join(work, "nginx", "logs", "error.log"),
-                              "-c", conf, "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    nginx = nginx_server.start(os.path.join(work, "nginx"), nginx_site(work, nport, gport))
     PROCS.append(nginx)
     op = opener()
     if not wait_for("http://127.0.0.1:%d/health" % gport, op) or not wait_for(public + "/health", op):
@@ -244,25 +236,12 @@ def tail(p):
     return "" if p.returncode == 0 else " (exit %d: %s)" % (p.returncode, (p.stdout + p.stderr)[-400:])
 
 
-def find_nuget_exe():
-    exe = os.environ.get("NUGET_EXE")
-    if exe:
-        return exe
-    hits = sorted(glob.glob(os.path.join(ROOT, "target", "test-tools", "node_modules", "nuget-exe", "*.exe")))
-    return hits[0] if hits else None
-
-
 def nuget_client(work, public, key):
-    exe, mono = find_nuget_exe(), shutil.which(os.environ.get("MONO", "mono"))
+    exe, mono = nuget_exe.find_exe(ROOT), nuget_exe.mono()
     if not exe or not mono:
         check(False, "nuget.exe and mono are installed (NUGET_EXE=%s, mono=%s)" % (exe, mono))
         return
-    home = os.path.join(work, "home")
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("NUGET_") and "proxy" not in k.lower()}
-    env.update({"HOME": home, "XDG_CONFIG_HOME": os.path.join(home, ".config"), "NUGET_PACKAGES": os.path.join(work, "gp"),
-                "NUGET_HTTP_CACHE_PATH": os.path.join(work, "hc"), "TMPDIR": os.path.join(work, "tmp"),
-                "LANG": "C.UTF-8", "LC_ALL": "C.UTF-8"})
-    os.makedirs(env["TMPDIR"], exist_ok=True)
+    env = nuget_exe.client_env(work)
     # Mono has its own trust store: cert-sync --user puts the test's certificate into $HOME's.
     sync = subprocess.run(["cert-sync", "--user", os.path.join(work, "cert.pem")], capture_output=True, text=True,
                           timeout=120, env=env)

@@ -19,7 +19,6 @@ Environment: GALLEY_BIN (default target/debug/galley), PYTHON (the one with moto
 Every process started here is stopped by its PID; every wait is bounded.
 """
 import glob
-import io
 import os
 import shutil
 import sqlite3
@@ -30,18 +29,18 @@ import time
 import traceback
 import urllib.error
 import urllib.request
-import uuid
-import zipfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "support"))
 from loopback import free_port, http, stop  # noqa: E402 (the shared helpers of the loopback suites)
+import s3server  # noqa: E402 (moto's S3 server, shared with the cluster suite)
+from packages import multipart, nupkg  # noqa: E402
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 LOG_DIR = os.path.join(ROOT, "target", "s3-tests")
 PASSWORD = "pw-123456"
 BUCKET = "galley-test"
-ACCESS, SECRET = "test-access-key", "test-secret-key"
+ACCESS, SECRET = s3server.ACCESS, s3server.SECRET
 PROCS = []
 
 
@@ -68,25 +67,6 @@ def wait_for(proc, url, what):
             return
         time.sleep(0.2)
     raise SetupError("%s did not answer %s within 30 s" % (what, url))
-
-
-def nupkg(pid, version, readme=None):
-    """A real package: nuspec, OPC parts, one file and an optional readme."""
-    readme_xml = "<readme>README.md</readme>" if readme else ""
-    nuspec = ('<?xml version="1.0" encoding="utf-8"?>\n'
-              '<package xmlns="http://schemas.microsoft.com/packaging/2013/05/nuspec.xsd"><metadata>'
-              '<id>%s</id><version>%s</version><authors>test</authors><description>%s for the S3 tests</description>'
-              '%s</metadata></package>' % (pid, version, pid, readme_xml))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-        z.writestr("%s.nuspec" % pid, nuspec)
-        z.writestr("[Content_Types].xml", '<?xml version="1.0" encoding="utf-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-                   '<Default Extension="nuspec" ContentType="application/octet" /><Default Extension="txt" ContentType="application/octet" />'
-                   '<Default Extension="md" ContentType="application/octet" /></Types>')
-        z.writestr("tools/%s.txt" % pid.lower(), "%s %s %s\n" % (pid, version, uuid.uuid4().hex))
-        if readme:
-            z.writestr("README.md", readme)
-    return buf.getvalue()
 
 
 def storage_toml(endpoint, prefix, backend="s3", keys=True, bucket=BUCKET):
@@ -151,12 +131,8 @@ class Galley:
         return lines[-1]
 
     def push(self, key, data):
-        boundary = uuid.uuid4().hex
-        body = (("--%s\r\nContent-Disposition: form-data; name=\"package\"; filename=\"p.nupkg\"\r\n"
-                 "Content-Type: application/octet-stream\r\n\r\n" % boundary).encode() + data
-                + ("\r\n--%s--\r\n" % boundary).encode())
-        return http("PUT", self.base + "/api/v2/package", body, {
-            "X-NuGet-ApiKey": key, "Content-Type": "multipart/form-data; boundary=%s" % boundary})
+        body, content_type = multipart(data)
+        return http("PUT", self.base + "/api/v2/package", body, {"X-NuGet-ApiKey": key, "Content-Type": content_type})
 
     def download(self, pid, version):
         low = pid.lower()
@@ -181,13 +157,11 @@ class Suite:
 
     def start_s3(self):
         import boto3  # installed with moto
-        self.s3_port = free_port()
-        self.endpoint = "http://127.0.0.1:%d" % self.s3_port
-        log = open(os.path.join(LOG_DIR, "moto.log"), "ab")
-        self.s3_proc = subprocess.Popen([self.python, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(self.s3_port)],
-                                        stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            self.s3_proc, self.endpoint = s3server.start(self.python, os.path.join(LOG_DIR, "moto.log"))
+        except RuntimeError as e:
+            raise SetupError(str(e))
         PROCS.append(self.s3_proc)
-        wait_for(self.s3_proc, self.endpoint + "/", "moto server")
         self.s3 = boto3.client("s3", endpoint_url=self.endpoint, region_name="us-east-1",
                                aws_access_key_id=ACCESS, aws_secret_access_key=SECRET)
         self.s3.create_bucket(Bucket=BUCKET)
