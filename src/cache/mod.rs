@@ -5,5 +5,6 @@ pub mod downloads;
 pub mod feed_access;
 pub mod feed_docs;
 pub mod mirror;
+pub mod search_entries;
 pub mod search_index;
 pub mod symbol_index;

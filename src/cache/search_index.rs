@@ -6,11 +6,16 @@
 //! applying only the packages recorded since: so a pushed package is found by the first search
 //! after its commit (before its 201 is sent), also when another process (`galley reindex`) made
 //! the change, and the database stays the one truth the index is rebuilt from at start-up.
+use super::search_entries::SearchEntries;
 use crate::db::sql::Sql;
 use crate::db::{self, DbError};
+use crate::domain::search_entry::SearchEntry;
 use crate::search::index::SearchIndex;
 use crate::search::query::ParsedQuery;
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
+
+/// A search hit: the id (lowercase) and its entry.
+pub type Hit = (String, Option<Arc<SearchEntry>>);
 
 /// Empty until first used (or `warm`ed by the server at start), so CLI commands that open the
 /// state never pay for it.
@@ -22,6 +27,8 @@ pub struct LiveSearchIndex {
 struct Inner {
     generation: i64,
     index: SearchIndex,
+    /// What each indexed id's hit shows, changed in the same step as the index.
+    entries: SearchEntries,
 }
 
 impl LiveSearchIndex {
@@ -38,9 +45,38 @@ impl LiveSearchIndex {
         q: &ParsedQuery,
         required_visibility: i64,
     ) -> Result<(usize, Vec<String>), DbError> {
+        let (total, page) = self.search_page(conn, q, required_visibility)?;
+        Ok((total, page.into_iter().map(|(id, _)| id).collect()))
+    }
+
+    /// `search`, each id with its search entry read in the same step as the index (`None` only
+    /// if an id's entry could not be built, which the caller reads from the database instead).
+    pub fn search_page(
+        &self,
+        conn: &dyn Sql,
+        q: &ParsedQuery,
+        required_visibility: i64,
+    ) -> Result<(usize, Vec<Hit>), DbError> {
         self.catch_up(conn)?;
         let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
-        Ok(inner.as_ref().map_or((0, Vec::new()), |inner| inner.index.search(q, required_visibility)))
+        let Some(inner) = inner.as_ref() else { return Ok((0, Vec::new())) };
+        let (total, ids) = inner.index.search(q, required_visibility);
+        let page = ids
+            .into_iter()
+            .map(|id| {
+                let entry = inner.entries.get(&id);
+                (id, entry)
+            })
+            .collect();
+        Ok((total, page))
+    }
+
+    /// The entries of these ids as of the generation `conn` reads (or newer), in their order;
+    /// `None` for an id no search shows.
+    pub fn entries(&self, conn: &dyn Sql, ids_lower: &[String]) -> Result<Vec<Option<Arc<SearchEntry>>>, DbError> {
+        self.catch_up(conn)?;
+        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+        Ok(ids_lower.iter().map(|id| inner.as_ref().and_then(|i| i.entries.get(id))).collect())
     }
 
     /// Builds the index, or applies the packages changed since its generation. Reads the
@@ -59,17 +95,34 @@ impl LiveSearchIndex {
         match guard.as_mut() {
             None => {
                 let (generation, docs) = db::search::index_docs(conn)?;
+                let keys: Vec<(i64, String)> = docs.iter().map(|d| (d.key, d.id_lower.clone())).collect();
                 let index = SearchIndex::build(docs);
-                tracing::info!(packages = index.len(), generation, "search index built");
-                *guard = Some(Inner { generation, index });
+                let mut entries = SearchEntries::default();
+                entries.load(conn, &keys)?;
+                tracing::info!(
+                    packages = index.len(),
+                    generation,
+                    entries = entries.len(),
+                    entry_bytes = entries.bytes(),
+                    "search index built"
+                );
+                *guard = Some(Inner { generation, index, entries });
             }
             Some(inner) => {
+                let mut present = Vec::new();
                 for change in db::search::changed_since(conn, inner.generation)? {
                     match change {
-                        db::search::IndexChange::Present(doc) => inner.index.upsert(*doc),
-                        db::search::IndexChange::Absent(key) => inner.index.remove(key),
+                        db::search::IndexChange::Present(doc) => {
+                            present.push((doc.key, doc.id_lower.clone()));
+                            inner.index.upsert(*doc);
+                        }
+                        db::search::IndexChange::Absent(key) => {
+                            inner.index.remove(key);
+                            inner.entries.remove(key);
+                        }
                     }
                 }
+                inner.entries.load(conn, &present)?;
                 inner.generation = generation;
             }
         }

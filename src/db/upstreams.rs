@@ -115,19 +115,27 @@ pub fn list_prefixes(db: &dyn Sql) -> Result<Vec<ReservedPrefix>, DbError> {
 
 /// `verified` = a local id under a reserved prefix, as the 0 / 1 the flag column holds on both
 /// engines (PostgreSQL does not store a boolean expression in a BIGINT column).
-const VERIFIED: &str = "UPDATE packages SET verified = CASE WHEN upstream IS NULL AND EXISTS (
+const VERIFIED_VALUE: &str = "CASE WHEN upstream IS NULL AND EXISTS (
      SELECT 1 FROM reserved_prefixes WHERE substr(packages.id_lower, 1, length(prefix_lower)) = prefix_lower)
      THEN 1 ELSE 0 END";
 
-/// The one statement that decides `verified`, run after every change of the prefixes.
+/// The one statement that decides `verified`, run after every change of the prefixes. Search
+/// hits show the flag: the packages whose flag moved are noted for the search index and its entries.
 pub fn refresh_verified(db: &dyn Sql) -> Result<(), DbError> {
-    db.execute(VERIFIED, values![])?;
+    let changed: Vec<i64> = db.query_map(
+        &format!("UPDATE packages SET verified = {VERIFIED_VALUE} WHERE verified <> {VERIFIED_VALUE} RETURNING id"),
+        values![],
+        |r| r.get(0),
+    )?;
+    for key in changed {
+        super::search::note_change(db, key)?;
+    }
     Ok(())
 }
 
 /// Sets `verified` on one new package row.
 pub fn set_verified_if_reserved(db: &dyn Sql, package_key: i64) -> Result<(), DbError> {
-    db.execute(&format!("{VERIFIED} WHERE id = ?1"), values![package_key])?;
+    db.execute(&format!("UPDATE packages SET verified = {VERIFIED_VALUE} WHERE id = ?1"), values![package_key])?;
     Ok(())
 }
 

@@ -16,6 +16,7 @@ pub mod pe;
 pub mod portable_pdb;
 pub mod records;
 pub mod retention;
+pub mod search_entry;
 pub mod signature;
 pub mod snupkg;
 pub mod symbol_match;

@@ -136,7 +136,7 @@ impl PackageRecord {
         include_semver2: bool,
     ) -> impl Iterator<Item = &VersionRecord> + '_ {
         self.versions.iter().filter(move |v| {
-            v.in_public_lists() && (include_prerelease || !v.is_prerelease) && (include_semver2 || !v.is_semver2)
+            v.in_public_lists() && shown_under((v.is_prerelease, v.is_semver2), (include_prerelease, include_semver2))
         })
     }
 
@@ -144,6 +144,17 @@ impl PackageRecord {
     pub fn latest(&self, include_prerelease: bool, include_semver2: bool) -> Option<&VersionRecord> {
         self.searchable(include_prerelease, include_semver2).last()
     }
+}
+
+/// Whether a client asking with these flags (include prerelease, include SemVer 2.0) sees a
+/// listed version of this kind (is prerelease, is SemVer 2.0): prereleases and SemVer 2.0
+/// versions only when asked for. Search's one rule (`PackageRecord::searchable`,
+/// `SearchEntry::searchable`).
+pub fn shown_under(
+    (is_prerelease, is_semver2): (bool, bool),
+    (include_prerelease, include_semver2): (bool, bool),
+) -> bool {
+    (include_prerelease || !is_prerelease) && (include_semver2 || !is_semver2)
 }
 
 /// Everything an entry of the v2 feed shows.

@@ -18,12 +18,15 @@ pub fn profile(state: &AppState, username: &str) -> Result<Profile, AppError> {
     let conn = state.conn()?;
     let user = db::users::by_name(&conn, username)?
         .ok_or_else(|| AppError::NotFound(format!("There is no account named '{username}' on this server.")))?;
-    let mut packages = Vec::new();
-    for id_lower in db::packages::owned_by(&conn, user.id)? {
-        if let Some(package) = db::packages::load_summary(&conn, &id_lower)? {
-            packages.extend(v3::search_result(&state.urls, &package, true, true));
-        }
-    }
+    // The ids' search entries: a profile shows each package as a search hit, without SQL per id.
+    let owned = db::packages::owned_by(&conn, user.id)?;
+    let packages: Vec<SearchResult> = state
+        .search
+        .entries(&conn, &owned)?
+        .iter()
+        .flatten()
+        .filter_map(|entry| v3::search_result_of(&state.urls, entry, true, true))
+        .collect();
     let total_downloads = packages.iter().map(|p| p.total_downloads).sum();
     Ok(Profile { username: user.username, is_organization: user.is_organization, packages, total_downloads })
 }

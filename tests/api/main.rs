@@ -29,6 +29,7 @@ mod push;
 mod recovery;
 mod retention;
 mod scan;
+mod search_entries;
 mod security;
 mod sessions;
 mod smtp_sink;

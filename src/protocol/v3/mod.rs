@@ -17,6 +17,10 @@ pub use registration::{
     hive_versions, registration, registration_leaf_document, RegistrationIndex, RegistrationLeaf,
     RegistrationLeafDocument, RegistrationPage, INLINE_LIMIT, PAGE_SIZE,
 };
-pub use search::{search_result, AutocompleteResponse, PackageTypeJson, SearchResponse, SearchResult, SearchVersion};
+pub use search::{
+    search_result, search_result_of, AutocompleteResponse, PackageTypeJson, SearchResponse, SearchResult, SearchVersion,
+};
 pub use service_index::{service_index, Resource, ServiceIndex};
 pub use vulnerabilities::{vulnerability_index, VulnerabilityIndexEntry};
+#[cfg(test)]
+mod search_tests;

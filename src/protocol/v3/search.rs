@@ -1,5 +1,6 @@
 //! Search and autocomplete answers.
 use crate::domain::records::PackageRecord;
+use crate::domain::search_entry::{EntryVersion, SearchEntry};
 use crate::protocol::urls::{Hive, UrlGenerator};
 use serde::Serialize;
 
@@ -52,51 +53,68 @@ pub struct SearchVersion {
     pub id_url: String,
 }
 
-/// A search hit: the latest version under the flags, and every listed version under them.
+/// A search hit of a package loaded from the database (the profile page, the fallback query):
+/// through its search entry, so both paths render one way.
 pub fn search_result(
     urls: &UrlGenerator,
     package: &PackageRecord,
     include_prerelease: bool,
     include_semver2: bool,
 ) -> Option<SearchResult> {
-    let latest = package.latest(include_prerelease, include_semver2)?;
+    search_result_of(urls, &SearchEntry::of(package)?, include_prerelease, include_semver2)
+}
+
+/// A search hit: the latest version under the flags, and every listed version under them.
+pub fn search_result_of(
+    urls: &UrlGenerator,
+    entry: &SearchEntry,
+    include_prerelease: bool,
+    include_semver2: bool,
+) -> Option<SearchResult> {
+    let (latest, meta) = entry.latest(include_prerelease, include_semver2)?;
     let hive = if include_semver2 { Hive::GzipSemVer2 } else { Hive::Legacy };
-    let visible = package.searchable(include_prerelease, include_semver2);
+    let id_lower = &*entry.id_lower;
+    let text = |s: &Option<Box<str>>| s.as_deref().unwrap_or_default().to_owned();
+    let list = |l: &[Box<str>]| l.iter().map(ToString::to_string).collect::<Vec<String>>();
     let mut package_types: Vec<PackageTypeJson> =
-        latest.package_types.iter().map(|t| PackageTypeJson { name: t.name.clone() }).collect();
+        meta.package_types.iter().map(|name| PackageTypeJson { name: name.to_string() }).collect();
     if package_types.is_empty() {
         package_types.push(PackageTypeJson { name: "Dependency".into() });
     }
-    Some(SearchResult {
-        id_url: urls.registration_index(hive, &package.id_lower),
-        kind: "Package",
-        registration: urls.registration_index(hive, &package.id_lower),
-        id: package.package_id.clone(),
-        version: if include_semver2 { latest.version_full.clone() } else { latest.version_normalized.clone() },
-        description: latest.description.clone(),
-        summary: latest.summary.clone().unwrap_or_default(),
-        title: latest.title.clone().unwrap_or_else(|| package.package_id.clone()),
-        icon_url: if latest.icon_file.is_some() {
-            urls.icon(&package.id_lower, &latest.version_lower)
+    let version_of = |v: &EntryVersion| {
+        if include_semver2 {
+            v.version_full.to_string()
         } else {
-            latest.icon_url.clone().unwrap_or_default()
-        },
-        license_url: latest.license_url.clone().unwrap_or_default(),
-        project_url: latest.project_url.clone().unwrap_or_default(),
-        tags: latest.tag_list(),
-        authors: latest.author_list(),
-        owners: package.owners.clone(),
-        total_downloads: package.total_downloads,
-        verified: package.verified,
+            v.version_normalized().to_owned()
+        }
+    };
+    Some(SearchResult {
+        id_url: urls.registration_index(hive, id_lower),
+        kind: "Package",
+        registration: urls.registration_index(hive, id_lower),
+        id: entry.package_id.to_string(),
+        version: version_of(latest),
+        description: meta.description.to_string(),
+        summary: text(&meta.summary),
+        title: meta.title.as_deref().unwrap_or(&entry.package_id).to_owned(),
+        icon_url: if meta.has_icon_file { urls.icon(id_lower, latest.version_lower()) } else { text(&meta.icon_url) },
+        license_url: text(&meta.license_url),
+        project_url: text(&meta.project_url),
+        tags: list(&meta.tags),
+        authors: list(&meta.authors),
+        owners: list(&entry.owners),
+        total_downloads: entry.total_downloads,
+        verified: entry.verified,
         package_types,
-        versions: visible
+        versions: entry
+            .searchable(include_prerelease, include_semver2)
             .map(|v| SearchVersion {
-                version: if include_semver2 { v.version_full.clone() } else { v.version_normalized.clone() },
+                version: version_of(v),
                 downloads: v.downloads,
-                id_url: urls.registration_leaf(hive, &package.id_lower, &v.version_lower),
+                id_url: urls.registration_leaf(hive, id_lower, v.version_lower()),
             })
             .collect(),
-        upstream: package.upstream.clone(),
+        upstream: entry.upstream.as_deref().map(str::to_owned),
     })
 }
 

@@ -153,8 +153,9 @@ fn cards_show_embedded_icons_tags_and_owners() {
     assert_eq!(body.matches(r#"<img class="icon" src="/static/package-default."#).count(), 1);
     let tag_search = html(&app, "/packages?q=Tags%3A%22drawing%22");
     assert_contains(&tag_search, &["1 packages returned", ">Acme.Icon</a>"]);
-    // Reserved id prefixes (an admin feature to come) show the verified mark.
-    app.sql("UPDATE packages SET verified = 1 WHERE id_lower = 'acme.icon'");
+    // A reserved id prefix shows the verified mark (reserved through the service, which tells
+    // search's in-memory entries; a bare UPDATE would not).
+    assert!(galley::services::prefixes::reserve(&app.state, "Acme.Icon", "root").unwrap());
     assert_eq!(
         html(&app, "/packages?q=acme").matches("<span class=\"visually-hidden\"> verified owner</span>").count(),
         1
