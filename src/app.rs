@@ -54,6 +54,9 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         Ok(report) => tracing::info!(%report, "start-up sweep done"),
         Err(e) => tracing::error!(error = %e, "the start-up sweep failed; serving anyway"),
     }
+    // Before the background render: a change another node commits meanwhile is applied twice at
+    // worst, never missed.
+    let listener = crate::services::cluster_sync::start(&state)?;
     let scheduler = crate::jobs::start(&state).await?;
     let repair = state.clone();
     let rendering =
@@ -74,6 +77,7 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     server.await?;
     // Background rendering stops after the id at hand; the rest stays marked for the next start.
     state.docs.stop();
+    drop(listener);
     let _ = rendering.await;
     let _ = indexing.await;
     if let Some(mut scheduler) = scheduler {

@@ -77,6 +77,19 @@ pub fn all(db: &dyn Sql) -> Result<Vec<SymbolFileRow>, DbError> {
     )
 }
 
+/// The symbol files of one id's versions that are not deleted: what another node's change of the
+/// id may have altered (`services::cluster_sync`).
+pub fn of_id(db: &dyn Sql, id_lower: &str) -> Result<Vec<SymbolFileRow>, DbError> {
+    db.query_map(
+        "SELECT p.id_lower, v.version_lower, s.file_lower, s.key_lower, s.checksum, s.stored_name
+         FROM symbol_files s JOIN package_versions v ON v.id = s.version_key JOIN packages p ON p.id = v.package_key
+         WHERE v.status <> 'deleted' AND p.id_lower = ?1
+         ORDER BY v.version_lower, s.file_lower, s.key_lower",
+        values![id_lower],
+        from_row,
+    )
+}
+
 #[cfg(test)]
 mod engines {
     use super::*;

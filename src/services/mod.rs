@@ -6,6 +6,7 @@ pub mod advisories;
 pub mod audit;
 pub mod backup;
 pub mod check;
+pub mod cluster_sync;
 pub mod deprecation;
 pub mod directory_groups;
 pub mod directory_signin;

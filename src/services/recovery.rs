@@ -78,7 +78,7 @@ pub fn sweep_at_start(state: &AppState) -> Result<StartReport, AppError> {
 }
 
 /// The background half of start-up: after an unclean stop, forced renders of the ids written since
-/// the last flush; then every id marked stale. Stops early at shutdown; what is left stays marked in the database for the next start.
+/// the last flush; then every id marked stale (every id, on PostgreSQL). Stops early at shutdown; what is left stays marked in the database for the next start.
 pub fn render_in_background(state: &AppState) -> Result<usize, AppError> {
     if state.docs.needs_repair() {
         let suspect = state.docs.mark_for_repair(&state.db)?;
@@ -87,5 +87,12 @@ pub fn render_in_background(state: &AppState) -> Result<usize, AppError> {
             "the last run did not flush its feed documents to disk: rendering the ids it wrote again"
         );
     }
-    state.docs.render_stale(&state.db)
+    let rendered = state.docs.render_stale(&state.db)?;
+    if !state.config.database.is_postgres() {
+        return Ok(rendered);
+    }
+    // On a shared database the render marks are every node's: other nodes changed ids while this
+    // one was down (or its data folder is new), so every id is rendered; ids whose documents did
+    // not change keep their pack and cost no write.
+    Ok(rendered + state.docs.render_all(&state.db)?)
 }

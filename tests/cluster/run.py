@@ -46,11 +46,6 @@ KNOWN_FAILURES = {
     "a_scheduled_job_runs_once_per_tick": "the job lock prevents overlapping runs, not a second run of one tick",
     # With LoginLimiter::shared merged (pgnode 057b0a4) node B answers 400, not 429: not yet looked into.
     "sign_in_failures_count_across_nodes": "node B answers the right password with 400, not 429",
-    # Change notices between nodes are pgnode part 2: until then the other node's flat container
-    # and registration do not show another node's push (search and v2 FindPackagesById do).
-    "nuget_exe_through_the_balancer": "change notices not wired yet (pgnode part 2)",
-    "visible_on_the_other_node_within_a_second": "change notices not wired yet (pgnode part 2)",
-    "storm_with_a_node_killed": "change notices not wired yet (pgnode part 2)",
     # A new id pushed to both nodes at once: the loser's insert of the package row hits
     # packages_id_lower_key and answers 500 instead of 409; the reads also need part 2.
     "same_version_on_both_nodes_at_once": "a racing first push of an id answers 500 (unique packages_id_lower_key)",
