@@ -5,6 +5,7 @@
 //! metrics, and skipped (and logged) while another run of the same job holds its lock.
 pub mod lock;
 mod outcome;
+mod tick;
 
 pub use outcome::{JobOutcome, Outcome};
 
@@ -85,6 +86,22 @@ impl Job {
         })
     }
 
+    /// A run by the schedule, for the tick its timer fired at (`tick::of`): skipped when another
+    /// node of the cluster claimed that tick (`tick::claim`).
+    fn run_scheduled(self, state: &AppState, tick: i64) -> anyhow::Result<Option<String>> {
+        match tick::claim(&state.db, self.name(), tick) {
+            Ok(true) => self.run(state),
+            Ok(false) => {
+                tracing::debug!(job = self.name(), tick, "job skipped: another node runs this tick");
+                Ok(None)
+            }
+            Err(e) => {
+                tracing::error!(job = self.name(), tick, error = %e, "job skipped: its tick could not be claimed");
+                Ok(None)
+            }
+        }
+    }
+
     /// One logged, exclusive run; `Ok(None)` when skipped because a run is in progress.
     pub fn run(self, state: &AppState) -> anyhow::Result<Option<String>> {
         Ok(run_exclusive(state, self.name(), || self.body(state))?.map(|outcome| outcome.text))
@@ -146,9 +163,10 @@ pub async fn start(state: &AppState) -> anyhow::Result<Option<JobScheduler>> {
         let job_state = state.clone();
         let cron_job = CronJob::new_async(cron.as_str(), move |_, _| {
             let state = job_state.clone();
+            let tick = tick::of(state.clock.now());
             Box::pin(async move {
-                // Failures are logged by run_exclusive; a panic is logged here.
-                if let Err(e) = tokio::task::spawn_blocking(move || job.run(&state)).await {
+                // Failures are logged by run_scheduled and run_exclusive; a panic is logged here.
+                if let Err(e) = tokio::task::spawn_blocking(move || job.run_scheduled(&state, tick)).await {
                     tracing::error!(job = job.name(), error = %e, "job panicked");
                 }
             })

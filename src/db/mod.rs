@@ -14,6 +14,7 @@ pub mod expired;
 pub mod feed_v2;
 pub mod group_commit;
 pub mod health;
+pub mod job_ticks;
 /// Failed sign-ins counted across the nodes of a cluster.
 pub mod login_failures;
 pub mod mail_log;

@@ -28,12 +28,24 @@ pub fn find_or_create(db: &dyn Sql, package_id: &str, owner_id: Option<i64>) -> 
     if let Some(row) = find(db, &id_lower)? {
         return Ok((row.key, false));
     }
+    create(db, package_id, &id_lower, owner_id)
+}
+
+/// The insert of `find_or_create`. Another node's push of the same new id may commit between the
+/// lookup and the insert: the conflict is taken (PostgreSQL waits for that push's commit) and its
+/// row returned as an existing id, so the caller's checks answer as for any known id.
+fn create(db: &dyn Sql, package_id: &str, id_lower: &str, owner_id: Option<i64>) -> Result<(i64, bool), DbError> {
     let now = db.now_text()?;
-    let key: i64 = db.query_row(
-        "INSERT INTO packages (package_id, id_lower, created_at) VALUES (?1, ?2, ?3) RETURNING id",
-        values![package_id, &id_lower, &now],
+    let inserted: Option<i64> = db.query_optional(
+        "INSERT INTO packages (package_id, id_lower, created_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id_lower) DO NOTHING RETURNING id",
+        values![package_id, id_lower, &now],
         |r| r.get(0),
     )?;
+    let Some(key) = inserted else {
+        let key = db.query_row("SELECT id FROM packages WHERE id_lower = ?1", values![id_lower], |r| r.get(0))?;
+        return Ok((key, false));
+    };
     if let Some(owner_id) = owner_id {
         db.execute(
             "INSERT INTO package_owners (package_key, user_id, added_at) VALUES (?1, ?2, ?3)",

@@ -75,6 +75,20 @@ fn pushes_lists_and_changes_versions_on_both_engines() {
 }
 
 #[test]
+fn an_id_created_after_the_lookup_is_returned_as_existing_on_both_engines() {
+    on_both_engines(|db| {
+        let (alice, bob) = db.tx(|tx| Ok((user(tx, "Alice"), user(tx, "Bob")))).unwrap();
+        let (key, created) = db.tx(|tx| find_or_create(tx, "Acme.Json", Some(alice))).unwrap();
+        assert!(created);
+        // As when another node's push commits between this push's lookup and its insert.
+        let raced = db.tx(|tx| create(tx, "ACME.JSON", "acme.json", Some(bob))).unwrap();
+        assert_eq!(raced, (key, false));
+        assert_eq!(db.tx(|tx| owner_ids(tx, key)).unwrap(), [alice], "the loser gains no ownership");
+        assert_eq!(db.tx(|tx| find(tx, "acme.json")).unwrap().unwrap().package_id, "Acme.Json");
+    });
+}
+
+#[test]
 fn rendered_documents_catch_up_with_changes_on_both_engines() {
     on_both_engines(|db| {
         let owner = db.tx(|tx| Ok(user(tx, "alice"))).unwrap();

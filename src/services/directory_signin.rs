@@ -107,7 +107,7 @@ fn account_for(conn: &dyn Sql, entry: &DirectoryUser, ip: Option<&str>) -> Resul
         is_organization: false,
         self_registered: false,
     };
-    let id = match users::insert(conn, &new) {
+    let id = match conn.in_savepoint(|tx| users::insert(tx, &new)) {
         Ok(id) => id,
         Err(e) if e.is_unique_violation() => {
             refuse(conn, &entry.username, ip, "the email address belongs to another account")?;
@@ -135,7 +135,7 @@ pub(super) fn refresh_account_in(
     let Some(ldap) = &state.config.ldap else { return Ok(user) };
     db::directory::link(conn, user.id, &entry.dn)?;
     if let Some(email) = entry.email.as_deref().filter(|e| !e.eq_ignore_ascii_case(&user.email)) {
-        match users::set_confirmed_email(conn, user.id, email) {
+        match conn.in_savepoint(|tx| users::set_confirmed_email(tx, user.id, email)) {
             Err(e) if e.is_unique_violation() => {
                 tracing::warn!(user = %user.username, "the directory's email address belongs to another account; kept the old one");
             }

@@ -315,15 +315,17 @@ impl Row {
         let (principal, id, version) = (&self.principal, self.id.as_str(), self.version.as_str());
         let id_lower = self.nuspec.id.lower();
         let version_lower = self.nuspec.version.lower_normalized();
-        let existing = packages::find(tx, &id_lower)?;
-        let owners = existing.as_ref().map(|p| packages::owner_ids(tx, p.key)).transpose()?;
-        if let Err(denied) = authorize(principal, PackageAction::Push, id, owners.as_deref()) {
-            return Ok(Err(denied));
-        }
-        if let Some(refused) = local_wins(tx, &self, existing.is_some())? {
+        let existing = packages::find(tx, &id_lower)?.map(|p| p.key);
+        if let Some(refused) = refusal(tx, &self, existing)? {
             return Ok(Err(refused));
         }
         let (package_key, created) = packages::find_or_create(tx, id, principal.account_id)?;
+        // Another node's push created the id since the lookup: checked again as the known id it is.
+        if !created && existing.is_none() {
+            if let Some(refused) = refusal(tx, &self, Some(package_key))? {
+                return Ok(Err(refused));
+            }
+        }
         if created && self.origin.is_none() {
             db::upstreams::set_verified_if_reserved(tx, package_key)?;
         }
@@ -350,6 +352,16 @@ impl Row {
         record_push(tx, &self, (package_key, version_key))?;
         Ok(Ok((package_key, version_key)))
     }
+}
+
+/// Why `row` may not join the id whose key is `existing` (`None`: a new id), if it may not: the
+/// owners decide, and local wins over mirrored.
+fn refusal(tx: &dyn Sql, row: &Row, existing: Option<i64>) -> Result<Option<AppError>, db::DbError> {
+    let owners = existing.map(|key| packages::owner_ids(tx, key)).transpose()?;
+    if let Err(denied) = authorize(&row.principal, PackageAction::Push, &row.id, owners.as_deref()) {
+        return Ok(Some(denied));
+    }
+    local_wins(tx, row, existing.is_some())
 }
 
 /// The audit entry of a push or mirror, and a mirrored version's source marks.

@@ -41,14 +41,6 @@ import cases_agreement  # noqa: E402
 LOG_DIR = os.path.join(ROOT, "target", "cluster-tests")
 # Cases whose failure is a known, reported defect of the nodes (docs/scale-out.md "Not done yet").
 KNOWN_FAILURES = {
-    # jobs/lock.rs holds the advisory lock only while a run lasts: it keeps two runs from
-    # overlapping, but a node whose timer fires after the other's run ended runs the same tick again.
-    "a_scheduled_job_runs_once_per_tick": "the job lock prevents overlapping runs, not a second run of one tick",
-    # With LoginLimiter::shared merged (pgnode 057b0a4) node B answers 400, not 429: not yet looked into.
-    "sign_in_failures_count_across_nodes": "node B answers the right password with 400, not 429",
-    # A new id pushed to both nodes at once: the loser's insert of the package row hits
-    # packages_id_lower_key and answers 500 instead of 409; the reads also need part 2.
-    "same_version_on_both_nodes_at_once": "a racing first push of an id answers 500 (unique packages_id_lower_key)",
 }
 # Cases that need both nodes on one database: skipped with GALLEY_CLUSTER_DB=sqlite.
 SHARED_DATABASE = {"visible_on_the_other_node_within_a_second", "storm_with_a_node_killed",

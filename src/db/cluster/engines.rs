@@ -3,7 +3,7 @@
 //! same version must add their counts, never write one over the other.
 use super::testing::Shared;
 use crate::db::package_fixtures::{push, user};
-use crate::db::packages::add_downloads;
+use crate::db::packages::{add_downloads, find_or_create, owner_ids};
 use crate::domain::version_status::VersionStatus;
 use crate::values;
 use std::time::Duration;
@@ -41,5 +41,30 @@ fn two_nodes_flushing_the_same_version_add_up() {
             })
             .unwrap();
         assert_eq!(counts, (13, 13));
+    }
+}
+
+/// Two nodes pushing the same new id at once: the second's insert of the package row waits for
+/// the first's commit and takes its row (then the version's own uniqueness decides, as for any id).
+/// PostgreSQL only: SQLite is one node, whose pushes take the write lock before their lookup.
+#[test]
+fn two_nodes_creating_the_same_id_share_its_row() {
+    for db in Shared::both().into_iter().filter(|db| matches!(db, Shared::Postgres { .. })) {
+        let (alice, bob) = db.tx(|tx| Ok((user(tx, "alice"), user(tx, "bob")))).unwrap();
+        let ((first, created), second) = std::thread::scope(|threads| {
+            let mut second = None;
+            let first = db
+                .tx(|tx| {
+                    let made = find_or_create(tx, "Acme.Json", Some(alice))?;
+                    second = Some(threads.spawn(|| db.tx(|tx| find_or_create(tx, "acme.json", Some(bob)))));
+                    std::thread::sleep(Duration::from_millis(50));
+                    Ok(made)
+                })
+                .unwrap();
+            (first, second.unwrap().join().unwrap())
+        });
+        assert!(created);
+        assert_eq!(second.unwrap(), (first, false));
+        assert_eq!(db.tx(|tx| owner_ids(tx, first)).unwrap(), [alice]);
     }
 }

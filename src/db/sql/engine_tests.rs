@@ -81,3 +81,20 @@ fn insert_or_ignore_and_refusals_behave_alike_on_both_engines() {
         assert!(matches!(engine, Engine::Sqlite | Engine::Postgres));
     });
 }
+
+#[test]
+fn a_refusal_in_a_savepoint_leaves_the_transaction_usable_on_both_engines() {
+    on_both_engines(|db| {
+        let reserve = "INSERT INTO reserved_prefixes (prefix_lower, prefix, created_at) VALUES (lower(?1), ?1, 't')";
+        let (refused, count) = db
+            .tx(|tx| {
+                tx.execute(reserve, values!["Acme."])?;
+                let refused = tx.in_savepoint(|sp| sp.execute(reserve, values!["ACME."])).unwrap_err();
+                tx.in_savepoint(|sp| sp.execute(reserve, values!["Other."]))?;
+                Ok((refused, tx.query_row("SELECT count(*) FROM reserved_prefixes", &[], |r| r.get::<i64>(0))?))
+            })
+            .unwrap();
+        assert!(refused.is_unique_violation(), "{refused}");
+        assert_eq!(count, 2, "the transaction went on after the refusal");
+    });
+}

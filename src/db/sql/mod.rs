@@ -76,6 +76,19 @@ impl dyn Sql + '_ {
         self.query_first(sql, params)?.as_ref().map(f).transpose()
     }
 
+    /// Runs `f` in a savepoint of this transaction, rolled back alone when `f` fails, so the
+    /// transaction goes on after a refusal the caller answers (a UNIQUE violation): PostgreSQL
+    /// otherwise aborts the whole transaction at a failed statement, and every later one fails.
+    pub fn in_savepoint<T>(&self, f: impl FnOnce(&dyn Sql) -> Result<T, DbError>) -> Result<T, DbError> {
+        self.execute("SAVEPOINT attempt", &[])?;
+        let result = f(self);
+        if result.is_err() {
+            self.execute("ROLLBACK TO attempt", &[])?;
+        }
+        self.execute("RELEASE attempt", &[])?;
+        result
+    }
+
     /// Every row of a query, each turned into a `T`.
     pub fn query_map<T>(
         &self,

@@ -113,7 +113,7 @@ fn create(
         };
         // The database arbitrates: a name taken meanwhile is a UNIQUE violation, and the next
         // candidate is tried; only the email address can make every candidate fail.
-        match users::insert(conn, &new) {
+        match conn.in_savepoint(|tx| users::insert(tx, &new)) {
             Ok(id) => {
                 if confirmed {
                     users::set_email_confirmed(conn, id)?;
