@@ -90,7 +90,10 @@ impl Job {
     /// node of the cluster claimed that tick (`tick::claim`).
     fn run_scheduled(self, state: &AppState, tick: i64) -> anyhow::Result<Option<String>> {
         match tick::claim(&state.db, self.name(), tick) {
-            Ok(true) => self.run(state),
+            Ok(true) => {
+                tracing::debug!(job = self.name(), tick, "job runs its tick");
+                self.run(state)
+            }
             Ok(false) => {
                 tracing::debug!(job = self.name(), tick, "job skipped: another node runs this tick");
                 Ok(None)
@@ -161,9 +164,10 @@ pub async fn start(state: &AppState) -> anyhow::Result<Option<JobScheduler>> {
     let scheduler = JobScheduler::new().await?;
     for (job, key, cron) in enabled {
         let job_state = state.clone();
+        let schedule = tick::schedule(&cron);
         let cron_job = CronJob::new_async(cron.as_str(), move |_, _| {
             let state = job_state.clone();
-            let tick = tick::of(state.clock.now());
+            let tick = tick::of(schedule.as_ref(), state.clock.now());
             Box::pin(async move {
                 // Failures are logged by run_scheduled and run_exclusive; a panic is logged here.
                 if let Err(e) = tokio::task::spawn_blocking(move || job.run_scheduled(&state, tick)).await {

@@ -123,6 +123,7 @@ fn publish_checked(
     drop(conn);
     // From here to the end this push alone writes this id+version's files (see `in_flight`).
     let _claim = state.pushes.claim(&id_lower, &version_lower).ok_or_else(|| already_exists(&id, &version))?;
+    let _cluster_claim = claim_across_nodes(state, &id_lower, &version_lower, || already_exists(&id, &version))?;
     state.disk.check_writable(size)?;
 
     let placement = match state.config.scan.mode {
@@ -194,13 +195,28 @@ pub fn publish_mirrored(
     let version = archive.nuspec.version.normalized();
     let principal =
         Principal { username: format!("upstream:{}", origin.upstream), is_admin: true, ..Principal::default() };
-    let _claim = state
-        .pushes
-        .claim(&archive.nuspec.id.lower(), &archive.nuspec.version.lower_normalized())
-        .ok_or_else(|| already_exists(&id, &version))?;
+    let (id_lower, version_lower) = (archive.nuspec.id.lower(), archive.nuspec.version.lower_normalized());
+    let _claim = state.pushes.claim(&id_lower, &version_lower).ok_or_else(|| already_exists(&id, &version))?;
+    let _cluster_claim = claim_across_nodes(state, &id_lower, &version_lower, || already_exists(&id, &version))?;
     state.disk.check_writable(size)?;
     let new = NewPackage { archive, hash, size, id: &id, version: &version, origin: Some(origin) };
     commit(state, &principal, &new, path, Placement::Store, None)
+}
+
+/// On a database several nodes share, the claim of id+version beyond this process (see
+/// `db::cluster::job_lock::try_lock_push`): `taken()` while another node pushes it. One node has
+/// only the in-process claim (`state.pushes`).
+fn claim_across_nodes(
+    state: &AppState,
+    id_lower: &str,
+    version_lower: &str,
+    taken: impl FnOnce() -> AppError,
+) -> Result<Option<db::cluster::job_lock::AdvisoryLock>, AppError> {
+    if !state.config.database.is_postgres() {
+        return Ok(None);
+    }
+    let lock = db::cluster::job_lock::try_lock_push(&state.config.database.url, id_lower, version_lower)?;
+    lock.map(Some).ok_or_else(taken)
 }
 
 /// Local wins: a push never adds versions to an id read through from an upstream.

@@ -32,13 +32,38 @@ pub struct AdvisoryLock {
     key: i64,
 }
 
+/// The advisory lock key of a push of id+version: as `key`, under its own prefix
+/// (`galley push lock:`), so no id+version can share a job's key.
+pub fn push_key(id_lower: &str, version_lower: &str) -> i64 {
+    let digest = Sha256::new()
+        .chain_update(b"galley push lock:")
+        .chain_update(id_lower.as_bytes())
+        .chain_update(b"/")
+        .chain_update(version_lower.as_bytes())
+        .finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(first)
+}
+
 /// `Ok(None)` when another session (another node, or another run here) holds the job's lock.
 /// `url` is `[database] url`.
 pub fn try_lock(url: &str, job: &str) -> Result<Option<AdvisoryLock>, DbError> {
+    try_lock_key(url, key(job))
+}
+
+/// The push of id+version on this node, across the cluster: `Ok(None)` while another node pushes
+/// the same id+version. Without it, two nodes racing on one id+version could each find the
+/// other's not-yet-committed file in the shared bucket, take it for a crash's leftover and move
+/// it aside (`services::publish`), so the committed row could name the loser's bytes.
+pub fn try_lock_push(url: &str, id_lower: &str, version_lower: &str) -> Result<Option<AdvisoryLock>, DbError> {
+    try_lock_key(url, push_key(id_lower, version_lower))
+}
+
+fn try_lock_key(url: &str, key: i64) -> Result<Option<AdvisoryLock>, DbError> {
     let mut config = super::parse_url(url)?;
     config.application_name(APPLICATION_NAME).connect_timeout(CONNECT_TIMEOUT);
     let mut client = config.connect(postgres::NoTls)?;
-    let key = key(job);
     let locked: bool = client.query_one("SELECT pg_try_advisory_lock($1)", &[&key])?.try_get(0)?;
     Ok(locked.then_some(AdvisoryLock { client, key }))
 }
@@ -87,6 +112,21 @@ mod engines {
         assert!(try_lock(&url, "reindex").unwrap().is_some(), "another job's lock is its own");
         drop(first);
         assert!(try_lock(&url, "rescan").unwrap().is_some(), "free once dropped");
+    }
+
+    /// Two nodes pushing one id+version take turns; other versions and jobs are not held up.
+    #[test]
+    fn a_push_lock_is_per_id_and_version_and_apart_from_jobs() {
+        let digest = Sha256::digest(b"galley push lock:acme/1.0.0");
+        assert_eq!(push_key("acme", "1.0.0").to_be_bytes(), digest[..8]);
+        assert_ne!(push_key("acme", "1.0.0"), push_key("acme", "1.0.1"));
+        let Some(database) = scratch() else { return };
+        let url = database.url();
+        let first = try_lock_push(&url, "acme", "1.0.0").unwrap().expect("the first push gets the lock");
+        assert!(try_lock_push(&url, "acme", "1.0.0").unwrap().is_none(), "the same id+version is refused");
+        assert!(try_lock_push(&url, "acme", "2.0.0").unwrap().is_some(), "another version is its own");
+        drop(first);
+        assert!(try_lock_push(&url, "acme", "1.0.0").unwrap().is_some(), "free once dropped");
     }
 
     #[test]
