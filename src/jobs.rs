@@ -48,6 +48,13 @@ impl Job {
         }
     }
 
+    /// Jobs whose work is this node's own and not the cluster's: the download counts a node
+    /// holds in memory. Every node runs them on its schedule, under its folder lock, without
+    /// claiming the tick (a node that lost the claim would keep its counts).
+    pub fn is_per_node(self) -> bool {
+        matches!(self, Job::FlushDownloads)
+    }
+
     fn cron(self, state: &AppState) -> (&'static str, String) {
         let jobs = &state.config.jobs;
         let (key, cron) = match self {
@@ -89,6 +96,9 @@ impl Job {
     /// A run by the schedule, for the tick its timer fired at (`tick::of`): skipped when another
     /// node of the cluster claimed that tick (`tick::claim`).
     fn run_scheduled(self, state: &AppState, tick: i64) -> anyhow::Result<Option<String>> {
+        if self.is_per_node() {
+            return self.run(state);
+        }
         match tick::claim(&state.db, self.name(), tick) {
             Ok(true) => {
                 tracing::debug!(job = self.name(), tick, "job runs its tick");

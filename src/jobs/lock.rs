@@ -18,9 +18,11 @@ pub enum JobGuard {
     Cluster(Box<AdvisoryLock>),
 }
 
-/// `Ok(None)` when another run of the job holds the lock; the lock the database engine calls for.
+/// `Ok(None)` when another run of the job holds the lock; the lock the database engine calls for
+/// (the folder's for a job whose work is each node's own, `Job::is_per_node`).
 pub fn try_acquire(config: &Config, job: &str) -> anyhow::Result<Option<JobGuard>> {
-    if config.database.is_postgres() {
+    let per_node = super::Job::ALL.iter().any(|j| j.name() == job && j.is_per_node());
+    if config.database.is_postgres() && !per_node {
         Ok(in_cluster(&config.database.url, job)?)
     } else {
         Ok(in_folder(&config.data_dir, job)?)

@@ -2,7 +2,7 @@
 //! off, every change that alters a hit (push, unlist, relist, delete, deprecation, owners, a
 //! reserved prefix) shows in the next answer, and each answer is byte for byte what rendering
 //! the same page from the database gives.
-use crate::helpers::{galley_command, nupkg, nupkg_extra, spawn_app_with, TestApp};
+use crate::helpers::{nupkg, nupkg_extra, spawn_app_with, TestApp};
 use galley::protocol::v3::{self, SearchResponse};
 use serde_json::{json, Value};
 
@@ -41,7 +41,8 @@ fn versions(page: &Value) -> Vec<String> {
 }
 
 fn owners(app: &TestApp, args: &[&str]) {
-    let out = galley_command()
+    let out = app
+        .command()
         .args(["owner"])
         .args(args)
         .arg("--data-dir")

@@ -3,6 +3,7 @@
 is acknowledged twice; one run of a scheduled job per tick; one sign-in budget."""
 import json
 import re
+import subprocess
 import threading
 import time
 import urllib.parse
@@ -162,9 +163,14 @@ def a_scheduled_job_runs_once_per_tick(c, check):
     check(len(ticks) <= span, "%d ticks of %s run over %d seconds" % (len(ticks), WATCHED_JOB, span))
 
 
-def sign_in(node, password):
-    jar = cookiejar.CookieJar()
-    op = urllib.request.build_opener(urllib.request.ProxyHandler({}), urllib.request.HTTPCookieProcessor(jar), NoRedirect())
+def opener():
+    """A browser-like client: its own cookie jar, no redirects followed."""
+    return urllib.request.build_opener(urllib.request.ProxyHandler({}),
+                                       urllib.request.HTTPCookieProcessor(cookiejar.CookieJar()), NoRedirect())
+
+
+def sign_in(node, password, op=None):
+    op = op or opener()
     status, _, body = http_via(op, "GET", node.base + "/users/account/LogOn")
     csrf = re.search(rb'name="csrf" value="([^"]+)"', body)
     if status != 200 or not csrf:
@@ -188,7 +194,54 @@ def sign_in_failures_count_across_nodes(c, check):
           % (LOGIN_MAX_FAILURES, status, body[-300:]))
 
 
+def a_session_made_on_one_node_works_on_the_other(c, check):
+    """Sessions live in the database and cookies are signed with the shared secret.key: signed in
+    through node A, the same browser is signed in on node B."""
+    op = opener()
+    status, _ = sign_in(c.a, PASSWORD, op)
+    check(status == 303, "signing in on node A answered %s, not 303" % status)
+    status, _, body = http_via(op, "GET", c.b.base + "/account")
+    check(status == 200 and b"alice" in body, "node B answered the session made on node A with %s" % status)
+
+
+def psql(c, sql):
+    out = subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(c.pg.port), "-U", "galley", "-d", "postgres",
+                          "-tAc", sql], check=True, capture_output=True, text=True, timeout=30)
+    return out.stdout.strip()
+
+
+def download_counts_add_up_across_nodes(c, check):
+    """Each node counts its downloads in memory and flushes them every second (cluster.py) as
+    `downloads = downloads + n`: downloads on both nodes add up in the database."""
+    pid = "Cluster.Counted"
+    status, _ = c.a.push(c.key, nupkg(pid, "1.0.0"))
+    check(status == 201, "push answered %s" % status)
+    low = pid.lower()
+    path = "/v3/flatcontainer/%s/1.0.0/%s.1.0.0.nupkg" % (low, low)
+    for node, times in ((c.a, 3), (c.b, 2)):
+        for _ in range(times):
+            deadline = time.monotonic() + VISIBLE_WITHIN_S
+            while True:
+                status, _ = http("GET", node.base + path, timeout=5)
+                if status == 200 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            check(status == 200, "%s answered the download with %s" % (node.name, status))
+    query = ("SELECT v.downloads FROM package_versions v JOIN packages p ON p.id = v.package_key "
+             "WHERE p.id_lower = '%s' AND v.version_lower = '1.0.0'" % low)
+    deadline = time.monotonic() + 10
+    counted = ""
+    while time.monotonic() < deadline:
+        counted = psql(c, query)
+        if counted == "5":
+            break
+        time.sleep(0.2)
+    check(counted == "5", "3 downloads on node A and 2 on node B left %r in the database, not 5" % counted)
+
+
 CASES = [
+    ("a_session_made_on_one_node_works_on_the_other", a_session_made_on_one_node_works_on_the_other),
+    ("download_counts_add_up_across_nodes", download_counts_add_up_across_nodes),
     ("visible_on_the_other_node_within_a_second", visible_on_the_other_node_within_a_second),
     ("same_version_on_both_nodes_at_once", same_version_on_both_nodes_at_once),
     ("a_scheduled_job_runs_once_per_tick", a_scheduled_job_runs_once_per_tick),

@@ -64,7 +64,7 @@ class Node:
                     + '[server]\ntrusted_proxies = ["127.0.0.1"]\n'
                     + '[accounts]\nbcrypt_cost = 4\nlogin_max_failures = %d\n' % LOGIN_MAX_FAILURES
                     + '[database]\nurl = "%s"\n' % database_url
-                    + '[jobs]\nflush_downloads = ""\nrescan = ""\nreindex = ""\nretry_validating = ""\nretention = ""\n'
+                    + '[jobs]\nflush_downloads = "* * * * * *"\nrescan = ""\nreindex = ""\nretry_validating = ""\nretention = ""\n'
                     + 'purge_expired = "* * * * * *"\n'
                     + '[log]\nlevel = "info,galley::jobs=debug"\n'
                     + (storage_s3(endpoint) if endpoint else ""))

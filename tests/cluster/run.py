@@ -45,7 +45,8 @@ KNOWN_FAILURES = {
 # Cases that need both nodes on one database: skipped with GALLEY_CLUSTER_DB=sqlite.
 SHARED_DATABASE = {"visible_on_the_other_node_within_a_second", "storm_with_a_node_killed",
                    "same_version_on_both_nodes_at_once", "a_scheduled_job_runs_once_per_tick",
-                   "sign_in_failures_count_across_nodes"}
+                   "sign_in_failures_count_across_nodes", "a_session_made_on_one_node_works_on_the_other",
+                   "download_counts_add_up_across_nodes"}
 
 
 class Fail(Exception):
