@@ -92,7 +92,7 @@ pub fn render_in_background(state: &AppState) -> Result<usize, AppError> {
         return Ok(rendered);
     }
     // On a shared database the render marks are every node's: other nodes changed ids while this
-    // one was down (or its data folder is new), so every id is rendered; ids whose documents did
-    // not change keep their pack and cost no write.
-    Ok(rendered + state.docs.render_all(&state.db)?)
+    // one was down (or its data folder is new), so every id is rendered (those just rendered
+    // included, counted once); ids whose documents did not change keep their pack and cost no write.
+    state.docs.render_all(&state.db)
 }
