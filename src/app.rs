@@ -1,4 +1,6 @@
 //! Builds the application: state, scheduler, HTTP server.
+#[allow(unsafe_code)]
+pub mod allocator;
 mod build_state;
 pub use build_state::open_database;
 pub mod object_store;
@@ -71,6 +73,8 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         if let Err(e) = crate::services::search::warm_index(&index) {
             tracing::error!(error = %e, "building the search index failed; the first search retries");
         }
+        // The index's documents and the entries' full records were read and dropped.
+        allocator::release_free_memory();
     });
     let server = server.run();
     tracing::info!(listen = %listen, base_url = %state.urls.base(), data_dir = %state.config.data_dir.display(), mail = %state.mail.describe(), "galley is serving");

@@ -3,6 +3,7 @@
 use clap::Parser;
 
 fn main() {
+    galley::app::allocator::limit_arenas();
     let cli = galley::cli::Cli::parse();
     if let Err(e) = galley::cli::run(cli) {
         eprintln!("error: {}", e.message);

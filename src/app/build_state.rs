@@ -2,7 +2,8 @@
 //! It lives above the services because the mail notifier and the postman's outcome log are
 //! service code handed to the adapters.
 use crate::cache::feed_docs::FeedDocs;
-use crate::config::Config;
+use crate::cache::search_index::LiveSearchIndex;
+use crate::config::{CacheConfig, Config};
 use crate::domain::clock::Clock;
 use crate::limits::login_limiter::LoginLimiter;
 use crate::protocol::urls::UrlGenerator;
@@ -41,6 +42,7 @@ impl AppState {
             db.sqlite_maintenance().is_some().then(|| config.database_path()).as_deref(),
             config.storage.min_free_mb,
         )?);
+        let search = Arc::new(LiveSearchIndex::new(CacheConfig::bytes(config.cache.search_mb)));
         // Best effort: a full or read-only disk must not keep the server from serving reads.
         let _ = disk.keep_reserve();
         Ok(Self {
@@ -64,7 +66,7 @@ impl AppState {
             symbols: Arc::new(symbols),
             mirror,
             oidc,
-            search: Arc::default(),
+            search,
             clock,
         })
     }

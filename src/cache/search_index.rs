@@ -14,14 +14,23 @@ use crate::search::index::SearchIndex;
 use crate::search::query::ParsedQuery;
 use std::sync::{Arc, PoisonError, RwLock};
 
-/// A search hit: the id (lowercase) and its entry.
+/// A search hit: the id (lowercase) and its entry (`None` only for an id no search shows, which
+/// a hit is not).
 pub type Hit = (String, Option<Arc<SearchEntry>>);
 
 /// Empty until first used (or `warm`ed by the server at start), so CLI commands that open the
 /// state never pay for it.
-#[derive(Default)]
 pub struct LiveSearchIndex {
     inner: RwLock<Option<Inner>>,
+    /// `[cache] search_mb` in bytes: how much of the entries is held (`SearchEntries`).
+    entries_budget: u64,
+}
+
+/// Every entry held: for tests and tools that do not read `[cache]`.
+impl Default for LiveSearchIndex {
+    fn default() -> Self {
+        Self::new(u64::MAX)
+    }
 }
 
 struct Inner {
@@ -32,6 +41,10 @@ struct Inner {
 }
 
 impl LiveSearchIndex {
+    pub fn new(entries_budget: u64) -> Self {
+        Self { inner: RwLock::new(None), entries_budget }
+    }
+
     /// Builds the index from the database now rather than at the first search.
     pub fn warm(&self, conn: &dyn Sql) -> Result<(), DbError> {
         self.catch_up(conn)
@@ -58,25 +71,31 @@ impl LiveSearchIndex {
         required_visibility: i64,
     ) -> Result<(usize, Vec<Hit>), DbError> {
         self.catch_up(conn)?;
-        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
-        let Some(inner) = inner.as_ref() else { return Ok((0, Vec::new())) };
-        let (total, ids) = inner.index.search(q, required_visibility);
-        let page = ids
-            .into_iter()
-            .map(|id| {
-                let entry = inner.entries.get(&id);
-                (id, entry)
-            })
-            .collect();
-        Ok((total, page))
+        let (total, page) = {
+            let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+            let Some(inner) = inner.as_ref() else { return Ok((0, Vec::new())) };
+            let (total, ids) = inner.index.search(q, required_visibility);
+            let page: Vec<Hit> = ids
+                .into_iter()
+                .map(|id| {
+                    let entry = inner.entries.get(&id);
+                    (id, entry)
+                })
+                .collect();
+            (total, page)
+        };
+        Ok((total, fill_not_held(conn, page)?))
     }
 
     /// The entries of these ids as of the generation `conn` reads (or newer), in their order;
     /// `None` for an id no search shows.
     pub fn entries(&self, conn: &dyn Sql, ids_lower: &[String]) -> Result<Vec<Option<Arc<SearchEntry>>>, DbError> {
         self.catch_up(conn)?;
-        let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
-        Ok(ids_lower.iter().map(|id| inner.as_ref().and_then(|i| i.entries.get(id))).collect())
+        let held: Vec<Hit> = {
+            let inner = self.inner.read().unwrap_or_else(PoisonError::into_inner);
+            ids_lower.iter().map(|id| (id.clone(), inner.as_ref().and_then(|i| i.entries.get(id)))).collect()
+        };
+        Ok(fill_not_held(conn, held)?.into_iter().map(|(_, entry)| entry).collect())
     }
 
     /// Builds the index, or applies the packages changed since its generation. Reads the
@@ -95,14 +114,19 @@ impl LiveSearchIndex {
         match guard.as_mut() {
             None => {
                 let (generation, docs) = db::search::index_docs(conn)?;
-                let keys: Vec<(i64, String)> = docs.iter().map(|d| (d.key, d.id_lower.clone())).collect();
+                // The most downloaded first: the ones held when the budget cannot hold them all.
+                let mut by_downloads: Vec<(i64, i64, String)> =
+                    docs.iter().map(|d| (d.downloads, d.key, d.id_lower.clone())).collect();
+                by_downloads.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+                let keys: Vec<(i64, String)> = by_downloads.into_iter().map(|(_, key, id)| (key, id)).collect();
                 let index = SearchIndex::build(docs);
-                let mut entries = SearchEntries::default();
+                let mut entries = SearchEntries::new(self.entries_budget);
                 entries.load(conn, &keys)?;
                 tracing::info!(
                     packages = index.len(),
                     generation,
-                    entries = entries.len(),
+                    entries_held = entries.len(),
+                    entries_not_held = entries.not_held(),
                     entry_bytes = entries.bytes(),
                     "search index built"
                 );
@@ -128,6 +152,22 @@ impl LiveSearchIndex {
         }
         Ok(())
     }
+}
+
+/// Reads from the database the entries of the hits whose entry is not held (past `[cache]
+/// search_mb`), all in one batch; the page keeps its order.
+fn fill_not_held(conn: &dyn Sql, mut page: Vec<Hit>) -> Result<Vec<Hit>, DbError> {
+    let missing: Vec<String> = page.iter().filter(|(_, entry)| entry.is_none()).map(|(id, _)| id.clone()).collect();
+    if missing.is_empty() {
+        return Ok(page);
+    }
+    let mut read = SearchEntries::read(conn, &missing)?;
+    for (id, entry) in &mut page {
+        if entry.is_none() {
+            *entry = read.remove(id.as_str()).map(Arc::new);
+        }
+    }
+    Ok(page)
 }
 
 #[cfg(test)]

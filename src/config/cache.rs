@@ -13,11 +13,15 @@ pub struct CacheConfig {
     /// Answers computed per request and kept until what they show changes (v2 `FindPackagesById`,
     /// search, autocomplete), in MB.
     pub answers_mb: u64,
+    /// Each id's search hit (its latest metadata and listed versions), held beside the search
+    /// index so a results page reads no database, in MB. Ids past it (the least downloaded) are
+    /// read from the database when a page shows them.
+    pub search_mb: u64,
 }
 
 impl Default for CacheConfig {
     fn default() -> Self {
-        Self { documents_mb: 24, packages_mb: 16, answers_mb: 16 }
+        Self { documents_mb: 24, packages_mb: 16, answers_mb: 16, search_mb: 24 }
     }
 }
 

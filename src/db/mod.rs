@@ -25,7 +25,7 @@ pub mod oidc;
 pub mod orgs;
 pub mod owners;
 #[cfg(test)]
-mod package_fixtures;
+pub(crate) mod package_fixtures;
 pub mod packages;
 pub mod pool;
 pub mod recovery;

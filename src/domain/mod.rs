@@ -10,6 +10,7 @@ pub mod nupkg;
 pub(crate) mod nupkg_builder;
 pub mod nuspec;
 pub mod org;
+pub mod packed_strs;
 pub mod password;
 pub mod pdb_id;
 pub mod pe;

@@ -7,8 +7,14 @@ use galley::protocol::v3::{self, SearchResponse};
 use serde_json::{json, Value};
 
 fn app() -> TestApp {
+    app_holding_mb(galley::config::CacheConfig::default().search_mb)
+}
+
+/// `[cache] search_mb = mb`: 0 holds no entry, so every hit is read from the database.
+fn app_holding_mb(mb: u64) -> TestApp {
     spawn_app_with(|c| {
         c.cache.answers_mb = 0;
+        c.cache.search_mb = mb;
         c.publish.delete_mode = galley::config::DeleteMode::Hard;
     })
 }
@@ -122,7 +128,19 @@ fn every_change_shows_in_the_next_answer_with_the_answer_cache_off() {
 /// of several queries, under each pair of flags, is the database path's to the byte.
 #[test]
 fn pages_match_the_database_path_on_a_seeded_set() {
-    let app = app();
+    seeded_pages_match(&app());
+}
+
+/// Past `[cache] search_mb` (here: nothing held) the hits are read per page, and the pages are
+/// the same bytes.
+#[test]
+fn pages_match_the_database_path_with_no_entry_held() {
+    let app = app_holding_mb(0);
+    seeded_pages_match(&app);
+    assert_eq!(app.get("/v3/query?q=seeded.plain").json::<Value>().unwrap()["data"][0]["version"], "2.0.0");
+}
+
+fn seeded_pages_match(app: &TestApp) {
     let (_, key) = app.user_with_key("alice");
     let mut state = 0x2545_F491_4F6C_DD1D_u64;
     let mut next = |below: u64| {
@@ -154,7 +172,7 @@ fn pages_match_the_database_path_on_a_seeded_set() {
     assert_eq!(app.push(Some(&key), &nupkg("Seeded.Plain", "2.0.0")).status(), 201);
     for q in ["q=seeded", "q=seeded%20beta", "q=alpha", "q=seeded.set1", "q=", "q=tags:seeded&take=7&skip=3"] {
         for flags in ["", "&prerelease=true", "&semVerLevel=2.0.0", "&prerelease=true&semVerLevel=2.0.0"] {
-            answer(&app, &format!("{q}{flags}"));
+            answer(app, &format!("{q}{flags}"));
         }
     }
 }

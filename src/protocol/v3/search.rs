@@ -1,6 +1,6 @@
 //! Search and autocomplete answers.
 use crate::domain::records::PackageRecord;
-use crate::domain::search_entry::{EntryVersion, SearchEntry};
+use crate::domain::search_entry::{SearchEntry, VersionView};
 use crate::protocol::urls::{Hive, UrlGenerator};
 use serde::Serialize;
 
@@ -73,17 +73,16 @@ pub fn search_result_of(
 ) -> Option<SearchResult> {
     let (latest, meta) = entry.latest(include_prerelease, include_semver2)?;
     let hive = if include_semver2 { Hive::GzipSemVer2 } else { Hive::Legacy };
-    let id_lower = &*entry.id_lower;
-    let text = |s: &Option<Box<str>>| s.as_deref().unwrap_or_default().to_owned();
-    let list = |l: &[Box<str>]| l.iter().map(ToString::to_string).collect::<Vec<String>>();
+    let id_lower = entry.id_lower();
+    let text = |s: Option<&str>| s.unwrap_or_default().to_owned();
     let mut package_types: Vec<PackageTypeJson> =
-        meta.package_types.iter().map(|name| PackageTypeJson { name: name.to_string() }).collect();
+        meta.package_types().map(|name| PackageTypeJson { name: name.to_owned() }).collect();
     if package_types.is_empty() {
         package_types.push(PackageTypeJson { name: "Dependency".into() });
     }
-    let version_of = |v: &EntryVersion| {
+    let version_of = |v: &VersionView| {
         if include_semver2 {
-            v.version_full.to_string()
+            v.version_full().to_owned()
         } else {
             v.version_normalized().to_owned()
         }
@@ -92,29 +91,29 @@ pub fn search_result_of(
         id_url: urls.registration_index(hive, id_lower),
         kind: "Package",
         registration: urls.registration_index(hive, id_lower),
-        id: entry.package_id.to_string(),
-        version: version_of(latest),
-        description: meta.description.to_string(),
-        summary: text(&meta.summary),
-        title: meta.title.as_deref().unwrap_or(&entry.package_id).to_owned(),
-        icon_url: if meta.has_icon_file { urls.icon(id_lower, latest.version_lower()) } else { text(&meta.icon_url) },
-        license_url: text(&meta.license_url),
-        project_url: text(&meta.project_url),
-        tags: list(&meta.tags),
-        authors: list(&meta.authors),
-        owners: list(&entry.owners),
+        id: entry.package_id().to_owned(),
+        version: version_of(&latest),
+        description: meta.description().to_owned(),
+        summary: text(meta.summary()),
+        title: meta.title().unwrap_or(entry.package_id()).to_owned(),
+        icon_url: if meta.has_icon_file { urls.icon(id_lower, latest.version_lower()) } else { text(meta.icon_url()) },
+        license_url: text(meta.license_url()),
+        project_url: text(meta.project_url()),
+        tags: meta.tags().map(str::to_owned).collect(),
+        authors: meta.authors().map(str::to_owned).collect(),
+        owners: entry.owners().map(str::to_owned).collect(),
         total_downloads: entry.total_downloads,
         verified: entry.verified,
         package_types,
         versions: entry
             .searchable(include_prerelease, include_semver2)
             .map(|v| SearchVersion {
-                version: version_of(v),
-                downloads: v.downloads,
+                version: version_of(&v),
+                downloads: v.downloads(),
                 id_url: urls.registration_leaf(hive, id_lower, v.version_lower()),
             })
             .collect(),
-        upstream: entry.upstream.as_deref().map(str::to_owned),
+        upstream: entry.upstream().map(str::to_owned),
     })
 }
 
