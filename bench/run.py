@@ -354,7 +354,7 @@ def search_only(sizes):
     rounds = int(os.environ.get("BENCH_ROUNDS", "1"))
     rows = []
     for ids, per_id in sizes:
-        label = f"{ids * per_id // 1000}k versions"
+        label = tier_label(ids * per_id)
         data = dataset(ids, per_id)
         for round_no in range(1, rounds + 1):
             for name, binary in binaries:
@@ -408,7 +408,7 @@ def restore_only(sizes):
     rows = []
     try:
         for ids, per_id in sizes:
-            label = f"{ids * per_id // 1000}k versions"
+            label = tier_label(ids * per_id)
             data = dataset(ids, per_id)
             root = tempfile.mkdtemp(prefix="galley-nginx-root-")
             os.chmod(root, 0o755)
@@ -478,13 +478,19 @@ def main():
         search_only(sizes)
         return
     os.makedirs(DATA_ROOT, exist_ok=True)
+    # The 1M-version tier (200000x5) is optional: generating it takes ~40 min and ~20 GB.
     sizes = [(int(x.split("x")[0]), int(x.split("x")[1])) for x in os.environ.get("BENCH_DATASETS", "2000x5,20000x5").split(",")]
-    report = {"restore": [], "search": [], "push": [], "process": []}
+    report = {"restore": [], "search": [], "push": [], "process": [], "scale": []}
     try:
         for ids, per_id in sizes:
-            label = f"{ids * per_id // 1000}k versions"
+            label = tier_label(ids * per_id)
             data = dataset(ids, per_id)
             g = Galley(data)
+            # The search index (and the entries beside it) is built in the background after
+            # /health answers; a search waits for it. Timed here, and RSS read after it.
+            t0 = time.monotonic()
+            get(g.base + "/v3/query?q=json", timeout=900)
+            search_ready = g.startup + time.monotonic() - t0
             time.sleep(1)
             idle = rss_mb(g.proc.pid)
             key = ensure_key(g)
@@ -492,24 +498,62 @@ def main():
             # nginx's workers drop root privileges: they must be able to read the mirror.
             os.chmod(root, 0o755)
             nginx_proc, nginx_base = nginx_start(root)
-            log(f"{label}: galley started in {g.startup * 1000:.0f} ms, idle RSS {idle:.1f} MB")
+            log(f"{label}: galley started in {g.startup * 1000:.0f} ms, search ready after {search_ready:.1f} s, idle RSS {idle:.1f} MB")
             report["restore"] += restore_suite(g, nginx_base, root, key, label)
             rows, peak = search_suite(g, label, "on")
             report["search"] += rows
             storm_path = "/v3/flatcontainer/bench.small50k/1.0.0/bench.small50k.1.0.0.nupkg"
-            report["push"] += push_suite(g, key, label, storm_path)
+            pushes = push_suite(g, key, label, storm_path)
+            report["push"] += pushes
             stop(nginx_proc)
             g.stop()
             # The same queries computed every time: what a query nobody asked before costs.
             cold = Galley(data, env={"GALLEY_CACHE__ANSWERS_MB": "0"})
+            get(cold.base + "/v3/query?q=json", timeout=900)
             rows, cold_peak = search_suite(cold, label, "off")
             report["search"] += rows
             cold.stop()
             report["process"].append((label, g.startup, idle, max(peak, cold_peak)))
             shutil.rmtree(root, ignore_errors=True)
+            check_s, reindex_s = timed_cli(g, "check"), timed_cli(g, "reindex")
+            report["scale"].append({"label": label, "startup": g.startup, "search_ready": search_ready, "idle": idle,
+                                    "peak": max(peak, cold_peak), "push": pushes[0][2]["pushes_per_second"],
+                                    "check": check_s, "reindex": reindex_s, **disk_use(data)})
+            log(f"{label}: check {check_s:.1f} s, reindex {reindex_s:.1f} s, disk {report['scale'][-1]}")
     finally:
         stop_all()
     write_results(report)
+
+
+def tier_label(versions):
+    return f"{versions // 1_000_000}M versions" if versions >= 1_000_000 else f"{versions // 1000}k versions"
+
+
+def timed_cli(g, command):
+    """Seconds `galley <command>` takes on the data set with the server stopped (exit 0 expected)."""
+    t0 = time.monotonic()
+    out = g.cli(command)
+    if out.returncode != 0:
+        raise RuntimeError(f"galley {command} failed: {out.stdout[-2000:]} {out.stderr[-2000:]}")
+    return time.monotonic() - t0
+
+
+def disk_use(data):
+    """Bytes on disk (allocated blocks, as `du` counts them) per stored version: the database,
+    the rendered documents, the package files, and the whole data folder."""
+    db = sqlite3.connect(os.path.join(data, "galley.db"))
+    versions = db.execute("SELECT COUNT(*) FROM package_versions").fetchone()[0]
+    db.close()
+    def du(*parts):
+        paths = [os.path.join(data, p) for p in parts if os.path.exists(os.path.join(data, p))]
+        if not paths:
+            return 0
+        out = subprocess.run(["du", "-s", "-c", "--block-size=1", *paths], capture_output=True, text=True).stdout
+        return int(out.strip().splitlines()[-1].split()[0])
+    everything = du(".") - du("reserved-space")
+    return {"versions": versions, "db_per_version": du("galley.db", "galley.db-wal") / versions,
+            "docs_per_version": du("cache") / versions, "files_per_version": du("packages") / versions,
+            "disk_per_version": everything / versions}
 
 
 def write_results(report):
@@ -543,6 +587,14 @@ def write_results(report):
     lines += ["", "## Process", "", "| data | start-up to /health ms | RSS idle MB | RSS peak under search load MB |", "|---|---:|---:|---:|"]
     for label, startup, idle, peak in report["process"]:
         lines.append(f"| {label} | {startup * 1000:.0f} | {idle:.1f} | {peak:.1f} |")
+    lines += ["", "## Scale", "",
+              "Start-up to /health, then to the first search answer (the index and entries built in the background); RSS idle after that; "
+              "`galley check` and `galley reindex` with the server stopped; disk as allocated blocks per stored version.",
+              "", "| data | versions | /health s | search ready s | RSS idle MB | RSS peak MB | pushes/s | check s | reindex s | database B/version | documents B/version | files B/version | disk B/version |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in report["scale"]:
+        lines.append(f"| {r['label']} | {r['versions']} | {r['startup']:.2f} | {r['search_ready']:.1f} | {r['idle']:.1f} | {r['peak']:.1f} | {r['push']:.0f} | "
+                     f"{r['check']:.1f} | {r['reindex']:.1f} | {r['db_per_version']:.0f} | {r['docs_per_version']:.0f} | {r['files_per_version']:.0f} | {r['disk_per_version']:.0f} |")
     lines.append("")
     path = os.path.join(ROOT, "bench", "RESULTS.md")
     with open(path, "w") as f:

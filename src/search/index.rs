@@ -43,6 +43,9 @@ pub struct IndexDoc {
 #[derive(Debug)]
 struct Slot {
     id_lower: Box<str>,
+    /// The id's first bytes, beside the counts: ranking a common word tests thousands of ids
+    /// against the query, and following each `id_lower` pointer was most of its time.
+    head: IdHead,
     visibility: i64,
     downloads: i64,
     /// Tokens in all columns (bm25's document length).
@@ -158,6 +161,7 @@ impl SearchIndex {
             if s.text_hash == hash {
                 s.visibility = doc.visibility;
                 s.downloads = doc.downloads;
+                s.head = IdHead::of(&doc.id_lower);
                 s.id_lower = doc.id_lower.into();
                 return;
             }
@@ -184,6 +188,7 @@ impl SearchIndex {
         self.live_docs += 1;
         self.live_tokens += u64::from(length);
         let entry = Slot {
+            head: IdHead::of(&doc.id_lower),
             id_lower: doc.id_lower.into(),
             visibility: doc.visibility,
             downloads: doc.downloads,
@@ -330,35 +335,91 @@ impl SearchIndex {
             s.visibility & required_visibility != 0 && exact_id.as_deref().is_none_or(|id| *s.id_lower == *id)
         });
         let total = candidates.len();
-        let order = |a: &u32, b: &u32| self.compare(q, score, *a, *b);
         let end = q.skip.saturating_add(q.take).min(total);
         if q.skip >= end {
             return (total, Vec::new());
         }
+        // Each candidate's place is worked out once: comparing ids as strings inside the
+        // selection (twice per comparison, ~3 comparisons per candidate) was half of a common
+        // word's time (bench/RESULTS.md, Search, stop 19).
+        let raw = q.raw_lower.as_str();
+        let mut ranked: Vec<Ranked> = candidates
+            .iter()
+            .map(|&slot| {
+                let s = &self.slots[slot as usize];
+                let tier = if q.sort == SortOrder::Downloads || raw.is_empty() { 0 } else { s.tier(raw) };
+                let relevance = if q.sort == SortOrder::Downloads { 0.0 } else { score[slot as usize] };
+                Ranked { tier, score: relevance, downloads: s.downloads, head: s.head, slot }
+            })
+            .collect();
+        let order = |a: &Ranked, b: &Ranked| self.compare(a, b);
         if end < total {
-            candidates.select_nth_unstable_by(end - 1, order);
-            candidates.truncate(end);
+            ranked.select_nth_unstable_by(end - 1, order);
+            ranked.truncate(end);
         }
-        candidates.sort_unstable_by(order);
-        let page = candidates[q.skip..end].iter().map(|&slot| self.slots[slot as usize].id_lower.to_string()).collect();
+        ranked.sort_unstable_by(order);
+        let page = ranked[q.skip..end].iter().map(|r| self.slots[r.slot as usize].id_lower.to_string()).collect();
         (total, page)
     }
 
-    fn compare(&self, q: &ParsedQuery, score: &[f64], a: u32, b: u32) -> Ordering {
-        let (sa, sb) = (&self.slots[a as usize], &self.slots[b as usize]);
-        let by_downloads = sb.downloads.cmp(&sa.downloads).then_with(|| sa.id_lower.cmp(&sb.id_lower));
-        if q.sort == SortOrder::Downloads {
-            return by_downloads;
-        }
-        let raw = q.raw_lower.as_str();
-        let exact = |s: &Slot| *s.id_lower == *raw;
-        let prefix = |s: &Slot| !raw.is_empty() && s.id_lower.starts_with(raw);
-        exact(sb)
-            .cmp(&exact(sa))
-            .then_with(|| prefix(sb).cmp(&prefix(sa)))
-            .then_with(|| score[b as usize].total_cmp(&score[a as usize]))
-            .then(by_downloads)
+    /// Best first: an id equal to the query, then ids starting with it, then bm25, then
+    /// downloads, then the id (so equal answers come in one order every time).
+    fn compare(&self, a: &Ranked, b: &Ranked) -> Ordering {
+        b.tier
+            .cmp(&a.tier)
+            .then_with(|| b.score.total_cmp(&a.score))
+            .then_with(|| b.downloads.cmp(&a.downloads))
+            .then_with(|| a.head.cmp(&b.head))
+            .then_with(|| self.slots[a.slot as usize].id_lower.cmp(&self.slots[b.slot as usize].id_lower))
     }
+}
+
+impl Slot {
+    /// 2: the id is `raw`; 1: it starts with `raw`; 0: neither. Decided from the head alone
+    /// when `raw` is shorter than it.
+    fn tier(&self, raw: &str) -> u8 {
+        let raw = raw.as_bytes();
+        if raw.len() < ID_HEAD {
+            if self.head.0[..raw.len()] != *raw {
+                return 0;
+            }
+            // Ids hold no NUL: a 0 right after the match is the padding, so the id ends there.
+            return if self.head.0[raw.len()] == 0 { 2 } else { 1 };
+        }
+        let id = self.id_lower.as_bytes();
+        if id == raw {
+            2
+        } else {
+            u8::from(id.starts_with(raw))
+        }
+    }
+}
+
+const ID_HEAD: usize = 16;
+
+/// An id's first `ID_HEAD` bytes, padded with 0: ordered as the ids are (no id holds a NUL),
+/// so ids differing there compare without reading the ids themselves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct IdHead([u8; ID_HEAD]);
+
+impl IdHead {
+    fn of(id: &str) -> Self {
+        let mut head = [0u8; ID_HEAD];
+        let n = id.len().min(ID_HEAD);
+        head[..n].copy_from_slice(&id.as_bytes()[..n]);
+        IdHead(head)
+    }
+}
+
+/// A matching package with what orders it, computed once per query.
+struct Ranked {
+    /// 2: the id is the query; 1: the id starts with it; 0: neither (or sorted by downloads).
+    tier: u8,
+    /// bm25 (0 when sorted by downloads).
+    score: f64,
+    downloads: i64,
+    head: IdHead,
+    slot: u32,
 }
 
 /// A count as a float for bm25; counts here (documents, tokens) stay far below 2^52.
@@ -384,7 +445,45 @@ fn query_words(q: &ParsedQuery) -> Vec<(String, u8)> {
 
 #[cfg(test)]
 mod tests {
-    use super::id_words;
+    use super::{id_words, IdHead, Slot};
+
+    fn slot(id: &str) -> Slot {
+        Slot {
+            id_lower: id.into(),
+            head: IdHead::of(id),
+            visibility: 0,
+            downloads: 0,
+            length: 0,
+            text_hash: 0,
+            live: true,
+            postings: 0,
+        }
+    }
+
+    /// The head decides what it can, and the same as the whole id would, on both sides of its length.
+    #[test]
+    fn ranks_ids_against_the_query_as_the_whole_id_would() {
+        for id in ["json", "jsonpath", "contoso.json.core", "abcdefghijklmnop", "abcdefghijklmnopq", "a"] {
+            for raw in [
+                "json",
+                "jsonpath",
+                "contoso.json",
+                "contoso.json.core",
+                "abcdefghijklmnop",
+                "abcdefghijklmno",
+                "",
+                "b",
+            ] {
+                let expected = if id == raw { 2 } else { u8::from(id.starts_with(raw)) };
+                assert_eq!(slot(id).tier(raw), expected, "{id} against {raw}");
+            }
+        }
+        let mut ids = ["contoso.json.core2", "contoso.json.core", "contoso.json.core10", "a", "contoso.json"];
+        let mut by_head = ids;
+        ids.sort_unstable();
+        by_head.sort_by(|a, b| IdHead::of(a).cmp(&IdHead::of(b)).then_with(|| a.cmp(b)));
+        assert_eq!(by_head, ids);
+    }
 
     #[test]
     fn splits_ids_into_words() {
