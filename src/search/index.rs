@@ -24,9 +24,13 @@ const MAX_SLOTS: usize = 1 << 24;
 const MAX_TF: u32 = 31;
 /// Queries with more words than this go to FTS5 (the per-document match counter is a u8).
 const MAX_WORDS: usize = 64;
-/// Scratch buffers kept for reuse: enough for the queries that run at once on a small server;
-/// a query beyond them allocates its own, as every query did before.
-const KEPT_SCRATCH: usize = 16;
+/// Scratch buffers kept for reuse: two per core, as queries are CPU-bound and at most that many
+/// make progress at once; a query beyond them allocates its own, as every query did before. Each
+/// holds ~17 bytes per indexed id, and a common word's matches besides.
+fn kept_scratch() -> usize {
+    static KEPT: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
+    *KEPT.get_or_init(|| std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get) * 2)
+}
 
 /// One package as the index sees it: its indexed text, which views may see it, its downloads.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -58,13 +62,18 @@ struct Slot {
 
 /// One query's per-slot counters, reused by the next query: zeroing three arrays the size of the
 /// index for every query cost more than scoring a rare word. `dirty` lists the slots a query
-/// wrote, so the next one clears only those (also after a query that panicked half-way).
+/// wrote, so the next one clears only those (also after a query that panicked half-way). The
+/// lists a query builds (its matches, their ranks) are kept too: a common word's are hundreds of
+/// KB, which `malloc` would map and unmap for every query.
 #[derive(Default)]
 struct Scratch {
     matched: Vec<u8>,
     freq: Vec<f64>,
     score: Vec<f64>,
     dirty: Vec<u32>,
+    touched: Vec<u32>,
+    candidates: Vec<u32>,
+    ranked: Vec<Ranked>,
 }
 
 impl Scratch {
@@ -77,6 +86,9 @@ impl Scratch {
             self.score[s] = 0.0;
         }
         self.dirty.clear();
+        self.touched.clear();
+        self.candidates.clear();
+        self.ranked.clear();
         if self.matched.len() < n {
             self.matched.resize(n, 0);
             self.freq.resize(n, 0.0);
@@ -277,7 +289,7 @@ impl SearchIndex {
             self.scratch.lock().unwrap_or_else(std::sync::PoisonError::into_inner).pop().unwrap_or_default();
         let answer = self.search_with(q, required_visibility, &mut scratch);
         let mut kept = self.scratch.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        if kept.len() < KEPT_SCRATCH {
+        if kept.len() < kept_scratch() {
             kept.push(scratch);
         }
         answer
@@ -286,9 +298,7 @@ impl SearchIndex {
     fn search_with(&self, q: &ParsedQuery, required_visibility: i64, scratch: &mut Scratch) -> (usize, Vec<String>) {
         let words = query_words(q);
         scratch.ready(self.slots.len());
-        let Scratch { matched, freq, score, dirty } = scratch;
-        let mut touched: Vec<u32> = Vec::new();
-        let mut candidates: Vec<u32> = Vec::new();
+        let Scratch { matched, freq, score, dirty, touched, candidates, ranked } = scratch;
         let avg_length = if self.live_docs == 0 { 1.0 } else { as_f64(self.live_tokens) / as_f64(self.live_docs) };
         for (i, (word, columns)) in words.iter().enumerate() {
             let round = u8::try_from(i).unwrap_or(u8::MAX);
@@ -312,7 +322,7 @@ impl SearchIndex {
             let hits = as_f64(touched.len() as u64);
             let idf = ((as_f64(self.live_docs) - hits + 0.5) / (hits + 0.5)).ln().max(1e-6);
             let last = i + 1 == words.len();
-            for &slot in &touched {
+            for &slot in touched.iter() {
                 let s = slot as usize;
                 if matched[s] == round {
                     matched[s] = round + 1;
@@ -343,15 +353,12 @@ impl SearchIndex {
         // selection (twice per comparison, ~3 comparisons per candidate) was half of a common
         // word's time (bench/RESULTS.md, Search, stop 19).
         let raw = q.raw_lower.as_str();
-        let mut ranked: Vec<Ranked> = candidates
-            .iter()
-            .map(|&slot| {
-                let s = &self.slots[slot as usize];
-                let tier = if q.sort == SortOrder::Downloads || raw.is_empty() { 0 } else { s.tier(raw) };
-                let relevance = if q.sort == SortOrder::Downloads { 0.0 } else { score[slot as usize] };
-                Ranked { tier, score: relevance, downloads: s.downloads, head: s.head, slot }
-            })
-            .collect();
+        ranked.extend(candidates.iter().map(|&slot| {
+            let s = &self.slots[slot as usize];
+            let tier = if q.sort == SortOrder::Downloads || raw.is_empty() { 0 } else { s.tier(raw) };
+            let relevance = if q.sort == SortOrder::Downloads { 0.0 } else { score[slot as usize] };
+            Ranked { tier, score: relevance, downloads: s.downloads, head: s.head, slot }
+        }));
         let order = |a: &Ranked, b: &Ranked| self.compare(a, b);
         if end < total {
             ranked.select_nth_unstable_by(end - 1, order);
