@@ -154,7 +154,9 @@ class Galley:
         t0 = time.monotonic()
         self.proc = start([GALLEY, "serve", "--listen", f"127.0.0.1:{self.port}", "--data-dir", data_dir],
                           env={**os.environ, "GALLEY_LOG": "warn", **(env or {})})
-        wait_ready(self.base + "/health")
+        # The start-up sweep compares every package folder with the database before /health
+        # answers: it grows with the data set.
+        wait_ready(self.base + "/health", limit=900)
         self.startup = time.monotonic() - t0
 
     def cli(self, *args, stdin=None):
@@ -522,7 +524,8 @@ def main():
             log(f"{label}: check {check_s:.1f} s, reindex {reindex_s:.1f} s, disk {report['scale'][-1]}")
     finally:
         stop_all()
-    write_results(report)
+        # Also after a failure or Ctrl-C (a long 1M tier stopped part-way): what was measured is kept.
+        write_results(report)
 
 
 def tier_label(versions):
