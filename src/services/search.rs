@@ -118,28 +118,13 @@ fn search_on(conn: &dyn Sql, state: &AppState, p: &SearchParams) -> Result<Searc
         let entries = state.search.entries(conn, &ids)?;
         (total_hits, ids.into_iter().zip(entries).collect())
     };
-    // Each hit from its in-memory entry: a page costs no SQL (bench/RESULTS.md, Search, stop 18).
-    let mut data = Vec::with_capacity(page.len());
-    for (id, entry) in page {
-        match entry {
-            Some(entry) => data.extend(v3::search_result_of(&state.urls, &entry, p.prerelease, p.semver2)),
-            None => data.extend(render_loaded(conn, state, &[id], p)?),
-        }
-    }
+    // Each hit from its search entry: held in memory (a page costs no SQL, bench/RESULTS.md), or
+    // read for the page when past `[cache] search_mb`. An id without one is shown by no search.
+    let data = page
+        .into_iter()
+        .filter_map(|(_, entry)| v3::search_result_of(&state.urls, &*entry?, p.prerelease, p.semver2))
+        .collect();
     Ok(SearchResponse { total_hits, data })
-}
-
-/// Hits read from the database: an id the entries lack (none should; kept as the safe answer).
-fn render_loaded(
-    conn: &dyn Sql,
-    state: &AppState,
-    ids: &[String],
-    p: &SearchParams,
-) -> Result<Vec<v3::SearchResult>, AppError> {
-    Ok(db::packages::load_summaries(conn, ids)?
-        .iter()
-        .filter_map(|package| v3::search_result(&state.urls, package, p.prerelease, p.semver2))
-        .collect())
 }
 
 fn autocomplete_ids(conn: &dyn Sql, p: &SearchParams) -> Result<AutocompleteResponse, AppError> {
