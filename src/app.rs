@@ -6,6 +6,7 @@ pub use build_state::open_database;
 pub mod object_store;
 
 use crate::http;
+use crate::services::recovery::{self, SweepTiming};
 use crate::state::AppState;
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
@@ -22,9 +23,12 @@ pub fn configure(state: AppState) -> impl FnOnce(&mut web::ServiceConfig) {
 /// Runs the server until SIGTERM or Ctrl-C, then flushes pending download counts.
 ///
 /// The port is bound first: a second server started by mistake fails before it touches the data
-/// folder (it would otherwise take the clean-stop marker with it). Then the start-up sweep runs,
-/// before any request is taken; rendering what it marked goes on in the background.
+/// folder (it would otherwise take the clean-stop marker with it). Then the start-up sweep runs:
+/// before any request is taken after a crash, in the background after a clean stop (see
+/// `services::recovery`); rendering what it marked goes on in the background after it.
 pub async fn serve(state: AppState) -> anyhow::Result<()> {
+    // What the start-up sweep may touch when it runs while serving: older than this.
+    let started = std::time::SystemTime::now();
     let listen = state.config.listen.clone();
     if state.config.base_url.is_empty() && !state.config.server.trusted_proxies.is_empty() {
         // Feed documents are rendered once per change with absolute URLs, not per request.
@@ -51,22 +55,30 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
         }
     };
     let sweep = state.clone();
-    // A failed sweep (a read-only data folder) must not keep the feeds from being served.
-    match tokio::task::spawn_blocking(move || crate::services::recovery::sweep_at_start(&sweep)).await? {
-        Ok(report) => tracing::info!(%report, "start-up sweep done"),
-        Err(e) => tracing::error!(error = %e, "the start-up sweep failed; serving anyway"),
+    let timing = tokio::task::spawn_blocking(move || recovery::sweep_timing(&sweep)).await?;
+    if timing == SweepTiming::BeforeServing {
+        let sweep = state.clone();
+        log_sweep(tokio::task::spawn_blocking(move || recovery::sweep_at_start(&sweep)).await?);
     }
     // Before the background render: a change another node commits meanwhile is applied twice at
     // worst, never missed.
     let listener = crate::services::cluster_sync::start(&state)?;
     let scheduler = crate::jobs::start(&state).await?;
     let repair = state.clone();
-    let rendering =
-        tokio::task::spawn_blocking(move || match crate::services::recovery::render_in_background(&repair) {
+    if timing == SweepTiming::WhileServing {
+        state.sweeping.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+    let rendering = tokio::task::spawn_blocking(move || {
+        if timing == SweepTiming::WhileServing {
+            log_sweep(recovery::sweep_while_serving(&repair, started));
+            repair.sweeping.store(false, std::sync::atomic::Ordering::Relaxed);
+        }
+        match recovery::render_in_background(&repair) {
             Ok(0) => {}
             Ok(n) => tracing::info!(ids = n, "rendered feed documents"),
             Err(e) => tracing::error!(error = %e, "rendering feed documents failed"),
-        });
+        }
+    });
     // Built off the start-up path; a search arriving first waits for it rather than reading SQL.
     let index = state.clone();
     let indexing = tokio::task::spawn_blocking(move || {
@@ -91,4 +103,12 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
     state.finish();
     tracing::info!(downloads = flushed, "stopped");
     Ok(())
+}
+
+/// A failed sweep (a read-only data folder) must not keep the feeds from being served.
+fn log_sweep(report: Result<recovery::StartReport, crate::error::AppError>) {
+    match report {
+        Ok(report) => tracing::info!(%report, "start-up sweep done"),
+        Err(e) => tracing::error!(error = %e, "the start-up sweep failed; serving anyway"),
+    }
 }

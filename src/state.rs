@@ -49,6 +49,8 @@ pub struct AppState {
     /// Pushes committing together, one durable commit per batch (see `db::group_commit`); the
     /// package and version keys each push inserted.
     pub commits: Arc<GroupCommit<(i64, i64)>>,
+    /// The start-up sweep is running while the server serves (see `services::recovery`).
+    pub sweeping: Arc<std::sync::atomic::AtomicBool>,
     /// The symbol server's lookups, in memory (see `cache::symbol_index`).
     pub symbols: Arc<SymbolIndex>,
     /// The `[[upstream]]` feeds ids not held here are read through from.

@@ -63,6 +63,7 @@ impl AppState {
             disk,
             pushes: Arc::default(),
             commits: Arc::default(),
+            sweeping: Arc::default(),
             symbols: Arc::new(symbols),
             mirror,
             oidc,

@@ -35,7 +35,12 @@ pub async fn health(call: Call) -> Result<HttpResponse, AppError> {
             body["versions"] = json!(c.versions);
             body["validating"] = json!(c.validating);
             body["mail_queue"] = json!({ "queued": c.mail_queued, "failed": c.mail_failed });
-            body["jobs"] = json!({ "documents_to_render": c.docs_pending });
+            let sweeping = state.sweeping.load(std::sync::atomic::Ordering::Relaxed);
+            body["jobs"] = json!({
+                "documents_to_render": c.docs_pending,
+                // After a clean stop the sweep runs while serving (see `services::recovery`).
+                "start_up_sweep": if sweeping { "running" } else { "done" },
+            });
             true
         }
         Err(e) => {

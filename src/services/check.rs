@@ -8,6 +8,7 @@ use crate::db;
 use crate::db::sql::Sql;
 use crate::error::AppError;
 use crate::state::AppState;
+use crate::store::sweep::Cutoff;
 
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub struct CheckReport {
@@ -105,16 +106,16 @@ pub fn check(state: &AppState, repair: bool) -> Result<CheckReport, AppError> {
     };
     let conn = state.conn()?;
     (report.versions_checked, report.bad_files) = check_files(state, &conn)?;
-    let orphans = super::recovery::orphans(state)?;
+    let orphans = super::recovery::orphans(state, Cutoff::Everything, &|| false)?;
     report.orphans = orphans.iter().map(|(area, id, v)| format!("{area}/{id}/{v}")).collect();
-    (report.docs_unbacked, report.docs_stale) = state.docs.compare_with_database(&conn)?;
+    (report.docs_unbacked, report.docs_stale) = state.docs.compare_with_database(&conn, &|| false)?;
     drop(conn);
     if repair {
         let moved = super::recovery::move_orphans(state, &orphans)?;
         report
             .repaired
             .push(format!("{moved} orphan version folders moved to {}", state.config.lost_found_dir().display()));
-        let (removed, marked) = state.docs.check_against_database(&state.db)?;
+        let (removed, marked) = state.docs.check_against_database(&state.db, &|| false)?;
         let rendered = state.docs.render_stale(&state.db)?;
         report
             .repaired

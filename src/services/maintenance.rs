@@ -71,7 +71,8 @@ pub fn purge_expired(state: &AppState, now: chrono::DateTime<chrono::Utc>) -> Re
         .into_iter()
         .map(|(table, n)| (table, usize::try_from(n).unwrap_or(usize::MAX)))
         .collect();
-    let (uploads, leftovers) = super::recovery::remove_leftovers(state, LEFTOVER_AGE)?;
+    let cutoff = crate::store::sweep::Cutoff::older_than(LEFTOVER_AGE);
+    let (uploads, leftovers) = super::recovery::remove_leftovers(state, cutoff, &|| false)?;
     let leftovers = vec![
         ("upload temp files", uploads),
         ("staging files", leftovers.temp_files),

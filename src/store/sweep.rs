@@ -29,11 +29,19 @@ pub fn move_version(
 
 /// The `{id}/{version}` folders below `root`, as (id, version) names.
 pub fn version_folders(root: &Path) -> io::Result<Vec<(String, String)>> {
+    version_folders_until(root, &|| false)
+}
+
+/// `version_folders`, ending early (with what it found so far) once `stop` says so.
+fn version_folders_until(root: &Path, stop: &dyn Fn() -> bool) -> io::Result<Vec<(String, String)>> {
     let mut found = Vec::new();
     let Ok(ids) = fs::read_dir(root) else {
         return Ok(found);
     };
     for id in ids {
+        if stop() {
+            break;
+        }
         let id = id?;
         if !id.file_type()?.is_dir() {
             continue;
@@ -50,12 +58,20 @@ pub fn version_folders(root: &Path) -> io::Result<Vec<(String, String)>> {
     Ok(found)
 }
 
-/// Version folders below `root` with no row in `backed`.
+/// Version folders below `root` with no row in `backed`, last modified within `cutoff`; the walk
+/// ends early once `stop` says so.
 pub fn orphans<S: std::hash::BuildHasher>(
     root: &Path,
     backed: &HashSet<(String, String), S>,
+    cutoff: Cutoff,
+    stop: &dyn Fn() -> bool,
 ) -> io::Result<Vec<(String, String)>> {
-    Ok(version_folders(root)?.into_iter().filter(|key| !backed.contains(key)).collect())
+    let mut found = version_folders_until(root, stop)?;
+    found.retain(|(id, version)| {
+        !backed.contains(&(id.clone(), version.clone()))
+            && fs::metadata(root.join(id).join(version)).is_ok_and(|meta| cutoff.covers(&meta))
+    });
+    Ok(found)
 }
 
 /// Moves an orphan version folder of `root` (an area of the data folder) below `lost_found`, and
@@ -80,29 +96,58 @@ impl std::ops::AddAssign for Leftovers {
     }
 }
 
-fn older_than(meta: &fs::Metadata, min_age: Duration) -> bool {
-    min_age.is_zero()
-        || meta.modified().ok().and_then(|m| SystemTime::now().duration_since(m).ok()).is_some_and(|age| age >= min_age)
+/// Which files and folders a sweep may take: all of them (nothing of this process is in flight:
+/// before the server takes requests, `galley check`), or only those last modified before a
+/// moment (a running server's writes in flight are younger).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cutoff {
+    Everything,
+    ModifiedBefore(SystemTime),
+}
+
+impl Cutoff {
+    /// Those last modified more than `age` ago.
+    pub fn older_than(age: Duration) -> Self {
+        Self::ModifiedBefore(SystemTime::now() - age)
+    }
+
+    fn covers(self, meta: &fs::Metadata) -> bool {
+        match self {
+            Self::Everything => true,
+            Self::ModifiedBefore(moment) => meta.modified().is_ok_and(|modified| modified < moment),
+        }
+    }
 }
 
 /// Removes `.tmp*` staging files anywhere below `root` and, when `empty_folders`, the folders
-/// left empty, each only when older than `min_age` (a running server's writes in flight are younger).
-pub fn remove_leftovers(root: &Path, min_age: Duration, empty_folders: bool) -> io::Result<Leftovers> {
+/// left empty, each only within `cutoff`; the walk ends early once `stop` says so.
+pub fn remove_leftovers(
+    root: &Path,
+    cutoff: Cutoff,
+    empty_folders: bool,
+    stop: &dyn Fn() -> bool,
+) -> io::Result<Leftovers> {
     let mut removed = Leftovers::default();
     let Ok(entries) = fs::read_dir(root) else {
         return Ok(removed);
     };
     for entry in entries {
+        if stop() {
+            break;
+        }
         let entry = entry?;
-        let meta = entry.metadata()?;
+        // Gone since the listing: a running server's write or removal got there first.
+        let Ok(meta) = entry.metadata() else { continue };
         if meta.is_dir() {
-            removed += remove_leftovers(&entry.path(), min_age, empty_folders)?;
-            let now_empty = fs::read_dir(entry.path())?.next().is_none();
-            if empty_folders && now_empty && older_than(&entry.path().metadata()?, min_age) {
-                fs::remove_dir(entry.path())?;
-                removed.empty_folders += 1;
+            removed += remove_leftovers(&entry.path(), cutoff, empty_folders, stop)?;
+            let now_empty = fs::read_dir(entry.path()).is_ok_and(|mut left| left.next().is_none());
+            if empty_folders && now_empty && entry.path().metadata().is_ok_and(|meta| cutoff.covers(&meta)) {
+                // A write may have just started filling it: not a reason to stop the sweep.
+                if fs::remove_dir(entry.path()).is_ok() {
+                    removed.empty_folders += 1;
+                }
             }
-        } else if entry.file_name().to_string_lossy().starts_with(".tmp") && older_than(&meta, min_age) {
+        } else if entry.file_name().to_string_lossy().starts_with(".tmp") && cutoff.covers(&meta) {
             fs::remove_file(entry.path())?;
             removed.temp_files += 1;
         }
@@ -110,16 +155,16 @@ pub fn remove_leftovers(root: &Path, min_age: Duration, empty_folders: bool) -> 
     Ok(removed)
 }
 
-/// Empties the upload folder (`tmp/`) of files older than `min_age`.
-pub fn clear_uploads(tmp: &Path, min_age: Duration) -> io::Result<usize> {
+/// Empties the upload folder (`tmp/`) of what `cutoff` covers.
+pub fn clear_uploads(tmp: &Path, cutoff: Cutoff) -> io::Result<usize> {
     let mut removed = 0;
     let Ok(entries) = fs::read_dir(tmp) else {
         return Ok(0);
     };
     for entry in entries {
         let entry = entry?;
-        let meta = entry.metadata()?;
-        if older_than(&meta, min_age) {
+        let Ok(meta) = entry.metadata() else { continue };
+        if cutoff.covers(&meta) {
             if meta.is_dir() {
                 fs::remove_dir_all(entry.path())?;
             } else {
@@ -146,18 +191,30 @@ mod tests {
         fs::write(root.join("a/1.0.0/.tmpXYZ"), b"half").unwrap();
         fs::create_dir_all(root.join("c/9.0.0")).unwrap();
         let backed: HashSet<_> = [("a".to_owned(), "1.0.0".to_owned())].into();
-        let lost = orphans(&root, &backed).unwrap();
+        let lost = orphans(&root, &backed, Cutoff::Everything, &|| false).unwrap();
         assert_eq!(lost, [("a".into(), "2.0.0".into()), ("b".into(), "1.0.0".into()), ("c".into(), "9.0.0".into())]);
         let lost_found = dir.path().join("lost+found");
         for (id, version) in &lost[..2] {
             move_orphan(&root, "packages", id, version, &lost_found).unwrap();
         }
         assert!(!root.join("b").exists());
-        let left = remove_leftovers(&root, Duration::ZERO, true).unwrap();
+        let left = remove_leftovers(&root, Cutoff::Everything, true, &|| false).unwrap();
         assert_eq!(left, Leftovers { temp_files: 1, empty_folders: 2 });
         assert_eq!(version_folders(&root).unwrap(), [("a".into(), "1.0.0".into())]);
-        // A minimum age spares what was just written.
+        // A cutoff spares what was written after it: a running server's writes in flight.
+        let started = SystemTime::now() - Duration::from_secs(1);
         fs::write(root.join("a/1.0.0/.tmpNEW"), b"in flight").unwrap();
-        assert_eq!(remove_leftovers(&root, Duration::from_hours(1), true).unwrap(), Leftovers::default());
+        fs::create_dir_all(root.join("d/1.0.0")).unwrap();
+        assert_eq!(
+            remove_leftovers(&root, Cutoff::older_than(Duration::from_hours(1)), true, &|| false).unwrap(),
+            Leftovers::default()
+        );
+        assert_eq!(
+            remove_leftovers(&root, Cutoff::ModifiedBefore(started), true, &|| false).unwrap(),
+            Leftovers::default()
+        );
+        assert_eq!(orphans(&root, &backed, Cutoff::ModifiedBefore(started), &|| false).unwrap(), []);
+        // A walk told to stop finds nothing more.
+        assert_eq!(orphans(&root, &backed, Cutoff::Everything, &|| true).unwrap(), []);
     }
 }

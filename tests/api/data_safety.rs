@@ -87,6 +87,59 @@ fn the_start_up_sweep_moves_orphans_and_removes_leftovers() {
     app.push_ok(&key, "Ghost", "2.0.0");
 }
 
+/// Sets a file's or folder's modification time `ago` in the past.
+fn age(path: &std::path::Path, ago: std::time::Duration) {
+    let when = std::time::SystemTime::now() - ago;
+    fs::File::open(path).unwrap().set_times(fs::FileTimes::new().set_modified(when)).unwrap();
+}
+
+#[test]
+fn after_a_clean_stop_on_the_same_database_the_sweep_runs_while_serving() {
+    use galley::services::recovery::SweepTiming::{BeforeServing, WhileServing};
+    let app = spawn_app();
+    if app.skip_on_postgres("the database is changed by hand through SQLite") {
+        return;
+    }
+    let (_, key) = app.user_with_key("alice");
+    app.push_ok(&key, "Acme.Core", "1.0.0");
+    // A new data folder has no recorded database: the first start sweeps first.
+    assert_eq!(recovery::sweep_timing(&app.state), BeforeServing);
+    let config = (*app.state.config).clone();
+    let reopen = || galley::state::AppState::open(config.clone()).unwrap();
+    app.state.finish();
+    let second = reopen();
+    assert_eq!(recovery::sweep_timing(&second), WhileServing, "a clean stop, the same database");
+
+    // While serving, the sweep takes only what is older than the process: an orphan from before
+    // it goes to lost+found, a version folder written since (a push in flight) stays.
+    let packages = config.packages_dir();
+    for (dir, ago) in [("ghost/2.0.0", 3600), ("young/1.0.0", 0)] {
+        fs::create_dir_all(packages.join(dir)).unwrap();
+        fs::write(packages.join(dir).join("x.nupkg"), b"orphan").unwrap();
+        age(&packages.join(dir), std::time::Duration::from_secs(ago));
+    }
+    fs::create_dir_all(config.cache_dir().join("gone.lib")).unwrap();
+    let started = std::time::SystemTime::now();
+    let report = recovery::sweep_while_serving(&second, started).unwrap();
+    assert_eq!((report.orphans, report.docs_removed, report.docs_stale), (1, 1, 0), "{report}");
+    assert!(!packages.join("ghost").exists() && packages.join("young/1.0.0/x.nupkg").exists());
+    assert!(!config.cache_dir().join("gone.lib").exists());
+    assert_eq!(download(&app, "acme.core", "1.0.0").0, 200);
+    second.finish();
+
+    // A database changed while no server ran, by something that did not record it (a copy put
+    // back by hand): the documents may not match it, so the sweep runs before serving.
+    let conn = galley::db::recovery::open_plain(&config.database_path()).unwrap();
+    conn.execute("UPDATE packages SET docs_changes = docs_changes + 1", []).unwrap();
+    drop(conn);
+    let third = reopen();
+    assert_eq!(recovery::sweep_timing(&third), BeforeServing, "the database changed while stopped");
+    third.finish();
+    assert_eq!(recovery::sweep_timing(&reopen()), WhileServing, "recorded again at the clean stop");
+    // The state above was dropped without `finish`: a crash.
+    assert_eq!(recovery::sweep_timing(&reopen()), BeforeServing, "after a crash");
+}
+
 #[test]
 fn purge_expired_removes_leftovers_older_than_an_hour() {
     let app = spawn_app();
@@ -293,6 +346,7 @@ fn health_reports_the_data_folder_and_the_queues() {
     assert!(body["data_dir"]["free_mb"].as_u64().unwrap() >= 100);
     assert_eq!(body["mail_queue"], serde_json::json!({ "queued": 0, "failed": 0 }));
     assert_eq!(body["validating"], 0);
+    assert_eq!(body["jobs"], serde_json::json!({ "documents_to_render": 0, "start_up_sweep": "done" }));
     assert!(body["scanner"].is_string());
 }
 

@@ -325,6 +325,8 @@ def part_kill(work):
     text = server.lines_since_start()
     swept += swept_count(text)
     check("rendering the ids it wrote again" not in text, "the start after a SIGTERM rendered documents again")
+    check("sweeping before serving" not in text and "start-up sweep done" not in text.split("galley is serving")[0],
+          "the start after a SIGTERM swept before serving")
 
     # Unacknowledged pushes (the connection died with the server) are pushed again: either their
     # row was committed (409, and a row exists) or they are accepted now, never blocked by files.
@@ -342,9 +344,11 @@ def part_kill(work):
             raise Fail("re-push of unacknowledged %s %s answered %d %s (row: %s)" % (pid, version, status, text, committed))
     bad = verify_acked(server.base, pushers.acked)
     check(not bad, "acknowledged pushes lost: %s" % bad[:5])
-    # The background re-render finishes (bounded) before `galley check` compares the documents.
+    # The background re-render (and, after the clean stop above, the start-up sweep, which then
+    # runs while serving) finishes (bounded) before the folders and documents are compared.
     for _ in range(600):
-        if json.loads(request("GET", server.base + "/health")[1])["jobs"]["documents_to_render"] == 0:
+        jobs = json.loads(request("GET", server.base + "/health")[1])["jobs"]
+        if jobs["documents_to_render"] == 0 and jobs["start_up_sweep"] == "done":
             break
         time.sleep(0.5)
     left = orphans(data)

@@ -91,12 +91,15 @@ impl FeedDocs {
         self.refresh_with(conn, id_lower, false)
     }
 
-    pub(super) fn refresh_with(&self, conn: &dyn Sql, id_lower: &str, force: bool) -> Result<(), AppError> {
+    /// The lock two renders of one id (or a render and a removal) take in turn.
+    pub(super) fn render_lock(&self, id_lower: &str) -> Result<std::sync::MutexGuard<'_, ()>, AppError> {
         let stripe = id_lower.bytes().fold(0usize, |h, b| h.wrapping_mul(31).wrapping_add(usize::from(b)))
             % self.refresh_locks.len();
-        let _guard = self.refresh_locks[stripe]
-            .lock()
-            .map_err(|_| AppError::internal(anyhow::anyhow!("render lock poisoned")))?;
+        self.refresh_locks[stripe].lock().map_err(|_| AppError::internal(anyhow::anyhow!("render lock poisoned")))
+    }
+
+    pub(super) fn refresh_with(&self, conn: &dyn Sql, id_lower: &str, force: bool) -> Result<(), AppError> {
+        let _guard = self.render_lock(id_lower)?;
         // Read the change count first: a change committed after it makes the id stale again.
         let changes = crate::db::packages::docs_changes(conn, id_lower)?;
         let package = crate::db::packages::load(conn, id_lower)?;

@@ -144,6 +144,8 @@ pub struct FeedDocs {
     /// The epoch of the last process that flushed every document and wrote the marker; `None`
     /// when unknown (every id is then suspect after an unclean stop).
     flushed_epoch: Option<i64>,
+    /// The database's fingerprint recorded with the marker (see `recovery`).
+    flushed_database: Option<String>,
     /// Set at shutdown: background renders stop after the id at hand (the rest stays marked in
     /// the database and is rendered at the next start).
     stopping: AtomicBool,
@@ -165,6 +167,7 @@ impl FeedDocs {
             flushed_at_open: opened.flushed_at_open,
             epoch: opened.epoch,
             flushed_epoch: opened.flushed_epoch,
+            flushed_database: opened.flushed_database,
             repaired: AtomicBool::new(false),
             wrote: AtomicBool::new(false),
             stopping: AtomicBool::new(false),

@@ -13,6 +13,12 @@
 //! stop only the ids whose epoch is above the last flushed one were written since that flush;
 //! the rest are on disk as the flush left them. Without a `.flushed-epoch` (a folder from before
 //! this was recorded) every id is rendered again, as before.
+//!
+//! Whether the database changed while no process rendered: a clean end also records a summary of
+//! the rows documents are rendered from (`.flushed-database`, see `db::recovery::fingerprint`).
+//! A start that finds the marker and the same summary knows the documents on disk match the
+//! database, so the start-up sweep can wait until the server answers; a database put back by hand,
+//! or changed by a process that did not record it, makes the sweep run first, as after a crash.
 use super::{pack, DocSet, FeedDocs};
 use crate::db::sql::Sql;
 use crate::error::AppError;
@@ -24,12 +30,16 @@ use std::sync::atomic::Ordering;
 pub(super) const FLUSHED: &str = ".flushed";
 /// The epoch of the process that wrote the marker last (kept while the marker is removed).
 pub(super) const FLUSHED_EPOCH: &str = ".flushed-epoch";
+/// The database's fingerprint when the marker was written last (see the module comment).
+pub(super) const FLUSHED_DATABASE: &str = ".flushed-database";
 
 /// What opening the folder found out about its last writer.
 pub(super) struct Opened {
     pub flushed_at_open: bool,
     pub epoch: i64,
     pub flushed_epoch: Option<i64>,
+    /// What `FLUSHED_DATABASE` held; only the marker's presence makes it trustworthy.
+    pub flushed_database: Option<String>,
 }
 
 impl Opened {
@@ -42,12 +52,13 @@ impl Opened {
         let recorded =
             std::fs::read_to_string(root.join(FLUSHED_EPOCH)).ok().and_then(|s| s.trim().parse::<i64>().ok());
         let flushed_epoch = if is_new { Some(0) } else { recorded };
+        let flushed_database = std::fs::read_to_string(root.join(FLUSHED_DATABASE)).ok().filter(|_| !is_new);
         // Wall-clock milliseconds keep epochs apart across processes without a shared counter; a
         // clock set back is caught by staying above the last flushed epoch (an id keeps the
         // highest epoch that wrote it, so a late one only makes more ids suspect, never fewer).
         let now_ms = chrono::Utc::now().timestamp_millis();
         let epoch = now_ms.max(flushed_epoch.unwrap_or(0) + 1);
-        Ok(Self { flushed_at_open, epoch, flushed_epoch })
+        Ok(Self { flushed_at_open, epoch, flushed_epoch, flushed_database })
     }
 }
 
@@ -56,6 +67,15 @@ impl FeedDocs {
     /// loss): some documents may be torn, so the ids it wrote should be rendered again.
     pub fn needs_repair(&self) -> bool {
         !self.flushed_at_open
+    }
+
+    /// True when the last process that rendered ended cleanly and the database is as it left it:
+    /// the documents on disk then match the database (see the module comment).
+    pub fn unchanged_since_clean_stop(&self, db: &crate::db::Database) -> Result<bool, AppError> {
+        let Some(recorded) = self.flushed_database.as_deref().filter(|_| self.flushed_at_open) else {
+            return Ok(false);
+        };
+        Ok(recorded == crate::db::recovery::fingerprint(&db.connection()?)?)
     }
 
     /// Records in the database which ids must be rendered again (forced): those written since the
@@ -108,14 +128,18 @@ impl FeedDocs {
         self.stopping.store(true, Ordering::Relaxed);
     }
 
-    fn stopping(&self) -> bool {
+    pub fn stopping(&self) -> bool {
         self.stopping.load(Ordering::Relaxed)
     }
 
     /// Compares the rendered documents with the database, changing nothing: the id folders no
     /// available version backs, and the ids whose documents are missing, damaged or list other
-    /// versions.
-    pub fn compare_with_database(&self, conn: &dyn Sql) -> Result<(Vec<String>, Vec<String>), AppError> {
+    /// versions. Once `stop` says so, ends early with what it found.
+    pub fn compare_with_database(
+        &self,
+        conn: &dyn Sql,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<(Vec<String>, Vec<String>), AppError> {
         let available = crate::db::recovery::available_by_id(conn)?;
         let mut unbacked = Vec::new();
         for entry in std::fs::read_dir(&self.root)?.flatten() {
@@ -126,6 +150,7 @@ impl FeedDocs {
         }
         let mut stale: Vec<String> = available
             .iter()
+            .take_while(|_| !stop())
             .filter(|(id, versions)| !self.load_from_disk(id).is_ok_and(|set| &set.versions == *versions))
             .map(|(id, _)| id.clone())
             .collect();
@@ -137,16 +162,37 @@ impl FeedDocs {
     /// Puts the rendered documents in line with the database: folders of ids with no available
     /// version are removed at once (never serve what the database does not back); ids whose
     /// documents are missing or list other versions are marked for rendering. Returns both counts.
-    pub fn check_against_database(&self, db: &crate::db::Database) -> Result<(usize, usize), AppError> {
+    /// Safe while the server runs (renders go on meanwhile); ends early once `stop` says so.
+    pub fn check_against_database(
+        &self,
+        db: &crate::db::Database,
+        stop: &dyn Fn() -> bool,
+    ) -> Result<(usize, usize), AppError> {
         let conn = db.connection()?;
-        let (unbacked, stale) = self.compare_with_database(&conn)?;
+        let (unbacked, stale) = self.compare_with_database(&conn, stop)?;
+        let mut removed = 0;
         for name in &unbacked {
-            self.forget(name);
-            std::fs::remove_dir_all(self.root.join(name))?;
-            self.wrote.store(true, Ordering::Relaxed);
+            removed += usize::from(self.remove_unbacked(&conn, name)?);
         }
+        // A stale mark on an id a push rendered meanwhile costs one render that writes nothing.
         crate::db::recovery::mark_stale(&conn, &stale)?;
-        Ok((unbacked.len(), stale.len()))
+        Ok((removed, stale.len()))
+    }
+
+    /// Removes an id's folder when, asked again under its render lock, the database backs no
+    /// version of it: a push that committed since the comparison keeps the folder it renders.
+    fn remove_unbacked(&self, conn: &dyn Sql, id_lower: &str) -> Result<bool, AppError> {
+        let _guard = self.render_lock(id_lower)?;
+        if crate::db::packages::load(conn, id_lower)?.is_some_and(|p| p.available().next().is_some()) {
+            return Ok(false);
+        }
+        self.forget(id_lower);
+        match std::fs::remove_dir_all(self.root.join(id_lower)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
+        self.wrote.store(true, Ordering::Relaxed);
+        Ok(true)
     }
 
     /// Flushes every rendered document to disk and, when they were whole at start (or were all
@@ -169,9 +215,30 @@ impl FeedDocs {
                 tracing::warn!(error = %e, "writing the feed documents' flushed epoch failed");
                 return;
             }
+            self.record_database();
             if let Err(e) = crate::store::fs::write_atomic(&self.root.join(FLUSHED), b"") {
                 tracing::warn!(error = %e, "writing the feed documents' flushed marker failed");
             }
+        }
+    }
+
+    /// Writes the database's fingerprint beside the marker, or removes an older one when it cannot
+    /// be read: the next start then sweeps before serving, as if the database had changed.
+    fn record_database(&self) {
+        let path = self.root.join(FLUSHED_DATABASE);
+        let fingerprint = self.db.as_ref().map(|db| {
+            db.connection().map_err(AppError::from).and_then(|conn| Ok(crate::db::recovery::fingerprint(&conn)?))
+        });
+        let written = match fingerprint {
+            Some(Ok(fingerprint)) => crate::store::fs::write_atomic(&path, fingerprint.as_bytes()),
+            Some(Err(e)) => {
+                tracing::warn!(error = %e, "reading the database's fingerprint at the end failed");
+                std::fs::remove_file(&path)
+            }
+            None => std::fs::remove_file(&path),
+        };
+        if let Err(e) = written.or_else(|e| if e.kind() == std::io::ErrorKind::NotFound { Ok(()) } else { Err(e) }) {
+            tracing::warn!(error = %e, "recording the database's fingerprint failed");
         }
     }
 
