@@ -30,7 +30,7 @@ pub struct SearchEntries {
     bytes: usize,
     /// `[cache] search_mb` in bytes.
     budget: usize,
-    /// Ids with an entry that the budget left out.
+    /// Ids the budget left out (those past it unread, some of which may have no entry).
     not_held: usize,
 }
 
@@ -72,8 +72,17 @@ impl SearchEntries {
 
     /// Reads these packages (key and lowercase id) as they are now and holds their entries as
     /// far as the budget goes, in the order given; one without a listed version loses its entry.
+    /// Once the budget is as good as spent, the rest are not read at all (a million versions' full
+    /// records cost minutes at start), only their entries dropped and counted as not held.
     pub fn load(&mut self, conn: &dyn Sql, packages: &[(i64, String)]) -> Result<(), DbError> {
         for batch in packages.chunks(BATCH) {
+            if self.spent() {
+                for (key, _) in batch {
+                    self.remove(*key);
+                }
+                self.not_held += batch.len();
+                continue;
+            }
             let ids: Vec<String> = batch.iter().map(|(_, id)| id.clone()).collect();
             let mut found = Self::read(conn, &ids)?;
             for (key, id) in batch {
@@ -91,6 +100,11 @@ impl SearchEntries {
             }
         }
         Ok(())
+    }
+
+    /// Some entry was left out and what is left of the budget would not hold an average one.
+    fn spent(&self) -> bool {
+        self.not_held > 0 && self.budget - self.bytes < (self.bytes / self.by_key.len().max(1)).max(1)
     }
 
     /// The entries of these ids as the database holds them now, held or not (those no search
@@ -150,6 +164,13 @@ mod tests {
         let mut some = SearchEntries::new(budget as u64);
         some.load(&conn, &packages).unwrap();
         assert_eq!((some.len(), some.not_held()), (5, 15));
+        // Past a spent budget the next batches are not read: ids the database does not have count
+        // as not held only when they were not read (read, they have no entry to leave out).
+        let mut many: Vec<(i64, String)> = packages.clone();
+        many.extend((0..super::BATCH * 2).map(|n| (10_000 + n as i64, format!("absent{n}"))));
+        let mut spent = SearchEntries::new(budget as u64);
+        spent.load(&conn, &many).unwrap();
+        assert_eq!((spent.len(), spent.not_held()), (5, 15 + many.len() - super::BATCH));
         assert!(some.bytes() <= budget);
         assert!(some.get("acme.package0").is_some() && some.get("acme.package5").is_none());
         let ids: Vec<String> = packages.iter().map(|(_, id)| id.clone()).collect();
