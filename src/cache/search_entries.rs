@@ -167,7 +167,7 @@ mod tests {
         // Past a spent budget the next batches are not read: ids the database does not have count
         // as not held only when they were not read (read, they have no entry to leave out).
         let mut many: Vec<(i64, String)> = packages.clone();
-        many.extend((0..super::BATCH * 2).map(|n| (10_000 + n as i64, format!("absent{n}"))));
+        many.extend((0..super::BATCH * 2).map(|n| (10_000 + i64::try_from(n).unwrap(), format!("absent{n}"))));
         let mut spent = SearchEntries::new(budget as u64);
         spent.load(&conn, &many).unwrap();
         assert_eq!((spent.len(), spent.not_held()), (5, 15 + many.len() - super::BATCH));

@@ -11,7 +11,6 @@ use crate::domain::records::PackageRecord;
 use crate::error::AppError;
 use crate::protocol::urls::Hive;
 use crate::protocol::v3;
-use flate2::{write::GzEncoder, Compression};
 use serde::Serialize;
 use sha2::Digest;
 use std::io::Write;
@@ -186,52 +185,40 @@ impl FeedDocs {
         Ok(())
     }
 
-    /// Every document of the id, by its name in the pack; plain JSON is deflated in the pack
-    /// (served inflated), gzip hives' documents are kept as served.
+    /// Every document of the id, by its name in the pack, as JSON: the gzip hives' documents are
+    /// kept so in the pack (where they compress with the rest) and gzip-compressed when read.
     fn documents_of(&self, package: &PackageRecord) -> Result<Vec<(String, Vec<u8>, pack::Storage)>, AppError> {
-        let kept = |hive: Hive| if hive.gzipped() { pack::Storage::Plain } else { pack::Storage::Deflated };
-        let mut documents =
-            vec![(flat_index_name(), encode_json(&v3::flat_index(package), false)?, pack::Storage::Deflated)];
+        let kept = |hive: Hive| if hive.gzipped() { pack::Storage::Gzip } else { pack::Storage::Plain };
+        let mut documents = vec![(flat_index_name(), encode_json(&v3::flat_index(package))?, pack::Storage::Plain)];
         for hive in Hive::ALL {
             let Some((index, pages)) = v3::registration(&self.urls, hive, package) else {
                 continue;
             };
-            documents.push((registration_name(hive, "index"), encode_json(&index, hive.gzipped())?, kept(hive)));
+            documents.push((registration_name(hive, "index"), encode_json(&index)?, kept(hive)));
             for page in &pages {
                 let name = format!("page-{}-{}", page.lower, page.upper);
-                documents.push((registration_name(hive, &name), encode_json(page, hive.gzipped())?, kept(hive)));
+                documents.push((registration_name(hive, &name), encode_json(page)?, kept(hive)));
             }
             for v in v3::hive_versions(package, hive) {
                 let leaf = v3::registration_leaf_document(&self.urls, hive, package, v);
-                documents.push((
-                    registration_name(hive, &v.version_lower),
-                    encode_json(&leaf, hive.gzipped())?,
-                    kept(hive),
-                ));
+                documents.push((registration_name(hive, &v.version_lower), encode_json(&leaf)?, kept(hive)));
             }
         }
         Ok(documents)
     }
 }
 
-fn encode_json<T: Serialize>(value: &T, gzip: bool) -> Result<Vec<u8>, AppError> {
-    let json = serde_json::to_vec(value).map_err(AppError::internal)?;
-    if !gzip {
-        return Ok(json);
-    }
-    // Fast level: rendered on every push, and level 1 compresses a registration index within 10% of
-    // level 6 (5,044 → 848 vs 775 bytes). The gzip header carries no time: same input, same bytes.
-    let mut enc = GzEncoder::new(Vec::new(), Compression::fast());
-    enc.write_all(&json)?;
-    Ok(enc.finish()?)
+fn encode_json<T: Serialize>(value: &T) -> Result<Vec<u8>, AppError> {
+    serde_json::to_vec(value).map_err(AppError::internal)
 }
 
-/// Names a generation by what it serves: the documents (as served, however the pack keeps them)
-/// and the versions whose files are served.
+/// Names a generation by what it serves: the documents (as kept, with how they are served) and
+/// the versions whose files are served.
 fn content_hash(documents: &[(String, Vec<u8>, pack::Storage)], set: &DocSet) -> String {
     let mut hasher = sha2::Sha256::new();
-    for (name, bytes, _) in documents {
+    for (name, bytes, storage) in documents {
         hasher.update(name.as_bytes());
+        hasher.update(format!("{storage:?}").as_bytes());
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(bytes);
     }

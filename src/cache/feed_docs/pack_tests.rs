@@ -1,16 +1,34 @@
 //! The pack format: what is written is read back byte for byte, and a pack that is not what was
 //! written (truncated, flipped bytes, another file) is refused, never read as documents.
 use super::pack::{self, PackError, Storage};
+use flate2::{read::GzDecoder, write::DeflateEncoder, Compression};
+use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
+const INDEX: &[u8] = br#"{"versions":["1.0.0","2.0.0-beta"],"note":"repeated repeated repeated repeated"}"#;
+
 fn documents() -> Vec<(String, Vec<u8>, Storage)> {
-    let json = br#"{"versions":["1.0.0","2.0.0-beta"],"note":"repeated repeated repeated repeated"}"#.to_vec();
     vec![
-        ("registration/index.json".to_owned(), json.clone(), Storage::Deflated),
-        ("flat.json".to_owned(), br#"{"versions":["1.0.0"]}"#.to_vec(), Storage::Deflated),
-        ("registration-gz/index.json.gz".to_owned(), vec![0x1f, 0x8b, 8, 0, 1, 2, 3], Storage::Plain),
+        ("registration/index.json".to_owned(), INDEX.to_vec(), Storage::Plain),
+        ("flat.json".to_owned(), br#"{"versions":["1.0.0"]}"#.to_vec(), Storage::Plain),
+        ("registration-gz/index.json.gz".to_owned(), INDEX.to_vec(), Storage::Gzip),
         ("meta.json".to_owned(), Vec::new(), Storage::Plain),
     ]
+}
+
+/// What a document is served as: its bytes, gzip-compressed for a `Gzip` entry.
+fn served(bytes: &[u8], storage: Storage) -> Vec<u8> {
+    if storage == Storage::Gzip {
+        pack_gzip(bytes)
+    } else {
+        bytes.to_vec()
+    }
+}
+
+fn pack_gzip(json: &[u8]) -> Vec<u8> {
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), Compression::fast());
+    enc.write_all(json).unwrap();
+    enc.finish().unwrap()
 }
 
 fn write(dir: &Path, documents: &[(String, Vec<u8>, Storage)]) -> PathBuf {
@@ -32,18 +50,87 @@ fn read_all(path: &Path) -> Result<Vec<(String, Vec<u8>)>, PackError> {
     Ok(out)
 }
 
+fn expected() -> Vec<(String, Vec<u8>)> {
+    documents().into_iter().map(|(n, b, s)| (n, served(&b, s))).collect()
+}
+
 #[test]
-fn every_document_reads_back_as_written_whether_kept_plain_or_deflated() {
+fn every_document_reads_back_as_served_whether_plain_or_gzip() {
     let dir = tempfile::tempdir().unwrap();
     let path = write(dir.path(), &documents());
     let table = pack::open(&path).unwrap();
     assert!(documents().iter().all(|(name, _, _)| table.get(name).is_some()));
     assert!(table.get("registration/1.0.0.json").is_none());
-    let expected: Vec<(String, Vec<u8>)> = documents().into_iter().map(|(n, b, _)| (n, b)).collect();
-    assert_eq!(read_all(&path).unwrap(), expected);
-    // The plain JSON is smaller on disk than as served.
-    let index = table.get("registration/index.json").unwrap();
-    assert!(index.len < documents()[0].1.len() as u64, "{index:?}");
+    assert_eq!(read_all(&path).unwrap(), expected());
+    let mut unzipped = String::new();
+    GzDecoder::new(read_all(&path).unwrap()[2].1.as_slice()).read_to_string(&mut unzipped).unwrap();
+    assert_eq!(unzipped.as_bytes(), INDEX);
+    // One body for all: a document repeating another (the hives do) costs next to nothing.
+    let size = std::fs::metadata(&path).unwrap().len();
+    let mut without_copy = documents();
+    without_copy.remove(2);
+    let smaller = std::fs::metadata(write(dir.path(), &without_copy)).unwrap().len();
+    assert!(size < smaller + 50 && size - smaller < INDEX.len() as u64 / 2, "{size} vs {smaller} bytes");
+}
+
+/// Format 1, as the release before format 2 wrote it (each entry on its own, deflated or as
+/// served), from `(name, bytes as served, deflated)`.
+fn build_format_1(documents: &[(&str, &[u8], bool)]) -> Vec<u8> {
+    let mut sorted = documents.to_vec();
+    sorted.sort_by_key(|d| d.0);
+    let stored: Vec<Vec<u8>> = sorted
+        .iter()
+        .map(|(_, bytes, deflated)| {
+            if !*deflated {
+                return bytes.to_vec();
+            }
+            let mut enc = DeflateEncoder::new(Vec::new(), Compression::fast());
+            enc.write_all(bytes).unwrap();
+            enc.finish().unwrap()
+        })
+        .collect();
+    let table_len: usize = sorted.iter().map(|(name, _, _)| 2 + name.len() + 1 + 8 + 8 + 4).sum();
+    let mut offset = (24 + table_len) as u64;
+    let mut table = Vec::new();
+    for ((name, _, deflated), bytes) in sorted.iter().zip(&stored) {
+        table.extend_from_slice(&u16::try_from(name.len()).unwrap().to_le_bytes());
+        table.extend_from_slice(name.as_bytes());
+        table.push(u8::from(*deflated));
+        table.extend_from_slice(&offset.to_le_bytes());
+        table.extend_from_slice(&(bytes.len() as u64).to_le_bytes());
+        table.extend_from_slice(&crc32fast::hash(bytes).to_le_bytes());
+        offset += bytes.len() as u64;
+    }
+    let mut out = b"GALLEYPK".to_vec();
+    let len = |n: usize| u32::try_from(n).unwrap();
+    for n in [1, len(sorted.len()), len(table.len()), crc32fast::hash(&table)] {
+        out.extend_from_slice(&n.to_le_bytes());
+    }
+    out.extend_from_slice(&table);
+    for bytes in &stored {
+        out.extend_from_slice(bytes);
+    }
+    out
+}
+
+#[test]
+fn packs_of_format_1_still_read_as_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.pack");
+    let gz = pack_gzip(INDEX);
+    let old = [("registration/index.json", INDEX, true), ("registration-gz/index.json.gz", gz.as_slice(), false)];
+    std::fs::write(&path, build_format_1(&old)).unwrap();
+    let table = pack::open(&path).unwrap();
+    for (name, served, _) in old {
+        assert_eq!(pack::read(&path, table.get(name).unwrap()).unwrap(), served, "{name}");
+    }
+    // Damage in format 1 is still found.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 1;
+    std::fs::write(&path, &bytes).unwrap();
+    let err = pack::read(&path, table.get("registration/index.json").unwrap()).unwrap_err();
+    assert_eq!(err.to_string(), "entry registration/index.json does not match its checksum");
 }
 
 #[test]
@@ -73,7 +160,7 @@ fn a_truncated_pack_is_refused_at_every_length() {
     for len in 0..whole.len() {
         std::fs::write(&path, &whole[..len]).unwrap();
         let err = read_all(&path).expect_err("a truncated pack must not read");
-        assert!(matches!(err, PackError::Table(_) | PackError::PastEnd(_)), "at {len}: {err}");
+        assert!(matches!(err, PackError::Body(_) | PackError::Table(_) | PackError::Magic), "at {len}: {err}");
     }
 }
 
@@ -84,9 +171,8 @@ fn a_table_loaded_before_the_pack_was_cut_reads_nothing_past_the_end() {
     let table = pack::open(&path).unwrap();
     let whole = std::fs::read(&path).unwrap();
     std::fs::write(&path, &whole[..whole.len() - 1]).unwrap();
-    // The entries are sorted by name, so the last one in the file is "registration/index.json".
     let err = pack::read(&path, table.get("registration/index.json").unwrap()).unwrap_err();
-    assert_eq!(err.to_string(), "entry registration/index.json lies past the end of the pack");
+    assert_eq!(err.to_string(), "the pack's body is damaged: length differs from the file's");
 }
 
 #[test]
@@ -115,9 +201,10 @@ fn each_check_names_what_is_wrong() {
         read_all(&path).unwrap_err().to_string()
     };
     assert_eq!(damaged(0), "not a document pack (bad magic)");
-    assert_eq!(damaged(8), "pack format version 0 is not supported");
-    assert_eq!(damaged(30), "the pack's entry table is damaged: checksum mismatch");
-    assert_eq!(damaged(whole.len() - 1), "entry registration/index.json does not match its checksum");
+    assert_eq!(damaged(8), "pack format version 3 is not supported");
+    assert_eq!(damaged(20), "the pack's body is damaged: length differs from the file's");
+    assert_eq!(damaged(24), "the pack's body is damaged: checksum mismatch");
+    assert_eq!(damaged(whole.len() - 1), "the pack's body is damaged: checksum mismatch");
     std::fs::write(&path, br#"{"generation":"abc","versions":["1.0.0"]}"#).unwrap();
     assert_eq!(read_all(&path).unwrap_err().to_string(), "not a document pack (bad magic)");
     std::fs::remove_file(&path).unwrap();
