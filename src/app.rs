@@ -78,6 +78,10 @@ pub async fn serve(state: AppState) -> anyhow::Result<()> {
             Ok(n) => tracing::info!(ids = n, "rendered feed documents"),
             Err(e) => tracing::error!(error = %e, "rendering feed documents failed"),
         }
+        // The sweep's listings (every version with a row, every id's versions) and the packs it
+        // opened were read and dropped: without this the idle process keeps their peak (measured
+        // at 100k versions: 125 MB after the sweep, 78 MB with it).
+        allocator::release_free_memory();
     });
     // Built off the start-up path; a search arriving first waits for it rather than reading SQL.
     let index = state.clone();
