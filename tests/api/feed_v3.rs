@@ -416,6 +416,33 @@ fn a_document_read_after_its_generation_is_gone_answers_from_the_new_one() {
     assert_eq!(serve("1.0.9").unwrap_err().to_string(), "The requested resource does not exist.");
 }
 
+/// With every memory cache off (`[cache]` all 0), each request reads the id's pack: every change
+/// shows at once, and nothing is served from an id's earlier documents.
+#[test]
+fn with_every_memory_cache_off_the_restore_path_follows_every_change() {
+    let app = crate::helpers::spawn_app_with(|c| {
+        c.cache =
+            galley::config::CacheConfig { documents_mb: 0, packages_mb: 0, answers_mb: 0, search_mb: 0, ids_mb: 0 };
+        c.publish.delete_mode = galley::config::DeleteMode::Hard;
+    });
+    let (_, key) = app.user_with_key("alice");
+    app.push_ok(&key, "Cold.Lib", "1.0.0");
+    let versions = |app: &TestApp| app.get_json("/v3/flatcontainer/cold.lib/index.json")["versions"].clone();
+    assert_eq!(versions(&app), json!(["1.0.0"]));
+    app.push_ok(&key, "Cold.Lib", "1.1.0");
+    assert_eq!(versions(&app), json!(["1.0.0", "1.1.0"]));
+    assert_eq!(get_gz_json(&app, "/v3/registration-gz-semver2/cold.lib/index.json")["items"][0]["upper"], "1.1.0");
+    let download = app.get("/v3/flatcontainer/cold.lib/1.1.0/cold.lib.1.1.0.nupkg");
+    assert_eq!(download.status(), 200);
+    assert_eq!(download.bytes().unwrap(), nupkg("Cold.Lib", "1.1.0"));
+    // Unlisting changes the registration at once; the version stays restorable, as on nuget.org.
+    assert_eq!(app.delete(&key, "Cold.Lib", "1.1.0").status(), 204);
+    assert_eq!(app.get_json("/v3/registration/cold.lib/1.1.0.json")["listed"], false);
+    assert_eq!(app.get_json("/v3/registration/cold.lib/1.0.0.json")["listed"], true);
+    assert_eq!(versions(&app), json!(["1.0.0", "1.1.0"]));
+    assert_eq!(app.get("/v3/flatcontainer/cold.lib/9.0.0/cold.lib.9.0.0.nupkg").status(), 404);
+}
+
 #[test]
 fn search_rejects_malformed_parameters() {
     let app = spawn_app();

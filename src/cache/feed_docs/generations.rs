@@ -74,10 +74,8 @@ impl FeedDocs {
         let generation =
             current_generation(&id_dir).ok_or_else(|| std::io::Error::from(std::io::ErrorKind::NotFound))?;
         let path = pack_path(&id_dir, &generation);
-        let table = pack::open(&path)?;
-        let meta = table.get(META).ok_or(pack::PackError::Table("no meta entry"))?;
-        let mut set: DocSet =
-            serde_json::from_slice(&pack::read(&path, meta)?).map_err(|_| pack::PackError::Table("meta unreadable"))?;
+        let (table, meta) = pack::open_and_read(&path, META)?;
+        let mut set: DocSet = serde_json::from_slice(&meta).map_err(|_| pack::PackError::Table("meta unreadable"))?;
         set.dir = id_dir.join(&generation);
         set.pointer = pointer;
         set.table = table;
@@ -149,9 +147,7 @@ impl FeedDocs {
             if pack::open(&pack_path(&id_dir, &current)).is_ok() {
                 // Loaded from disk on the next lookup. Not through `lookup`, which may repair and
                 // so take this id's render lock, held here.
-                let loaded =
-                    self.sets.read().ok().and_then(|sets| sets.get(id_lower).map(|l| l.set.generation.clone()));
-                if loaded.as_deref() != Some(current.as_str()) {
+                if self.loaded_generation(id_lower).is_some_and(|g| g != current) {
                     self.forget(id_lower);
                 }
                 return Ok(());
@@ -180,7 +176,7 @@ impl FeedDocs {
         replace_pointer(&id_dir, &generation)?;
         set.table = pack::open(&path).map_err(AppError::internal)?;
         set.pointer = pointer_time(&id_dir);
-        self.remember(id_lower, Arc::new(set));
+        self.replace_loaded(id_lower, Arc::new(set));
         remove_old_generations(&id_dir, Some(&generation));
         Ok(())
     }

@@ -1,8 +1,10 @@
 //! The memory caches in front of the packs: bounded by the `[cache]` budgets, weighed by size.
-use super::{AnswerKey, CachedFile};
+use super::{AnswerKey, CachedFile, DocSet, Loaded};
 use crate::config::CacheConfig;
 use bytes::Bytes;
+use std::collections::HashSet;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 /// A cache of at most `mb` MB; `items_per_mb` is the expected count, which `quick_cache` uses to size
 /// its tables (an estimate, not a limit).
@@ -43,5 +45,41 @@ pub(super) struct DocumentWeight;
 impl quick_cache::Weighter<PathBuf, Bytes> for DocumentWeight {
     fn weight(&self, _path: &PathBuf, bytes: &Bytes) -> u64 {
         bytes.len() as u64 + 64
+    }
+}
+
+/// Weighs loaded sets by the memory they take (measured once, when loaded).
+#[derive(Clone)]
+pub(super) struct SetWeight;
+
+impl quick_cache::Weighter<String, Arc<Loaded>> for SetWeight {
+    fn weight(&self, id_lower: &String, loaded: &Arc<Loaded>) -> u64 {
+        loaded.bytes + allocation(id_lower.len()) as u64
+    }
+}
+
+/// The memory a set takes: its version lists, its pack's table and its names. ~3 KB for an id
+/// with 5 versions, most of it the table (an entry per document).
+pub(super) fn set_bytes(set: &DocSet) -> u64 {
+    let strings = |list: &HashSet<String>| -> usize {
+        // A hash set's slots (a `String` and a control byte each) and every string's allocation.
+        list.capacity() * (std::mem::size_of::<String>() + 1) + list.iter().map(|v| allocation(v.len())).sum::<usize>()
+    };
+    let lists = strings(&set.versions) + strings(&set.readmes) + strings(&set.icons);
+    let paths = allocation(set.generation.len())
+        + allocation(set.dir.as_os_str().len())
+        + set.upstream.as_deref().map_or(0, |u| allocation(u.len()));
+    // The set's and the entry's own allocations, the `Arc`s and the cache's slot.
+    let own = std::mem::size_of::<DocSet>() + std::mem::size_of::<Loaded>() + 96;
+    (lists + paths + own) as u64 + set.table.heap_bytes()
+}
+
+/// What the allocator takes for `len` bytes: glibc's chunks are 16-byte aligned with 8 bytes of
+/// header and 32 bytes at least.
+pub(super) fn allocation(len: usize) -> usize {
+    if len == 0 {
+        0
+    } else {
+        (len + 8).next_multiple_of(16).max(32)
     }
 }

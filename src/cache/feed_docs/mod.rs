@@ -12,10 +12,10 @@ use crate::protocol::urls::{Hive, UrlGenerator};
 use bytes::Bytes;
 use serde::{Deserialize, Serialize};
 use sha2::Digest;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Mutex};
 use std::time::{Instant, SystemTime};
 
 mod generations;
@@ -23,6 +23,8 @@ mod memory;
 pub mod pack;
 mod recovery;
 
+#[cfg(test)]
+mod memory_tests;
 #[cfg(test)]
 mod pack_tests;
 #[cfg(test)]
@@ -87,10 +89,11 @@ fn registration_name(hive: Hive, name: &str) -> String {
 
 const PACK_EXT: &str = "pack";
 
-/// A loaded set and when its pointer was last compared with the disk.
+/// A loaded set, when its pointer was last compared with the disk, and the memory it takes.
 struct Loaded {
     set: Arc<DocSet>,
     checked_ms: AtomicU64,
+    bytes: u64,
 }
 
 /// How long a loaded set is trusted before the pointer is checked again. Changes made by this
@@ -120,7 +123,9 @@ pub struct AnswerKey {
 pub struct FeedDocs {
     root: PathBuf,
     urls: UrlGenerator,
-    sets: RwLock<HashMap<String, Arc<Loaded>>>,
+    /// The sets of the ids served lately, up to `[cache] ids_mb`; an id past it is loaded from its
+    /// pack again when asked (one small read, no SQL).
+    sets: quick_cache::sync::Cache<String, Arc<Loaded>, memory::SetWeight>,
     started: Instant,
     documents: quick_cache::sync::Cache<PathBuf, Bytes, memory::DocumentWeight>,
     /// Answers rendered per request elsewhere (v2 `FindPackagesById`, v3 search and
@@ -157,7 +162,7 @@ impl FeedDocs {
         Ok(Self {
             root,
             urls,
-            sets: RwLock::new(HashMap::new()),
+            sets: memory::bounded_cache(sizes.ids_mb, 512, memory::SetWeight),
             started: Instant::now(),
             documents: memory::bounded_cache(sizes.documents_mb, 2048, memory::DocumentWeight),
             answers: memory::bounded_cache(sizes.answers_mb, 2048, memory::AnswerWeight),
@@ -183,11 +188,12 @@ impl FeedDocs {
     }
 
     /// Hits and misses of each memory cache since start, for the metrics.
-    pub fn cache_counts(&self) -> [(&'static str, u64, u64); 3] {
+    pub fn cache_counts(&self) -> [(&'static str, u64, u64); 4] {
         [
             ("documents", self.documents.hits(), self.documents.misses()),
             ("answers", self.answers.hits(), self.answers.misses()),
             ("packages", self.files.hits(), self.files.misses()),
+            ("ids", self.sets.hits(), self.sets.misses()),
         ]
     }
 
@@ -197,7 +203,7 @@ impl FeedDocs {
             return None;
         }
         let now_ms = self.now_ms();
-        let loaded = self.sets.read().ok()?.get(id_lower).cloned();
+        let loaded = self.sets.get(id_lower);
         if let Some(loaded) = &loaded {
             if now_ms.saturating_sub(loaded.checked_ms.load(Ordering::Relaxed)) < RECHECK_MS {
                 return Some(loaded.set.clone());
@@ -243,17 +249,29 @@ impl FeedDocs {
         u64::try_from(self.started.elapsed().as_millis()).unwrap_or(u64::MAX)
     }
 
+    /// Keeps a set loaded for a request (the least used one goes when `[cache] ids_mb` is full).
     fn remember(&self, id_lower: &str, set: Arc<DocSet>) {
-        let now_ms = self.now_ms();
-        if let Ok(mut sets) = self.sets.write() {
-            sets.insert(id_lower.to_owned(), Arc::new(Loaded { set, checked_ms: AtomicU64::new(now_ms) }));
-        }
+        self.sets.insert(id_lower.to_owned(), self.loaded(set));
+    }
+
+    /// Replaces the id's set only when one is loaded: a render of every id (`galley reindex`, the
+    /// hourly job) must not fill the memory with ids nobody asked for, nor push out those asked.
+    fn replace_loaded(&self, id_lower: &str, set: Arc<DocSet>) {
+        // Err: no set of the id is loaded, so the next lookup reads the new one from disk.
+        let _ = self.sets.replace(id_lower.to_owned(), self.loaded(set), true);
+    }
+
+    fn loaded(&self, set: Arc<DocSet>) -> Arc<Loaded> {
+        let bytes = memory::set_bytes(&set);
+        Arc::new(Loaded { set, checked_ms: AtomicU64::new(self.now_ms()), bytes })
+    }
+
+    fn loaded_generation(&self, id_lower: &str) -> Option<String> {
+        self.sets.peek(id_lower).map(|l| l.set.generation.clone())
     }
 
     fn forget(&self, id_lower: &str) {
-        if let Ok(mut sets) = self.sets.write() {
-            sets.remove(id_lower);
-        }
+        self.sets.remove(id_lower);
     }
 
     /// A package file held in memory, if it was served recently.
@@ -316,7 +334,7 @@ impl FeedDocs {
     /// Where a document of a generation lies: from the loaded set when it is that generation,
     /// else from the pack's own table (a set replaced between a lookup and its read).
     fn entry(&self, id_lower: &str, generation: &str, name: &str) -> Option<(PathBuf, pack::Entry)> {
-        let loaded = self.sets.read().ok()?.get(id_lower).map(|l| l.set.clone());
+        let loaded = self.sets.peek(id_lower).map(|l| l.set.clone());
         if let Some(set) = loaded.filter(|s| s.generation == generation) {
             return Some((set.pack_path(), set.table.get(name)?.clone()));
         }

@@ -108,6 +108,12 @@ impl Table {
     pub fn get(&self, name: &str) -> Option<&Entry> {
         self.entries.binary_search_by(|e| (*e.name).cmp(name)).ok().map(|i| &self.entries[i])
     }
+
+    /// The memory the table takes: its entries and their names (what `[cache] ids_mb` counts).
+    pub fn heap_bytes(&self) -> u64 {
+        let names: usize = self.entries.iter().map(|e| super::memory::allocation(e.name.len())).sum();
+        (self.entries.capacity() * std::mem::size_of::<Entry>() + names) as u64
+    }
 }
 
 /// Why a pack cannot be used. Any of these means the file is not what a render wrote.
@@ -194,6 +200,24 @@ pub fn open(path: &Path) -> Result<Table, PackError> {
         }
         _ => open_separate(&file),
     }
+}
+
+/// The offset table and the entry `name` as served, from one read of the file: format 2 inflates
+/// the body once for both (a set loaded from disk needs its table and its description).
+pub fn open_and_read(path: &Path, name: &str) -> Result<(Table, Bytes), PackError> {
+    let file = std::fs::File::open(path)?;
+    let missing = || PackError::Table("no such entry");
+    if version(&file)? != VERSION {
+        let table = open_separate(&file)?;
+        let entry = table.get(name).ok_or_else(missing)?;
+        let served = served(entry, stored_in_file(&file, entry)?)?;
+        return Ok((table, served));
+    }
+    let (count, table_len, body) = read_body(&file)?;
+    let table = parse_table(&body[..table_len], count, table_len as u64, body.len() as u64, true)?;
+    let entry = table.get(name).ok_or_else(missing)?;
+    let served = served(entry, slice_of_body(&body, entry)?.to_vec())?;
+    Ok((table, served))
 }
 
 /// The format version of an open pack, when it is one this code reads.
@@ -297,29 +321,40 @@ fn parse_table(
 /// (~40 KB for a 5-version id, tens of microseconds); what is served is kept in memory above this.
 pub fn read(path: &Path, entry: &Entry) -> Result<Bytes, PackError> {
     let file = std::fs::File::open(path)?;
-    let past_end = || PackError::PastEnd(entry.name.to_string());
-    let start = usize::try_from(entry.offset).map_err(|_| past_end())?;
-    let end = start.checked_add(usize::try_from(entry.len).map_err(|_| past_end())?).ok_or_else(past_end)?;
     let kept = if entry.in_body {
         // Generations are never rewritten, so this is a file put there by something else.
         if version(&file)? != VERSION {
             return Err(PackError::Table("of another format than when it was opened"));
         }
-        let (_, _, mut body) = read_body(&file)?;
-        if end > body.len() {
-            return Err(past_end());
-        }
-        body.truncate(end);
-        body.drain(..start);
-        body
+        let (_, _, body) = read_body(&file)?;
+        slice_of_body(&body, entry)?.to_vec()
     } else {
-        let mut stored = vec![0u8; end - start];
-        file.read_exact_at(&mut stored, entry.offset).map_err(|e| match e.kind() {
-            std::io::ErrorKind::UnexpectedEof => past_end(),
-            _ => PackError::Io(e),
-        })?;
-        stored
+        stored_in_file(&file, entry)?
     };
+    served(entry, kept)
+}
+
+/// Where `entry` lies in an inflated body (format 2).
+fn slice_of_body<'a>(body: &'a [u8], entry: &Entry) -> Result<&'a [u8], PackError> {
+    let past_end = || PackError::PastEnd(entry.name.to_string());
+    let start = usize::try_from(entry.offset).map_err(|_| past_end())?;
+    let end = start.checked_add(usize::try_from(entry.len).map_err(|_| past_end())?).ok_or_else(past_end)?;
+    body.get(start..end).ok_or_else(past_end)
+}
+
+/// The bytes of `entry` as stored in the file (format 1).
+fn stored_in_file(file: &std::fs::File, entry: &Entry) -> Result<Vec<u8>, PackError> {
+    let len = usize::try_from(entry.len).map_err(|_| PackError::PastEnd(entry.name.to_string()))?;
+    let mut stored = vec![0u8; len];
+    file.read_exact_at(&mut stored, entry.offset).map_err(|e| match e.kind() {
+        std::io::ErrorKind::UnexpectedEof => PackError::PastEnd(entry.name.to_string()),
+        _ => PackError::Io(e),
+    })?;
+    Ok(stored)
+}
+
+/// The kept bytes of `entry`, checked against its CRC, as served.
+fn served(entry: &Entry, kept: Vec<u8>) -> Result<Bytes, PackError> {
     if crc32fast::hash(&kept) != entry.crc {
         return Err(PackError::Checksum(entry.name.to_string()));
     }

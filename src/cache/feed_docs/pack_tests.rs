@@ -65,6 +65,11 @@ fn every_document_reads_back_as_served_whether_plain_or_gzip() {
     let mut unzipped = String::new();
     GzDecoder::new(read_all(&path).unwrap()[2].1.as_slice()).read_to_string(&mut unzipped).unwrap();
     assert_eq!(unzipped.as_bytes(), INDEX);
+    // The table and one entry from one read, as a set is loaded.
+    let (same_table, gz) = pack::open_and_read(&path, "registration-gz/index.json.gz").unwrap();
+    assert_eq!((same_table, gz.to_vec()), (table, pack_gzip(INDEX)));
+    let missing = pack::open_and_read(&path, "registration/1.0.0.json").unwrap_err();
+    assert_eq!(missing.to_string(), PackError::Table("no such entry").to_string());
     // One body for all: a document repeating another (the hives do) costs next to nothing.
     let size = std::fs::metadata(&path).unwrap().len();
     let mut without_copy = documents();
@@ -123,6 +128,7 @@ fn packs_of_format_1_still_read_as_served() {
     let table = pack::open(&path).unwrap();
     for (name, served, _) in old {
         assert_eq!(pack::read(&path, table.get(name).unwrap()).unwrap(), served, "{name}");
+        assert_eq!(pack::open_and_read(&path, name).unwrap(), (table.clone(), bytes::Bytes::from(served.to_vec())));
     }
     // Damage in format 1 is still found.
     let mut bytes = std::fs::read(&path).unwrap();
