@@ -1,6 +1,7 @@
 """One tier on its own, with `run.py`'s suites: start (after a clean stop, the start-up sweep runs
 while serving), time /health and the first search answer, read RSS, wait for the sweep and read RSS
-again, then the search suite and, unless RESTORE=0, the restore suite against nginx and the pushes.
+again, then the search suite and, unless RESTORE=0, the restore suite against nginx, every id's index
+once and the pushes.
 For the 1M tier, whose full run does not fit a session on a slow disk, and for probes of one build.
 
   DATA=target/bench-data/200000x5 LABEL="1M versions" ANSWERS_OFF=1 python3 bench/probe.py
@@ -60,6 +61,7 @@ if os.environ.get("RESTORE", "1") == "1":
     root = tempfile.mkdtemp(prefix="galley-nginx-root-"); os.chmod(root, 0o755)
     nginx_proc, nginx_base = b.nginx_start(root)
     for r in b.restore_suite(g, nginx_base, root, key, label): print("RESTORE", json.dumps(r), flush=True)
+    print("EVERY ID", json.dumps(b.every_id_suite(g)), flush=True)
     pushes = b.push_suite(g, key, label, "/v3/flatcontainer/bench.small50k/1.0.0/bench.small50k.1.0.0.nupkg")
     for r in pushes: print("PUSH", json.dumps(r), flush=True)
     b.stop(nginx_proc); shutil.rmtree(root, ignore_errors=True)

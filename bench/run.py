@@ -4,6 +4,7 @@
 Writes bench/RESULTS.md. See bench/README.md for what the figures mean.
 Everything runs on loopback; every process started here is stopped by its PID.
 """
+import http.client
 import json
 import os
 import platform
@@ -17,6 +18,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -300,6 +302,33 @@ def restore_suite(g, nginx_base, root, key, label):
     return rows
 
 
+def every_id_suite(g, limit=None):
+    """The flat-container index of every id asked for once, 8 connections: what a mirror or a
+    first restore of a whole feed does. Returns the ids asked, seconds, non-200 answers and RSS
+    after: every memory cache is bounded by `[cache]`, so it must not grow with the ids asked."""
+    db = sqlite3.connect(os.path.join(g.data_dir, "galley.db"))
+    ids = [r[0] for r in db.execute("SELECT id_lower FROM packages ORDER BY id LIMIT ?", (limit or -1,))]
+    db.close()
+    failed = [0]
+    def ask(share):
+        conn = http.client.HTTPConnection("127.0.0.1", urllib.parse.urlsplit(g.base).port, timeout=120)
+        for id_lower in share:
+            conn.request("GET", f"/v3/flatcontainer/{id_lower}/index.json")
+            response = conn.getresponse()
+            response.read()
+            failed[0] += response.status != 200
+        conn.close()
+    threads = [threading.Thread(target=ask, args=(ids[i::8],)) for i in range(8)]
+    t0 = time.monotonic()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - t0
+    time.sleep(1)
+    return {"ids": len(ids), "seconds": elapsed, "failed": failed[0], "rss": rss_mb(g.proc.pid)}
+
+
 def search_suite(g, label, answer_cache):
     ids = sample_ids(g.data_dir, 50)
     exact = [f"/v3/query?q={i}&semVerLevel=2.0.0" for i in ids]
@@ -521,6 +550,8 @@ def main():
             log(f"{label}: galley started in {g.startup * 1000:.0f} ms, search ready after {search_ready:.1f} s, "
                 f"start-up sweep done after {seconds(swept, 1800)} s, idle RSS {idle:.1f} MB")
             report["restore"] += restore_suite(g, nginx_base, root, key, label)
+            every_id = every_id_suite(g)
+            log(f"  {label}: every id's index once: {every_id}")
             rows, peak = search_suite(g, label, "on")
             report["search"] += rows
             storm_path = "/v3/flatcontainer/bench.small50k/1.0.0/bench.small50k.1.0.0.nupkg"
@@ -541,7 +572,7 @@ def main():
             report["scale"].append({"label": label, "startup": g.startup, "restart": cold.startup,
                                     "swept": swept, "restart_swept": cold_swept,
                                     "search_ready": search_ready, "idle": idle,
-                                    "peak": max(peak, cold_peak), "push": pushes[0][2]["pushes_per_second"],
+                                    "peak": max(peak, cold_peak), "push": pushes[0][2]["pushes_per_second"], "every_id": every_id,
                                     "check": check_s, "reindex": reindex_s, **disk_use(data)})
             log(f"{label}: check {seconds(check_s)} s, reindex {seconds(reindex_s)} s, disk {report['scale'][-1]}")
     finally:
@@ -627,11 +658,14 @@ def write_results(report):
     lines += ["", "## Scale", "",
               "Start-up to /health (the run's first start; then the restart after its clean stop, where the start-up sweep runs while serving), "
               "then to the first search answer (the index and entries built in the background); RSS idle after that; "
+              "every id's flat-container index asked once (8 connections, after the restore suite) and RSS after it; "
               "`galley check` and `galley reindex` with the server stopped; disk as allocated blocks per stored version.",
-              "", "| data | versions | /health s | /health s after a clean stop | sweep done s (first start / restart) | search ready s | RSS idle MB | RSS peak MB | pushes/s | check s | reindex s | database B/version | documents B/version | files B/version | disk B/version |",
-              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+              "", "| data | versions | /health s | /health s after a clean stop | sweep done s (first start / restart) | search ready s | RSS idle MB | RSS peak MB | every id once: ids/s, RSS after MB | pushes/s | check s | reindex s | database B/version | documents B/version | files B/version | disk B/version |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in report["scale"]:
-        lines.append(f"| {r['label']} | {r['versions']} | {r['startup']:.2f} | {r['restart']:.2f} | {seconds(r['swept'], 1800)} / {seconds(r['restart_swept'], 1800)} | {r['search_ready']:.1f} | {r['idle']:.1f} | {r['peak']:.1f} | {r['push']:.0f} | "
+        every = r["every_id"]
+        every_text = f"{every['ids'] / every['seconds']:.0f}, {every['rss']:.1f}" + (f" ({every['failed']} not 200)" if every["failed"] else "")
+        lines.append(f"| {r['label']} | {r['versions']} | {r['startup']:.2f} | {r['restart']:.2f} | {seconds(r['swept'], 1800)} / {seconds(r['restart_swept'], 1800)} | {r['search_ready']:.1f} | {r['idle']:.1f} | {r['peak']:.1f} | {every_text} | {r['push']:.0f} | "
                      f"{seconds(r['check'])} | {seconds(r['reindex'])} | {r['db_per_version']:.0f} | {r['docs_per_version']:.0f} | {r['files_per_version']:.0f} | {r['disk_per_version']:.0f} |")
     lines.append("")
     path = os.path.join(ROOT, "bench", "RESULTS.md")

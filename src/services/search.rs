@@ -81,9 +81,8 @@ fn cached_json<T: serde::Serialize>(
         if let Some(bytes) = state.docs.cached_answer(&key) {
             return Ok(bytes);
         }
-        let bytes = Bytes::from(serde_json::to_vec(&compute(snapshot)?).map_err(AppError::internal)?);
-        state.docs.cache_answer(key, bytes.clone());
-        Ok(bytes)
+        let answer = serde_json::to_vec(&compute(snapshot)?).map_err(AppError::internal)?;
+        Ok(state.docs.cache_answer(key, answer))
     })
 }
 

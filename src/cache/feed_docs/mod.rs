@@ -281,7 +281,7 @@ impl FeedDocs {
 
     /// Reads an immutable file (a published `.nupkg`) into memory and keeps it there.
     pub async fn read_file(&self, path: &Path) -> std::io::Result<CachedFile> {
-        let bytes = Bytes::from(tokio::fs::read(path).await?);
+        let bytes = memory::exact(tokio::fs::read(path).await?);
         let digest = sha2::Sha256::digest(&bytes);
         let file = CachedFile { etag: format!("\"{}\"", hex::encode(&digest[..16])), bytes };
         self.files.insert(path.to_owned(), file.clone());
@@ -292,8 +292,11 @@ impl FeedDocs {
         self.answers.get(key)
     }
 
-    pub fn cache_answer(&self, key: AnswerKey, bytes: Bytes) {
-        self.answers.insert(key, bytes);
+    /// Keeps an answer until what it shows changes; returns it as served.
+    pub fn cache_answer(&self, key: AnswerKey, answer: Vec<u8>) -> Bytes {
+        let bytes = memory::exact(answer);
+        self.answers.insert(key, bytes.clone());
+        bytes
     }
 
     /// The bytes of a rendered document (a path from [`DocSet::flat_index`] or

@@ -353,22 +353,24 @@ fn stored_in_file(file: &std::fs::File, entry: &Entry) -> Result<Vec<u8>, PackEr
     Ok(stored)
 }
 
-/// The kept bytes of `entry`, checked against its CRC, as served.
+/// The kept bytes of `entry`, checked against its CRC, as served: in an allocation of their own
+/// length, since the memory cache weighs them by it (see `memory::exact`).
 fn served(entry: &Entry, kept: Vec<u8>) -> Result<Bytes, PackError> {
     if crc32fast::hash(&kept) != entry.crc {
         return Err(PackError::Checksum(entry.name.to_string()));
     }
     let checksum = |_| PackError::Checksum(entry.name.to_string());
-    match entry.storage {
-        Storage::Plain => Ok(Bytes::from(kept)),
+    let served = match entry.storage {
+        Storage::Plain => kept,
         Storage::Deflated => {
             let mut served = Vec::with_capacity(kept.len() * 4);
             // The CRC matched, so a failure here is a bug in the writer, still not servable.
             DeflateDecoder::new(kept.as_slice()).read_to_end(&mut served).map_err(checksum)?;
-            Ok(Bytes::from(served))
+            served
         }
-        Storage::Gzip => Ok(Bytes::from(gzip(&kept).map_err(checksum)?)),
-    }
+        Storage::Gzip => gzip(&kept).map_err(checksum)?,
+    };
+    Ok(super::memory::exact(served))
 }
 
 /// Gzip as the hives were always served: the fast level (a registration index compresses within

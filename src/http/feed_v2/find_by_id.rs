@@ -33,10 +33,10 @@ pub async fn list(state: &AppState, request: V2Request) -> Result<HttpResponse, 
         render_feed(&rendering, &request, "FindPackagesById", "FindPackagesById()", &page)
     })
     .await?;
-    let body = Bytes::from(body);
-    if let Some(key) = key {
-        state.docs.cache_answer(key, body.clone());
-    }
+    let body = match key {
+        Some(key) => state.docs.cache_answer(key, body),
+        None => Bytes::from(body),
+    };
     Ok(feed_response(body))
 }
 
