@@ -211,6 +211,21 @@ fn each_check_names_what_is_wrong() {
     assert_eq!(damaged(20), "the pack's body is damaged: length differs from the file's");
     assert_eq!(damaged(24), "the pack's body is damaged: checksum mismatch");
     assert_eq!(damaged(whole.len() - 1), "the pack's body is damaged: checksum mismatch");
+    // A body whose checksum matches but whose deflate stream ends early or is not one (only a
+    // writer's bug makes these): refused, with the inflater left usable for the next read.
+    let rewritten = |body: &[u8]| {
+        let mut bytes = whole[..20].to_vec();
+        bytes.extend_from_slice(&u32::try_from(body.len()).unwrap().to_le_bytes());
+        bytes.extend_from_slice(&crc32fast::hash(body).to_le_bytes());
+        bytes.extend_from_slice(body);
+        std::fs::write(&path, &bytes).unwrap();
+        read_all(&path).unwrap_err().to_string()
+    };
+    let stream = &whole[28..];
+    assert_eq!(rewritten(&stream[..stream.len() / 2]), "the pack's body is damaged: does not inflate");
+    assert_eq!(rewritten(&[0xff; 64]), "the pack's body is damaged: does not inflate");
+    std::fs::write(&path, &whole).unwrap();
+    assert_eq!(read_all(&path).unwrap(), expected());
     std::fs::write(&path, br#"{"generation":"abc","versions":["1.0.0"]}"#).unwrap();
     assert_eq!(read_all(&path).unwrap_err().to_string(), "not a document pack (bad magic)");
     std::fs::remove_file(&path).unwrap();
