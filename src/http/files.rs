@@ -219,7 +219,7 @@ fn serve_cached(req: &HttpRequest, file: CachedFile, cache: &'static str) -> Htt
 /// mirrored or unknown id not holding it reads the version through from its upstream first
 /// (`services::mirror::fetch`): any failure there is a 404, never a 5xx.
 pub async fn available_set(state: &AppState, id_lower: &str, version_lower: &str) -> Result<Arc<DocSet>, AppError> {
-    let set = state.docs.lookup(id_lower);
+    let set = state.docs.lookup_async(id_lower).await;
     if let Some(set) = set.as_ref().filter(|s| s.versions.contains(version_lower)) {
         return Ok(set.clone());
     }

@@ -6,6 +6,7 @@ use crate::db::package_fixtures::{push, user};
 use crate::domain::version_status::VersionStatus;
 use crate::protocol::urls::UrlGenerator;
 use std::path::Path;
+use std::sync::Arc;
 
 fn open(root: &Path, ids_mb: u64) -> FeedDocs {
     let sizes = CacheConfig { ids_mb, ..CacheConfig::default() };
@@ -70,4 +71,18 @@ fn with_no_memory_for_ids_every_lookup_reads_the_pack() {
     }
     assert!(docs.lookup("pkg9").is_none());
     assert_eq!(docs.sets.len(), 0);
+}
+
+#[test]
+fn a_request_reads_an_id_not_in_memory_on_the_blocking_pool_and_keeps_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = Arc::new(open(&dir.path().join("cache"), 8));
+    let _db = rendered(dir.path(), &docs, 2);
+    let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let set = runtime.block_on(docs.lookup_async("pkg1")).expect("a rendered id is served");
+    assert!(set.versions.contains("1.0.0"));
+    assert_eq!(docs.sets.len(), 1, "kept for the next request");
+    assert!(runtime.block_on(docs.lookup_async("pkg1")).is_some_and(|again| Arc::ptr_eq(&again, &set)));
+    assert!(runtime.block_on(docs.lookup_async("pkg9")).is_none());
+    assert!(runtime.block_on(docs.lookup_async("..")).is_none());
 }

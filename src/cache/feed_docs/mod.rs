@@ -202,20 +202,39 @@ impl FeedDocs {
         if !is_safe_name(id_lower) {
             return None;
         }
-        let now_ms = self.now_ms();
-        let loaded = self.sets.get(id_lower);
-        if let Some(loaded) = &loaded {
-            if now_ms.saturating_sub(loaded.checked_ms.load(Ordering::Relaxed)) < RECHECK_MS {
-                return Some(loaded.set.clone());
-            }
+        self.trusted(id_lower).or_else(|| self.lookup_on_disk(id_lower))
+    }
+
+    /// `lookup` for a request handler: a set in memory answers at once; one that must be checked
+    /// or read from the disk is looked up on the blocking pool. On a disk busy elsewhere (the 1M
+    /// set's start-up sweep) those reads took long enough on the executor's threads that the
+    /// other connections of a worker hit actix's 5 s keep-alive and were closed.
+    pub async fn lookup_async(self: &Arc<Self>, id_lower: &str) -> Option<Arc<DocSet>> {
+        if !is_safe_name(id_lower) {
+            return None;
         }
+        if let Some(set) = self.trusted(id_lower) {
+            return Some(set);
+        }
+        let (docs, id_lower) = (Arc::clone(self), id_lower.to_owned());
+        tokio::task::spawn_blocking(move || docs.lookup_on_disk(&id_lower)).await.ok().flatten()
+    }
+
+    /// The loaded set, when it was compared with the disk less than `RECHECK_MS` ago.
+    fn trusted(&self, id_lower: &str) -> Option<Arc<DocSet>> {
+        let loaded = self.sets.get(id_lower)?;
+        let fresh = self.now_ms().saturating_sub(loaded.checked_ms.load(Ordering::Relaxed)) < RECHECK_MS;
+        fresh.then(|| loaded.set.clone())
+    }
+
+    fn lookup_on_disk(&self, id_lower: &str) -> Option<Arc<DocSet>> {
         // Another process (`galley rescan`, `galley import`) may have re-rendered the id since it
         // was loaded: a quarantined version must vanish from a running server too. The pointer's
         // modification time tells, for one stat a second per id and no SQL.
         let pointer = generations::pointer_time(&self.root.join(id_lower));
-        if let Some(loaded) = loaded {
+        if let Some(loaded) = self.sets.peek(id_lower) {
             if pointer.is_some() && loaded.set.pointer == pointer {
-                loaded.checked_ms.store(now_ms, Ordering::Relaxed);
+                loaded.checked_ms.store(self.now_ms(), Ordering::Relaxed);
                 return Some(loaded.set.clone());
             }
         }

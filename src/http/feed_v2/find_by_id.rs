@@ -19,7 +19,7 @@ use actix_web::HttpResponse;
 pub async fn list(state: &AppState, request: V2Request) -> Result<HttpResponse, AppError> {
     // Folded once: the cache, the upstream and the database all take the key.
     let id_lower = PackageId::key_of(request.string("id")?);
-    let key = cache_key(state, &id_lower, &request);
+    let key = cache_key(state, &id_lower, &request).await;
     if let Some(bytes) = key.as_ref().and_then(|k| state.docs.cached_answer(k)) {
         return Ok(feed_response(bytes));
     }
@@ -68,11 +68,11 @@ async fn upstream_answer(state: &AppState, id_lower: &str, request: &V2Request) 
 
 /// The cache key of a plain request for an id that has documents; `None` when the request has
 /// query options or the id has no available version (those take the database path).
-fn cache_key(state: &AppState, id_lower: &str, request: &V2Request) -> Option<AnswerKey> {
+async fn cache_key(state: &AppState, id_lower: &str, request: &V2Request) -> Option<AnswerKey> {
     if request.options != QueryOptions::default() {
         return None;
     }
-    let set = state.docs.lookup(id_lower)?;
+    let set = state.docs.lookup_async(id_lower).await?;
     Some(AnswerKey {
         kind: "v2-find-packages-by-id",
         id_lower: id_lower.to_owned(),

@@ -11,7 +11,7 @@ pub async fn versions(
     state: web::Data<AppState>,
     IdPath { id_lower, .. }: IdPath,
 ) -> Result<HttpResponse, AppError> {
-    let set = state.docs.lookup(&id_lower);
+    let set = state.docs.lookup_async(&id_lower).await;
     // A local id: the rendered document, as always. A mirrored or unknown one: the upstream's
     // list (with what was fetched here); the rendered one when the upstream cannot answer.
     if set.as_ref().is_none_or(|s| s.upstream.is_some()) && state.mirror.enabled() {

@@ -24,7 +24,7 @@ async fn local_or_upstream(
     id_lower: &str,
     rest: &str,
 ) -> Result<Result<Arc<DocSet>, HttpResponse>, AppError> {
-    let set = state.docs.lookup(id_lower);
+    let set = state.docs.lookup_async(id_lower).await;
     if set.as_ref().is_none_or(|s| s.upstream.is_some()) && state.mirror.enabled() {
         match mirror::metadata::registration(state, hive, id_lower, rest).await {
             Ok(Some(doc)) => return Ok(Err(files::serve_upstream_document(req, &doc))),
