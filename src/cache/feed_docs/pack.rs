@@ -197,9 +197,7 @@ pub fn build(documents: &[(String, &[u8], Storage)]) -> std::io::Result<Vec<u8>>
 pub fn open(path: &Path) -> Result<Table, PackError> {
     let file = std::fs::File::open(path)?;
     match version(&file)? {
-        VERSION => with_body(&file, |count, table_len, body| {
-            parse_table(&body[..table_len], count, table_len as u64, body.len() as u64, true)
-        }),
+        VERSION => with_body(&file, body_table),
         _ => open_separate(&file),
     }
 }
@@ -216,7 +214,7 @@ pub fn open_and_read(path: &Path, name: &str) -> Result<(Table, Bytes), PackErro
         return Ok((table, served));
     }
     with_body(&file, |count, table_len, body| {
-        let table = parse_table(&body[..table_len], count, table_len as u64, body.len() as u64, true)?;
+        let table = body_table(count, table_len, body)?;
         let entry = table.get(name).ok_or_else(missing)?;
         let served = served(entry, slice_of_body(body, entry)?.to_vec())?;
         Ok((table, served))
@@ -310,6 +308,11 @@ fn read_body(
         return Err(PackError::Table("longer than the body"));
     }
     Ok((count, table_len))
+}
+
+/// Format 2's table, at the start of the inflated body, its entries lying inside the body.
+fn body_table(count: usize, table_len: usize, body: &[u8]) -> Result<Table, PackError> {
+    parse_table(&body[..table_len], count, table_len as u64, body.len() as u64, true)
 }
 
 /// Inflates a whole raw deflate stream into `out`, reusing its capacity and `inflater`.
