@@ -58,6 +58,15 @@ enum Command {
         #[arg(long, default_value = "PushBench")]
         prefix: String,
     },
+    /// Serve one file's bytes from memory at every path with actix-web alone (no routing, no
+    /// middleware, no lookups): the floor of what Galley, built on it, can reach for a download.
+    Floor {
+        /// Address to listen on, e.g. `127.0.0.1:5001`.
+        #[arg(long)]
+        listen: String,
+        #[arg(long)]
+        file: PathBuf,
+    },
     /// Write one synthetic .nupkg to a file (for push benchmarks).
     Pack {
         #[arg(long)]
@@ -248,10 +257,34 @@ fn main() {
         Command::Push { url, key, count, concurrency, content_bytes, prefix } => {
             push_bench(&url, &key, count, concurrency, content_bytes, &prefix);
         }
+        Command::Floor { listen, file } => serve_floor(&listen, &file).unwrap(),
         Command::Pack { id, version, content_bytes, out } => {
             std::fs::write(out, nupkg(1, &id, &version, content_bytes)).unwrap();
         }
     }
+}
+
+/// Answers every GET with the file's bytes, handed to actix-web as Galley hands a package held in
+/// memory (`SlicedBody`), on as many workers as Galley starts (actix-web's default, one per core).
+fn serve_floor(listen: &str, file: &std::path::Path) -> std::io::Result<()> {
+    use actix_web::{web, App, HttpResponse, HttpServer};
+    let bytes = bytes::Bytes::from(std::fs::read(file)?);
+    actix_web::rt::System::new().block_on(
+        HttpServer::new(move || {
+            let bytes = bytes.clone();
+            App::new().default_service(web::get().to(move || {
+                let body = galley::http::sliced_body::SlicedBody::new(bytes.clone());
+                async move { HttpResponse::Ok().insert_header(("ETag", "\"floor\"")).body(body) }
+            }))
+        })
+        .on_connect(|conn, _| {
+            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
+                let _ = tcp.set_nodelay(true);
+            }
+        })
+        .bind(listen)?
+        .run(),
+    )
 }
 
 /// One HTTP/1.1 request on a fresh connection; returns (status, body).

@@ -280,15 +280,21 @@ def restore_suite(g, nginx_base, root, key, label):
     except Exception as e:
         v2_ok = False
         log(f"  v2 FindPackagesById not measured: {e}")
-    scenarios = [("flat-container index.json", flat), ("50 KB .nupkg", [small]), ("2 MB .nupkg", [big]),
-                 ("registration index", reg), ("registration index, gz-semver2 hive", reg_gz)]
+    # actix-web alone, serving a package's bytes from memory as Galley does (`galley-bench floor`):
+    # what Galley's own work costs on a download is the distance to this row, what the framework
+    # costs is this row's distance to nginx. Its rows fill the Galley columns.
+    floors = {path: start_floor(os.path.join(root, path.lstrip("/"))) for path in (small, big)}
+    scenarios = [("flat-container index.json", flat, g.base), ("50 KB .nupkg", [small], g.base),
+                 ("50 KB .nupkg, actix-web alone (floor)", [small], floors[small][1]),
+                 ("2 MB .nupkg", [big], g.base), ("2 MB .nupkg, actix-web alone (floor)", [big], floors[big][1]),
+                 ("registration index", reg, g.base), ("registration index, gz-semver2 hive", reg_gz, g.base)]
     if v2_ok:
-        scenarios.append(("v2 FindPackagesById", fpbi))
+        scenarios.append(("v2 FindPackagesById", fpbi, g.base))
     rows = []
-    for name, paths in scenarios:
+    for name, paths, base in scenarios:
         runs = {"galley": [], "nginx": []}
         for _ in range(2):  # interleaved: galley, nginx, galley, nginx
-            runs["galley"].append(wrk(g.base, paths))
+            runs["galley"].append(wrk(base, paths))
             runs["nginx"].append(wrk(nginx_base, paths))
         best = {k: max(v, key=lambda r: r["rps"]) for k, v in runs.items()}
         ratio = best["galley"]["rps"] / best["nginx"]["rps"] if best["nginx"]["rps"] else float("nan")
@@ -299,7 +305,18 @@ def restore_suite(g, nginx_base, root, key, label):
             raise RuntimeError(f"nginx answered errors for {name}: the baseline is broken")
         log(f"  {label} {name}: galley {best['galley']['rps']:.0f} req/s, nginx {best['nginx']['rps']:.0f} req/s, ratio {ratio:.2f}"
             f" (pairs {', '.join(f'{r:.2f}' for r in pairs)}; non-2xx: galley {best['galley']['errors']}, nginx {best['nginx']['errors']})")
+    for proc, _ in floors.values():
+        stop(proc)
     return rows
+
+
+def start_floor(path):
+    """`galley-bench floor` serving the file at `path` on a free port; (process, base URL)."""
+    port = free_port()
+    proc = start([BENCH, "floor", "--listen", f"127.0.0.1:{port}", "--file", path])
+    base = f"http://127.0.0.1:{port}"
+    wait_ready(base + "/", limit=30)
+    return proc, base
 
 
 def every_id_suite(g, limit=None):

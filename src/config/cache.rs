@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 pub struct CacheConfig {
     /// Rendered restore documents (flat-container indexes, registrations), in MB.
     pub documents_mb: u64,
-    /// Published `.nupkg` files of up to 256 KB, in MB.
+    /// Published `.nupkg` files, each up to an eighth of this budget (2 MB by default), in MB.
     pub packages_mb: u64,
     /// Answers computed per request and kept until what they show changes (v2 `FindPackagesById`,
     /// search, autocomplete), in MB.

@@ -6,6 +6,7 @@
 //! README).
 use crate::cache::feed_docs::{CachedFile, DocSet, FeedDocs};
 use crate::error::AppError;
+use crate::http::sliced_body::SlicedBody;
 use crate::services::mirror::fetch::FetchOutcome;
 use crate::services::mirror::CachedDocument;
 use crate::state::AppState;
@@ -170,10 +171,6 @@ pub fn serve_file(
     Ok(response)
 }
 
-/// Packages up to this size are kept in memory once served: most restores fetch small packages,
-/// and answering from memory skips the file open and the blocking read of each request.
-const IN_MEMORY_PACKAGE_BYTES: u64 = 256 * 1024;
-
 /// Answers with an immutable file held in memory: strong ETag and 304, one byte range, HEAD.
 fn serve_bytes(req: &HttpRequest, file: CachedFile, content: PackageContent, cache: &'static str) -> HttpResponse {
     let mut response = serve_cached(req, file, cache);
@@ -196,7 +193,7 @@ fn serve_cached(req: &HttpRequest, file: CachedFile, cache: &'static str) -> Htt
         .insert_header((header::CACHE_CONTROL, cache))
         .insert_header((header::ACCEPT_RANGES, "bytes"));
     let Some(range) = req.headers().get(header::RANGE).and_then(|v| v.to_str().ok()) else {
-        return response.body(file.bytes);
+        return response.body(SlicedBody::new(file.bytes));
     };
     match actix_files::HttpRange::parse(range, len) {
         // One range, as NamedFile serves; clients ask for one.
@@ -207,7 +204,7 @@ fn serve_cached(req: &HttpRequest, file: CachedFile, cache: &'static str) -> Htt
             response
                 .status(actix_web::http::StatusCode::PARTIAL_CONTENT)
                 .insert_header((header::CONTENT_RANGE, format!("bytes {start}-{}/{len}", end - 1)))
-                .body(file.bytes.slice(slice))
+                .body(SlicedBody::new(file.bytes.slice(slice)))
         }
         _ => HttpResponse::RangeNotSatisfiable()
             .insert_header((header::CONTENT_RANGE, format!("bytes */{len}")))
@@ -275,7 +272,9 @@ pub async fn serve_package(
     let cached = match state.docs.cached_file(&path) {
         Some(file) => Some(file),
         None => match tokio::fs::metadata(local_path(state, path.clone()).await?).await {
-            Ok(meta) if meta.len() <= IN_MEMORY_PACKAGE_BYTES => Some(state.docs.read_file(&path).await?),
+            // Held in memory once served, up to an eighth of `[cache] packages_mb`: answering
+            // from memory skips the open, the reads and their copy of each request.
+            Ok(meta) if state.docs.holds_file(meta.len()) => Some(state.docs.read_file(&path).await?),
             Ok(_) => None,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(not_found()),
             Err(e) => return Err(e.into()),

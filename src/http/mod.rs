@@ -16,6 +16,7 @@ pub mod portal;
 pub mod publish;
 pub mod request_log;
 pub mod session;
+pub mod sliced_body;
 pub mod symbols;
 
 use actix_web::web;

@@ -504,3 +504,46 @@ fn documents_left_stale_by_a_crash_are_rendered_again_at_start() {
     assert_eq!(reg["items"][0]["items"][0]["catalogEntry"]["listed"], false);
     assert_eq!(app.state.docs.render_stale(&app.state.db).unwrap(), 0);
 }
+
+/// A package of `payload` bytes that do not compress, so the `.nupkg` is about as large.
+fn large_nupkg(id: &str, payload: usize) -> Vec<u8> {
+    let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+    let noise: Vec<u8> = (0..payload)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state.to_le_bytes()[0]
+        })
+        .collect();
+    crate::helpers::nupkg_named(&nuspec(id, "1.0.0", ""), id, &[("lib/net6.0/payload.bin", &noise)])
+}
+
+/// Packages past one 64 KB slice come out whole and exact, with their length, from memory (up to
+/// an eighth of `[cache] packages_mb`) and from the disk (past it); ranges across slices too.
+#[test]
+fn large_packages_are_served_whole_from_memory_and_from_disk() {
+    // 1 MB: packages up to 128 KB are held in memory.
+    let app = crate::helpers::spawn_app_with(|c| c.cache.packages_mb = 1);
+    let (_, key) = app.user_with_key("alice");
+    for (id, payload) in [("Held.Pkg", 100_000), ("Disk.Pkg", 300_000)] {
+        let bytes = large_nupkg(id, payload);
+        assert_eq!(app.push(Some(&key), &bytes).status(), 201);
+        let lower = id.to_lowercase();
+        let path = format!("/v3/flatcontainer/{lower}/1.0.0/{lower}.1.0.0.nupkg");
+        // The first answer reads the file, the second comes from wherever it is kept.
+        for _ in 0..2 {
+            let r = app.get(&path);
+            assert_eq!(r.status(), 200, "{id}");
+            assert_eq!(r.headers()["content-length"], bytes.len().to_string().as_str(), "{id}");
+            assert!(r.bytes().unwrap() == bytes, "{id}: the bytes pushed");
+        }
+        let head = app.client.head(app.url(&path)).send().unwrap();
+        assert_eq!(head.status(), 200);
+        assert_eq!(head.headers()["content-length"], bytes.len().to_string().as_str(), "{id}");
+        let r = app.client.get(app.url(&path)).header("Range", "bytes=65530-65545").send().unwrap();
+        assert_eq!(r.status(), 206, "{id}");
+        assert_eq!(r.headers()["content-range"], format!("bytes 65530-65545/{}", bytes.len()).as_str(), "{id}");
+        assert_eq!(r.bytes().unwrap().as_ref(), &bytes[65530..=65545], "{id}");
+    }
+}

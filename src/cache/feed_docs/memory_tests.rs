@@ -86,3 +86,24 @@ fn a_request_reads_an_id_not_in_memory_on_the_blocking_pool_and_keeps_it() {
     assert!(runtime.block_on(docs.lookup_async("pkg9")).is_none());
     assert!(runtime.block_on(docs.lookup_async("..")).is_none());
 }
+
+/// `quick_cache` admits no entry heavier than one part of its budget; with its default of four
+/// parts per core a 2 MB package was never held on two cores, nor one of 256 KB on 32.
+#[actix_web::test]
+async fn a_package_of_an_eighth_of_the_budget_is_held() {
+    let dir = tempfile::tempdir().unwrap();
+    let sizes = CacheConfig { packages_mb: 16, ..CacheConfig::default() };
+    let docs = FeedDocs::new(dir.path().join("cache"), UrlGenerator::new("http://localhost"), &sizes).unwrap();
+    let largest = CacheConfig::bytes(16) / 8;
+    assert!(docs.holds_file(largest));
+    assert!(!docs.holds_file(largest + 1), "a larger file is read from disk per request");
+
+    let path = dir.path().join("big.nupkg");
+    std::fs::write(&path, vec![42u8; usize::try_from(largest).unwrap()]).unwrap();
+    let read = docs.read_file(&path).await.unwrap();
+    assert_eq!(read.bytes.len() as u64, largest);
+    // Held: gone from the disk, it still answers, with the same validator.
+    std::fs::remove_file(&path).unwrap();
+    let held = docs.cached_file(&path).expect("held in memory");
+    assert_eq!((held.bytes, held.etag), (read.bytes, read.etag));
+}

@@ -131,8 +131,10 @@ pub struct FeedDocs {
     /// Answers rendered per request elsewhere (v2 `FindPackagesById`, v3 search and
     /// autocomplete), keyed by what they depend on (see `AnswerKey`).
     answers: quick_cache::sync::Cache<AnswerKey, Bytes, memory::AnswerWeight>,
-    /// Small published package files (immutable), with their strong ETag.
+    /// Published package files (immutable) of up to `largest_file` bytes, with their strong ETag.
     files: quick_cache::sync::Cache<PathBuf, CachedFile, memory::FileWeight>,
+    /// An eighth of `[cache] packages_mb`: one file never takes more of the package cache.
+    largest_file: u64,
     /// Striped locks: two refreshes of one id must not interleave, or the one that read the
     /// database first could publish its older view last.
     refresh_locks: Vec<Mutex<()>>,
@@ -167,6 +169,7 @@ impl FeedDocs {
             documents: memory::bounded_cache(sizes.documents_mb, 2048, memory::DocumentWeight),
             answers: memory::bounded_cache(sizes.answers_mb, 2048, memory::AnswerWeight),
             files: memory::bounded_cache(sizes.packages_mb, 128, memory::FileWeight),
+            largest_file: CacheConfig::bytes(sizes.packages_mb) / 8,
             refresh_locks: (0..64).map(|_| Mutex::new(())).collect(),
             db: None,
             flushed_at_open: opened.flushed_at_open,
@@ -298,13 +301,22 @@ impl FeedDocs {
         self.files.get(path)
     }
 
-    /// Reads an immutable file (a published `.nupkg`) into memory and keeps it there.
+    /// Whether a package file of `len` bytes is kept in memory once read (`read_file`).
+    pub fn holds_file(&self, len: u64) -> bool {
+        len <= self.largest_file
+    }
+
+    /// Reads an immutable file (a published `.nupkg`) into memory and keeps it there. Requests
+    /// that miss the same file together read it once: the first restore of a popular 2 MB package
+    /// by a build farm must not read it once per connection.
     pub async fn read_file(&self, path: &Path) -> std::io::Result<CachedFile> {
-        let bytes = memory::exact(tokio::fs::read(path).await?);
-        let digest = sha2::Sha256::digest(&bytes);
-        let file = CachedFile { etag: format!("\"{}\"", hex::encode(&digest[..16])), bytes };
-        self.files.insert(path.to_owned(), file.clone());
-        Ok(file)
+        self.files
+            .get_or_insert_async(path, async {
+                let bytes = memory::exact(tokio::fs::read(path).await?);
+                let digest = sha2::Sha256::digest(&bytes);
+                Ok(CachedFile { etag: format!("\"{}\"", hex::encode(&digest[..16])), bytes })
+            })
+            .await
     }
 
     pub fn cached_answer(&self, key: &AnswerKey) -> Option<Bytes> {
