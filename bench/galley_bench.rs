@@ -265,7 +265,8 @@ fn main() {
 }
 
 /// Answers every GET with the file's bytes, handed to actix-web as Galley hands a package held in
-/// memory (`SlicedBody`), on as many workers as Galley starts (actix-web's default, one per core).
+/// memory (`SlicedBody`), on as many workers as Galley starts (actix-web's default, one per core)
+/// and with its connection options (`app::no_delay`).
 fn serve_floor(listen: &str, file: &std::path::Path) -> std::io::Result<()> {
     use actix_web::{web, App, HttpResponse, HttpServer};
     let bytes = bytes::Bytes::from(std::fs::read(file)?);
@@ -277,11 +278,7 @@ fn serve_floor(listen: &str, file: &std::path::Path) -> std::io::Result<()> {
                 async move { HttpResponse::Ok().insert_header(("ETag", "\"floor\"")).body(body) }
             }))
         })
-        .on_connect(|conn, _| {
-            if let Some(tcp) = conn.downcast_ref::<actix_web::rt::net::TcpStream>() {
-                let _ = tcp.set_nodelay(true);
-            }
-        })
+        .on_connect(galley::app::no_delay)
         .bind(listen)?
         .run(),
     )
